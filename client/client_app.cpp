@@ -1,0 +1,139 @@
+#include "client/client_app.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "client/command_dispatcher.hpp"
+#include "client/exit_status.hpp"
+#include "client/input_source.hpp"
+#include "client/interactive_mode.hpp"
+#include "client/output_log.hpp"
+#include "client/password_source.hpp"
+#include "client/script_runner.hpp"
+#include "client/session.hpp"
+#include "client/terminal_output.hpp"
+
+namespace chat::client {
+namespace {
+
+constexpr int kScriptRetries = 8;  // about a minute and a half of trying
+
+bool use_color(ColorMode mode) {
+  if (mode != ColorMode::Auto) return mode == ColorMode::Always;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::strcmp(term, "dumb") == 0);
+}
+
+void complain(const std::string& message) { std::fprintf(stderr, "chat-client: %s\n", message.c_str()); }
+
+// The password for the automatic login, or nullopt after saying why not.
+std::optional<std::string> startup_password(const ClientConfig& config) {
+  if (!config.password_file.empty()) {
+    const PasswordFile file = read_password_file(config.password_file);
+    if (!file.password) {
+      complain(file.error);
+      return std::nullopt;
+    }
+    if (file.readable_by_others) complain("warning: " + config.password_file + " is readable by other users");
+    return file.password;
+  }
+  auto password = prompt_on_tty("Password for " + config.user + ": ");
+  if (password && config.register_user && prompt_on_tty("Repeat the password: ") != password) {
+    complain("the passwords differ");
+    return std::nullopt;
+  }
+  if (!password) complain("no password: give --password-file or run on a terminal");
+  return password;
+}
+
+int exit_status(SessionEnd end, int failures) {
+  switch (end) {
+    case SessionEnd::ConnectFailed:
+    case SessionEnd::GaveUp: return kExitConnection;
+    case SessionEnd::AuthFailed: return kExitAuth;
+    case SessionEnd::Quit: break;
+  }
+  return failures > 0 ? kExitCommandFailed : kExitOk;
+}
+
+int run_script(boost::asio::io_context& io, SessionOptions options, FormatOptions format, int input_fd,
+               const ClientConfig& config) {
+  auto executor = io.get_executor();
+  OutputLog log(executor);
+  StdioWriter writer(log);
+  TerminalOutput output(OutputFormatter(format), writer);
+  Session session(executor, std::move(options), output);
+  session.keep_replies();
+  // Script lines like "/login alice" read the same password file.
+  AskPassword ask = [&config](std::string prompt) -> boost::asio::awaitable<std::optional<std::string>> {
+    if (!config.password_file.empty()) co_return read_password_file(config.password_file).password;
+    co_return prompt_on_tty(prompt);
+  };
+  CommandDispatcher dispatcher(session, output, std::move(ask), /*confirm_new_passwords=*/false);
+  InputSource input(executor, input_fd);
+  const auto timeout = std::chrono::milliseconds(static_cast<long long>(config.timeout_seconds * 1000));
+  ScriptRunner runner(session, dispatcher, output, log, input, timeout);
+
+  SessionEnd end = SessionEnd::Quit;
+  int failures = 0;
+  int running = 2;
+  const auto finished = [&] {
+    if (--running == 0) io.stop();
+  };
+  boost::asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
+    end = error ? SessionEnd::GaveUp : result;
+    finished();
+  });
+  boost::asio::co_spawn(executor, runner.run(), [&](std::exception_ptr error, int result) {
+    failures = error ? 1 : result;
+    session.quit();
+    finished();
+  });
+  io.run();
+  return exit_status(end, failures + session.failed_requests());
+}
+
+}  // namespace
+
+int run_client(const ClientConfig& config) {
+  const bool scripted = !config.script.empty() || !::isatty(STDIN_FILENO);
+
+  SessionOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.autojoin = config.join;
+  options.join_member_rooms = !scripted && config.autojoin;
+  options.backoff.max_attempts = config.retries >= 0 ? config.retries : (scripted ? kScriptRetries : 0);
+  if (!config.user.empty()) {
+    Credentials credentials{AuthMode::Guest, config.user, {}};
+    if (!config.guest) {
+      credentials.mode = config.register_user ? AuthMode::Register : AuthMode::Login;
+      auto password = startup_password(config);
+      if (!password) return kExitUsage;
+      credentials.password = std::move(*password);
+    }
+    options.credentials = std::move(credentials);
+  }
+
+  FormatOptions format{use_color(config.color), config.json, config.utc};
+  boost::asio::io_context io;
+  if (!scripted) return exit_status(run_interactive(io, std::move(options), format), 0);
+
+  const int input_fd =
+      config.script.empty() ? ::dup(STDIN_FILENO) : ::open(config.script.c_str(), O_RDONLY | O_CLOEXEC);
+  if (input_fd < 0) {
+    complain("cannot open " + config.script + ": " + std::strerror(errno));
+    return kExitUsage;
+  }
+  return run_script(io, std::move(options), format, input_fd, config);
+}
+
+}  // namespace chat::client

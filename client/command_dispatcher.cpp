@@ -1,0 +1,93 @@
+#include "client/command_dispatcher.hpp"
+
+#include "client/presenter.hpp"
+#include "client/request_builder.hpp"
+#include "client/session.hpp"
+
+namespace chat::client {
+
+CommandDispatcher::CommandDispatcher(Session& session, Presenter& presenter, AskPassword ask_password,
+                                     bool confirm_new_passwords)
+    : session_(session),
+      presenter_(presenter),
+      ask_password_(std::move(ask_password)),
+      confirm_new_passwords_(confirm_new_passwords) {}
+
+Outcome CommandDispatcher::fail(std::string_view why) {
+  presenter_.problem(why);
+  return {Outcome::Kind::Failed, std::nullopt};
+}
+
+Outcome CommandDispatcher::send(nlohmann::json request) {
+  const auto id = session_.submit(std::move(request));
+  if (!id) return {Outcome::Kind::Failed, std::nullopt};
+  return {Outcome::Kind::Sent, id};
+}
+
+boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& line) {
+  if (const auto* error = std::get_if<UsageError>(&line)) co_return fail(error->message);
+  if (const auto* chat = std::get_if<ChatText>(&line)) {
+    if (session_.current_room().empty()) co_return fail("no current room: /join #room first");
+    co_return send(send_request(session_.current_room(), chat->text));
+  }
+  const auto* command = std::get_if<Command>(&line);
+  if (!command) co_return Outcome{};
+
+  switch (command->id()) {
+    case CommandId::Help: co_return help(*command);
+    case CommandId::Switch: co_return switch_room(*command);
+    case CommandId::Quit: co_return Outcome{Outcome::Kind::Quit, std::nullopt};
+    case CommandId::Register:
+    case CommandId::Login:
+    case CommandId::Guest: co_return co_await log_in(*command);
+    case CommandId::Sleep:
+    case CommandId::Wait: co_return fail("/" + std::string(command->spec->name) + " works only in scripts");
+    default: break;
+  }
+  const auto room = command->room.value_or(session_.current_room());
+  auto request = build_request(*command, session_.current_room(), session_.resume().since(room));
+  if (const auto* error = std::get_if<UsageError>(&request)) co_return fail(error->message);
+  co_return send(std::move(std::get<nlohmann::json>(request)));
+}
+
+boost::asio::awaitable<Outcome> CommandDispatcher::log_in(const Command& command) {
+  Credentials credentials{AuthMode::Guest, *command.user, {}};
+  if (command.id() != CommandId::Guest) {
+    credentials.mode = command.id() == CommandId::Register ? AuthMode::Register : AuthMode::Login;
+    auto password = co_await ask_password_("Password for " + credentials.name + ": ");
+    if (!password) co_return fail("no password given");
+    if (credentials.mode == AuthMode::Register && confirm_new_passwords_) {
+      const auto again = co_await ask_password_("Repeat the password: ");
+      if (again != password) co_return fail("the passwords differ; nothing was sent");
+    }
+    credentials.password = std::move(*password);
+  }
+  co_return send(auth_request(credentials));
+}
+
+Outcome CommandDispatcher::help(const Command& command) {
+  if (command.text) {
+    const CommandSpec* spec = find_command(*command.text);
+    if (!spec) return fail("no command /" + *command.text);
+    presenter_.status(usage(*spec) + "  " + std::string(spec->summary));
+    return {Outcome::Kind::Done, std::nullopt};
+  }
+  presenter_.status("commands (a line without '/' goes to the current room; start it with // to send a '/'):");
+  for (const auto& spec : command_table()) {
+    std::string line = usage(spec);
+    line.resize(std::max<std::size_t>(line.size() + 2, 36), ' ');
+    line += spec.summary;
+    if (spec.scope == Scope::ScriptOnly) line += " (scripts only)";
+    presenter_.status("  " + line);
+  }
+  return {Outcome::Kind::Done, std::nullopt};
+}
+
+Outcome CommandDispatcher::switch_room(const Command& command) {
+  if (!session_.switch_room(*command.room)) {
+    return fail("you are not in #" + *command.room + "; /join #" + *command.room + " first");
+  }
+  return {Outcome::Kind::Done, std::nullopt};
+}
+
+}  // namespace chat::client

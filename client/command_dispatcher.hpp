@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "client/command_parser.hpp"
+#include "client/password_source.hpp"
+
+namespace chat::client {
+
+class Presenter;
+class Session;
+
+// What became of one line of input.
+struct Outcome {
+  enum class Kind {
+    Nothing,  // a blank line
+    Sent,     // a request went to the server: `id` waits for its reply
+    Done,     // handled by the client itself
+    Failed,   // a usage error, or refused before sending (already said why)
+    Quit,
+  };
+  Kind kind = Kind::Nothing;
+  std::optional<std::int64_t> id;
+};
+
+// Carries out lines of input, for both the interactive and the script mode:
+// local commands here, the rest as requests through the session. Script-only
+// commands (/sleep, /wait) are the script runner's and are refused here.
+class CommandDispatcher {
+ public:
+  CommandDispatcher(Session& session, Presenter& presenter, AskPassword ask_password, bool confirm_new_passwords);
+
+  boost::asio::awaitable<Outcome> execute(const ParsedLine& line);
+
+ private:
+  boost::asio::awaitable<Outcome> log_in(const Command& command);
+  Outcome help(const Command& command);
+  Outcome switch_room(const Command& command);
+  Outcome send(nlohmann::json request);
+  Outcome fail(std::string_view why);
+
+  Session& session_;
+  Presenter& presenter_;
+  AskPassword ask_password_;
+  bool confirm_new_passwords_;
+};
+
+}  // namespace chat::client

@@ -1,0 +1,58 @@
+#include "client/command_table.hpp"
+
+namespace chat::client {
+namespace {
+
+using A = ArgKind;
+
+constexpr CommandSpec spec(CommandId id, std::string_view name, std::string_view args, std::string_view summary,
+                           std::initializer_list<ArgKind> kinds, Scope scope = Scope::Everywhere) {
+  CommandSpec result{id, name, args, summary, {}, 0, scope};
+  for (const ArgKind kind : kinds) result.slots[result.slot_count++] = kind;
+  return result;
+}
+
+constexpr std::array kCommands{
+    spec(CommandId::Help, "help", "[command]", "list the commands, or show how to use one", {A::OptCommand}),
+    spec(CommandId::Register, "register", "NAME", "create an account and log in as it (asks for a password)",
+         {A::Name}),
+    spec(CommandId::Login, "login", "NAME", "log in to an account (asks for a password)", {A::Name}),
+    spec(CommandId::Guest, "guest", "NAME", "log in as a guest, without an account", {A::Name}),
+    spec(CommandId::Join, "join", "#room", "join a room and make it the current room", {A::Room}),
+    spec(CommandId::Leave, "leave", "[#room]", "leave a room (default: the current room)", {A::OptRoom}),
+    spec(CommandId::Switch, "switch", "#room", "make a joined room the current room", {A::Room}),
+    spec(CommandId::Rooms, "rooms", "", "list the rooms you can see", {}),
+    spec(CommandId::Who, "who", "[#room]", "list a room's members", {A::OptRoom}),
+    spec(CommandId::Create, "create", "#room [--private] [topic]", "create a room; you own it and join it",
+         {A::Room, A::PrivateFlag, A::OptText}),
+    spec(CommandId::Topic, "topic", "[#room] [text]", "show a room's topic, or set it", {A::OptRoom, A::OptText}),
+    spec(CommandId::Invite, "invite", "USER [#room]", "let a user join a private room", {A::User, A::OptRoom}),
+    spec(CommandId::Kick, "kick", "USER [#room] [reason]", "remove a user from a room",
+         {A::User, A::OptRoom, A::OptText}),
+    spec(CommandId::Ban, "ban", "USER [#room] [reason]", "remove a user and keep them out",
+         {A::User, A::OptRoom, A::OptText}),
+    spec(CommandId::Unban, "unban", "USER [#room]", "let a banned user back in", {A::User, A::OptRoom}),
+    spec(CommandId::Mod, "mod", "USER [#room]", "make a member a moderator (owner only)", {A::User, A::OptRoom}),
+    spec(CommandId::Unmod, "unmod", "USER [#room]", "take the moderator role back (owner only)",
+         {A::User, A::OptRoom}),
+    spec(CommandId::Msg, "msg", "USER text", "send a direct message", {A::User, A::Text}),
+    spec(CommandId::History, "history", "[#room] [n]", "show the last n messages of a room (default 20)",
+         {A::OptRoom, A::OptCount}),
+    spec(CommandId::Quit, "quit", "", "leave the client", {}),
+    spec(CommandId::Sleep, "sleep", "MS", "pause the script for MS milliseconds", {A::Millis}, Scope::ScriptOnly),
+    spec(CommandId::Wait, "wait", "TEXT", "pause the script until an output line contains TEXT", {A::Text},
+         Scope::ScriptOnly),
+};
+
+}  // namespace
+
+std::span<const CommandSpec> command_table() noexcept { return kCommands; }
+
+const CommandSpec* find_command(std::string_view name) noexcept {
+  for (const auto& command : kCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace chat::client

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include "client/output_formatter.hpp"
+#include "client/session.hpp"
+
+namespace chat::client {
+
+// The client on a terminal: a readline prompt for input, events printed
+// above it, commands carried out as they are entered. Returns the session's
+// end; runs `io` until then.
+SessionEnd run_interactive(boost::asio::io_context& io, SessionOptions options, FormatOptions format);
+
+}  // namespace chat::client

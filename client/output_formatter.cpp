@@ -1,0 +1,239 @@
+#include "client/output_formatter.hpp"
+
+#include <chrono>
+#include <ctime>
+
+namespace chat::client {
+namespace {
+
+constexpr std::string_view kReset = "\033[0m";
+
+std::int64_t int_field(const nlohmann::json& message, std::string_view key, std::int64_t fallback = 0) {
+  const auto it = message.find(key);
+  return it != message.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+bool bool_field(const nlohmann::json& message, std::string_view key) {
+  const auto it = message.find(key);
+  return it != message.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string note(std::string_view text) { return "-- " + std::string(text); }
+
+std::string presence_action(std::string_view action) {
+  if (action == "join") return "joined";
+  if (action == "leave") return "left";
+  if (action == "disconnect") return "went offline";
+  if (action == "kick") return "was kicked";
+  if (action == "ban") return "was banned";
+  return std::string(action);
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      out += (c == '\n' || c == '\t') ? ' ' : '?';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string string_field(const nlohmann::json& message, std::string_view key) {
+  const auto it = message.find(key);
+  return it != message.end() && it->is_string() ? printable(it->get<std::string>()) : std::string{};
+}
+
+std::string describe_request(const nlohmann::json& request) {
+  std::string text = string_field(request, "op");
+  if (const auto room = string_field(request, "room"); !room.empty()) text += " #" + room;
+  for (const auto* key : {"user", "to", "name"}) {
+    if (const auto user = string_field(request, key); !user.empty()) text += " " + user;
+  }
+  return text;
+}
+
+std::string OutputFormatter::paint(Style style, std::string_view text) const {
+  if (!options_.color) return std::string(text);
+  std::string_view code;
+  switch (style) {
+    case Style::Time: code = "\033[2m"; break;
+    case Style::Room: code = "\033[36m"; break;
+    case Style::Note: code = "\033[33m"; break;
+    case Style::Error: code = "\033[1;31m"; break;
+    case Style::Dm: code = "\033[35m"; break;
+    case Style::Bold: code = "\033[1m"; break;
+  }
+  return std::string(code) + std::string(text) + std::string(kReset);
+}
+
+std::string OutputFormatter::paint_user(std::string_view user) const {
+  if (!options_.color) return std::string(user);
+  // A stable colour per name makes a busy room easier to follow.
+  static constexpr std::string_view kColors[] = {"\033[1;32m", "\033[1;33m", "\033[1;34m",
+                                                 "\033[1;35m", "\033[1;36m", "\033[1;91m"};
+  std::size_t hash = 0;
+  for (const char c : user) hash = hash * 31 + static_cast<unsigned char>(c);
+  return std::string(kColors[hash % std::size(kColors)]) + std::string(user) + std::string(kReset);
+}
+
+std::string OutputFormatter::clock(const nlohmann::json& message) const {
+  using namespace std::chrono;
+  const auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(int_field(message, "ts", now_ms) / 1000);
+  std::tm parts{};
+  if (options_.utc) {
+    gmtime_r(&seconds, &parts);
+  } else {
+    localtime_r(&seconds, &parts);
+  }
+  char text[8];
+  std::strftime(text, sizeof text, "%H:%M", &parts);
+  return paint(Style::Time, text);
+}
+
+std::string OutputFormatter::room(const nlohmann::json& message) const {
+  return paint(Style::Room, "#" + string_field(message, "room"));
+}
+
+std::string OutputFormatter::message_line(std::string_view room_name, const nlohmann::json& message) const {
+  return clock(message) + " " + paint(Style::Room, "#" + std::string(room_name)) + " <" +
+         paint_user(string_field(message, "from")) + "> " + string_field(message, "text");
+}
+
+std::string OutputFormatter::status(std::string_view text) const { return paint(Style::Note, note(text)); }
+
+std::string OutputFormatter::problem(std::string_view text) const {
+  return paint(Style::Error, "!! " + std::string(text));
+}
+
+std::string OutputFormatter::error_line(const nlohmann::json& error, std::string_view context) const {
+  std::string line = paint(Style::Error, "error [" + string_field(error, "code") + "]") + " " +
+                     string_field(error, "message");
+  if (!context.empty()) line += " (" + std::string(context) + ")";
+  return line;
+}
+
+std::vector<std::string> OutputFormatter::event(const nlohmann::json& event) const {
+  if (options_.json) return {event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  const auto type = string_field(event, "type");
+  if (type == "msg") return {message_line(string_field(event, "room"), event)};
+  if (type == "dm") {
+    return {clock(event) + " " + paint(Style::Dm, "[dm " + string_field(event, "from") + " -> " +
+                                                      string_field(event, "to") + "]") +
+            " " + string_field(event, "text")};
+  }
+  if (type == "presence") {
+    return {clock(event) + " " + room(event) + " " +
+            note(paint_user(string_field(event, "user")) + " " + presence_action(string_field(event, "action")))};
+  }
+  if (type == "topic") {
+    return {clock(event) + " " + room(event) + " " +
+            note(string_field(event, "by") + " set the topic: " + string_field(event, "topic"))};
+  }
+  if (type == "kicked" || type == "banned") {
+    std::string line = clock(event) + " " + room(event) + " " +
+                       paint(Style::Error, "-- you were " + type + " by " + string_field(event, "by"));
+    if (const auto reason = string_field(event, "reason"); !reason.empty()) line += " (" + reason + ")";
+    return {line};
+  }
+  if (type == "invited") {
+    const auto where = string_field(event, "room");
+    return {clock(event) + " " +
+            status(string_field(event, "by") + " invited you to #" + where + " (/join #" + where + ")")};
+  }
+  if (type == "error") return {error_line(event, "from the server")};
+  if (type == "shutdown") return {status("the server is shutting down: " + string_field(event, "message"))};
+  return {};  // hello, pong and events this client does not know
+}
+
+std::vector<std::string> OutputFormatter::reply(const nlohmann::json& request, const nlohmann::json& reply) const {
+  if (options_.json) return {reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  if (string_field(reply, "type") == "error") return {error_line(reply, describe_request(request))};
+  return ok_lines(request, reply);
+}
+
+std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request, const nlohmann::json& reply) const {
+  const auto op = string_field(reply, "op");
+  const auto where = "#" + string_field(reply, "room");
+  const auto user = string_field(reply, "user");
+  if (op == "register" || op == "login" || op == "guest") {
+    return {status("logged in as " + user + (bool_field(reply, "guest") ? " (guest)" : ""))};
+  }
+  if (op == "join") {
+    std::string line = "joined " + where;
+    if (const auto topic = string_field(reply, "topic"); !topic.empty()) line += " (topic: " + topic + ")";
+    if (const auto replayed = int_field(reply, "replayed"); replayed > 0) {
+      line += ", " + std::to_string(replayed) + " missed message" + (replayed == 1 ? "" : "s");
+    }
+    if (bool_field(reply, "truncated")) line += "; older ones were not replayed, see /history";
+    return {status(line)};
+  }
+  if (op == "create") {
+    std::string line = "created " + where + (bool_field(reply, "private") ? " (private)" : "");
+    if (const auto topic = string_field(reply, "topic"); !topic.empty()) line += ", topic: " + topic;
+    return {status(line)};
+  }
+  if (op == "leave") return {status("left " + where)};
+  if (op == "rooms") return room_list(reply);
+  if (op == "members") return {member_list(reply)};
+  if (op == "topic") {
+    const auto topic = string_field(reply, "topic");
+    return {status(where + " topic: " + (topic.empty() ? "(none)" : topic))};
+  }
+  if (op == "invite") return {status("invited " + user + " to " + where)};
+  if (op == "kick") return {status("kicked " + user + " from " + where)};
+  if (op == "ban") return {status("banned " + user + " from " + where)};
+  if (op == "unban") return {status("unbanned " + user + " in " + where)};
+  if (op == "moderator") return {status(user + " is now " + string_field(reply, "role") + " in " + where)};
+  if (op == "dm") {
+    return {clock(reply) + " " + paint(Style::Dm, "[dm -> " + string_field(reply, "to") + "]") + " " +
+            string_field(request, "text")};
+  }
+  if (op == "history") {
+    const auto it = reply.find("messages");
+    if (it == reply.end() || !it->is_array() || it->empty()) return {status("no messages in " + where)};
+    std::vector<std::string> lines;
+    for (const auto& message : *it) lines.push_back(message_line(string_field(reply, "room"), message));
+    return lines;
+  }
+  return {};  // send (its echo shows it), logout, ping
+}
+
+std::vector<std::string> OutputFormatter::room_list(const nlohmann::json& reply) const {
+  const auto it = reply.find("rooms");
+  if (it == reply.end() || !it->is_array() || it->empty()) return {status("no rooms yet; /create #name makes one")};
+  std::vector<std::string> lines{status(std::to_string(it->size()) + " room" + (it->size() == 1 ? "" : "s") + ":")};
+  for (const auto& entry : *it) {
+    std::string line = "   " + room(entry) + "  " + std::to_string(int_field(entry, "online")) + "/" +
+                       std::to_string(int_field(entry, "members")) + " online";
+    if (bool_field(entry, "private")) line += "  (private)";
+    if (const auto topic = string_field(entry, "topic"); !topic.empty()) line += "  " + topic;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string OutputFormatter::member_list(const nlohmann::json& reply) const {
+  std::string line = "#" + string_field(reply, "room") + " members:";
+  const auto it = reply.find("members");
+  if (it == reply.end() || !it->is_array()) return status(line + " (none)");
+  const char* separator = " ";
+  for (const auto& member : *it) {
+    line += separator + string_field(member, "user");
+    const auto role = string_field(member, "role");
+    std::string tags = role == "member" || role.empty() ? "" : role;
+    if (!bool_field(member, "online")) tags += tags.empty() ? "offline" : ", offline";
+    if (!tags.empty()) line += " (" + tags + ")";
+    separator = ", ";
+  }
+  return status(line);
+}
+
+}  // namespace chat::client

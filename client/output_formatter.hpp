@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace chat::client {
+
+struct FormatOptions {
+  bool color = false;
+  bool json = false;  // one JSON object per line, as received
+  bool utc = false;   // times in UTC instead of local time (tests)
+};
+
+// Turns server events and replies into the lines a person (or, with json,
+// a program) reads. Text from other users is stripped of control characters
+// so that nobody can move the cursor or recolour another user's terminal.
+class OutputFormatter {
+ public:
+  explicit OutputFormatter(FormatOptions options) : options_(options) {}
+
+  // Lines for a server event; none for events that are not for display.
+  std::vector<std::string> event(const nlohmann::json& event) const;
+
+  // Lines for the reply to a request the user made; none when the reply adds
+  // nothing (a send is shown by its echo).
+  std::vector<std::string> reply(const nlohmann::json& request, const nlohmann::json& reply) const;
+
+  // A note from the client itself ("reconnecting in 2 s").
+  std::string status(std::string_view text) const;
+
+  // Something the user got wrong, or a failure not tied to a reply.
+  std::string problem(std::string_view text) const;
+
+  bool json() const noexcept { return options_.json; }
+
+ private:
+  enum class Style { Time, Room, Note, Error, Dm, Bold };
+
+  std::string paint(Style style, std::string_view text) const;
+  std::string paint_user(std::string_view user) const;
+  std::string clock(const nlohmann::json& message) const;
+  std::string room(const nlohmann::json& message) const;
+  std::string message_line(std::string_view room_name, const nlohmann::json& message) const;
+  std::string error_line(const nlohmann::json& error, std::string_view context) const;
+  std::vector<std::string> ok_lines(const nlohmann::json& request, const nlohmann::json& reply) const;
+  std::vector<std::string> room_list(const nlohmann::json& reply) const;
+  std::string member_list(const nlohmann::json& reply) const;
+
+  FormatOptions options_;
+};
+
+// Removes characters that would act on the terminal instead of being shown.
+std::string printable(std::string_view text);
+
+// The string field `key` of `message`, or "" when absent or not a string.
+std::string string_field(const nlohmann::json& message, std::string_view key);
+
+// A short description of a request for error lines: "join #secret".
+std::string describe_request(const nlohmann::json& request);
+
+}  // namespace chat::client

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+namespace chat::client {
+
+// Passwords never come from the command line, where `ps` would show them:
+// they are typed at a prompt that does not echo, or read from a file.
+using AskPassword = std::function<boost::asio::awaitable<std::optional<std::string>>(std::string prompt)>;
+
+struct PasswordFile {
+  std::optional<std::string> password;  // the first line, without its line end
+  std::string error;                    // why there is none
+  bool readable_by_others = false;      // worth a warning, as ssh gives one
+};
+
+PasswordFile read_password_file(const std::string& path);
+
+// Asks on the controlling terminal (/dev/tty) with echo off; nullopt when
+// there is no terminal or the input ended. Blocks: only for use before the
+// event loop runs or in script mode, where nothing else is waiting.
+std::optional<std::string> prompt_on_tty(const std::string& prompt);
+
+}  // namespace chat::client

@@ -1,0 +1,84 @@
+#include "client/script_runner.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "client/command_dispatcher.hpp"
+#include "client/input_source.hpp"
+#include "client/output_log.hpp"
+#include "client/presenter.hpp"
+#include "client/session.hpp"
+
+namespace chat::client {
+namespace {
+
+std::string seconds(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count() / 1000) + "." + std::to_string(duration.count() % 1000 / 100) + " s";
+}
+
+}  // namespace
+
+void ScriptRunner::failed(std::string_view why) {
+  presenter_.problem(why);
+  ++failures_;
+}
+
+boost::asio::awaitable<int> ScriptRunner::run() {
+  if (!co_await session_.wait_ready(deadline())) {
+    if (!session_.ended()) failed("the session was not ready within " + seconds(timeout_));
+    session_.quit();
+    co_return failures_;
+  }
+  try {
+    while (!quit_ && !session_.ended()) {
+      const auto line = co_await input_.next_line();
+      if (!line) break;
+      if (!co_await run_line(*line)) break;
+    }
+  } catch (const std::runtime_error& e) {
+    failed(e.what());
+  }
+  session_.quit();
+  co_return failures_;
+}
+
+// False when the script must stop (the session ended or /quit).
+boost::asio::awaitable<bool> ScriptRunner::run_line(const std::string& line) {
+  const ParsedLine parsed = parse_line(line);
+  if (const auto* command = std::get_if<Command>(&parsed)) {
+    if (command->id() == CommandId::Sleep) {
+      co_await sleep(std::chrono::milliseconds(*command->number));
+      co_return true;
+    }
+    if (command->id() == CommandId::Wait) {
+      if (!co_await log_.wait_for(*command->text, deadline())) {
+        failed("/wait: no line with \"" + *command->text + "\" within " + seconds(timeout_));
+      }
+      co_return true;
+    }
+  }
+  const Outcome outcome = co_await dispatcher_.execute(parsed);
+  switch (outcome.kind) {
+    case Outcome::Kind::Failed: ++failures_; break;
+    case Outcome::Kind::Quit: quit_ = true; co_return false;
+    case Outcome::Kind::Sent:
+      if (!co_await session_.wait_reply(*outcome.id, deadline())) {
+        if (session_.ended()) co_return false;
+        failed("no reply to \"" + line + "\" within " + seconds(timeout_));
+      }
+      break;
+    case Outcome::Kind::Nothing:
+    case Outcome::Kind::Done: break;
+  }
+  co_return !session_.ended();
+}
+
+boost::asio::awaitable<void> ScriptRunner::sleep(std::chrono::milliseconds duration) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, duration);
+  boost::system::error_code ignored;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+}
+
+}  // namespace chat::client

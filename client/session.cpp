@@ -1,0 +1,390 @@
+#include "client/session.hpp"
+
+#include <cstdio>
+#include <random>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "client/connection.hpp"
+#include "client/output_formatter.hpp"
+#include "common/frames.hpp"
+#include "common/protocol.hpp"
+
+namespace chat::client {
+namespace {
+
+// Distinct per run, so that two runs of a script never share a message cid.
+std::string random_cid_prefix() {
+  std::random_device random;
+  char text[17];
+  std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+  return text;
+}
+
+bool is_auth_op(const nlohmann::json& request) {
+  const auto op = request.value("op", "");
+  return op == "login" || op == "register" || op == "guest";
+}
+
+bool is_error(const nlohmann::json& reply) { return reply.value("type", "") == "error"; }
+
+std::int64_t int_or(const nlohmann::json& message, const char* key, std::int64_t fallback) {
+  const auto it = message.find(key);
+  return it != message.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+std::string reason_text(const boost::system::error_code& code) {
+  if (code == asio::error::eof || code == asio::error::connection_reset) return "the server closed the connection";
+  if (code == asio::error::operation_aborted) return "connection closed";
+  return code.message();
+}
+
+std::string seconds_text(std::chrono::milliseconds delay) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(delay.count()) / 1000.0);
+  return text;
+}
+
+std::string error_text(const nlohmann::json& reply) {
+  return "[" + string_field(reply, "code") + "] " + string_field(reply, "message");
+}
+
+}  // namespace
+
+Session::Session(asio::any_io_executor executor, SessionOptions options, Presenter& presenter)
+    : executor_(executor),
+      options_(std::move(options)),
+      presenter_(presenter),
+      backoff_(options_.backoff),
+      pending_(random_cid_prefix()),
+      changed_(executor),
+      credentials_(options_.credentials) {}
+
+Session::~Session() = default;
+
+asio::awaitable<SessionEnd> Session::run() {
+  const SessionEnd end = co_await connect_loop();
+  ended_ = true;
+  changed_.notify();
+  co_return end;
+}
+
+asio::awaitable<SessionEnd> Session::connect_loop() {
+  for (;;) {
+    std::string reason;
+    try {
+      co_await serve_connection();
+    } catch (const boost::system::system_error& e) {
+      reason = reason_text(e.code());
+    }
+    const bool was_up = hello_;
+    drop_connection();
+    if (quitting_) co_return SessionEnd::Quit;
+    if (fatal_) co_return *fatal_;
+    if (!ever_connected_) {
+      presenter_.problem("cannot connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason);
+      co_return SessionEnd::ConnectFailed;
+    }
+    if (!co_await back_off(was_up ? "connection lost" : "reconnect failed", reason)) {
+      co_return quitting_ ? SessionEnd::Quit : SessionEnd::GaveUp;
+    }
+  }
+}
+
+asio::awaitable<bool> Session::back_off(std::string_view what, const std::string& reason) {
+  const auto delay = backoff_.next_delay();
+  const std::string event = std::string(what) + " (" + reason + ")";
+  if (!delay) {
+    presenter_.problem(event + "; gave up after " + std::to_string(backoff_.attempts()) + " attempts to reconnect");
+    co_return false;
+  }
+  presenter_.status(event + "; reconnecting in " + seconds_text(*delay) + " (attempt " +
+                    std::to_string(backoff_.attempts()) + ")");
+  const auto deadline = Clock::now() + *delay;
+  while (!quitting_ && Clock::now() < deadline) co_await changed_.wait_until(deadline);
+  co_return !quitting_;
+}
+
+asio::awaitable<void> Session::serve_connection() {
+  auto connection = std::make_shared<Connection>(executor_);
+  connection_ = connection;
+  const std::uint64_t number = ++connection_number_;
+  co_await connection->connect(options_.host, options_.port, options_.connect_timeout);
+  last_heard_ = Clock::now();
+  asio::co_spawn(executor_, keepalive(connection, number), asio::detached);
+  for (;;) {
+    const std::string line = co_await connection->read_line();
+    last_heard_ = Clock::now();
+    handle_line(line);
+  }
+}
+
+asio::awaitable<void> Session::keepalive(std::shared_ptr<Connection> connection, std::uint64_t number) {
+  asio::steady_timer timer(executor_);
+  for (;;) {
+    timer.expires_after(options_.keepalive);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (number != connection_number_ || !connection->is_open()) co_return;
+    if (Clock::now() - last_heard_ > 2 * options_.keepalive) {
+      presenter_.status("the server stopped answering");
+      connection->close();
+      co_return;
+    }
+    if (hello_) send_now(make_request("ping"), Origin::Ping);
+  }
+}
+
+void Session::drop_connection() {
+  if (connection_) connection_->close();
+  connection_.reset();
+  hello_ = false;
+  logged_in_ = false;
+  pending_.connection_lost();
+}
+
+void Session::quit() {
+  quitting_ = true;
+  if (connection_) connection_->close();
+  changed_.notify();
+}
+
+void Session::handle_line(const std::string& line) {
+  const auto message = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!message.is_object()) {
+    presenter_.problem("ignored a line from the server that is not a JSON object");
+    return;
+  }
+  if (auto request = pending_.take(message)) {
+    handle_reply(std::move(*request), message);
+  } else {
+    handle_event(message);
+  }
+  changed_.notify();
+}
+
+void Session::handle_event(const nlohmann::json& event) {
+  const auto type = event.value("type", "");
+  const auto room = string_field(event, "room");
+  if (type == "hello") return handle_hello(event);
+  if (type == "msg") {
+    if (!resume_.accept_message(room, int_or(event, "seq", 0))) return;
+    names_.add_user(string_field(event, "from"));
+  } else if (type == "dm") {
+    if (!resume_.accept_dm(int_or(event, "dm_id", -1))) return;
+    names_.add_user(string_field(event, "from"));
+  } else if (type == "presence") {
+    // "You joined" is already said by the join reply.
+    if (string_field(event, "user") == user_) return;
+    names_.add_user(string_field(event, "user"));
+  } else if (type == "kicked" || type == "banned") {
+    room_gone(room);
+  } else if (type == "ok" || type == "pong") {
+    return;  // a reply to a request of a connection that is gone
+  }
+  presenter_.event(event);
+}
+
+void Session::handle_hello(const nlohmann::json& hello) {
+  hello_ = true;
+  ever_connected_ = true;
+  if (int_or(hello, "protocol", 0) != protocol::kVersion) {
+    presenter_.problem("the server speaks protocol " + std::to_string(int_or(hello, "protocol", 0)) +
+                       ", this client " + std::to_string(protocol::kVersion) + "; expect surprises");
+  }
+  presenter_.status("connected to " + string_field(hello, "server") + " " + string_field(hello, "version") + " at " +
+                    options_.host + ":" + std::to_string(options_.port));
+  if (credentials_) {
+    send_now(auth_request(*credentials_), Origin::Auth);
+  } else if (!user_login_pending()) {
+    presenter_.status("not logged in: /login NAME, /register NAME or /guest NAME");
+  }
+  flush();
+}
+
+void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) {
+  switch (request.origin) {
+    case Origin::Ping: return;
+    case Origin::Auth: return handle_auth_reply(request, reply);
+    case Origin::Rejoin: return handle_rejoin_reply(request, reply);
+    case Origin::User:
+    case Origin::Autojoin: break;
+  }
+  apply_user_reply(request, reply);
+  presenter_.reply(request.request, reply);
+  if (is_error(reply)) ++failed_requests_;
+  if (keep_replies_) replies_[request.id] = reply;
+}
+
+void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply) {
+  const auto name = request.request.value("name", "");
+  if (!is_error(reply)) {
+    presenter_.status((ever_logged_in_ ? "logged in again as " : "logged in as ") + string_field(reply, "user") +
+                      (reply.value("guest", false) ? " (guest)" : ""));
+    credentials_ = credentials_from(request.request);
+    return logged_in(reply);
+  }
+  // Wrong credentials stay wrong; anything else (a guest name still held by
+  // our previous connection, an overloaded server) may pass on a later try.
+  const auto code = reply.value("code", "");
+  if (!ever_logged_in_ || code == "unauthorized" || code == "forbidden" || code == "bad_request") {
+    presenter_.problem("login as " + name + " failed: " + error_text(reply));
+    fatal_ = SessionEnd::AuthFailed;
+  } else {
+    presenter_.problem("login as " + name + " refused for now: " + error_text(reply));
+  }
+  if (connection_) connection_->close();
+}
+
+void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply) {
+  const auto room = request.request.value("room", "");
+  if (is_error(reply)) {
+    presenter_.problem("could not rejoin #" + room + ": " + error_text(reply));
+    return room_gone(room);
+  }
+  resume_.joined(room, int_or(reply, "last_seq", 0));
+  const auto replayed = int_or(reply, "replayed", 0);
+  std::string text = "rejoined #" + room + ", " + std::to_string(replayed) + " missed message" +
+                     (replayed == 1 ? "" : "s");
+  if (reply.value("truncated", false)) text += " (older ones were not replayed, see /history)";
+  presenter_.status(text);
+}
+
+void Session::apply_user_reply(const PendingRequest& request, const nlohmann::json& reply) {
+  const auto op = request.request.value("op", "");
+  const auto room = request.request.value("room", "");
+  if (is_error(reply)) {
+    if (op == "join" || op == "create") resume_.join_failed(room);
+    return;
+  }
+  if (op == "join" || op == "create") {
+    const auto name = string_field(reply, "room");
+    resume_.joined(name, int_or(reply, "last_seq", 0));
+    names_.add_room(name);
+    if (request.origin == Origin::User || current_room_.empty()) set_current_room(name);
+  } else if (op == "leave") {
+    room_gone(room);
+  } else if (op == "members" || op == "rooms") {
+    for (const auto& entry : reply.value(op == "members" ? "members" : "rooms", nlohmann::json::array())) {
+      if (op == "members") names_.add_user(string_field(entry, "user"));
+      if (op == "rooms") names_.add_room(string_field(entry, "room"));
+    }
+  } else if (is_auth_op(request.request)) {
+    credentials_ = credentials_from(request.request);
+    logged_in(reply);
+  }
+}
+
+void Session::logged_in(const nlohmann::json& reply) {
+  logged_in_ = true;
+  user_ = string_field(reply, "user");
+  backoff_.reset();
+  const bool first = !ever_logged_in_;
+  ever_logged_in_ = true;
+  if (!first) {
+    for (const auto& [room, since] : resume_.rejoin_plan()) send_now(join_request(room, since), Origin::Rejoin);
+    return flush();
+  }
+  std::vector<std::string> rooms = options_.autojoin;
+  std::string member_of;
+  for (const auto& entry : reply.value("rooms", nlohmann::json::array())) {
+    const auto room = string_field(entry, "room");
+    names_.add_room(room);
+    member_of += (member_of.empty() ? "#" : ", #") + room;
+    if (options_.join_member_rooms) rooms.push_back(room);
+  }
+  if (!member_of.empty() && !options_.join_member_rooms) presenter_.status("your rooms: " + member_of);
+  std::set<std::string> asked;
+  for (const auto& room : rooms) {
+    if (!asked.insert(room).second || resume_.since(room)) continue;
+    resume_.joining(room);
+    send_now(join_request(room, std::nullopt), Origin::Autojoin);
+  }
+  flush();
+}
+
+void Session::room_gone(const std::string& room) {
+  resume_.left(room);
+  if (current_room_ != room) return;
+  const auto joined = resume_.joined_rooms();
+  set_current_room(joined.empty() ? std::string{} : joined.front());
+}
+
+void Session::set_current_room(const std::string& room) {
+  if (room == current_room_) return;
+  current_room_ = room;
+  presenter_.room_changed(room);
+}
+
+bool Session::switch_room(const std::string& room) {
+  if (!resume_.is_joined(room)) return false;
+  set_current_room(room);
+  return true;
+}
+
+std::optional<std::int64_t> Session::submit(nlohmann::json request) {
+  if (ended_ || quitting_) {
+    presenter_.problem("the session has ended");
+    return std::nullopt;
+  }
+  if (!is_auth_op(request) && !logged_in_ && !credentials_ && !user_login_pending()) {
+    presenter_.problem("not logged in: /login NAME, /register NAME or /guest NAME first");
+    return std::nullopt;
+  }
+  if (request.value("op", "") == "join") resume_.joining(request.value("room", ""));
+  const std::int64_t id = pending_.add(std::move(request), Origin::User).id;
+  flush();
+  return id;
+}
+
+void Session::send_now(nlohmann::json request, Origin origin) {
+  auto& pending = pending_.add(std::move(request), origin);
+  if (!connection_) return;
+  connection_->send(to_line(pending.request));
+  pending.sent_on = connection_number_;
+}
+
+// Sends what waits for this connection: logins once the hello is in, the
+// rest once logged in (after the rejoins, so a guest is back in its rooms).
+void Session::flush() {
+  if (!connection_ || !hello_) return;
+  for (auto* pending : pending_.unsent(connection_number_)) {
+    if (!logged_in_ && !is_auth_op(pending->request)) continue;
+    connection_->send(to_line(pending->request));
+    pending->sent_on = connection_number_;
+  }
+}
+
+bool Session::user_login_pending() const {
+  return pending_.any([](const PendingRequest& pending) {
+    return pending.origin == Origin::User && is_auth_op(pending.request);
+  });
+}
+
+asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t id, Clock::time_point deadline) {
+  for (;;) {
+    if (const auto it = replies_.find(id); it != replies_.end()) {
+      auto reply = std::move(it->second);
+      replies_.erase(it);
+      co_return reply;
+    }
+    if (ended_ || Clock::now() >= deadline) co_return std::nullopt;
+    co_await changed_.wait_until(deadline);
+  }
+}
+
+asio::awaitable<bool> Session::wait_ready(Clock::time_point deadline) {
+  for (;;) {
+    const bool authenticated = logged_in_ || !credentials_;
+    if (hello_ && authenticated && !pending_.has_user_requests()) co_return true;
+    if (ended_ || Clock::now() >= deadline) co_return false;
+    co_await changed_.wait_until(deadline);
+  }
+}
+
+}  // namespace chat::client

@@ -1,0 +1,135 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "client/async_signal.hpp"
+#include "client/backoff.hpp"
+#include "client/known_names.hpp"
+#include "client/pending_requests.hpp"
+#include "client/presenter.hpp"
+#include "client/request_builder.hpp"
+#include "client/resume_state.hpp"
+
+namespace chat::client {
+
+class Connection;
+
+struct SessionOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7777;
+  std::optional<Credentials> credentials;  // log in automatically on every connect
+  std::vector<std::string> autojoin;       // rooms to join after the first login
+  bool join_member_rooms = false;          // also join the rooms the login reply lists
+  BackoffPolicy backoff;
+  std::chrono::milliseconds connect_timeout{10'000};
+  // A ping this often keeps the server's idle timeout away; a server silent
+  // for two intervals is taken for dead and the connection is re-made.
+  std::chrono::milliseconds keepalive{60'000};
+};
+
+enum class SessionEnd {
+  Quit,           // the user asked to leave
+  ConnectFailed,  // the first connection could not be made
+  GaveUp,         // the connection was lost and reconnecting ran out of attempts
+  AuthFailed,     // the server refused the automatic login
+};
+
+// The client's side of one chat session, across any number of connections:
+// connects, logs in, rejoins its rooms with `since` after a reconnect, sends
+// what the user asks, and hands replies and events (minus duplicates) to the
+// presenter. Single-threaded: everything runs on one io_context.
+class Session {
+ public:
+  using Clock = AsyncSignal::Clock;
+
+  Session(asio::any_io_executor executor, SessionOptions options, Presenter& presenter);
+  ~Session();
+
+  // Runs until quit() or a failure that reconnecting cannot fix.
+  asio::awaitable<SessionEnd> run();
+
+  // Sends a request for the user, or queues it until the connection is
+  // back. Returns its id, or nullopt when it cannot be sent at all (said why).
+  std::optional<std::int64_t> submit(nlohmann::json request);
+
+  // Scripts wait for each reply: keep replies until wait_reply() takes them.
+  void keep_replies() { keep_replies_ = true; }
+  asio::awaitable<std::optional<nlohmann::json>> wait_reply(std::int64_t id, Clock::time_point deadline);
+
+  // Waits until commands can be given: connected, logged in if credentials
+  // were given, and the first joins answered. False at the deadline or end.
+  asio::awaitable<bool> wait_ready(Clock::time_point deadline);
+
+  // Makes a joined room the current one; false when it is not joined.
+  bool switch_room(const std::string& room);
+
+  void quit();
+
+  const std::string& current_room() const noexcept { return current_room_; }
+  const ResumeState& resume() const noexcept { return resume_; }
+  const KnownNames& names() const noexcept { return names_; }
+  bool ended() const noexcept { return ended_; }
+  // Replies with an error to requests the user made (exit status of scripts).
+  int failed_requests() const noexcept { return failed_requests_; }
+
+ private:
+  asio::awaitable<SessionEnd> connect_loop();
+  asio::awaitable<void> serve_connection();
+  asio::awaitable<void> keepalive(std::shared_ptr<Connection> connection, std::uint64_t number);
+  asio::awaitable<bool> back_off(std::string_view what, const std::string& reason);
+  void drop_connection();
+
+  void handle_line(const std::string& line);
+  void handle_event(const nlohmann::json& event);
+  void handle_hello(const nlohmann::json& hello);
+  void handle_reply(PendingRequest request, const nlohmann::json& reply);
+  void handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply);
+  void handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply);
+  void apply_user_reply(const PendingRequest& request, const nlohmann::json& reply);
+  void logged_in(const nlohmann::json& reply);
+  void room_gone(const std::string& room);
+  void set_current_room(const std::string& room);
+
+  void send_now(nlohmann::json request, Origin origin);
+  void flush();
+  bool user_login_pending() const;
+
+  asio::any_io_executor executor_;
+  SessionOptions options_;
+  Presenter& presenter_;
+  Backoff backoff_;
+  PendingRequests pending_;
+  ResumeState resume_;
+  KnownNames names_;
+  AsyncSignal changed_;
+
+  std::shared_ptr<Connection> connection_;
+  std::uint64_t connection_number_ = 0;
+  Clock::time_point last_heard_{};
+  bool hello_ = false;      // this connection got the server's hello
+  bool logged_in_ = false;  // this connection is logged in
+  bool ever_connected_ = false;
+  bool ever_logged_in_ = false;
+  std::optional<Credentials> credentials_;
+  std::string user_;  // as the server spells it, once logged in
+  std::string current_room_;
+
+  bool keep_replies_ = false;
+  std::map<std::int64_t, nlohmann::json> replies_;
+  int failed_requests_ = 0;
+  bool quitting_ = false;
+  bool ended_ = false;
+  std::optional<SessionEnd> fatal_;
+};
+
+}  // namespace chat::client

@@ -1,0 +1,21 @@
+# Warnings and sanitizers for every target of the project, in one place.
+
+add_library(chat_options INTERFACE)
+add_library(chat::options ALIAS chat_options)
+target_compile_options(chat_options INTERFACE -Wall -Wextra -Wpedantic)
+# Repository root is the include root: "common/...", "server/...".
+target_include_directories(chat_options INTERFACE ${PROJECT_SOURCE_DIR})
+# Boost.Asio coroutines use std::exchange without including <utility> (Boost 1.74 + g++ 12).
+target_compile_options(chat_options INTERFACE -include utility)
+target_compile_definitions(chat_options INTERFACE BOOST_ASIO_NO_DEPRECATED)
+
+if(CHAT_SANITIZE STREQUAL "thread")
+  target_compile_options(chat_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(chat_options INTERFACE -fsanitize=thread)
+elseif(CHAT_SANITIZE STREQUAL "address")
+  target_compile_options(chat_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined)
+  target_link_options(chat_options INTERFACE -fsanitize=address,undefined)
+elseif(NOT CHAT_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "CHAT_SANITIZE must be '', 'thread' or 'address', not '${CHAT_SANITIZE}'")
+endif()

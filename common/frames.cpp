@@ -1,0 +1,36 @@
+#include "common/frames.hpp"
+
+namespace chat {
+
+std::string to_line(const nlohmann::json& message) {
+  std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  line.push_back('\n');
+  return line;
+}
+
+Frame to_frame(const nlohmann::json& message) { return std::make_shared<const std::string>(to_line(message)); }
+
+nlohmann::json ok_reply(std::string_view op, const nlohmann::json& id) {
+  nlohmann::json reply{{"type", "ok"}, {"op", op}};
+  if (!id.is_null()) reply["id"] = id;
+  return reply;
+}
+
+nlohmann::json error_reply(ErrorCode code, std::string_view message, std::string_view op, const nlohmann::json& id) {
+  nlohmann::json reply{{"type", "error"}};
+  if (!op.empty()) reply["op"] = op;
+  if (!id.is_null()) reply["id"] = id;
+  reply["code"] = to_string(code);
+  reply["message"] = message;
+  return reply;
+}
+
+nlohmann::json event(std::string_view type) { return nlohmann::json{{"type", type}}; }
+
+nlohmann::json make_request(std::string_view op, const nlohmann::json& id) {
+  nlohmann::json request{{"op", op}};
+  if (!id.is_null()) request["id"] = id;
+  return request;
+}
+
+}  // namespace chat

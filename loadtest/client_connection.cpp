@@ -1,0 +1,133 @@
+#include "loadtest/client_connection.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/error.hpp>
+
+namespace chat::loadtest {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// Generous: the tool must be able to read any line the server may send.
+constexpr std::size_t kMaxLineBytes = 1 << 20;
+
+}  // namespace
+
+ClientConnection::ClientConnection(asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler)
+    : io_(io), socket_(io), read_buffer_(shared_read_buffer), handler_(handler), framer_(kMaxLineBytes) {}
+
+void ClientConnection::connect(const tcp::endpoint& server, const std::optional<asio::ip::address_v4>& source) {
+  close();
+  const auto generation = generation_;
+  boost::system::error_code ec;
+  socket_.open(tcp::v4(), ec);
+  if (!ec && source) {
+    // Without this the port is picked at bind() time, unique per address
+    // across all sockets, which caps a source address at the ephemeral range
+    // even though the 4-tuple would allow more.
+    const int on = 1;
+    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+    socket_.bind(tcp::endpoint(*source, 0), ec);
+  }
+  if (ec) {
+    asio::post(io_, [this, generation, ec] {
+      if (generation == generation_) fail(ec);
+    });
+    return;
+  }
+  open_ = true;
+  socket_.async_connect(server, [this, generation](const boost::system::error_code& error) {
+    if (generation != generation_) return;
+    if (error) return fail(error);
+    boost::system::error_code option_error;
+    socket_.set_option(tcp::no_delay(true), option_error);
+    socket_.non_blocking(true, option_error);
+    if (option_error) return fail(option_error);
+    wait_readable();
+    handler_.on_connected();
+  });
+}
+
+void ClientConnection::send(std::string_view line) {
+  if (!open_) return;
+  if (out_.empty()) {
+    boost::system::error_code ec;
+    const std::size_t written = socket_.write_some(asio::buffer(line.data(), line.size()), ec);
+    if (ec && ec != asio::error::would_block) return fail(ec);
+    line.remove_prefix(written);
+    if (line.empty()) return;
+  }
+  out_.append(line);
+  wait_writable();
+}
+
+void ClientConnection::wait_writable() {
+  if (waiting_writable_) return;
+  waiting_writable_ = true;
+  const auto generation = generation_;
+  socket_.async_wait(tcp::socket::wait_write, [this, generation](const boost::system::error_code& error) {
+    if (generation != generation_) return;
+    waiting_writable_ = false;
+    if (error) return fail(error);
+    write_queued();
+  });
+}
+
+void ClientConnection::write_queued() {
+  boost::system::error_code ec;
+  const std::size_t written = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block) return fail(ec);
+  out_.erase(0, written);
+  if (!out_.empty()) wait_writable();
+}
+
+void ClientConnection::wait_readable() {
+  const auto generation = generation_;
+  socket_.async_wait(tcp::socket::wait_read, [this, generation](const boost::system::error_code& error) {
+    if (generation != generation_) return;
+    if (error) return fail(error);
+    on_readable();
+  });
+}
+
+void ClientConnection::on_readable() {
+  const auto generation = generation_;
+  while (true) {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
+    if (ec == asio::error::would_block) break;
+    if (ec) return fail(ec);
+    if (framer_.append(std::string_view(read_buffer_.data(), n)) == LineFramer::Status::TooLarge) {
+      return fail(asio::error::message_size);
+    }
+    while (auto line = framer_.next_line()) {
+      if (line->empty()) continue;
+      handler_.on_line(*line);
+      if (generation != generation_) return;  // the handler closed or reconnected us
+    }
+    // A short read almost always means the socket is drained: skip the
+    // read that would only report EAGAIN.
+    if (n < read_buffer_.size()) break;
+  }
+  wait_readable();
+}
+
+void ClientConnection::fail(const boost::system::error_code& error) {
+  close();
+  handler_.on_closed(error);
+}
+
+void ClientConnection::close() noexcept {
+  ++generation_;
+  open_ = false;
+  waiting_writable_ = false;
+  out_.clear();
+  framer_ = LineFramer(kMaxLineBytes);
+  boost::system::error_code ignored;
+  if (socket_.is_open()) socket_.close(ignored);
+}
+
+}  // namespace chat::loadtest

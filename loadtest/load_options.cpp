@@ -1,0 +1,182 @@
+#include "loadtest/load_options.hpp"
+
+#include <map>
+#include <sstream>
+
+#include <boost/asio/ip/address_v4.hpp>
+#include <CLI/CLI.hpp>
+
+#include "common/names.hpp"
+
+namespace chat::loadtest {
+namespace {
+
+// Bounds that keep every run finite whatever it is asked.
+constexpr unsigned kMaxConnections = 1'000'000;
+constexpr unsigned kMaxWorkers = 64;
+constexpr double kMaxPhaseSeconds = 3600;
+
+const std::map<std::string, SendMode> kModes{{"closed", SendMode::Closed}, {"open", SendMode::Open}};
+
+std::string format_double(double value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  return out.str();
+}
+
+void define(CLI::App& app, LoadOptions& o) {
+  app.add_option("--host", o.host, "Server address (127.0.0.x only)")->capture_default_str();
+  app.add_option("--port", o.port, "Server port")->required();
+  app.add_option("--source-addrs", o.source_addrs,
+                 "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
+      ->check(CLI::Range(0, 254))
+      ->capture_default_str();
+  app.add_option("-c,--connections", o.connections, "Connections that log in and stay")
+      ->check(CLI::Range(1u, kMaxConnections))
+      ->capture_default_str();
+  app.add_option("-r,--rooms", o.rooms, "Rooms the connections are spread over (0: log in only)")
+      ->capture_default_str();
+  app.add_option("-s,--senders", o.senders, "Senders per room")->capture_default_str();
+  app.add_option("--mode", o.mode, "closed: each sender keeps --window messages in flight; open: fixed --rate")
+      ->transform(CLI::CheckedTransformer(kModes, CLI::ignore_case))
+      ->capture_default_str();
+  app.add_option("-w,--window", o.window, "Closed loop: messages in flight per sender")
+      ->check(CLI::Range(1u, 100'000u))
+      ->capture_default_str();
+  app.add_option("--rate", o.rate, "Open loop: sends per second, all senders together")
+      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->capture_default_str();
+  app.add_option("--message-bytes", o.message_bytes, "Message text size (at least the stamp's digits)")
+      ->check(CLI::Range(1u, 4000u))
+      ->capture_default_str();
+  app.add_option("--churners", o.churners, "Connections cycling connect, guest, join, leave, disconnect")
+      ->check(CLI::Range(0u, kMaxConnections))
+      ->capture_default_str();
+  app.add_option("--churn-hold-ms", o.churn_hold_ms, "How long a churner stays in its room")
+      ->check(CLI::Range(0u, 600'000u))
+      ->capture_default_str();
+  app.add_option("--warmup", o.warmup_s, "Seconds of sending before measuring")
+      ->check(CLI::Range(0.0, kMaxPhaseSeconds))
+      ->capture_default_str();
+  app.add_option("-d,--duration", o.duration_s, "Measured seconds")
+      ->check(CLI::Range(0.1, kMaxPhaseSeconds))
+      ->capture_default_str();
+  app.add_option("--drain", o.drain_s, "At most this many seconds to collect what is in flight after sending stops")
+      ->check(CLI::Range(0.0, kMaxPhaseSeconds))
+      ->capture_default_str();
+  app.add_option("--connect-timeout", o.connect_timeout_s, "Seconds for all connections to log in and join")
+      ->check(CLI::Range(1.0, kMaxPhaseSeconds))
+      ->capture_default_str();
+  app.add_option("--connect-concurrency", o.connect_concurrency, "Connections being set up at once, per worker")
+      ->check(CLI::Range(1u, 100'000u))
+      ->capture_default_str();
+  app.add_option("--workers", o.workers, "Worker processes (0: as many as --max-per-worker requires)")
+      ->check(CLI::Range(0u, kMaxWorkers))
+      ->capture_default_str();
+  app.add_option("--max-per-worker", o.max_per_worker, "Sockets one worker process may hold")
+      ->check(CLI::Range(1u, 19'900u))
+      ->capture_default_str();
+  app.add_option("--name-prefix", o.name_prefix, "Prefix of guest and room names")->capture_default_str();
+  app.add_option("--owner", o.owner, "Account that creates the rooms when the server refuses guests that")
+      ->capture_default_str();
+  app.add_option("--owner-password", o.owner_password, "Password of --owner (registered if missing)")
+      ->capture_default_str();
+  app.add_option("--server-pid", o.server_pid, "Server pid: report its RSS and CPU from /proc")
+      ->check(CLI::Range(0, 1 << 30));
+  app.add_option("--progress", o.progress_s, "Seconds between progress lines on stderr (0: none)")
+      ->check(CLI::Range(0.0, kMaxPhaseSeconds))
+      ->capture_default_str();
+  app.add_option("--json-out", o.json_out, "Also write the JSON result line to this file");
+  app.add_flag("-q,--quiet", o.quiet, "Print only the JSON line on stdout");
+  app.add_option("--worker", o.worker_index, "(internal) run as worker N of the parent's run")
+      ->group("");
+  app.add_option("--room-tag", o.room_tag, "(internal) the run's room-name tag")->group("");
+}
+
+bool is_loopback_24(const std::string& text) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address_v4(text, ec);
+  return !ec && (address.to_uint() >> 8) == 0x7F0000;
+}
+
+}  // namespace
+
+unsigned LoadOptions::resolved_workers() const noexcept {
+  if (workers != 0) return workers;
+  return (sockets() + max_per_worker - 1) / max_per_worker;
+}
+
+std::vector<std::string> LoadOptions::to_args() const {
+  std::vector<std::string> args{
+      "--host", host,
+      "--port", std::to_string(port),
+      "--source-addrs", std::to_string(source_addrs),
+      "--connections", std::to_string(connections),
+      "--rooms", std::to_string(rooms),
+      "--senders", std::to_string(senders),
+      "--mode", mode == SendMode::Closed ? "closed" : "open",
+      "--window", std::to_string(window),
+      "--rate", format_double(rate),
+      "--message-bytes", std::to_string(message_bytes),
+      "--churners", std::to_string(churners),
+      "--churn-hold-ms", std::to_string(churn_hold_ms),
+      "--warmup", format_double(warmup_s),
+      "--duration", format_double(duration_s),
+      "--drain", format_double(drain_s),
+      "--connect-timeout", format_double(connect_timeout_s),
+      "--connect-concurrency", std::to_string(connect_concurrency),
+      "--workers", std::to_string(workers),
+      "--max-per-worker", std::to_string(max_per_worker),
+      "--name-prefix", name_prefix,
+      "--owner", owner,
+      "--owner-password", owner_password,
+      "--server-pid", std::to_string(server_pid),
+      "--progress", format_double(progress_s),
+  };
+  if (!json_out.empty()) args.insert(args.end(), {"--json-out", json_out});
+  if (quiet) args.emplace_back("--quiet");
+  if (worker_index >= 0) args.insert(args.end(), {"--worker", std::to_string(worker_index)});
+  if (!room_tag.empty()) args.insert(args.end(), {"--room-tag", room_tag});
+  return args;
+}
+
+ParsedOptions parse_options(const std::vector<std::string>& args) {
+  LoadOptions options;
+  CLI::App app{"chat-loadtest: many concurrent chat clients on loopback, measuring the server"};
+  define(app, options);
+  std::vector<const char*> argv{"chat-loadtest"};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code = app.exit(error, out, err);
+    return {std::nullopt, code, out.str() + err.str()};
+  }
+  if (auto problem = validate(options); !problem.empty()) return {std::nullopt, 2, "chat-loadtest: " + problem + "\n"};
+  return {options, 0, {}};
+}
+
+std::string validate(const LoadOptions& o) {
+  if (!is_loopback_24(o.host)) return "--host must be an address in 127.0.0.0/24";
+  if (o.port == 0) return "--port must not be 0";
+  if (o.rooms > o.connections) return "--rooms cannot exceed --connections";
+  if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
+  if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";
+  if (o.mode == SendMode::Open && o.senders > 0 && o.rate <= 0) return "--mode open needs --rate > 0";
+  const std::string sample_guest = o.name_prefix + std::to_string(kMaxWorkers) + "_c" +
+                                   std::to_string(kMaxConnections) + "_" + std::to_string(kMaxConnections);
+  if (!canonical_user_name(sample_guest)) return "--name-prefix must be short (<= 8) and of [A-Za-z0-9_.-]";
+  if (!canonical_user_name(o.owner)) return "--owner is not a valid user name";
+  if (o.owner_password.size() < 8) return "--owner-password needs at least 8 bytes";
+  const unsigned workers = o.resolved_workers();
+  if (workers > kMaxWorkers) return "too many connections for the worker limit";
+  if ((o.sockets() + workers - 1) / workers > o.max_per_worker) {
+    return "more sockets per worker than --max-per-worker; raise --workers";
+  }
+  return {};
+}
+
+}  // namespace chat::loadtest

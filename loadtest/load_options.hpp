@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chat::loadtest {
+
+enum class SendMode { Closed, Open };
+
+// Everything one run is made of. The parent parses it from the command line
+// and hands it to its workers as a command line again (to_args), so the two
+// must round-trip exactly.
+struct LoadOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  unsigned source_addrs = 0;  // 0: the kernel picks; N: bind to 127.0.0.1 .. 127.0.0.N in turn
+
+  unsigned connections = 20;
+  unsigned rooms = 2;    // 0: connections only log in (idle runs)
+  unsigned senders = 1;  // per room
+  SendMode mode = SendMode::Closed;
+  unsigned window = 16;       // closed loop: messages in flight per sender
+  double rate = 0;            // open loop: sends per second, all senders together
+  unsigned message_bytes = 64;
+  unsigned churners = 0;      // connections that cycle connect, join, leave, disconnect
+  unsigned churn_hold_ms = 100;
+
+  double warmup_s = 1;
+  double duration_s = 5;
+  double drain_s = 5;
+  double connect_timeout_s = 60;
+  unsigned connect_concurrency = 256;
+
+  unsigned workers = 0;  // 0: as few as the per-process socket budget allows
+  unsigned max_per_worker = 19'900;
+  std::string name_prefix = "lt";
+  std::string owner = "ltowner";
+  std::string owner_password = "loadtest-owner";
+  int server_pid = 0;
+  double progress_s = 1;
+  std::string json_out;
+  bool quiet = false;
+
+  // Set by the parent on the command lines of its workers.
+  int worker_index = -1;
+  std::string room_tag;
+
+  bool is_worker() const noexcept { return worker_index >= 0; }
+  unsigned sockets() const noexcept { return connections + churners; }
+  unsigned resolved_workers() const noexcept;
+
+  std::vector<std::string> to_args() const;
+  bool operator==(const LoadOptions&) const = default;
+};
+
+struct ParsedOptions {
+  std::optional<LoadOptions> options;  // nullopt: exit with exit_code (help, or a usage error)
+  int exit_code = 0;
+  std::string message;  // what to print: help text or the error
+};
+
+ParsedOptions parse_options(const std::vector<std::string>& args);
+
+// Cross-field rules the parser cannot express; empty when the options are usable.
+std::string validate(const LoadOptions& options);
+
+}  // namespace chat::loadtest

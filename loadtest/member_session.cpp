@@ -1,0 +1,195 @@
+#include "loadtest/member_session.hpp"
+
+#include <algorithm>
+
+#include "common/frames.hpp"
+#include "loadtest/clock.hpp"
+#include "loadtest/message_stamp.hpp"
+
+namespace chat::loadtest {
+namespace {
+
+// A guest name may still be held by a connection of a previous run that the
+// server has not finished closing; a suffixed name is tried instead.
+constexpr unsigned kGuestAttempts = 3;
+
+}  // namespace
+
+MemberSession::MemberSession(RunContext& context, Listener& listener)
+    : context_(context),
+      listener_(listener),
+      connection_(context.io, std::span<char>(context.read_buffer), *this) {}
+
+void MemberSession::start(Setup setup) {
+  setup_ = std::move(setup);
+  state_ = State::Connecting;
+  pending_.clear();
+  sends_in_flight_ = 0;
+  guest_attempts_ = 0;
+  tracker_.reset();
+  setup_started_us_ = now_us();
+  connection_.connect(context_.server, context_.sources.next());
+}
+
+void MemberSession::on_connected() { state_ = State::LoggingIn; }
+
+void MemberSession::send_guest() {
+  auto body = make_request("guest");
+  body["name"] = guest_attempts_ == 0 ? setup_.name : setup_.name + "." + std::to_string(guest_attempts_);
+  ++guest_attempts_;
+  request(Op::Guest, std::move(body));
+}
+
+void MemberSession::send_message(std::uint64_t send_us) {
+  if (state_ != State::Ready) return;
+  auto body = make_request("send");
+  body["room"] = setup_.room;
+  body["text"] = stamped_text(send_us, context_.message_bytes);
+  ++context_.stats.sent;
+  ++sends_in_flight_;
+  request(Op::Send, std::move(body), send_us);
+}
+
+void MemberSession::leave() {
+  if (state_ != State::Ready) return;
+  state_ = State::Leaving;
+  auto body = make_request("leave");
+  body["room"] = setup_.room;
+  request(Op::Leave, std::move(body));
+}
+
+void MemberSession::ping() {
+  if (state_ == State::Ready) request(Op::Ping, make_request("ping"));
+}
+
+void MemberSession::request(Op op, nlohmann::json body, std::uint64_t send_us) {
+  const std::int64_t id = next_id_++;
+  body["id"] = id;
+  pending_.push_back({id, op, send_us});
+  connection_.send(to_line(body));
+}
+
+void MemberSession::close() noexcept {
+  connection_.close();
+  state_ = State::Closed;
+}
+
+void MemberSession::on_line(std::string_view line) {
+  const auto fields = LineFields::scan(line);
+  if (!fields) {
+    ++context_.stats.unreadable_lines;
+    return;
+  }
+  const auto type = fields->string("type").value_or("");
+  if (type == "msg") return on_message(*fields);
+  if (type == "ok" || type == "pong") return on_reply(*fields, true);
+  if (type == "error") {
+    if (fields->has("id")) return on_reply(*fields, false);
+    // An error event: the server is about to close the connection.
+    context_.stats.count_error(fields->string("code").value_or("unknown"));
+    return;
+  }
+  if (type == "hello" && state_ == State::LoggingIn) send_guest();
+  // presence, topic and the rest carry nothing the measurement needs.
+}
+
+void MemberSession::on_message(const LineFields& fields) {
+  if (!tracker_ || state_ != State::Ready) return;
+  const auto seq = fields.integer("seq");
+  if (!seq || fields.string("room") != setup_.room || fields.has("replay")) {
+    ++context_.stats.unreadable_lines;
+    return;
+  }
+  ++context_.stats.deliveries;
+  tracker_->on_message(static_cast<std::uint64_t>(*seq));
+  const auto stamp = read_stamp(fields.string("text").value_or(""));
+  if (stamp && context_.window.contains(*stamp)) {
+    ++context_.stats.delivered_measured;
+    const std::uint64_t now = now_us();
+    context_.stats.latency_us.record(now > *stamp ? now - *stamp : 0);
+  }
+}
+
+std::optional<MemberSession::Pending> MemberSession::take_pending(std::optional<std::int64_t> id) {
+  // Replies come in request order except across rooms; one room per session
+  // makes the front the match nearly always.
+  const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == id; });
+  if (it == pending_.end()) return std::nullopt;
+  const Pending pending = *it;
+  pending_.erase(it);
+  return pending;
+}
+
+void MemberSession::on_reply(const LineFields& fields, bool ok) {
+  const auto pending = take_pending(fields.integer("id"));
+  if (!pending) {
+    ++context_.stats.unreadable_lines;
+    return;
+  }
+  const auto code = fields.string("code").value_or("unknown");
+  if (!ok) context_.stats.count_error(code);
+  switch (pending->op) {
+    case Op::Guest:
+      if (ok && setup_.room.empty()) {
+        state_ = State::Ready;
+        listener_.on_ready(*this);
+      } else if (ok) {
+        state_ = State::Joining;
+        auto body = make_request("join");
+        body["room"] = setup_.room;
+        request(Op::Join, std::move(body));
+      } else if (code == "conflict" && guest_attempts_ < kGuestAttempts) {
+        send_guest();
+      } else {
+        fail_setup(code);
+      }
+      return;
+    case Op::Join:
+      if (!ok) return fail_setup(code);
+      if (setup_.track) tracker_.emplace(static_cast<std::uint64_t>(fields.integer("last_seq").value_or(0)));
+      state_ = State::Ready;
+      listener_.on_ready(*this);
+      return;
+    case Op::Send:
+      return on_send_reply(fields, ok, pending->send_us);
+    case Op::Leave:
+      state_ = State::Closed;
+      listener_.on_left(*this);
+      return;
+    case Op::Ping:
+      return;
+  }
+}
+
+void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64_t send_us) {
+  --sends_in_flight_;
+  RunStats& stats = context_.stats;
+  if (ok) {
+    ++stats.acked;
+    if (const auto seq = fields.integer("seq"); seq && setup_.room_index >= 0) {
+      stats.rooms[static_cast<std::size_t>(setup_.room_index)].note_acked(static_cast<std::uint64_t>(*seq));
+    }
+    if (context_.window.contains(send_us)) {
+      ++stats.sent_measured;
+      const std::uint64_t now = now_us();
+      stats.ack_latency_us.record(now > send_us ? now - send_us : 0);
+    }
+  } else {
+    ++stats.send_errors;
+  }
+  listener_.on_send_done(*this);
+}
+
+void MemberSession::fail_setup(std::string_view /*code*/) {
+  close();
+  listener_.on_closed(*this, false);
+}
+
+void MemberSession::on_closed(const boost::system::error_code& /*error*/) {
+  const bool was_ready = state_ == State::Ready || state_ == State::Leaving;
+  state_ = State::Closed;
+  if (was_ready) ++context_.stats.disconnects;
+  listener_.on_closed(*this, was_ready);
+}
+
+}  // namespace chat::loadtest

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Named load-test presets for chat-loadtest, against any server on 127.0.0.x.
+#
+#   loadtest/presets.sh [options] PRESET... [-- extra chat-loadtest flags]
+#
+# Presets: smoke fanout latency bigroom idle churn all
+# Options:
+#   --host H          server address (default 127.0.0.1)
+#   --port P          server port (required unless --start-server)
+#   --server-pid PID  report the server's RSS and CPU
+#   --start-server    start a local chat-server on loadtest/server-load.json
+#                     (rate limit off, 19,500 connections) with a fresh
+#                     database, and stop it afterwards
+#   --bin PATH        chat-loadtest binary (default $BUILD_DIR/loadtest/chat-loadtest)
+#   --out DIR         also keep each run's JSON line in DIR/<preset>.json
+# Each run prints its summary and JSON line; the script exits non-zero if any
+# run reported a problem.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$root/build}"
+bin="$build_dir/loadtest/chat-loadtest"
+host=127.0.0.1
+port=""
+server_pid=""
+start_server=0
+out_dir=""
+presets=()
+extra=()
+
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --host) host="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --server-pid) server_pid="$2"; shift 2 ;;
+    --start-server) start_server=1; shift ;;
+    --bin) bin="$2"; shift 2 ;;
+    --out) out_dir="$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
+    --) shift; extra=("$@"); break ;;
+    -*) echo "presets.sh: unknown option $1" >&2; usage ;;
+    *) presets+=("$1"); shift ;;
+  esac
+done
+[ ${#presets[@]} -gt 0 ] || usage
+[ -x "$bin" ] || { echo "presets.sh: no executable $bin (build the chat-loadtest target)" >&2; exit 2; }
+
+server_dir=""
+stop_server() {
+  if [ -n "$server_dir" ]; then
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    rm -rf "$server_dir"
+  fi
+}
+trap stop_server EXIT
+
+if [ "$start_server" = 1 ]; then
+  server_bin="$build_dir/server/chat-server"
+  [ -x "$server_bin" ] || { echo "presets.sh: no executable $server_bin" >&2; exit 2; }
+  server_dir="$(mktemp -d /tmp/chat-loadtest-server.XXXXXX)"
+  "$server_bin" --config "$root/loadtest/server-load.json" --db "$server_dir/chat.db" \
+    --ready-file "$server_dir/ready" >"$server_dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s "$server_dir/ready" ] && break; sleep 0.1; done
+  [ -s "$server_dir/ready" ] || { echo "presets.sh: the server did not start" >&2; cat "$server_dir/server.log" >&2; exit 3; }
+  port="$(cat "$server_dir/ready")"
+  echo "presets.sh: started chat-server pid $server_pid on port $port" >&2
+fi
+[ -n "$port" ] || { echo "presets.sh: --port is required" >&2; exit 2; }
+
+status=0
+run() {  # run NAME FLAGS...
+  local name="$1"; shift
+  local args=(--host "$host" --port "$port" "$@")
+  [ -n "$server_pid" ] && args+=(--server-pid "$server_pid")
+  [ -n "$out_dir" ] && { mkdir -p "$out_dir"; args+=(--json-out "$out_dir/$name.json"); }
+  echo "== $name: chat-loadtest ${args[*]} ${extra[*]:-}"
+  "$bin" "${args[@]}" ${extra[@]+"${extra[@]}"} || status=1
+}
+
+# Topology shared by fanout and latency: 10 rooms x 50 members, 5 senders each.
+room_topology=(--connections 500 --rooms 10 --senders 5 --warmup 2 --duration 10)
+
+for preset in "${presets[@]}"; do
+  case "$preset" in
+    smoke) run smoke --connections 20 --rooms 2 --senders 2 --window 4 --warmup 0.5 --duration 2 ;;
+    fanout) run fanout "${room_topology[@]}" --mode closed --window 16 ;;
+    latency) run latency "${room_topology[@]}" --mode open --rate 2000 ;;
+    bigroom) run bigroom --connections 500 --rooms 1 --senders 1 --mode closed --window 16 --warmup 2 --duration 10 ;;
+    idle)
+      # Login only; 20 source addresses keep each under the default per-address limit of 1,000.
+      run idle-5000 --connections 5000 --rooms 0 --senders 0 --warmup 0 --duration 10 --source-addrs 20
+      run idle-19000 --connections 19000 --rooms 0 --senders 0 --warmup 0 --duration 10 --source-addrs 20 ;;
+    churn)
+      run churn "${room_topology[@]}" --mode open --rate 1000 --churners 100 --churn-hold-ms 200 --duration 60 ;;
+    all) for p in fanout latency bigroom idle churn; do "$0" --host "$host" --port "$port" \
+           ${server_pid:+--server-pid "$server_pid"} --bin "$bin" ${out_dir:+--out "$out_dir"} "$p" \
+           ${extra[@]+-- "${extra[@]}"} || status=1; done ;;
+    *) echo "presets.sh: unknown preset $preset" >&2; status=2 ;;
+  esac
+done
+exit "$status"

@@ -1,0 +1,168 @@
+#include "loadtest/report.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <iomanip>
+
+namespace chat::loadtest {
+namespace {
+
+double round2(double value) { return std::round(value * 100.0) / 100.0; }
+
+nlohmann::json summary_of(const Histogram& h) {
+  return {{"count", h.count()},          {"p50", h.percentile(50)},     {"p90", h.percentile(90)},
+          {"p99", h.percentile(99)},     {"p99_9", h.percentile(99.9)}, {"max", h.max()},
+          {"mean", round2(h.mean())}};
+}
+
+nlohmann::json server_figures(const LoadOptions& options, const RunFacts& facts, std::uint64_t connected) {
+  nlohmann::json server{{"pid", options.server_pid}};
+  if (facts.server_before) server["rss_before_kb"] = facts.server_before->rss_kb;
+  if (facts.server_window_end) server["rss_after_kb"] = facts.server_window_end->rss_kb;
+  if (facts.server_before && facts.server_window_end && connected > 0) {
+    const double grown = static_cast<double>(facts.server_window_end->rss_kb) -
+                         static_cast<double>(facts.server_before->rss_kb);
+    server["rss_per_connection_kb"] = round2(grown / static_cast<double>(connected));
+  }
+  if (facts.server_window_start && facts.server_window_end) {
+    const double cpu = facts.server_window_end->cpu_s - facts.server_window_start->cpu_s;
+    server["cpu_s"] = round2(cpu);
+    server["cpu_percent"] = round2(100.0 * cpu / options.duration_s);
+  }
+  return server;
+}
+
+std::string failure_reasons(const nlohmann::json& r) {
+  std::string reasons;
+  const auto add = [&](const char* key, const char* what) {
+    if (r.value(key, std::uint64_t{0}) > 0) reasons += (reasons.empty() ? "" : ", ") + std::string(what);
+  };
+  add("connect_failures", "connections failed");
+  add("disconnects", "connections lost");
+  add("lost", "messages lost");
+  add("dup", "duplicates");
+  add("out_of_order", "order violations");
+  add("unanswered", "sends unanswered");
+  if (r.value("senders", 0u) > 0 && r.value("acked", std::uint64_t{0}) == 0) {
+    reasons += (reasons.empty() ? "" : ", ") + std::string("nothing was sent");
+  }
+  return reasons;
+}
+
+std::string ms(std::uint64_t us) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(us < 10'000 ? 2 : 1) << static_cast<double>(us) / 1000.0 << " ms";
+  return out.str();
+}
+
+std::string percentiles(const nlohmann::json& h) {
+  if (h.value("count", std::uint64_t{0}) == 0) return "no samples";
+  std::ostringstream out;
+  out << "p50 " << ms(h["p50"]) << "  p90 " << ms(h["p90"]) << "  p99 " << ms(h["p99"]) << "  p99.9 "
+      << ms(h["p99_9"]) << "  max " << ms(h["max"]) << "  (" << h["count"].get<std::uint64_t>() << " samples)";
+  return out.str();
+}
+
+}  // namespace
+
+nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, const RunFacts& facts) {
+  const double connect_s = static_cast<double>(stats.connect_phase_us) / 1e6;
+  nlohmann::json r{
+      {"mode", options.mode == SendMode::Closed ? "closed" : "open"},
+      {"connections", options.connections},
+      {"connected", stats.connected},
+      {"connect_failures", stats.connect_failures},
+      {"rooms", options.rooms},
+      {"senders", options.rooms * options.senders},
+      {"churners", options.churners},
+      {"workers", facts.workers},
+      {"source_addrs", options.source_addrs},
+      {"message_bytes", options.message_bytes},
+      {"warmup_s", options.warmup_s},
+      {"duration_s", options.duration_s},
+      {"sent", stats.sent},
+      {"acked", stats.acked},
+      {"send_errors", stats.send_errors},
+      {"unanswered", stats.unanswered},
+      {"expected", stats.expected()},
+      {"delivered", stats.delivered()},
+      {"lost", stats.lost()},
+      {"dup", stats.duplicates()},
+      {"out_of_order", stats.out_of_order()},
+      {"disconnects", stats.disconnects},
+      {"unreadable_lines", stats.unreadable_lines},
+      {"sends_per_s", round2(static_cast<double>(stats.sent_measured) / options.duration_s)},
+      {"deliveries_per_s", round2(static_cast<double>(stats.delivered_measured) / options.duration_s)},
+      {"latency_us", summary_of(stats.latency_us)},
+      {"ack_latency_us", summary_of(stats.ack_latency_us)},
+      {"connect",
+       {{"time_s", round2(connect_s)},
+        {"rate_per_s", connect_s > 0 ? round2(static_cast<double>(stats.connected) / connect_s) : 0.0},
+        {"p50_us", stats.connect_us.percentile(50)},
+        {"p99_us", stats.connect_us.percentile(99)},
+        {"max_us", stats.connect_us.max()}}},
+      {"errors", stats.errors},
+      {"rooms_created_by", facts.rooms_created_by},
+  };
+  if (options.mode == SendMode::Closed) {
+    r["window"] = options.window;
+  } else {
+    r["rate"] = options.rate;
+    r["send_lag_us"] = summary_of(stats.send_lag_us);
+  }
+  if (options.churners > 0) {
+    r["churn"] = {{"cycles", stats.churn_cycles},
+                  {"cycles_per_s", round2(static_cast<double>(stats.churn_cycles_measured) / options.duration_s)},
+                  {"failures", stats.churn_failures}};
+  }
+  if (options.server_pid > 0) r["server"] = server_figures(options, facts, stats.connected);
+  r["ok"] = failure_reasons(r).empty();
+  return r;
+}
+
+std::string human_summary(const nlohmann::json& r) {
+  std::ostringstream out;
+  const bool open = r["mode"] == "open";
+  const bool idle = r["senders"].get<unsigned>() == 0;
+  out << "chat-loadtest: " << (idle ? "no senders" : open ? "open loop" : "closed loop") << ", " << r["connections"]
+      << " connections in " << r["rooms"] << " rooms, " << r["senders"] << " senders";
+  if (!idle && open) out << ", " << r["rate"].get<double>() << " sends/s";
+  if (!idle && !open) out << ", window " << r["window"];
+  if (r["churners"].get<unsigned>() > 0) out << ", " << r["churners"] << " churners";
+  out << ", " << r["workers"] << " worker(s), " << r["duration_s"].get<double>() << " s measured\n";
+  const auto& c = r["connect"];
+  out << "  connect    " << r["connected"] << " ok, " << r["connect_failures"] << " failed in "
+      << c["time_s"].get<double>() << " s (" << c["rate_per_s"].get<double>() << "/s); setup p50 "
+      << ms(c["p50_us"]) << ", p99 " << ms(c["p99_us"]) << "\n";
+  out << "  sent       " << r["sent"] << " (" << r["sends_per_s"].get<double>() << "/s measured), " << r["acked"]
+      << " acked, " << r["send_errors"] << " errors, " << r["unanswered"] << " unanswered\n";
+  out << "  delivered  " << r["delivered"] << " of " << r["expected"] << " expected ("
+      << r["deliveries_per_s"].get<double>() << "/s measured); lost " << r["lost"] << ", dup " << r["dup"]
+      << ", out of order " << r["out_of_order"] << ", disconnects " << r["disconnects"] << "\n";
+  out << "  latency    " << percentiles(r["latency_us"]) << "\n";
+  out << "  ack        " << percentiles(r["ack_latency_us"]) << "\n";
+  if (open) out << "  send lag   " << percentiles(r["send_lag_us"]) << "\n";
+  if (r.contains("churn")) {
+    out << "  churn      " << r["churn"]["cycles"] << " cycles (" << r["churn"]["cycles_per_s"].get<double>()
+        << "/s measured), " << r["churn"]["failures"] << " failed\n";
+  }
+  if (!r["errors"].empty()) out << "  errors     " << r["errors"].dump() << "\n";
+  if (r.contains("server")) {
+    const auto& s = r["server"];
+    out << "  server     pid " << s["pid"];
+    if (s.contains("rss_before_kb") && s.contains("rss_after_kb")) {
+      out << ", RSS " << s["rss_before_kb"] << " -> " << s["rss_after_kb"] << " KiB";
+    }
+    if (s.contains("rss_per_connection_kb")) out << " (" << s["rss_per_connection_kb"].get<double>() << " KiB/conn)";
+    if (s.contains("cpu_s")) {
+      out << ", CPU " << s["cpu_s"].get<double>() << " s in the window (" << s["cpu_percent"].get<double>()
+          << " % of a core)";
+    }
+    out << "\n";
+  }
+  const auto reasons = failure_reasons(r);
+  out << "  result     " << (reasons.empty() ? "OK" : "FAILED: " + reasons) << "\n";
+  return out.str();
+}
+
+}  // namespace chat::loadtest

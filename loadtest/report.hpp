@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "loadtest/load_options.hpp"
+#include "loadtest/run_stats.hpp"
+#include "loadtest/server_probe.hpp"
+
+namespace chat::loadtest {
+
+// What the parent knows about the run besides the workers' statistics.
+struct RunFacts {
+  unsigned workers = 1;
+  std::string rooms_created_by;
+  std::optional<ServerSample> server_before;        // before any connection
+  std::optional<ServerSample> server_window_start;  // measured window opens
+  std::optional<ServerSample> server_window_end;    // closes, connections still held
+};
+
+// The one JSON line of a run (keys documented in docs/loadtest.md). "ok" is
+// true when every connection was set up and kept, every message reached
+// every member exactly once and in order, and every send was answered.
+nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, const RunFacts& facts);
+
+// The same for a person: a few aligned lines.
+std::string human_summary(const nlohmann::json& report);
+
+}  // namespace chat::loadtest

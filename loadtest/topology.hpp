@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loadtest/load_options.hpp"
+
+namespace chat::loadtest {
+
+// Who is who in a run, computed the same way by the parent and every worker
+// from the options alone. Connection i belongs to room i % R and has rank
+// i / R in it; the first S ranks send. Ranks are dealt to workers in turn, so
+// every room has members (and, when S >= workers, senders) in every worker and
+// deliveries cross process boundaries.
+class Topology {
+ public:
+  struct Member {
+    unsigned index = 0;
+    int room = -1;  // -1: no room (login-only run)
+    bool sender = false;
+  };
+
+  Topology(const LoadOptions& options, unsigned workers, std::string room_tag);
+
+  unsigned workers() const noexcept { return workers_; }
+  unsigned worker_of(unsigned index) const noexcept;
+  std::vector<Member> members_of_worker(unsigned worker) const;
+  unsigned senders_in_worker(unsigned worker) const;
+  unsigned total_senders() const noexcept;
+  // Open loop: this worker's share of the aggregate rate, by its senders.
+  double rate_of_worker(unsigned worker) const;
+  // Churners are dealt to workers in turn too.
+  unsigned churners_in_worker(unsigned worker) const noexcept;
+
+  std::string room_name(unsigned room) const;
+  std::string guest_name(unsigned worker, unsigned index) const;
+  std::string churner_name(unsigned worker, unsigned churner, std::uint64_t cycle) const;
+
+ private:
+  Member member(unsigned index) const noexcept;
+
+  LoadOptions options_;
+  unsigned workers_;
+  std::string room_tag_;
+};
+
+}  // namespace chat::loadtest

@@ -1,0 +1,258 @@
+#include "loadtest/worker_process.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "common/names.hpp"
+#include "loadtest/closed_loop_sender.hpp"
+#include "loadtest/clock.hpp"
+#include "loadtest/open_loop_sender.hpp"
+
+namespace chat::loadtest {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t kReadBufferBytes = 256 * 1024;
+// The drain ends once nothing is in flight and no message arrived for this long.
+constexpr std::uint64_t kQuietUs = 500'000;
+constexpr double kDrainPollSeconds = 0.05;
+// Well under the server's idle timeout (300 s by default).
+constexpr double kKeepAliveSeconds = 60;
+// Slack over the phases' own limits before the worker gives up on its parent.
+constexpr double kWatchdogSlackSeconds = 120;
+
+std::chrono::microseconds seconds(double s) {
+  return std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
+}
+
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string canonical_room(const std::string& name) { return canonical_room_name(name).value_or(name); }
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(const LoadOptions& options)
+    : options_(options),
+      topology_(options, options.resolved_workers(), options.room_tag),
+      read_buffer_(kReadBufferBytes),
+      context_{io_,
+               read_buffer_,
+               stats_,
+               asio::ip::tcp::endpoint(asio::ip::make_address_v4(options.host), options.port),
+               SourceAddresses(options.source_addrs),
+               options.message_bytes,
+               {}},
+      parent_(io_, STDIN_FILENO, STDOUT_FILENO),
+      setup_deadline_(io_),
+      phase_timer_(io_),
+      progress_timer_(io_),
+      keepalive_timer_(io_),
+      watchdog_(io_) {
+  const auto worker = static_cast<unsigned>(options.worker_index);
+  stats_.rooms.resize(options.rooms);
+  members_ = topology_.members_of_worker(worker);
+  sessions_.reserve(members_.size());
+  std::vector<MemberSession*> senders;
+  MemberSession::Listener& listener = *this;
+  for (const auto& member : members_) {
+    sessions_.push_back(std::make_unique<MemberSession>(context_, listener));
+    if (member.sender) senders.push_back(sessions_.back().get());
+  }
+  if (options.mode == SendMode::Closed) {
+    driver_ = std::make_unique<ClosedLoopSender>(std::move(senders), options.window);
+  } else {
+    driver_ = std::make_unique<OpenLoopSender>(io_, std::move(senders), topology_.rate_of_worker(worker), stats_,
+                                               context_.window);
+  }
+  const unsigned churners = topology_.churners_in_worker(worker);
+  for (unsigned c = 0; c < churners; ++c) {
+    churners_.push_back(std::make_unique<Churner>(
+        context_, [this, worker, c](std::uint64_t cycle) { return topology_.churner_name(worker, c, cycle); },
+        [this](unsigned room) { return canonical_room(topology_.room_name(room)); }, options.rooms,
+        options.churn_hold_ms, worker * 7919u + c));
+  }
+}
+
+WorkerProcess::~WorkerProcess() = default;
+
+int WorkerProcess::run() {
+  raise_open_file_limit();
+  parent_.start([this](const nlohmann::json& message) { on_parent(message); }, [this] { abort(); });
+  const double budget = options_.connect_timeout_s + options_.warmup_s + options_.duration_s + options_.drain_s +
+                        kWatchdogSlackSeconds;
+  watchdog_.expires_after(seconds(budget));
+  watchdog_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) abort();
+  });
+  setup_started_us_ = now_us();
+  setup_deadline_.expires_after(seconds(options_.connect_timeout_s));
+  setup_deadline_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) give_up_setups();
+  });
+  start_more_setups();
+  settle_one();  // a worker with no connections is ready at once
+  if (options_.progress_s > 0) every(progress_timer_, options_.progress_s, &WorkerProcess::report_progress);
+  every(keepalive_timer_, kKeepAliveSeconds, &WorkerProcess::keep_alive);
+  io_.run();
+  return exit_code_;
+}
+
+void WorkerProcess::every(asio::steady_timer& timer, double period_s, void (WorkerProcess::*action)()) {
+  timer.expires_after(seconds(period_s));
+  timer.async_wait([this, &timer, period_s, action](const boost::system::error_code& error) {
+    if (error || finished_) return;
+    (this->*action)();
+    every(timer, period_s, action);
+  });
+}
+
+void WorkerProcess::start_more_setups() {
+  const auto worker = static_cast<unsigned>(options_.worker_index);
+  while (setting_up_ < options_.connect_concurrency && next_setup_ < sessions_.size()) {
+    const auto& member = members_[next_setup_];
+    MemberSession::Setup setup{topology_.guest_name(worker, member.index), {}, member.room, true};
+    if (member.room >= 0) setup.room = canonical_room(topology_.room_name(static_cast<unsigned>(member.room)));
+    ++setting_up_;
+    sessions_[next_setup_++]->start(std::move(setup));
+  }
+}
+
+// Counts one session whose setup ended; the parent hears once all have.
+void WorkerProcess::settle_one() {
+  if (ready_sent_ || settled_ < sessions_.size()) return;
+  ready_sent_ = true;
+  setup_deadline_.cancel();
+  stats_.connect_phase_us = now_us() - setup_started_us_;
+  parent_.write({{"event", "ready"}, {"connected", stats_.connected}, {"failed", stats_.connect_failures}});
+}
+
+void WorkerProcess::give_up_setups() {
+  for (auto& session : sessions_) {
+    if (session->setting_up()) {
+      session->close();
+      ++stats_.connect_failures;
+      ++settled_;
+    }
+  }
+  // Never started: the deadline came first.
+  stats_.connect_failures += sessions_.size() - next_setup_;
+  settled_ += sessions_.size() - next_setup_;
+  next_setup_ = sessions_.size();
+  setting_up_ = 0;
+  settle_one();
+}
+
+void WorkerProcess::on_ready(MemberSession& session) {
+  if (ready_sent_) return;
+  ++stats_.connected;
+  stats_.connect_us.record(now_us() - session.setup_started_us());
+  --setting_up_;
+  ++settled_;
+  start_more_setups();
+  settle_one();
+}
+
+void WorkerProcess::on_closed(MemberSession& /*session*/, bool was_ready) {
+  if (was_ready || ready_sent_) return;  // a loss after setup is counted by the session
+  ++stats_.connect_failures;
+  --setting_up_;
+  ++settled_;
+  start_more_setups();
+  settle_one();
+}
+
+void WorkerProcess::on_send_done(MemberSession& session) { driver_->on_send_done(session); }
+
+void WorkerProcess::on_parent(const nlohmann::json& message) {
+  const auto event = message.value("event", std::string{});
+  if (event == "go" && ready_sent_ && !started_) return go(message.at("start_us").get<std::uint64_t>());
+  if (event == "stop") abort();
+}
+
+void WorkerProcess::go(std::uint64_t start_us) {
+  started_ = true;
+  const std::uint64_t measure_start = start_us + static_cast<std::uint64_t>(options_.warmup_s * 1e6);
+  const std::uint64_t measure_end = measure_start + static_cast<std::uint64_t>(options_.duration_s * 1e6);
+  context_.window = {measure_start, measure_end};
+  drain_deadline_us_ = measure_end + static_cast<std::uint64_t>(options_.drain_s * 1e6);
+  phase_timer_.expires_at(time_point_of(start_us));
+  phase_timer_.async_wait([this, start_us, measure_end](const boost::system::error_code& error) {
+    if (error) return;
+    driver_->start(start_us);
+    for (auto& churner : churners_) churner->start();
+    phase_timer_.expires_at(time_point_of(measure_end));
+    phase_timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e) stop_sending();
+    });
+  });
+}
+
+void WorkerProcess::stop_sending() {
+  driver_->stop();
+  for (auto& churner : churners_) churner->stop();
+  last_deliveries_ = stats_.deliveries;
+  quiet_since_us_ = now_us();
+  check_drained();
+}
+
+void WorkerProcess::check_drained() {
+  const std::uint64_t now = now_us();
+  if (stats_.deliveries != last_deliveries_) {
+    last_deliveries_ = stats_.deliveries;
+    quiet_since_us_ = now;
+  }
+  const bool in_flight = stats_.sent > stats_.acked + stats_.send_errors;
+  if ((!in_flight && now - quiet_since_us_ >= kQuietUs) || now >= drain_deadline_us_) return finish();
+  phase_timer_.expires_after(seconds(kDrainPollSeconds));
+  phase_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) check_drained();
+  });
+}
+
+void WorkerProcess::finish() {
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    const auto& tracker = sessions_[i]->tracker();
+    if (tracker && members_[i].room >= 0) stats_.rooms[static_cast<std::size_t>(members_[i].room)].add(*tracker);
+    stats_.unanswered += sessions_[i]->sends_in_flight();
+  }
+  parent_.write({{"event", "result"}, {"stats", stats_}});
+  finished_ = true;
+  io_.stop();
+}
+
+void WorkerProcess::abort() {
+  if (finished_) return;
+  std::cerr << "chat-loadtest worker " << options_.worker_index << ": stopped before the end of the run\n";
+  finished_ = true;
+  exit_code_ = 1;
+  io_.stop();
+}
+
+void WorkerProcess::report_progress() {
+  std::uint64_t errors = 0;
+  for (const auto& [code, n] : stats_.errors) errors += n;
+  parent_.write({{"event", "progress"},
+                 {"connected", stats_.connected},
+                 {"sent", stats_.sent},
+                 {"acked", stats_.acked},
+                 {"deliveries", stats_.deliveries},
+                 {"errors", errors},
+                 {"disconnects", stats_.disconnects},
+                 {"churn_cycles", stats_.churn_cycles}});
+}
+
+void WorkerProcess::keep_alive() {
+  for (auto& session : sessions_) session->ping();
+}
+
+}  // namespace chat::loadtest

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "loadtest/churner.hpp"
+#include "loadtest/line_pipe.hpp"
+#include "loadtest/load_options.hpp"
+#include "loadtest/member_session.hpp"
+#include "loadtest/send_driver.hpp"
+#include "loadtest/topology.hpp"
+
+namespace chat::loadtest {
+
+// The --worker role: holds this worker's share of the connections and runs
+// the phases the parent starts. Talks to the parent over stdin/stdout:
+//   out {"event":"ready",...}  all of its connections set up (or failed)
+//   in  {"event":"go","start_us":T}  warm-up starts at T (shared clock)
+//   out {"event":"progress",...}  now and then
+//   out {"event":"result","stats":{...}}  after the drain; then it exits.
+// End of stdin (the parent is gone) stops it at once.
+class WorkerProcess final : private MemberSession::Listener {
+ public:
+  explicit WorkerProcess(const LoadOptions& options);
+  ~WorkerProcess();
+  int run();
+
+ private:
+  void on_ready(MemberSession& session) override;
+  void on_closed(MemberSession& session, bool was_ready) override;
+  void on_send_done(MemberSession& session) override;
+
+  void start_more_setups();
+  void settle_one();
+  void give_up_setups();
+  void on_parent(const nlohmann::json& message);
+  void go(std::uint64_t start_us);
+  void stop_sending();
+  void check_drained();
+  void finish();
+  void abort();
+  void report_progress();
+  void keep_alive();
+  void every(boost::asio::steady_timer& timer, double seconds, void (WorkerProcess::*action)());
+
+  LoadOptions options_;
+  Topology topology_;
+  boost::asio::io_context io_{1};
+  std::vector<char> read_buffer_;
+  RunStats stats_;
+  RunContext context_;
+  LinePipe parent_;
+  std::vector<Topology::Member> members_;
+  std::vector<std::unique_ptr<MemberSession>> sessions_;
+  std::vector<std::unique_ptr<Churner>> churners_;
+  std::unique_ptr<SendDriver> driver_;
+
+  std::size_t next_setup_ = 0;
+  std::size_t setting_up_ = 0;
+  std::size_t settled_ = 0;
+  std::uint64_t setup_started_us_ = 0;
+  bool ready_sent_ = false;
+  bool started_ = false;
+  bool finished_ = false;
+  int exit_code_ = 0;
+
+  std::uint64_t drain_deadline_us_ = 0;
+  std::uint64_t last_deliveries_ = 0;
+  std::uint64_t quiet_since_us_ = 0;
+
+  boost::asio::steady_timer setup_deadline_;
+  boost::asio::steady_timer phase_timer_;
+  boost::asio::steady_timer progress_timer_;
+  boost::asio::steady_timer keepalive_timer_;
+  boost::asio::steady_timer watchdog_;
+};
+
+}  // namespace chat::loadtest

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/request.hpp"
+#include "server/concurrency/task_priority.hpp"
+#include "server/identity.hpp"
+#include "server/registry/room.hpp"
+#include "server/session.hpp"
+
+namespace chat {
+
+struct ServerContext;
+
+// What a command handler is given: the server's parts, the connection and
+// its request. Helpers throw ProtocolError, which becomes the error reply.
+class CommandContext {
+ public:
+  CommandContext(ServerContext& server, const SessionPtr& session, const Request& request)
+      : server(server), session(session), request(request) {}
+
+  ServerContext& server;
+  const SessionPtr& session;
+  const Request& request;
+
+  // {"type":"ok","op":...,"id":...} for this request, to be completed and sent.
+  nlohmann::json ok() const;
+  void reply(const nlohmann::json& message) const;
+
+  // The logged-in identity (unauthorized when there is none).
+  Identity user() const;
+  // A required name field, canonical; bad_request when missing or invalid.
+  std::string room_name(std::string_view field = "room") const;
+  std::string user_name(std::string_view field = "user") const;
+  // The room named by the "room" field; not_found when there is none.
+  RoomPtr room() const;
+  // Current server time in milliseconds since the Unix epoch.
+  static std::int64_t now_ms();
+};
+
+// Which requests are handled one at a time, in order.
+enum class OrderingKey {
+  None,        // any order, in parallel
+  Room,        // per room (the "room" field): messages, joins, moderation
+  Connection,  // per connection: log-in and log-out
+  Recipient,   // per recipient user (the "to" field): direct messages
+};
+
+// One operation of the protocol, declared once: its name, who may call it,
+// how it is scheduled and its handler.
+struct CommandSpec {
+  std::string_view op;
+  bool requires_login = true;
+  Priority priority = Priority::Normal;
+  OrderingKey key = OrderingKey::None;
+  std::string_view concurrency_class = {};
+  bool pauses_reading = false;  // the connection reads nothing else until it is handled
+  std::function<void(const CommandContext&)> handler = {};
+};
+
+}  // namespace chat

@@ -1,0 +1,137 @@
+// register, login, guest, logout: how a connection gets (and drops) an identity.
+#include <algorithm>
+
+#include "common/names.hpp"
+#include "server/command_table.hpp"
+#include "server/server_context.hpp"
+
+namespace chat {
+namespace {
+
+constexpr std::size_t kMaxPasswordBytes = 1024;
+constexpr std::string_view kPasswordHashClass = "password_hash";
+
+void require_logged_out(const CommandContext& ctx) {
+  if (ctx.session->identity()) throw ProtocolError(ErrorCode::Conflict, "already logged in on this connection");
+}
+
+std::string requested_name(const CommandContext& ctx) {
+  auto name = canonical_user_name(ctx.request.required_string("name"), ctx.server.config.limits.max_name_length);
+  if (!name) {
+    throw ProtocolError(ErrorCode::BadRequest, "invalid name: 1-" +
+                                                   std::to_string(ctx.server.config.limits.max_name_length) +
+                                                   " characters of A-Z a-z 0-9 _ - .");
+  }
+  return std::move(*name);
+}
+
+bool is_admin(const CommandContext& ctx, const std::string& user) {
+  const auto& admins = ctx.server.config.auth.admins;
+  return std::any_of(admins.begin(), admins.end(),
+                     [&](const std::string& admin) { return canonical_user_name(admin) == user; });
+}
+
+// Binds the identity to the connection and lists it online, or throws conflict.
+void establish(const CommandContext& ctx, const Identity& identity) {
+  const bool ok = ctx.session->establish(
+      identity, [&] { return ctx.server.users.add(identity.user, identity.guest, ctx.session); });
+  if (!ok) throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+}
+
+void reply_logged_in(const CommandContext& ctx, const Identity& identity, std::size_t pending_dms) {
+  auto reply = ctx.ok();
+  reply["user"] = identity.user;
+  reply["guest"] = identity.guest;
+  reply["admin"] = identity.admin;
+  auto rooms = nlohmann::json::array();
+  for (const auto& room : ctx.server.rooms.rooms_of(identity.user)) {
+    rooms.push_back({{"room", room->name()}, {"last_seq", room->delivered_seq()}});
+  }
+  reply["rooms"] = std::move(rooms);
+  reply["pending_dms"] = pending_dms;
+  ctx.reply(reply);
+}
+
+void register_user(const CommandContext& ctx) {
+  require_logged_out(ctx);
+  const auto name = requested_name(ctx);
+  const auto password = ctx.request.required_string("password");
+  if (password.size() < ctx.server.config.auth.password_min_length || password.size() > kMaxPasswordBytes) {
+    throw ProtocolError(ErrorCode::BadRequest, "password must be " +
+                                                   std::to_string(ctx.server.config.auth.password_min_length) +
+                                                   " to " + std::to_string(kMaxPasswordBytes) + " bytes");
+  }
+  if (ctx.server.users.is_guest(name).value_or(false)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
+  }
+  UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
+  if (!ctx.server.store.create_user(record)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
+  }
+  const Identity identity{name, false, is_admin(ctx, name)};
+  establish(ctx, identity);
+  reply_logged_in(ctx, identity, 0);
+}
+
+void login(const CommandContext& ctx) {
+  require_logged_out(ctx);
+  const auto name = requested_name(ctx);
+  const auto password = ctx.request.required_string("password");
+  const auto user = ctx.server.store.find_user(name);
+  // Unknown names cost a hash too, so timing does not tell which names exist.
+  static const std::string kDummyHash = ctx.server.hasher.hash("not a password of anyone");
+  const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
+  if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
+  const Identity identity{name, false, is_admin(ctx, name)};
+  establish(ctx, identity);
+  reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(name));
+  ctx.server.inbox.deliver_pending_later(ctx.session, name);
+}
+
+void guest(const CommandContext& ctx) {
+  if (!ctx.server.config.auth.allow_guests) throw ProtocolError(ErrorCode::Forbidden, "guests are not allowed");
+  require_logged_out(ctx);
+  const auto name = requested_name(ctx);
+  if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
+  const Identity identity{name, true, false};
+  establish(ctx, identity);
+  reply_logged_in(ctx, identity, 0);
+}
+
+void logout(const CommandContext& ctx) {
+  ctx.user();
+  ctx.server.departures.depart(ctx.session, /*final=*/false);
+  ctx.reply(ctx.ok());
+}
+
+}  // namespace
+
+void add_account_commands(CommandTable& table) {
+  table.add({.op = "register",
+             .requires_login = false,
+             .priority = Priority::Low,
+             .key = OrderingKey::Connection,
+             .concurrency_class = kPasswordHashClass,
+             .pauses_reading = true,
+             .handler = register_user});
+  table.add({.op = "login",
+             .requires_login = false,
+             .priority = Priority::Low,
+             .key = OrderingKey::Connection,
+             .concurrency_class = kPasswordHashClass,
+             .pauses_reading = true,
+             .handler = login});
+  table.add({.op = "guest",
+             .requires_login = false,
+             .priority = Priority::Normal,
+             .key = OrderingKey::Connection,
+             .pauses_reading = true,
+             .handler = guest});
+  table.add({.op = "logout",
+             .priority = Priority::Normal,
+             .key = OrderingKey::Connection,
+             .pauses_reading = true,
+             .handler = logout});
+}
+
+}  // namespace chat

@@ -1,0 +1,100 @@
+// ping, rooms, members, stats: questions about the server's state.
+#include <set>
+
+#include "server/command_table.hpp"
+#include "server/commands/room_access.hpp"
+#include "server/server_context.hpp"
+
+namespace chat {
+namespace {
+
+double micros(std::chrono::nanoseconds value) { return static_cast<double>(value.count()) / 1000.0; }
+
+void ping(const CommandContext& ctx) {
+  nlohmann::json reply{{"type", "pong"}};
+  if (!ctx.request.id().is_null()) reply["id"] = ctx.request.id();
+  reply["time"] = CommandContext::now_ms();
+  ctx.reply(reply);
+}
+
+void rooms(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  auto list = nlohmann::json::array();
+  for (const auto& room : ctx.server.rooms.list()) {
+    const auto settings = room->settings();
+    if (settings.is_private && !room->role_of(user.user)) continue;
+    list.push_back({{"room", room->name()},
+                    {"topic", settings.topic},
+                    {"private", settings.is_private},
+                    {"members", room->member_count()},
+                    {"online", room->online_count()},
+                    {"last_seq", room->delivered_seq()}});
+  }
+  auto reply = ctx.ok();
+  reply["rooms"] = std::move(list);
+  ctx.reply(reply);
+}
+
+void members(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto room = ctx.room();
+  require_visible(*room, user.user);
+  std::set<std::string> online;
+  for (const auto& subscriber : *room->subscribers()) online.insert(subscriber.user);
+  auto list = nlohmann::json::array();
+  for (const auto& [name, role] : room->members()) {
+    list.push_back({{"user", name}, {"role", role_name(role)}, {"online", online.contains(name)}});
+  }
+  auto reply = ctx.ok();
+  reply["room"] = room->name();
+  reply["members"] = std::move(list);
+  ctx.reply(reply);
+}
+
+void stats(const CommandContext& ctx) {
+  if (!ctx.user().admin) throw ProtocolError(ErrorCode::Forbidden, "stats are for admins");
+  const auto pool = ctx.server.pool.stats();
+  const auto commits = ctx.server.committer.stats();
+  auto reply = ctx.ok();
+  reply["connections"] = ctx.server.connection_count();
+  reply["users_online"] = ctx.server.users.user_count();
+  reply["rooms"] = ctx.server.rooms.size();
+  reply["messages_stored"] = ctx.server.store.message_count();
+  reply["pool"] = {{"threads", pool.live_threads},
+                   {"idle_threads", pool.idle_threads},
+                   {"peak_threads", pool.peak_threads},
+                   {"queued", pool.queued_total()},
+                   {"running", pool.running},
+                   {"submitted", pool.submitted},
+                   {"completed", pool.completed},
+                   {"failed", pool.failed},
+                   {"cancelled", pool.cancelled},
+                   {"timed_out", pool.timed_out},
+                   {"rejected", pool.rejected},
+                   {"queue_wait_us_mean", micros(pool.queue_wait.mean)},
+                   {"queue_wait_us_p99", micros(pool.queue_wait.p99)},
+                   {"run_us_mean", micros(pool.run_time.mean)},
+                   {"run_us_p99", micros(pool.run_time.p99)}};
+  reply["commits"] = {{"batches", commits.batches},
+                      {"committed", commits.committed},
+                      {"failed", commits.failed},
+                      {"largest_batch", commits.largest_batch}};
+  nlohmann::json disconnects = nlohmann::json::object();
+  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
+    const auto reason = static_cast<DisconnectReason>(i);
+    disconnects[std::string(to_string(reason))] = ctx.server.disconnects.get(reason);
+  }
+  reply["disconnects"] = std::move(disconnects);
+  ctx.reply(reply);
+}
+
+}  // namespace
+
+void add_info_commands(CommandTable& table) {
+  table.add({.op = "ping", .requires_login = false, .priority = Priority::High, .handler = ping});
+  table.add({.op = "rooms", .priority = Priority::Normal, .handler = rooms});
+  table.add({.op = "members", .priority = Priority::Normal, .handler = members});
+  table.add({.op = "stats", .priority = Priority::Normal, .handler = stats});
+}
+
+}  // namespace chat

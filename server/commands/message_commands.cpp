@@ -1,0 +1,90 @@
+// send, dm, history: messages to rooms and to users.
+#include "common/protocol.hpp"
+#include "common/utf8.hpp"
+#include "server/command_table.hpp"
+#include "server/commands/room_access.hpp"
+#include "server/event_frames.hpp"
+#include "server/server_context.hpp"
+
+namespace chat {
+namespace {
+
+std::string checked_text(const CommandContext& ctx) {
+  auto text = ctx.request.required_string("text");
+  const auto max = ctx.server.config.limits.max_message_chars;
+  const auto length = utf8_length(text).value_or(0);
+  if (length == 0) throw ProtocolError(ErrorCode::BadRequest, "field 'text' must not be empty");
+  if (length > max) throw ProtocolError(ErrorCode::BadRequest, "text longer than " + std::to_string(max) + " characters");
+  return text;
+}
+
+std::optional<std::string> checked_client_id(const CommandContext& ctx) {
+  auto cid = ctx.request.optional_string("cid");
+  if (cid && (cid->empty() || cid->size() > protocol::kMaxClientIdLength)) {
+    throw ProtocolError(ErrorCode::BadRequest,
+                        "field 'cid' must be 1-" + std::to_string(protocol::kMaxClientIdLength) + " bytes");
+  }
+  return cid;
+}
+
+void send(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto room = ctx.room();
+  auto text = checked_text(ctx);
+  auto cid = checked_client_id(ctx);
+  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  // The reply is sent by the pipeline once the message is committed.
+  ctx.server.messages.send(room, user.user, ctx.session, ctx.request.id(), std::move(text), std::move(cid));
+}
+
+void direct_message(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto to = ctx.user_name("to");
+  auto text = checked_text(ctx);
+  auto cid = checked_client_id(ctx);
+  const bool exists = ctx.server.users.is_online(to) || ctx.server.store.find_user(to).has_value();
+  if (!exists) throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
+  const auto stored = ctx.server.inbox.send(user.user, to, std::move(text), std::move(cid));
+  auto reply = ctx.ok();
+  reply["to"] = to;
+  reply["dm_id"] = stored.message.id;
+  reply["ts"] = stored.message.ts_ms;
+  if (stored.duplicate) reply["duplicate"] = true;
+  ctx.reply(reply);
+}
+
+void history(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto before = ctx.request.optional_int("before");
+  const auto after = ctx.request.optional_int("after");
+  const auto limit = ctx.request.optional_int("limit").value_or(protocol::kDefaultHistoryLimit);
+  if (limit < 1 || limit > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
+    throw ProtocolError(ErrorCode::BadRequest,
+                        "field 'limit' must be 1-" + std::to_string(protocol::kMaxHistoryLimit));
+  }
+  const auto room = ctx.room();
+  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  // Only what was delivered is history: a committed message still on its way
+  // to the room must not reach a reader first.
+  auto upper = room->delivered_seq() + 1;
+  if (before && *before < upper) upper = *before;
+  auto messages = nlohmann::json::array();
+  for (const auto& message :
+       ctx.server.store.history(room->name(), upper, after, static_cast<std::size_t>(limit))) {
+    messages.push_back(message_json(message));
+  }
+  auto reply = ctx.ok();
+  reply["room"] = room->name();
+  reply["messages"] = std::move(messages);
+  ctx.reply(reply);
+}
+
+}  // namespace
+
+void add_message_commands(CommandTable& table) {
+  table.add({.op = "send", .priority = Priority::High, .key = OrderingKey::Room, .handler = send});
+  table.add({.op = "dm", .priority = Priority::High, .key = OrderingKey::Recipient, .handler = direct_message});
+  table.add({.op = "history", .priority = Priority::Low, .handler = history});
+}
+
+}  // namespace chat

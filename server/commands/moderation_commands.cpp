@@ -1,0 +1,116 @@
+// invite, kick, ban, unban, moderator: what a room's owner and moderators may do.
+#include "server/command_table.hpp"
+#include "server/commands/room_access.hpp"
+#include "server/event_frames.hpp"
+#include "server/server_context.hpp"
+
+namespace chat {
+namespace {
+
+std::string reason_of(const CommandContext& ctx) {
+  auto reason = ctx.request.optional_string("reason").value_or("");
+  if (reason.size() > 300) throw ProtocolError(ErrorCode::BadRequest, "reason longer than 300 bytes");
+  return reason;
+}
+
+nlohmann::json target_reply(const CommandContext& ctx, const Room& room, const std::string& target) {
+  auto reply = ctx.ok();
+  reply["room"] = room.name();
+  reply["user"] = target;
+  return reply;
+}
+
+// Ends `target`'s membership and live subscription, telling them and the room.
+void expel(const CommandContext& ctx, Room& room, const std::string& actor, const std::string& target,
+           std::string_view event_type, std::string_view presence_action, const std::string& reason) {
+  ctx.server.store.remove_member(room.name(), target);
+  room.remove_member(target);
+  ctx.server.store.remove_invite(room.name(), target);
+  room.revoke_invite(target);
+  remove_from_room(ctx, room, target, removal_event(event_type, room.name(), actor, reason));
+  room.broadcast(presence_event(room.name(), target, presence_action));
+}
+
+void invite(const CommandContext& ctx) {
+  const auto actor = ctx.user();
+  const auto room = ctx.room();
+  const auto target = ctx.user_name();
+  require_role(*room, actor.user, RoomRole::Moderator, "invite");
+  if (!ctx.server.store.find_user(target)) throw ProtocolError(ErrorCode::NotFound, "no user '" + target + "'");
+  ctx.server.store.add_invite(InviteRecord{room->name(), target, actor.user, CommandContext::now_ms()});
+  room->invite(target);
+  const auto event = invited_event(room->name(), actor.user);
+  for (const auto& session : ctx.server.users.sessions_of(target)) session->deliver(event);
+  ctx.reply(target_reply(ctx, *room, target));
+}
+
+void kick(const CommandContext& ctx) {
+  const auto actor = ctx.user();
+  const auto room = ctx.room();
+  const auto target = ctx.user_name();
+  require_role(*room, actor.user, RoomRole::Moderator, "kick");
+  if (!require_outranks(*room, actor.user, target)) {
+    throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
+  }
+  expel(ctx, *room, actor.user, target, "kicked", "kick", reason_of(ctx));
+  ctx.reply(target_reply(ctx, *room, target));
+}
+
+void ban(const CommandContext& ctx) {
+  const auto actor = ctx.user();
+  const auto room = ctx.room();
+  const auto target = ctx.user_name();
+  require_role(*room, actor.user, RoomRole::Moderator, "ban");
+  const bool member = require_outranks(*room, actor.user, target).has_value();
+  const auto reason = reason_of(ctx);
+  ctx.server.store.add_ban(BanRecord{room->name(), target, actor.user, reason, CommandContext::now_ms()});
+  room->ban(target);
+  if (member || room->is_invited(target)) {
+    expel(ctx, *room, actor.user, target, "banned", "ban", reason);
+  } else {
+    remove_from_room(ctx, *room, target, nullptr);
+  }
+  ctx.reply(target_reply(ctx, *room, target));
+}
+
+void unban(const CommandContext& ctx) {
+  const auto actor = ctx.user();
+  const auto room = ctx.room();
+  const auto target = ctx.user_name();
+  require_role(*room, actor.user, RoomRole::Moderator, "unban");
+  if (!room->is_banned(target)) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not banned");
+  ctx.server.store.remove_ban(room->name(), target);
+  room->unban(target);
+  ctx.reply(target_reply(ctx, *room, target));
+}
+
+void moderator(const CommandContext& ctx) {
+  const auto actor = ctx.user();
+  const auto room = ctx.room();
+  const auto target = ctx.user_name();
+  require_role(*room, actor.user, RoomRole::Owner, "appoint moderators");
+  const auto current = room->role_of(target);
+  if (!current) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
+  if (*current == RoomRole::Owner) throw ProtocolError(ErrorCode::Forbidden, "the owner's role cannot change");
+  const auto role = ctx.request.optional_bool("grant", true) ? RoomRole::Moderator : RoomRole::Member;
+  if (!ctx.server.users.is_guest(target).value_or(false)) {
+    ctx.server.store.upsert_member(room->name(), target, stored_role(role), CommandContext::now_ms());
+  }
+  room->set_role(target, role);
+  auto reply = target_reply(ctx, *room, target);
+  reply["role"] = role_name(role);
+  ctx.reply(reply);
+}
+
+}  // namespace
+
+void add_moderation_commands(CommandTable& table) {
+  // Moderation is URGENT: it must overtake a flood it is meant to stop.
+  table.add({.op = "invite", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = invite});
+  table.add({.op = "kick", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = kick});
+  table.add({.op = "ban", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = ban});
+  table.add({.op = "unban", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = unban});
+  table.add({.op = "moderator", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = moderator});
+}
+
+}  // namespace chat

@@ -1,0 +1,93 @@
+#include "server/commands/room_access.hpp"
+
+#include <algorithm>
+
+#include "server/event_frames.hpp"
+#include "server/server_context.hpp"
+
+namespace chat {
+
+std::string_view role_name(RoomRole role) {
+  switch (role) {
+    case RoomRole::Owner: return "owner";
+    case RoomRole::Moderator: return "moderator";
+    case RoomRole::Member: return "member";
+  }
+  return "member";
+}
+
+int stored_role(RoomRole role) { return static_cast<int>(role); }
+
+void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action) {
+  const auto role = room.role_of(user);
+  if (!role || *role < minimum) {
+    throw ProtocolError(ErrorCode::Forbidden, "only the room's " +
+                                                  std::string(minimum == RoomRole::Owner ? "owner" : "moderators") +
+                                                  " may " + std::string(action));
+  }
+}
+
+void require_visible(const Room& room, const std::string& user) {
+  if (room.settings().is_private && !room.role_of(user)) {
+    throw ProtocolError(ErrorCode::Forbidden, "room '" + room.name() + "' is private");
+  }
+}
+
+std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target) {
+  const auto actor_role = room.role_of(actor).value_or(RoomRole::Member);
+  const auto target_role = room.role_of(target);
+  if (target_role == RoomRole::Owner) throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+  if (target_role == RoomRole::Moderator && actor_role != RoomRole::Owner) {
+    throw ProtocolError(ErrorCode::Forbidden, "only the owner may remove a moderator");
+  }
+  if (actor == target) throw ProtocolError(ErrorCode::BadRequest, "use leave to leave a room");
+  return target_role;
+}
+
+nlohmann::json room_json(const Room& room) {
+  const auto settings = room.settings();
+  return {{"room", room.name()},
+          {"private", settings.is_private},
+          {"topic", settings.topic},
+          {"owner", settings.owner},
+          {"last_seq", room.delivered_seq()}};
+}
+
+void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
+                     std::optional<std::int64_t> since) {
+  const auto& limits = ctx.server.config.limits;
+  ctx.server.messages.while_quiet(room, [&] {
+    const auto subscribers = room->subscribers();
+    const bool was_online = std::any_of(subscribers->begin(), subscribers->end(),
+                                        [&](const Subscriber& s) { return s.user == user.user; });
+    if (!ctx.session->track_room(room->name())) return;  // the connection closed meanwhile
+    room->subscribe(user.user, ctx.session);
+
+    const auto up_to = room->delivered_seq();
+    std::size_t replayed = 0;
+    bool truncated = false;
+    if (since && *since < up_to && limits.replay_max > 0) {
+      const auto messages = ctx.server.store.replay(room->name(), *since, up_to, limits.replay_max);
+      for (const auto& message : messages) ctx.session->deliver(msg_event(message, /*replay=*/true));
+      replayed = messages.size();
+      truncated = messages.size() == limits.replay_max && messages.front().seq > *since + 1;
+    } else if (since && *since < up_to) {
+      truncated = true;
+    }
+    auto reply = ctx.ok();
+    reply.update(room_json(*room));
+    reply["last_seq"] = up_to;
+    reply["replayed"] = replayed;
+    reply["truncated"] = truncated;
+    ctx.reply(reply);
+    if (!was_online) room->broadcast(presence_event(room->name(), user.user, "join"));
+  });
+}
+
+void remove_from_room(const CommandContext& ctx, Room& room, const std::string& user, const Frame& event) {
+  room.unsubscribe_user(user);
+  if (!event) return;
+  for (const auto& session : ctx.server.users.sessions_of(user)) session->deliver(event);
+}
+
+}  // namespace chat

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "server/command.hpp"
+#include "server/registry/room.hpp"
+#include "server/registry/room_role.hpp"
+
+namespace chat {
+
+// Rules and views shared by the room and moderation commands.
+std::string_view role_name(RoomRole role);
+int stored_role(RoomRole role);
+
+// Throws forbidden unless `user` holds at least `minimum` in the room.
+void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action);
+// Throws forbidden when the room is private and `user` is not a member.
+void require_visible(const Room& room, const std::string& user);
+// Throws forbidden unless `actor` outranks `target` (owners cannot be
+// removed; only the owner removes a moderator). Returns the target's role.
+std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target);
+
+// {"room","private","topic","owner","last_seq"} of a room.
+nlohmann::json room_json(const Room& room);
+
+// Subscribes the connection to the room and replays what it missed since
+// `since` (if given), while the room's broadcasts are held, then answers.
+void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
+                     std::optional<std::int64_t> since);
+
+// Unsubscribes every connection of `user` from the room and sends `event`
+// (if any) to them.
+void remove_from_room(const CommandContext& ctx, Room& room, const std::string& user, const Frame& event);
+
+}  // namespace chat

@@ -1,0 +1,100 @@
+// create, join, leave, topic: a member's life in a room.
+#include "common/utf8.hpp"
+#include "server/command_table.hpp"
+#include "server/commands/room_access.hpp"
+#include "server/event_frames.hpp"
+#include "server/server_context.hpp"
+#include "server/storage/storage_error.hpp"
+
+namespace chat {
+namespace {
+
+std::optional<std::string> checked_topic(const CommandContext& ctx) {
+  auto topic = ctx.request.optional_string("topic");
+  if (topic && utf8_length(*topic).value_or(0) > ctx.server.config.limits.max_topic_chars) {
+    throw ProtocolError(ErrorCode::BadRequest, "topic longer than " +
+                                                   std::to_string(ctx.server.config.limits.max_topic_chars) +
+                                                   " characters");
+  }
+  return topic;
+}
+
+void create(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  if (user.guest) throw ProtocolError(ErrorCode::Forbidden, "guests cannot create rooms");
+  const auto name = ctx.room_name();
+  const RoomSettings settings{ctx.request.optional_bool("private", false), checked_topic(ctx).value_or(""), user.user};
+  auto room = ctx.server.rooms.create(name, settings);
+  if (!room) throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
+  try {
+    if (!ctx.server.store.create_room(
+            RoomRecord{name, settings.is_private, settings.topic, user.user, CommandContext::now_ms(), 0})) {
+      ctx.server.rooms.remove(name);
+      throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
+    }
+  } catch (const StorageError&) {
+    ctx.server.rooms.remove(name);
+    throw;
+  }
+  room->add_member(user.user, RoomRole::Owner);
+  join_connection(ctx, room, user, std::nullopt);
+}
+
+void join(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto room = ctx.room();
+  const auto since = ctx.request.optional_int("since");
+  if (since && *since < 0) throw ProtocolError(ErrorCode::BadRequest, "field 'since' must not be negative");
+  if (room->is_banned(user.user)) throw ProtocolError(ErrorCode::Forbidden, "you are banned from '" + room->name() + "'");
+  if (!room->role_of(user.user)) {
+    if (room->settings().is_private && !room->is_invited(user.user)) {
+      throw ProtocolError(ErrorCode::Forbidden, "room '" + room->name() + "' is invite-only");
+    }
+    if (!user.guest) {
+      ctx.server.store.upsert_member(room->name(), user.user, stored_role(RoomRole::Member), CommandContext::now_ms());
+    }
+    room->add_member(user.user, RoomRole::Member);
+  }
+  join_connection(ctx, room, user, since);
+}
+
+void leave(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto room = ctx.room();
+  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  if (!user.guest) ctx.server.store.remove_member(room->name(), user.user);
+  room->remove_member(user.user);
+  remove_from_room(ctx, *room, user.user, nullptr);
+  room->broadcast(presence_event(room->name(), user.user, "leave"));
+  auto reply = ctx.ok();
+  reply["room"] = room->name();
+  ctx.reply(reply);
+}
+
+void topic(const CommandContext& ctx) {
+  const auto user = ctx.user();
+  const auto room = ctx.room();
+  require_visible(*room, user.user);
+  const auto new_topic = checked_topic(ctx);
+  if (new_topic) {
+    require_role(*room, user.user, RoomRole::Moderator, "set the topic");
+    ctx.server.store.set_topic(room->name(), *new_topic);
+    room->set_topic(*new_topic);
+    room->broadcast(topic_event(room->name(), *new_topic, user.user));
+  }
+  auto reply = ctx.ok();
+  reply["room"] = room->name();
+  reply["topic"] = room->settings().topic;
+  ctx.reply(reply);
+}
+
+}  // namespace
+
+void add_room_commands(CommandTable& table) {
+  table.add({.op = "create", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = create});
+  table.add({.op = "join", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = join});
+  table.add({.op = "leave", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = leave});
+  table.add({.op = "topic", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = topic});
+}
+
+}  // namespace chat

@@ -1,0 +1,52 @@
+#include "server/concurrency/latency_histogram.hpp"
+
+#include <bit>
+#include <limits>
+
+namespace chat {
+
+int LatencyHistogram::bucket_of(std::uint64_t ns) noexcept {
+  if (ns < (1u << kSubBits)) return static_cast<int>(ns);
+  const int exponent = std::bit_width(ns) - 1;  // >= kSubBits
+  const auto sub = static_cast<int>((ns >> (exponent - kSubBits)) & ((1u << kSubBits) - 1));
+  return ((exponent - kSubBits + 1) << kSubBits) + sub;
+}
+
+std::uint64_t LatencyHistogram::upper_edge(int bucket) noexcept {
+  if (bucket < (1 << kSubBits)) return static_cast<std::uint64_t>(bucket);
+  const int exponent = (bucket >> kSubBits) + kSubBits - 1;
+  const auto sub = static_cast<std::uint64_t>(bucket & ((1 << kSubBits) - 1));
+  if (exponent >= 63) return std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t base = std::uint64_t{1} << exponent;
+  const std::uint64_t step = base >> kSubBits;
+  return base + (sub + 1) * step - 1;
+}
+
+void LatencyHistogram::record(std::chrono::nanoseconds d) noexcept {
+  const auto ns = static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count());
+  ++counts_[static_cast<std::size_t>(bucket_of(ns))];
+  ++samples_;
+  sum_ns_ += static_cast<long double>(ns);
+}
+
+LatencySummary LatencyHistogram::summary() const noexcept {
+  LatencySummary s;
+  s.samples = samples_;
+  if (samples_ == 0) return s;
+  s.mean = std::chrono::nanoseconds(static_cast<std::int64_t>(sum_ns_ / static_cast<long double>(samples_)));
+  // Smallest bucket at or below which 99 % of the samples lie.
+  const std::uint64_t rank = samples_ - samples_ / 100;
+  std::uint64_t seen = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    seen += counts_[static_cast<std::size_t>(b)];
+    if (seen >= rank) {
+      const auto edge = upper_edge(b);
+      s.p99 = std::chrono::nanoseconds(
+          static_cast<std::int64_t>(std::min<std::uint64_t>(edge, std::numeric_limits<std::int64_t>::max())));
+      break;
+    }
+  }
+  return s;
+}
+
+}  // namespace chat

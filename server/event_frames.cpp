@@ -1,0 +1,66 @@
+#include "server/event_frames.hpp"
+
+namespace chat {
+
+nlohmann::json message_json(const MessageRecord& message) {
+  nlohmann::json json{{"seq", message.seq}, {"from", message.sender}, {"ts", message.ts_ms}, {"text", message.text}};
+  if (message.client_id) json["cid"] = *message.client_id;
+  return json;
+}
+
+Frame msg_event(const MessageRecord& message, bool replay) {
+  auto json = event("msg");
+  json["room"] = message.room;
+  json.update(message_json(message));
+  if (replay) json["replay"] = true;
+  return to_frame(json);
+}
+
+Frame presence_event(std::string_view room, std::string_view user, std::string_view action) {
+  auto json = event("presence");
+  json["room"] = room;
+  json["user"] = user;
+  json["action"] = action;
+  return to_frame(json);
+}
+
+Frame dm_event(const DirectMessageRecord& message) {
+  auto json = event("dm");
+  json["dm_id"] = message.id;
+  json["from"] = message.sender;
+  json["to"] = message.recipient;
+  json["ts"] = message.ts_ms;
+  json["text"] = message.text;
+  return to_frame(json);
+}
+
+Frame topic_event(std::string_view room, std::string_view topic, std::string_view by) {
+  auto json = event("topic");
+  json["room"] = room;
+  json["topic"] = topic;
+  json["by"] = by;
+  return to_frame(json);
+}
+
+Frame removal_event(std::string_view type, std::string_view room, std::string_view by, std::string_view reason) {
+  auto json = event(type);
+  json["room"] = room;
+  json["by"] = by;
+  json["reason"] = reason;
+  return to_frame(json);
+}
+
+Frame invited_event(std::string_view room, std::string_view by) {
+  auto json = event("invited");
+  json["room"] = room;
+  json["by"] = by;
+  return to_frame(json);
+}
+
+Frame shutdown_event(std::string_view message) {
+  auto json = event("shutdown");
+  json["message"] = message;
+  return to_frame(json);
+}
+
+}  // namespace chat

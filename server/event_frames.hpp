@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/frames.hpp"
+#include "server/storage/records.hpp"
+
+namespace chat {
+
+// The server's events (docs/protocol.md, "Events"), built in one place.
+nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, text[, cid]} as in history
+Frame msg_event(const MessageRecord& message, bool replay = false);
+Frame presence_event(std::string_view room, std::string_view user, std::string_view action);
+Frame dm_event(const DirectMessageRecord& message);
+Frame topic_event(std::string_view room, std::string_view topic, std::string_view by);
+// "kicked" or "banned"
+Frame removal_event(std::string_view type, std::string_view room, std::string_view by, std::string_view reason);
+Frame invited_event(std::string_view room, std::string_view by);
+Frame shutdown_event(std::string_view message);
+
+}  // namespace chat

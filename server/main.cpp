@@ -1,0 +1,101 @@
+// chat-server: reads its configuration, serves until SIGINT/SIGTERM, then
+// shuts down gracefully and exits 0.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/protocol.hpp"
+#include "server/logging.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+// Blocks the stop signals in every thread, then waits for one on this thread.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    // A peer that closes while we write must give EPIPE, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+  }
+  int wait() const {
+    int signal = 0;
+    sigwait(&set_, &signal);
+    return signal;
+  }
+
+ private:
+  sigset_t set_{};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"chat-server: a chat-room server speaking newline-delimited JSON over TCP"};
+  std::string config_path;
+  std::optional<std::string> host;
+  std::optional<std::uint16_t> port;
+  std::optional<std::string> db_path;
+  std::optional<std::string> log_level;
+  std::optional<std::string> log_file;
+  std::optional<std::size_t> io_threads;
+  std::string ready_file;
+  bool print_config = false;
+  app.add_option("-c,--config", config_path, "configuration file (JSON); absent keys keep their defaults");
+  app.add_option("--host", host, "listen address (server.host)");
+  app.add_option("-p,--port", port, "listen port, 0 for any free port (server.port)");
+  app.add_option("--db", db_path, "SQLite database file (storage.path)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (log.level)");
+  app.add_option("--log-file", log_file, "also log to this rotating file (log.file)");
+  app.add_option("--io-threads", io_threads, "network threads (server.io_threads)");
+  app.add_option("--ready-file", ready_file, "write the bound port to this file once listening");
+  app.add_flag("--print-config", print_config, "print the effective configuration as JSON and exit");
+  app.set_version_flag("--version", std::string(chat::protocol::kServerVersion));
+  CLI11_PARSE(app, argc, argv);
+
+  chat::ServerConfig config;
+  try {
+    nlohmann::json document = nlohmann::json::object();
+    if (!config_path.empty()) document = chat::ServerConfig::from_file(config_path).to_json();
+    // Flags override the file; they go through the same validation.
+    if (host) document["server"]["host"] = *host;
+    if (port) document["server"]["port"] = *port;
+    if (io_threads) document["server"]["io_threads"] = *io_threads;
+    if (db_path) document["storage"]["path"] = *db_path;
+    if (log_level) document["log"]["level"] = *log_level;
+    if (log_file) document["log"]["file"] = *log_file;
+    config = chat::ServerConfig::from_json(document);
+  } catch (const chat::ConfigError& e) {
+    std::cerr << "chat-server: configuration error: " << e.what() << '\n';
+    return 2;
+  }
+  if (print_config) {
+    std::cout << config.to_json().dump(2) << '\n';
+    return 0;
+  }
+
+  StopSignals signals;
+  chat::configure_logging(config.log);
+  try {
+    chat::Server server(config);
+    const auto bound_port = server.start();
+    if (!ready_file.empty()) {
+      std::ofstream(ready_file + ".tmp") << bound_port << '\n';
+      std::filesystem::rename(ready_file + ".tmp", ready_file);
+    }
+    const int signal = signals.wait();
+    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    server.shutdown();
+  } catch (const std::exception& e) {
+    spdlog::critical("chat-server failed: {}", e.what());
+    return 1;
+  }
+  spdlog::info("bye");
+  return 0;
+}

@@ -1,0 +1,109 @@
+#include "server/message_pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/protocol_error.hpp"
+#include "server/command.hpp"
+#include "server/event_frames.hpp"
+
+namespace chat {
+
+MessagePipeline::MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options)
+    : bus_(bus), committer_(committer), store_(store), options_(options) {
+  drain_subscription_ =
+      bus_.subscribe<DrainRequest>([this](const DrainRequest& request) { drain(request); }, Priority::High);
+}
+
+std::shared_ptr<MessagePipeline::RoomLog> MessagePipeline::log_of(const std::string& room) {
+  std::lock_guard lock(logs_mutex_);
+  auto& log = logs_[room];
+  if (!log) log = std::make_shared<RoomLog>(options_.dedup_window);
+  return log;
+}
+
+std::optional<std::int64_t> MessagePipeline::find_duplicate(RoomLog& log, const std::string& room,
+                                                             const std::string& sender, const std::string& client_id) {
+  if (!log.dedup_loaded) {
+    for (const auto& ref : store_.recent_client_messages(room, options_.dedup_window)) {
+      log.dedup.remember(ref.sender, ref.client_id, ref.seq);
+    }
+    log.dedup_loaded = true;
+  }
+  return log.dedup.find(sender, client_id);
+}
+
+void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const SessionPtr& session,
+                           const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id) {
+  auto log = log_of(room->name());
+  std::unique_lock<std::mutex> dedup_lock;
+  if (client_id) {
+    dedup_lock = std::unique_lock(log->dedup_mutex);
+    if (const auto seq = find_duplicate(*log, room->name(), sender, *client_id)) {
+      auto reply = ok_reply("send", request_id);
+      reply["room"] = room->name();
+      reply["seq"] = *seq;
+      reply["duplicate"] = true;
+      session->send(reply);
+      return;
+    }
+  }
+
+  Pending pending;
+  pending.record = MessageRecord{room->name(), room->next_seq(), sender, CommandContext::now_ms(), std::move(text),
+                                 std::move(client_id)};
+  if (pending.record.client_id) log->dedup.remember(sender, *pending.record.client_id, pending.record.seq);
+  pending.sender = session;
+  pending.request_id = request_id;
+
+  MessageRecord record = pending.record;
+  const bool accepted = committer_.append(
+      std::move(record), [this, room, log, pending = std::move(pending)](bool committed) mutable {
+        pending.committed = committed;
+        on_committed(room, log, std::move(pending));
+      });
+  if (!accepted) throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+}
+
+void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending) {
+  {
+    std::lock_guard lock(log->pending_mutex);
+    log->pending.push_back(std::move(pending));
+    if (log->drain_scheduled) return;
+    log->drain_scheduled = true;
+  }
+  DrainRequest request{room, log};
+  if (!bus_.publish(request, PublishOptions{room->name(), Priority::High, {}}).ok()) {
+    // The pool refused (overloaded or stopping): broadcast here rather than
+    // leave committed messages unseen. broadcast_mutex keeps the room's order.
+    drain(request);
+  }
+}
+
+void MessagePipeline::drain(const DrainRequest& request) {
+  std::lock_guard broadcast_lock(request.log->broadcast_mutex);
+  std::deque<Pending> batch;
+  {
+    std::lock_guard lock(request.log->pending_mutex);
+    batch.swap(request.log->pending);
+    request.log->drain_scheduled = false;
+  }
+  for (auto& pending : batch) {
+    const auto& record = pending.record;
+    if (pending.committed) {
+      request.room->broadcast(msg_event(record));
+      auto reply = ok_reply("send", pending.request_id);
+      reply["room"] = record.room;
+      reply["seq"] = record.seq;
+      reply["ts"] = record.ts_ms;
+      pending.sender->send(reply);
+    } else {
+      spdlog::error("conn={} user={} room={} seq={} message not stored", pending.sender->connection_id(),
+                    record.sender, record.room, record.seq);
+      pending.sender->send(error_reply(ErrorCode::Internal, "the message could not be stored", "send",
+                                       pending.request_id));
+    }
+    request.room->set_delivered_seq(record.seq);
+  }
+}
+
+}  // namespace chat

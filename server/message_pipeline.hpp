@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "server/concurrency/event_bus.hpp"
+#include "server/dedup_window.hpp"
+#include "server/registry/room.hpp"
+#include "server/session.hpp"
+#include "server/storage/group_committer.hpp"
+#include "server/storage/store.hpp"
+
+namespace chat {
+
+// The path of a room message after its request was accepted:
+//   send()       — under the room's ordering key: de-duplicate, assign the
+//                  seq, hand the record to the group committer;
+//   committed    — on the flushing thread, in commit order: queue it in the
+//                  room's outbox and schedule one drain for the room;
+//   drain        — a bus event under the room's key: broadcast every queued
+//                  message once serialized, advance delivered_seq, answer
+//                  each sender.
+// Nothing is acknowledged or broadcast before it is committed, and a room's
+// messages leave in seq order. Thread-safe.
+class MessagePipeline {
+ public:
+  struct Options {
+    std::size_t dedup_window = 1024;
+  };
+
+  MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options);
+
+  // Throws ProtocolError (overloaded when the committer is closed).
+  void send(const RoomPtr& room, const std::string& sender, const SessionPtr& session, const nlohmann::json& request_id,
+            std::string text, std::optional<std::string> client_id);
+
+  // Runs `action` while no broadcast of the room runs, so that delivered_seq
+  // stays put: a join subscribes and replays up to it without gap or
+  // duplicate.
+  template <class Action>
+  auto while_quiet(const RoomPtr& room, Action&& action) {
+    auto log = log_of(room->name());
+    std::lock_guard lock(log->broadcast_mutex);
+    return action();
+  }
+
+ private:
+  struct Pending {
+    MessageRecord record;
+    SessionPtr sender;
+    nlohmann::json request_id;
+    bool committed = false;
+  };
+  struct RoomLog {
+    explicit RoomLog(std::size_t window) : dedup(window) {}
+    std::mutex broadcast_mutex;  // one drain (or quiet section) of the room at a time
+    std::mutex pending_mutex;
+    std::deque<Pending> pending;  // committed, not yet broadcast
+    bool drain_scheduled = false;
+    std::mutex dedup_mutex;
+    DedupWindow dedup;
+    bool dedup_loaded = false;
+  };
+  struct DrainRequest {
+    RoomPtr room;
+    std::shared_ptr<RoomLog> log;
+  };
+
+  std::shared_ptr<RoomLog> log_of(const std::string& room);
+  // The seq already stored for this client id, if any (loads the window from the store on first use).
+  std::optional<std::int64_t> find_duplicate(RoomLog& log, const std::string& room, const std::string& sender,
+                                             const std::string& client_id);
+  void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
+  void drain(const DrainRequest& request);
+
+  EventBus& bus_;
+  GroupCommitter& committer_;
+  Store& store_;
+  Options options_;
+  std::mutex logs_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<RoomLog>> logs_;
+  Subscription drain_subscription_;
+};
+
+}  // namespace chat

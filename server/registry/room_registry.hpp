@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/registry/room.hpp"
+#include "server/registry/room_settings.hpp"
+
+namespace chat {
+
+// All rooms, by canonical_name() of their name (ASCII case-insensitive).
+//
+// Thread-safety: every method may be called from any thread; lookups share a
+// std::shared_mutex, create/remove hold it exclusively. The registry lock is
+// never held while calling into a Room (so there is no lock order to get
+// wrong) nor while the last reference to a Room is dropped.
+//
+// Removing a room only unlists it: holders of its RoomPtr keep a working
+// room, and telling its subscribers is the caller's job.
+//
+// rooms_of() and subscribed_rooms() scan every room rather than keep a
+// reverse index: they serve joins listings and disconnects, which are rare
+// next to messages, and an index would have to be kept in step with
+// Room::subscribe(), which callers use directly on a RoomPtr.
+class RoomRegistry {
+ public:
+  // nullptr if a room with that canonical name exists.
+  RoomPtr create(std::string name, RoomSettings settings);
+  // nullptr if there is none. O(1).
+  RoomPtr find(std::string_view name) const;
+  // False if there was no such room.
+  bool remove(std::string_view name);
+  // Snapshot, sorted by name.
+  std::vector<RoomPtr> list() const;
+  // Rooms where `user` is a persistent member, sorted by name. O(rooms).
+  std::vector<RoomPtr> rooms_of(std::string_view user) const;
+  // Rooms this connection is subscribed to, sorted by name.
+  // O(rooms + subscribers of all rooms).
+  std::vector<RoomPtr> subscribed_rooms(std::uint64_t connection_id) const;
+  std::size_t size() const;
+
+ private:
+  template <class Keep>
+  std::vector<RoomPtr> sorted_rooms(Keep keep) const;
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, RoomPtr> rooms_;  // key: canonical_name(room name)
+};
+
+}  // namespace chat

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/registry/participant.hpp"
+
+namespace chat {
+
+// Who is online, with which sessions, by canonical_name() (ASCII
+// case-insensitive).
+//
+// A registered user may have several sessions at once. A guest name is
+// exclusive: a guest cannot share a name with any other session, guest or
+// registered, and a registered user cannot log in under a name a guest holds.
+//
+// Thread-safety: every method may be called from any thread; lookups share a
+// std::shared_mutex, add/remove hold it exclusively. No participant is called
+// or released while it is held.
+class UserRegistry {
+ public:
+  struct OnlineUser {
+    std::string name;  // as given by the user's first current session
+    bool guest = false;
+  };
+
+  // Adds a session. False if it would break guest exclusivity (see above) or
+  // that connection is already a session of `user`. `participant` must not be
+  // null (std::invalid_argument).
+  bool add(std::string_view user, bool guest, ParticipantPtr participant);
+  // Removes one session; the user goes offline with the last one. False if
+  // there was no such session.
+  bool remove(std::string_view user, std::uint64_t connection_id);
+
+  // In the order they were added; empty if offline.
+  std::vector<ParticipantPtr> sessions_of(std::string_view user) const;
+  bool is_online(std::string_view user) const;
+  // nullopt if offline.
+  std::optional<bool> is_guest(std::string_view user) const;
+  std::size_t user_count() const;
+  std::size_t session_count() const;
+  // Snapshot, sorted by name.
+  std::vector<OnlineUser> list() const;
+
+ private:
+  struct Session {
+    std::uint64_t connection_id;  // cached: lookups never call into a participant
+    ParticipantPtr participant;
+  };
+  struct Entry {
+    std::string name;
+    bool guest;
+    std::vector<Session> sessions;  // never empty
+  };
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, Entry> users_;  // key: canonical_name(user)
+  std::size_t session_count_ = 0;                 // guarded by mutex_
+};
+
+}  // namespace chat

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string_view>
+
+#include "server/command_table.hpp"
+#include "server/concurrency/event_bus.hpp"
+#include "server/server_context.hpp"
+#include "server/session.hpp"
+
+namespace chat {
+
+// The front half of a request's path: frames arrive from a session, are
+// rate-limited, parsed, checked against the command table and published on
+// the bus with the command's priority, ordering key and concurrency class.
+// The back half — running the handler on a pool worker and turning failures
+// into error replies — is run() (the bus subscription). Thread-safe.
+class RequestRouter {
+ public:
+  RequestRouter(ServerContext& server, const CommandTable& commands);
+
+  // Returns true when the session must stop reading until the request is handled.
+  bool route(const SessionPtr& session, std::string_view line);
+
+ private:
+  std::string ordering_key(const CommandSpec& command, const Session& session, const Request& request) const;
+  void run(const struct RequestEvent& event);
+
+  ServerContext& server_;
+  const CommandTable& commands_;
+  Subscription subscription_;
+};
+
+}  // namespace chat

@@ -1,0 +1,219 @@
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/protocol.hpp"
+#include "server/event_frames.hpp"
+#include "server/registry/room_role.hpp"
+
+namespace chat {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view kStorageClass = "storage";
+constexpr std::string_view kPasswordHashClass = "password_hash";
+constexpr auto kCommitKickInterval = 50ms;
+
+ThreadPoolOptions pool_options(const ServerConfig& config) {
+  ThreadPoolOptions options;
+  options.min_threads = config.pool.min_threads;
+  options.max_threads = config.pool.max_threads;
+  options.keep_alive = std::chrono::milliseconds(config.pool.keep_alive_ms);
+  options.queue_capacity = config.pool.queue_capacity;
+  // Storage is one writer; hashing is capped so that logins cannot take every worker.
+  options.class_limits = {{std::string(kStorageClass), 1},
+                          {std::string(kPasswordHashClass), config.pool.password_hash_threads}};
+  options.thread_name_prefix = "pool";
+  return options;
+}
+
+Session::Limits session_limits(const ServerConfig& config) {
+  return Session::Limits{config.limits.max_frame_bytes,
+                         config.limits.outbound_queue_bytes,
+                         std::chrono::seconds(config.server.idle_timeout_sec),
+                         config.limits.rate_per_sec,
+                         config.limits.rate_burst,
+                         config.limits.rate_abuse_strikes};
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)),
+      work_guard_(asio::make_work_guard(io_)),
+      store_(StoreOptions{config_.storage.path, config_.storage.synchronous, 5000, config_.storage.read_connections}),
+      pool_(pool_options(config_)),
+      bus_(pool_),
+      committer_(store_,
+                 [this](std::function<void()> flush) {
+                   TaskOptions options;
+                   options.priority = Priority::Normal;
+                   options.concurrency_class = std::string(kStorageClass);
+                   return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, std::move(options))
+                       .ok();
+                 },
+                 GroupCommitter::Options{config_.storage.commit_batch_max}),
+      hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
+      limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
+      departures_(bus_, rooms_, users_),
+      inbox_(bus_, store_, users_),
+      context_{config_,  pool_,      bus_,        store_,  committer_,   rooms_, users_,
+               hasher_,  messages_,  departures_, inbox_,  disconnects_, [this] { return connection_count(); }},
+      router_(context_, commands_),
+      listener_(io_, limiter_, disconnects_,
+                [this](asio::ip::tcp::socket socket, std::string address) {
+                  accept(std::move(socket), std::move(address));
+                }),
+      commit_kick_(io_) {
+  load_state();
+}
+
+Server::~Server() { shutdown(); }
+
+void Server::load_state() {
+  for (const auto& record : store_.load_rooms()) {
+    auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
+    if (!room) continue;
+    room->set_last_assigned_seq(record.last_seq);
+    room->set_delivered_seq(record.last_seq);
+  }
+  for (const auto& member : store_.load_memberships()) {
+    if (auto room = rooms_.find(member.room)) room->add_member(member.user, static_cast<RoomRole>(member.role));
+  }
+  for (const auto& invite : store_.load_invites()) {
+    if (auto room = rooms_.find(invite.room)) room->invite(invite.user);
+  }
+  for (const auto& ban : store_.load_bans()) {
+    if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
+  }
+  spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_.user_count(),
+               store_.message_count(), config_.storage.path);
+}
+
+std::uint16_t Server::start() {
+  const auto port = listener_.listen(config_.server.host, config_.server.port);
+  listener_.start();
+  schedule_commit_kick();
+  for (std::size_t i = 0; i < config_.server.io_threads; ++i) {
+    io_threads_.emplace_back([this, i] {
+      const auto name = "io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      io_.run();
+    });
+  }
+  spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port,
+               config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
+  return port;
+}
+
+void Server::schedule_commit_kick() {
+  // A flush refused by a full pool is retried by the next append; this
+  // timer retries it when no append comes.
+  commit_kick_.expires_after(kCommitKickInterval);
+  commit_kick_.async_wait([this](boost::system::error_code ec) {
+    if (ec || shut_down_.load()) return;
+    committer_.kick();
+    schedule_commit_kick();
+  });
+}
+
+void Server::accept(asio::ip::tcp::socket socket, std::string address) {
+  const auto id = next_connection_id_.fetch_add(1);
+  auto session = std::make_shared<Session>(std::move(socket), id, address, session_limits(config_), *this);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.emplace(id, session);
+  }
+  spdlog::debug("conn={} addr={} connected", id, address);
+  auto hello = event("hello");
+  hello["server"] = protocol::kServerName;
+  hello["version"] = protocol::kServerVersion;
+  hello["protocol"] = protocol::kVersion;
+  hello["max_frame_bytes"] = config_.limits.max_frame_bytes;
+  hello["guests"] = config_.auth.allow_guests;
+  session->send(hello);
+  session->start();
+  if (shut_down_.load()) session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));
+}
+
+bool Server::on_line(const SessionPtr& session, std::string_view line) { return router_.route(session, line); }
+
+void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
+  disconnects_.count(reason);
+  limiter_.release(session->remote_address());
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(session->connection_id());
+  }
+  const auto identity = session->identity();
+  spdlog::info("conn={} addr={} user={} disconnected: {}", session->connection_id(), session->remote_address(),
+               identity ? identity->user : "-", to_string(reason));
+  departures_.depart(session, /*final=*/true);
+}
+
+std::size_t Server::connection_count() const {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
+std::vector<SessionPtr> Server::live_sessions() const {
+  std::vector<SessionPtr> sessions;
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& [id, weak] : sessions_) {
+    if (auto session = weak.lock()) sessions.push_back(std::move(session));
+  }
+  return sessions;
+}
+
+bool Server::pool_idle() const {
+  const auto stats = pool_.stats();
+  return stats.running == 0 && stats.queued_total() == 0;
+}
+
+bool Server::wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const {
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+void Server::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
+  spdlog::info("shutting down: {} connections", connection_count());
+
+  // 1. No new connections, no new requests.
+  listener_.stop();
+  for (const auto& session : live_sessions()) session->stop_reading();
+
+  // 2. Everything accepted runs to its end; its messages commit and go out.
+  if (!wait_until([this] { return pool_idle(); }, deadline)) spdlog::warn("shutdown: work still running at the deadline");
+  committer_.close_and_drain();
+  wait_until([this] { return pool_idle(); }, deadline);
+
+  // 3. Tell the clients and close them once their last frames are written.
+  for (const auto& session : live_sessions()) {
+    session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));
+  }
+  if (!wait_until([this] { return connection_count() == 0; }, deadline + 1s)) {
+    spdlog::warn("shutdown: {} connections did not close in time", connection_count());
+  }
+
+  // 4. Stop the threads; the database is checkpointed last.
+  pool_.shutdown();
+  work_guard_.reset();
+  io_.stop();
+  for (auto& thread : io_threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  store_.checkpoint();
+  const auto commits = committer_.stats();
+  spdlog::info("stopped: {} messages committed in {} batches", commits.committed, commits.batches);
+}
+
+}  // namespace chat

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "server/command_table.hpp"
+#include "server/concurrency/event_bus.hpp"
+#include "server/concurrency/thread_pool.hpp"
+#include "server/connection_limiter.hpp"
+#include "server/direct_message_inbox.hpp"
+#include "server/disconnect_reason.hpp"
+#include "server/listener.hpp"
+#include "server/message_pipeline.hpp"
+#include "server/password_hasher.hpp"
+#include "server/registry/room_registry.hpp"
+#include "server/registry/user_registry.hpp"
+#include "server/request_router.hpp"
+#include "server/server_config.hpp"
+#include "server/server_context.hpp"
+#include "server/session.hpp"
+#include "server/session_departure.hpp"
+#include "server/storage/group_committer.hpp"
+#include "server/storage/store.hpp"
+
+namespace chat {
+
+// The whole chat server: storage, pool, bus, registries, listener and the
+// io threads. Construction opens the database and loads the state;
+// start() listens; shutdown() stops it gracefully. Members are declared in
+// dependency order, so destruction runs in reverse.
+class Server final : public SessionHost {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server() override;
+
+  // Listens and starts the io threads; returns the bound port.
+  std::uint16_t start();
+
+  // Stops accepting and reading, lets every accepted request finish and its
+  // messages commit, tells the clients, closes them and stops the threads.
+  // Bounded by server.shutdown_timeout_ms. Idempotent.
+  void shutdown();
+
+  // SessionHost
+  bool on_line(const SessionPtr& session, std::string_view line) override;
+  void on_closed(const SessionPtr& session, DisconnectReason reason) override;
+
+  std::size_t connection_count() const;
+
+ private:
+  void load_state();
+  void accept(boost::asio::ip::tcp::socket socket, std::string address);
+  bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
+  bool pool_idle() const;
+  std::vector<SessionPtr> live_sessions() const;
+  void schedule_commit_kick();
+
+  const ServerConfig config_;
+  boost::asio::io_context io_;
+  std::vector<std::thread> io_threads_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
+
+  Store store_;
+  ThreadPool pool_;
+  EventBus bus_;
+  GroupCommitter committer_;
+  RoomRegistry rooms_;
+  UserRegistry users_;
+  PasswordHasher hasher_;
+  DisconnectCounters disconnects_;
+  ConnectionLimiter limiter_;
+  MessagePipeline messages_;
+  SessionDeparture departures_;
+  DirectMessageInbox inbox_;
+  ServerContext context_;
+  CommandTable commands_;
+  RequestRouter router_;
+  Listener listener_;
+  boost::asio::steady_timer commit_kick_;
+
+  mutable std::mutex sessions_mutex_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+  std::atomic<std::uint64_t> next_connection_id_{1};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace chat

@@ -1,0 +1,195 @@
+#include "server/server_config.hpp"
+
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <type_traits>
+
+namespace chat {
+namespace {
+
+using nlohmann::json;
+
+// Range of a numeric key; strings may instead list their allowed values.
+struct Rule {
+  double min = 0;
+  double max = std::numeric_limits<double>::max();
+  std::vector<std::string> one_of;
+};
+
+std::string describe(const std::vector<std::string>& values) {
+  std::string text;
+  for (const auto& v : values) text += (text.empty() ? "" : ", ") + v;
+  return text;
+}
+
+// Reads keys from a JSON document into a config, remembering which keys it
+// knows so that anything else can be reported as unknown.
+class Reader {
+ public:
+  explicit Reader(const json& document) : document_(document) {}
+
+  template <class T>
+  void operator()(const char* section, const char* key, T& field, const Rule& rule = {}) {
+    known_[section].insert(key);
+    const auto sec = document_.find(section);
+    if (sec == document_.end() || !sec->is_object()) return;
+    const auto value = sec->find(key);
+    if (value == sec->end()) return;
+    const std::string name = std::string(section) + "." + key;
+    assign(name, *value, field, rule);
+  }
+
+  void reject_unknown() const {
+    if (!document_.is_object()) throw ConfigError("configuration must be a JSON object");
+    for (const auto& [section, body] : document_.items()) {
+      const auto known = known_.find(section);
+      if (known == known_.end()) throw ConfigError(section + ": unknown section");
+      if (!body.is_object()) throw ConfigError(section + ": must be an object");
+      for (const auto& [key, value] : body.items()) {
+        if (!known->second.contains(key)) throw ConfigError(section + "." + key + ": unknown key");
+      }
+    }
+  }
+
+ private:
+  static void assign(const std::string& name, const json& value, bool& field, const Rule&) {
+    if (!value.is_boolean()) throw ConfigError(name + ": must be true or false");
+    field = value.get<bool>();
+  }
+
+  static void assign(const std::string& name, const json& value, std::string& field, const Rule& rule) {
+    if (!value.is_string()) throw ConfigError(name + ": must be a string");
+    auto text = value.get<std::string>();
+    if (!rule.one_of.empty() && std::find(rule.one_of.begin(), rule.one_of.end(), text) == rule.one_of.end()) {
+      throw ConfigError(name + ": must be one of " + describe(rule.one_of));
+    }
+    field = std::move(text);
+  }
+
+  static void assign(const std::string& name, const json& value, std::vector<std::string>& field, const Rule&) {
+    if (!value.is_array()) throw ConfigError(name + ": must be an array of strings");
+    std::vector<std::string> items;
+    for (const auto& item : value) {
+      if (!item.is_string()) throw ConfigError(name + ": must be an array of strings");
+      items.push_back(item.get<std::string>());
+    }
+    field = std::move(items);
+  }
+
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  static void assign(const std::string& name, const json& value, T& field, const Rule& rule) {
+    const bool integral = std::is_integral_v<T>;
+    if (integral ? !value.is_number_integer() : !value.is_number()) {
+      throw ConfigError(name + (integral ? ": must be an integer" : ": must be a number"));
+    }
+    const double number = value.get<double>();
+    const double max = std::min<double>(rule.max, static_cast<double>(std::numeric_limits<T>::max()));
+    if (number < rule.min || number > max || (integral && value.is_number_integer() && value.get<std::int64_t>() < 0 &&
+                                              std::is_unsigned_v<T>)) {
+      throw ConfigError(name + ": must be between " + json(rule.min).dump() + " and " + json(max).dump());
+    }
+    field = static_cast<T>(number);
+  }
+
+  const json& document_;
+  std::map<std::string, std::set<std::string>> known_;
+};
+
+// Writes every key of a config into JSON.
+class Writer {
+ public:
+  template <class T>
+  void operator()(const char* section, const char* key, const T& field, const Rule& = {}) {
+    document[section][key] = field;
+  }
+  json document = json::object();
+};
+
+// The one list of configuration keys, with their rules, shared by reading and writing.
+template <class Config, class Visitor>
+void visit_keys(Config& c, Visitor& v) {
+  const Rule port{0, 65535};
+  const Rule ms{1, 24.0 * 3600 * 1000};
+  v("server", "host", c.server.host);
+  v("server", "port", c.server.port, port);
+  v("server", "io_threads", c.server.io_threads, Rule{1, 64});
+  v("server", "idle_timeout_sec", c.server.idle_timeout_sec, Rule{1, 7 * 24 * 3600});
+  v("server", "shutdown_timeout_ms", c.server.shutdown_timeout_ms, ms);
+
+  v("pool", "min_threads", c.pool.min_threads, Rule{1, 256});
+  v("pool", "max_threads", c.pool.max_threads, Rule{1, 256});
+  v("pool", "keep_alive_ms", c.pool.keep_alive_ms, Rule{0, 3600 * 1000});
+  v("pool", "queue_capacity", c.pool.queue_capacity, Rule{16, 1e8});
+  v("pool", "password_hash_threads", c.pool.password_hash_threads, Rule{1, 64});
+
+  v("limits", "max_frame_bytes", c.limits.max_frame_bytes, Rule{256, 16.0 * 1024 * 1024});
+  v("limits", "max_message_chars", c.limits.max_message_chars, Rule{1, 1e6});
+  v("limits", "max_topic_chars", c.limits.max_topic_chars, Rule{1, 1e5});
+  v("limits", "max_name_length", c.limits.max_name_length, Rule{1, 64});
+  v("limits", "max_connections", c.limits.max_connections, Rule{1, 1e7});
+  v("limits", "max_connections_per_ip", c.limits.max_connections_per_ip, Rule{1, 1e7});
+  v("limits", "outbound_queue_bytes", c.limits.outbound_queue_bytes, Rule{4096, 1e10});
+  v("limits", "rate_per_sec", c.limits.rate_per_sec, Rule{0, 1e9});
+  v("limits", "rate_burst", c.limits.rate_burst, Rule{1, 1e9});
+  v("limits", "rate_abuse_strikes", c.limits.rate_abuse_strikes, Rule{1, 1e9});
+  v("limits", "replay_max", c.limits.replay_max, Rule{0, 1e6});
+  v("limits", "dedup_window", c.limits.dedup_window, Rule{0, 1e7});
+
+  v("storage", "path", c.storage.path);
+  v("storage", "synchronous", c.storage.synchronous, Rule{0, 0, {"OFF", "NORMAL", "FULL", "EXTRA"}});
+  v("storage", "commit_batch_max", c.storage.commit_batch_max, Rule{1, 1e6});
+  v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
+
+  v("auth", "allow_guests", c.auth.allow_guests);
+  v("auth", "admins", c.auth.admins);
+  v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
+  v("auth", "hash_ops_limit", c.auth.hash_ops_limit, Rule{1, 20});
+  v("auth", "hash_mem_limit_kib", c.auth.hash_mem_limit_kib, Rule{8, 4.0 * 1024 * 1024});
+
+  v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
+  v("log", "file", c.log.file);
+  v("log", "file_max_bytes", c.log.file_max_bytes, Rule{4096, 1e12});
+  v("log", "file_count", c.log.file_count, Rule{1, 1000});
+}
+
+}  // namespace
+
+ServerConfig ServerConfig::from_json(const json& document) {
+  ServerConfig config;
+  Reader reader(document);
+  if (document.is_object()) visit_keys(config, reader);
+  reader.reject_unknown();
+  config.validate();
+  return config;
+}
+
+ServerConfig ServerConfig::from_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path.string() + ": cannot open");
+  json document = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
+  if (document.is_discarded()) throw ConfigError(path.string() + ": not valid JSON");
+  return from_json(document);
+}
+
+json ServerConfig::to_json() const {
+  Writer writer;
+  visit_keys(*this, writer);
+  return writer.document;
+}
+
+void ServerConfig::validate() const {
+  if (pool.min_threads > pool.max_threads) throw ConfigError("pool.min_threads: must not exceed pool.max_threads");
+  if (pool.password_hash_threads > pool.max_threads) {
+    throw ConfigError("pool.password_hash_threads: must not exceed pool.max_threads");
+  }
+  if (limits.max_connections_per_ip > limits.max_connections) {
+    throw ConfigError("limits.max_connections_per_ip: must not exceed limits.max_connections");
+  }
+  if (storage.path.empty()) throw ConfigError("storage.path: must not be empty");
+  if (server.host.empty()) throw ConfigError("server.host: must not be empty");
+}
+
+}  // namespace chat

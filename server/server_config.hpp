@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace chat {
+
+// Every tunable of the server with its default. config.example.json holds the
+// same keys and values; docs/operations.md explains each one.
+struct ServerConfig {
+  struct Server {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 7777;
+    std::size_t io_threads = 2;
+    std::uint32_t idle_timeout_sec = 300;
+    std::uint32_t shutdown_timeout_ms = 5000;
+  } server;
+
+  struct Pool {
+    std::size_t min_threads = 2;
+    std::size_t max_threads = 8;
+    std::uint32_t keep_alive_ms = 30000;
+    std::size_t queue_capacity = 65536;
+    std::size_t password_hash_threads = 1;
+  } pool;
+
+  struct Limits {
+    std::size_t max_frame_bytes = 64 * 1024;
+    std::size_t max_message_chars = 4000;
+    std::size_t max_topic_chars = 300;
+    std::size_t max_name_length = 32;
+    std::size_t max_connections = 10000;
+    std::size_t max_connections_per_ip = 1000;
+    std::size_t outbound_queue_bytes = 4 * 1024 * 1024;
+    double rate_per_sec = 200;  // 0 turns rate limiting off
+    double rate_burst = 400;
+    std::uint32_t rate_abuse_strikes = 50;
+    std::size_t replay_max = 1000;
+    std::size_t dedup_window = 1024;
+  } limits;
+
+  struct Storage {
+    std::string path = "data/chat.db";
+    std::string synchronous = "NORMAL";
+    std::size_t commit_batch_max = 4096;
+    std::size_t read_connections = 4;
+  } storage;
+
+  struct Auth {
+    bool allow_guests = true;
+    std::vector<std::string> admins;
+    std::size_t password_min_length = 8;
+    std::uint64_t hash_ops_limit = 2;        // libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE
+    std::uint64_t hash_mem_limit_kib = 65536;  // libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE
+  } auth;
+
+  struct Log {
+    std::string level = "info";
+    std::string file;  // empty: console only
+    std::size_t file_max_bytes = 10 * 1024 * 1024;
+    std::size_t file_count = 3;
+  } log;
+
+  // Reads a configuration from JSON. Absent keys keep their defaults; an
+  // unknown key, a wrong type or an out-of-range value throws ConfigError
+  // naming the key ("limits.max_frame_bytes: must be between ...").
+  static ServerConfig from_json(const nlohmann::json& document);
+  static ServerConfig from_file(const std::filesystem::path& path);
+
+  // The configuration as JSON, every key present (config.example.json's shape).
+  nlohmann::json to_json() const;
+
+  // Cross-key rules (min_threads <= max_threads, ...); throws ConfigError.
+  void validate() const;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace chat

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "server/concurrency/event_bus.hpp"
+#include "server/concurrency/thread_pool.hpp"
+#include "server/direct_message_inbox.hpp"
+#include "server/disconnect_reason.hpp"
+#include "server/message_pipeline.hpp"
+#include "server/password_hasher.hpp"
+#include "server/registry/room_registry.hpp"
+#include "server/registry/user_registry.hpp"
+#include "server/server_config.hpp"
+#include "server/session_departure.hpp"
+#include "server/storage/group_committer.hpp"
+#include "server/storage/store.hpp"
+
+namespace chat {
+
+// The parts of the server a command handler works with. Owned by Server;
+// every member outlives the handlers.
+struct ServerContext {
+  const ServerConfig& config;
+  ThreadPool& pool;
+  EventBus& bus;
+  Store& store;
+  GroupCommitter& committer;
+  RoomRegistry& rooms;
+  UserRegistry& users;
+  PasswordHasher& hasher;
+  MessagePipeline& messages;
+  SessionDeparture& departures;
+  DirectMessageInbox& inbox;
+  const DisconnectCounters& disconnects;
+  std::function<std::size_t()> connection_count;
+};
+
+}  // namespace chat

@@ -1,0 +1,291 @@
+#include "server/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error_code.hpp"
+
+namespace chat {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr auto kNever = std::chrono::steady_clock::time_point::max();
+}  // namespace
+
+Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
+                 SessionHost& host)
+    : socket_(std::move(socket)),
+      id_(id),
+      remote_address_(std::move(remote_address)),
+      limits_(limits),
+      host_(host),
+      framer_(limits.max_frame_bytes),
+      write_signal_(socket_.get_executor(), kNever),
+      resume_signal_(socket_.get_executor(), kNever),
+      idle_timer_(socket_.get_executor()),
+      grace_timer_(socket_.get_executor()),
+      rate_(limits.rate_per_sec, limits.rate_burst) {}
+
+Session::~Session() = default;
+
+void Session::start() {
+  running_coroutines_ = 3;
+  idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+  auto self = shared_from_this();
+  const auto on_done = [self](std::exception_ptr error) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("conn={} session coroutine failed: {}", self->id_, e.what());
+      }
+      self->close(DisconnectReason::IoError);
+    }
+    self->coroutine_finished();
+  };
+  asio::co_spawn(socket_.get_executor(), read_loop(), on_done);
+  asio::co_spawn(socket_.get_executor(), write_loop(), on_done);
+  asio::co_spawn(socket_.get_executor(), watchdog(), on_done);
+}
+
+void Session::deliver(Frame frame) {
+  bool wake = false;
+  bool overflow = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (closed_.load(std::memory_order_relaxed) || flush_then_close_) return;
+    if (outbound_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
+      overflow = true;
+    } else {
+      outbound_bytes_ += frame->size();
+      outbound_.push_back(std::move(frame));
+      wake = std::exchange(writer_idle_, false);
+    }
+  }
+  if (overflow) {
+    spdlog::warn("conn={} slow consumer: more than {} bytes queued", id_, limits_.outbound_queue_bytes);
+    close(DisconnectReason::SlowConsumer);
+    return;
+  }
+  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_signal_.cancel(); });
+}
+
+void Session::record_reason(DisconnectReason reason) {
+  if (!reason_set_.exchange(true)) reason_.store(static_cast<std::uint8_t>(reason));
+}
+
+void Session::close(DisconnectReason reason) {
+  record_reason(reason);
+  if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+}
+
+void Session::close_after(DisconnectReason reason, Frame last) {
+  record_reason(reason);
+  stop_reading_.store(true);
+  bool wake = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (closed_.load() || flush_then_close_) return;
+    if (last) {
+      outbound_bytes_ += last->size();
+      outbound_.push_back(std::move(last));
+    }
+    flush_then_close_ = true;
+    wake = std::exchange(writer_idle_, false);
+  }
+  asio::post(socket_.get_executor(), [self = shared_from_this(), wake] {
+    // Reading ends now; a peer that does not read gets close_grace to take the last frame.
+    self->resume_signal_.cancel();
+    boost::system::error_code ignored;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+    if (wake) self->write_signal_.cancel();
+    self->grace_timer_.expires_after(self->limits_.close_grace);
+    self->grace_timer_.async_wait([self](boost::system::error_code ec) {
+      if (!ec) self->close(DisconnectReason::SlowConsumer);
+    });
+  });
+}
+
+void Session::stop_reading() {
+  stop_reading_.store(true);
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+    self->resume_signal_.cancel();
+  });
+}
+
+void Session::close_socket() {
+  boost::system::error_code ignored;
+  if (static_cast<DisconnectReason>(reason_.load()) == DisconnectReason::SlowConsumer) {
+    // Abortive close: what the peer did not read is dropped at once instead of
+    // lingering in kernel buffers, so a stalled reader costs nothing after it is cut.
+    socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+  }
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  write_signal_.cancel();
+  resume_signal_.cancel();
+  idle_timer_.cancel();
+  grace_timer_.cancel();
+}
+
+void Session::resume_reading() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->reading_paused_ = false;
+    self->resume_signal_.cancel();
+  });
+}
+
+bool Session::take_rate_token() {
+  if (rate_.try_take()) {
+    rate_strikes_ = 0;
+    return true;
+  }
+  if (++rate_strikes_ >= limits_.rate_abuse_strikes) {
+    spdlog::warn("conn={} addr={} closed for rate abuse after {} refused requests", id_, remote_address_,
+                 rate_strikes_);
+    close_after(DisconnectReason::RateAbuse,
+                to_frame(error_reply(ErrorCode::RateLimited, "too many requests; closing the connection")));
+  }
+  return false;
+}
+
+bool Session::establish(Identity identity, const std::function<bool()>& admit) {
+  std::lock_guard lock(state_mutex_);
+  if (departed_ || identity_ || closed_.load()) return false;
+  if (!admit()) return false;
+  identity_ = std::move(identity);
+  return true;
+}
+
+std::optional<Identity> Session::identity() const {
+  std::lock_guard lock(state_mutex_);
+  return identity_;
+}
+
+bool Session::track_room(const std::string& room) {
+  std::lock_guard lock(state_mutex_);
+  if (departed_) return false;
+  rooms_.insert(room);
+  return true;
+}
+
+std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bool final) {
+  std::lock_guard lock(state_mutex_);
+  if (final) departed_ = true;
+  return {std::exchange(identity_, std::nullopt), std::exchange(rooms_, {})};
+}
+
+asio::awaitable<void> Session::read_loop() {
+  std::array<char, kReadChunk> buffer;
+  auto self = shared_from_this();
+  for (;;) {
+    if (stop_reading_.load()) co_return;
+    boost::system::error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (stop_reading_.load()) co_return;  // reading was ended on purpose; writing goes on
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+        close(DisconnectReason::ClientClosed);
+      } else if (ec != asio::error::operation_aborted) {
+        spdlog::debug("conn={} read failed: {}", id_, ec.message());
+        close(DisconnectReason::IoError);
+      }
+      co_return;
+    }
+    if (stop_reading_.load()) co_return;
+    idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+    if (framer_.append(std::string_view(buffer.data(), n)) == LineFramer::Status::TooLarge) break;
+    while (auto line = framer_.next_line()) {
+      if (line->empty()) continue;
+      if (host_.on_line(self, *line)) {
+        reading_paused_ = true;
+        while (reading_paused_ && !stop_reading_.load() && !is_closed()) {
+          boost::system::error_code ignored;
+          co_await resume_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
+          resume_signal_.expires_at(kNever);
+        }
+      }
+      if (stop_reading_.load() || is_closed()) co_return;
+    }
+    if (framer_.failed()) break;
+  }
+  spdlog::warn("conn={} addr={} request line over {} bytes; closing", id_, remote_address_, limits_.max_frame_bytes);
+  close_after(DisconnectReason::TooLarge,
+              to_frame(error_reply(ErrorCode::TooLarge, "request line longer than " +
+                                                           std::to_string(limits_.max_frame_bytes) + " bytes")));
+}
+
+asio::awaitable<void> Session::write_loop() {
+  std::vector<Frame> batch;
+  std::vector<asio::const_buffer> buffers;
+  for (;;) {
+    bool finish = false;
+    {
+      std::lock_guard lock(out_mutex_);
+      if (outbound_.empty()) {
+        finish = flush_then_close_;
+        writer_idle_ = !finish;
+      } else {
+        batch.swap(outbound_);
+      }
+    }
+    if (finish) {
+      close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
+      co_return;
+    }
+    if (batch.empty()) {
+      if (is_closed()) co_return;
+      boost::system::error_code ignored;
+      co_await write_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
+      write_signal_.expires_at(kNever);
+      if (is_closed()) co_return;
+      continue;
+    }
+    std::size_t bytes = 0;
+    buffers.clear();
+    for (const auto& frame : batch) {
+      buffers.emplace_back(asio::buffer(*frame));
+      bytes += frame->size();
+    }
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, buffers, asio::redirect_error(use_awaitable, ec));
+    batch.clear();
+    {
+      std::lock_guard lock(out_mutex_);
+      outbound_bytes_ -= bytes;
+    }
+    if (ec) {
+      if (ec != asio::error::operation_aborted) close(DisconnectReason::IoError);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Session::watchdog() {
+  // The deadline moves with every read; the timer is re-armed only when it
+  // fires, so reads never touch the timer.
+  while (!is_closed()) {
+    idle_timer_.expires_at(idle_deadline_);
+    boost::system::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec || is_closed()) co_return;
+    if (std::chrono::steady_clock::now() >= idle_deadline_) {
+      spdlog::info("conn={} idle for {} s; closing", id_, limits_.idle_timeout.count());
+      close(DisconnectReason::IdleTimeout);
+      co_return;
+    }
+  }
+}
+
+void Session::coroutine_finished() {
+  if (--running_coroutines_ > 0) return;
+  host_.on_closed(shared_from_this(), static_cast<DisconnectReason>(reason_.load()));
+}
+
+}  // namespace chat

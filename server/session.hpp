@@ -1,0 +1,150 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/frames.hpp"
+#include "common/line_framer.hpp"
+#include "server/disconnect_reason.hpp"
+#include "server/identity.hpp"
+#include "server/registry/participant.hpp"
+#include "server/token_bucket.hpp"
+
+namespace chat {
+
+class Session;
+using SessionPtr = std::shared_ptr<Session>;
+
+// What a session needs from the server around it.
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  // One complete request line. Returns true when the session must stop
+  // reading until resume_reading() (log-in and log-out are handled before
+  // the next request of the connection is read).
+  virtual bool on_line(const SessionPtr& session, std::string_view line) = 0;
+  // Called once, after the connection is closed and its coroutines ended.
+  virtual void on_closed(const SessionPtr& session, DisconnectReason reason) = 0;
+};
+
+// One client connection: a reader coroutine that frames requests and hands
+// them to the host, a writer coroutine that gathers every queued frame into
+// one write, and an idle watchdog. Socket state changes only on the
+// session's strand; deliver(), close() and the identity accessors are safe
+// to call from any thread.
+class Session final : public Participant, public std::enable_shared_from_this<Session> {
+ public:
+  struct Limits {
+    std::size_t max_frame_bytes;
+    std::size_t outbound_queue_bytes;
+    std::chrono::seconds idle_timeout;
+    double rate_per_sec;
+    double rate_burst;
+    std::uint32_t rate_abuse_strikes;
+    std::chrono::milliseconds close_grace{2000};  // how long a closing write may take
+  };
+
+  Session(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
+          SessionHost& host);
+  ~Session() override;
+
+  void start();
+
+  // Participant
+  std::uint64_t connection_id() const noexcept override { return id_; }
+  void deliver(Frame frame) override;
+
+  void send(const nlohmann::json& message) { deliver(to_frame(message)); }
+
+  // Closes at once; the first reason given is the one recorded.
+  void close(DisconnectReason reason);
+  // Sends `last` (if any), then closes; reading stops now. Bounded by close_grace.
+  void close_after(DisconnectReason reason, Frame last);
+  // Stops reading requests; replies and events still go out (shutdown).
+  void stop_reading();
+  bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // Continues reading after on_line() returned true.
+  void resume_reading();
+
+  // Per-request rate limiting: false when the request must be refused; after
+  // too many refusals in a row the connection is closed for abuse.
+  bool take_rate_token();
+
+  // Identity: established at log-in. establish() runs `admit` (registration
+  // in the user registry) atomically with the check that the connection is
+  // still open and not logged in, so that a closing connection can never be
+  // left registered.
+  bool establish(Identity identity, const std::function<bool()>& admit);
+  std::optional<Identity> identity() const;
+
+  // Rooms this connection subscribed to, so that they can be left when it
+  // goes. track_room() fails once the connection is closed.
+  bool track_room(const std::string& room);
+  // Clears identity and tracked rooms and returns them: at log-out, and
+  // (final = true, after which nothing can be established or tracked) when
+  // the connection has closed.
+  std::pair<std::optional<Identity>, std::set<std::string>> take_state(bool final);
+
+  const std::string& remote_address() const noexcept { return remote_address_; }
+
+ private:
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  boost::asio::awaitable<void> watchdog();
+  void record_reason(DisconnectReason reason);
+  void close_socket();
+  void coroutine_finished();
+
+  boost::asio::ip::tcp::socket socket_;
+  const std::uint64_t id_;
+  const std::string remote_address_;
+  const Limits limits_;
+  SessionHost& host_;
+
+  // Strand-only state.
+  LineFramer framer_;
+  boost::asio::steady_timer write_signal_;
+  boost::asio::steady_timer resume_signal_;
+  boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer grace_timer_;
+  bool reading_paused_ = false;
+  int running_coroutines_ = 0;
+  std::chrono::steady_clock::time_point idle_deadline_;
+
+  // Reader-only state.
+  TokenBucket rate_;
+  std::uint32_t rate_strikes_ = 0;
+
+  // Outbound queue, shared with delivering threads.
+  std::mutex out_mutex_;
+  std::vector<Frame> outbound_;
+  std::size_t outbound_bytes_ = 0;
+  bool writer_idle_ = false;
+  bool flush_then_close_ = false;
+
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> stop_reading_{false};
+  std::atomic<std::uint8_t> reason_{0};
+  std::atomic<bool> reason_set_{false};
+
+  // Identity and tracked rooms.
+  mutable std::mutex state_mutex_;
+  std::optional<Identity> identity_;
+  std::set<std::string> rooms_;
+  bool departed_ = false;
+};
+
+}  // namespace chat

@@ -1,0 +1,37 @@
+#include "server/session_departure.hpp"
+
+#include <algorithm>
+
+#include "server/event_frames.hpp"
+
+namespace chat {
+
+SessionDeparture::SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users)
+    : bus_(bus), rooms_(rooms), users_(users) {
+  subscription_ = bus_.subscribe<RoomExit>([this](const RoomExit& exit) { leave_room(exit); }, Priority::Normal);
+}
+
+void SessionDeparture::depart(const SessionPtr& session, bool final) {
+  auto [identity, rooms] = session->take_state(final);
+  if (!identity) return;
+  users_.remove(identity->user, session->connection_id());
+  for (const auto& room : rooms) {
+    RoomExit exit{session, identity->user, identity->guest, room};
+    if (!bus_.publish(exit, PublishOptions{room, Priority::Normal, {}}).ok()) {
+      leave_room(exit);  // refused (overloaded or stopping): never leave a dead connection subscribed
+    }
+  }
+}
+
+void SessionDeparture::leave_room(const RoomExit& exit) {
+  const auto room = rooms_.find(exit.room);
+  if (!room || !room->unsubscribe(exit.session->connection_id())) return;
+  const auto subscribers = room->subscribers();
+  const bool still_online = std::any_of(subscribers->begin(), subscribers->end(),
+                                        [&](const Subscriber& s) { return s.user == exit.user; });
+  if (still_online) return;
+  if (exit.guest) room->remove_member(exit.user);
+  room->broadcast(presence_event(exit.room, exit.user, "disconnect"));
+}
+
+}  // namespace chat

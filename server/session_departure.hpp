@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+
+#include "server/concurrency/event_bus.hpp"
+#include "server/registry/room_registry.hpp"
+#include "server/registry/user_registry.hpp"
+#include "server/session.hpp"
+
+namespace chat {
+
+// Takes a connection out of the server's state when it logs out or closes:
+// out of the online users at once, out of each joined room under that
+// room's ordering key (so that a join in flight cannot re-add it), with a
+// `disconnect` presence event where the user has no other connection in the
+// room. A guest's memberships end with it. Thread-safe.
+class SessionDeparture {
+ public:
+  SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users);
+
+  // final: the connection has closed and can never log in again.
+  void depart(const SessionPtr& session, bool final);
+
+ private:
+  struct RoomExit {
+    SessionPtr session;
+    std::string user;
+    bool guest = false;
+    std::string room;
+  };
+  void leave_room(const RoomExit& exit);
+
+  EventBus& bus_;
+  RoomRegistry& rooms_;
+  UserRegistry& users_;
+  Subscription subscription_;
+};
+
+}  // namespace chat

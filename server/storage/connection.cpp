@@ -1,0 +1,83 @@
+#include "server/storage/connection.hpp"
+
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+
+#include "server/storage/storage_error.hpp"
+
+namespace chat {
+namespace {
+
+// The pragma value is spliced into SQL text, so only known words get through.
+std::string checked_synchronous(std::string value) {
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  constexpr std::array<std::string_view, 4> allowed{"OFF", "NORMAL", "FULL", "EXTRA"};
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+    throw StorageError(fmt::format("invalid synchronous setting '{}' (OFF, NORMAL, FULL or EXTRA)", value));
+  }
+  return value;
+}
+
+SQLite::Database open_database(const StoreOptions& options, Connection::Mode mode) {
+  if (mode == Connection::Mode::read_write && options.path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path.parent_path(), ec);
+    if (ec) {
+      throw StorageError(fmt::format("cannot create directory '{}': {}", options.path.parent_path().string(),
+                                     ec.message()));
+    }
+  }
+  const int flags = mode == Connection::Mode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                                                         : SQLite::OPEN_READONLY;
+  try {
+    return SQLite::Database(options.path.string(), flags, options.busy_timeout_ms);
+  } catch (...) {
+    rethrow_as_storage_error(fmt::format("open '{}'", options.path.string()));
+  }
+}
+
+}  // namespace
+
+Connection::Connection(const StoreOptions& options, Mode mode) : db_(open_database(options, mode)) {
+  const std::string context = fmt::format("configure '{}'", options.path.string());
+  try {
+    if (mode == Mode::read_write) {
+      // journal_mode answers with the mode it ended up in; anything but "wal" would silently lose the
+      // concurrent readers and the kill -9 guarantee of synchronous=NORMAL.
+      const std::string journal = db_.execAndGet("PRAGMA journal_mode=WAL").getString();
+      if (journal != "wal") {
+        throw StorageError(fmt::format("{}: journal_mode is '{}', WAL required", context, journal));
+      }
+      db_.exec("PRAGMA synchronous=" + checked_synchronous(options.synchronous));
+      db_.exec("PRAGMA foreign_keys=ON");
+    } else {
+      // A reader must never write, even by mistake in a query.
+      db_.exec("PRAGMA query_only=ON");
+    }
+  } catch (...) {
+    rethrow_as_storage_error(context);
+  }
+}
+
+StatementLease Connection::statement(std::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    try {
+      std::string text(sql);
+      auto statement = std::make_unique<SQLite::Statement>(db_, text);
+      it = statements_.emplace(std::move(text), std::move(statement)).first;
+    } catch (...) {
+      rethrow_as_storage_error(fmt::format("prepare '{}'", sql));
+    }
+  }
+  it->second->clearBindings();
+  return StatementLease(*it->second);
+}
+
+}  // namespace chat

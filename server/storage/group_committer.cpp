@@ -1,0 +1,190 @@
+#include "server/storage/group_committer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "server/storage/store.hpp"
+
+namespace chat {
+
+GroupCommitter::GroupCommitter(Store& store, Schedule schedule, Options options)
+    : store_(store), schedule_(std::move(schedule)), options_(options) {
+  options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+}
+
+GroupCommitter::~GroupCommitter() { close_and_drain(); }
+
+bool GroupCommitter::append(MessageRecord message, Completion on_done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    pending_records_.push_back(std::move(message));
+    pending_completions_.push_back(std::move(on_done));
+    ++stats_.appended;
+    if (flush_owned_) return true;  // the flush in flight, or the one after it, takes this message
+    flush_owned_ = true;
+  }
+  if (!dispatch()) release_after_refusal();
+  return true;
+}
+
+void GroupCommitter::kick() {
+  {
+    std::lock_guard lock(mutex_);
+    if (flush_owned_ || pending_records_.empty()) return;
+    flush_owned_ = true;
+  }
+  if (!dispatch()) release_after_refusal();
+}
+
+void GroupCommitter::close_and_drain() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
+  for (;;) {
+    idle_.wait(lock, [this] { return !flush_owned_; });
+    if (pending_records_.empty()) return;
+    // Pending but unowned: a schedule was refused. Nobody else will flush them, so this thread does.
+    flush_owned_ = true;
+    lock.unlock();
+    while (flush_once()) {
+    }
+    lock.lock();
+  }
+}
+
+GroupCommitter::Stats GroupCommitter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+bool GroupCommitter::dispatch() noexcept {
+  bool accepted = false;
+  try {
+    accepted = schedule_([this] { run_scheduled_flush(); });
+  } catch (const std::exception& e) {
+    spdlog::error("group commit: scheduling a flush threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("group commit: scheduling a flush threw a non-standard exception");
+  }
+  std::lock_guard lock(mutex_);
+  if (accepted) {
+    refusal_logged_ = false;
+  } else {
+    ++stats_.refused_schedules;
+    if (!refusal_logged_) {
+      refusal_logged_ = true;  // once per streak of refusals: under overload there may be many
+      spdlog::warn("group commit: flush refused by the scheduler; {} messages wait for a retry",
+                   pending_records_.size());
+    }
+  }
+  return accepted;
+}
+
+void GroupCommitter::release_after_refusal() noexcept {
+  std::lock_guard lock(mutex_);
+  flush_owned_ = false;
+  idle_.notify_all();  // a drainer waiting for the owner takes over the pending messages
+}
+
+void GroupCommitter::run_scheduled_flush() {
+  while (flush_once()) {
+    // Give the worker back between batches; only if that is refused keep flushing here.
+    if (dispatch()) return;
+  }
+}
+
+bool GroupCommitter::flush_once() {
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t take = std::min(pending_records_.size(), options_.max_batch);
+    if (take == pending_records_.size()) {
+      // Steady state: swap, so that both vectors keep their capacity and nothing is copied.
+      std::swap(pending_records_, batch_records_);
+      std::swap(pending_completions_, batch_completions_);
+    } else {
+      const auto count = static_cast<std::ptrdiff_t>(take);
+      std::move(pending_records_.begin(), pending_records_.begin() + count, std::back_inserter(batch_records_));
+      std::move(pending_completions_.begin(), pending_completions_.begin() + count,
+                std::back_inserter(batch_completions_));
+      pending_records_.erase(pending_records_.begin(), pending_records_.begin() + count);
+      pending_completions_.erase(pending_completions_.begin(), pending_completions_.begin() + count);
+    }
+  }
+
+  const std::vector<bool> committed = commit_batch();
+  std::uint64_t ok = 0;
+  for (std::size_t i = 0; i < batch_completions_.size(); ++i) {
+    ok += committed[i] ? 1 : 0;
+    if (!batch_completions_[i]) continue;
+    try {
+      batch_completions_[i](committed[i]);
+    } catch (const std::exception& e) {
+      // One faulty completion must not cost the others theirs, nor leave the flush owned forever.
+      spdlog::error("group commit: completion for room '{}' seq {} threw: {}", batch_records_[i].room,
+                    batch_records_[i].seq, e.what());
+    } catch (...) {
+      spdlog::error("group commit: completion for room '{}' seq {} threw a non-standard exception",
+                    batch_records_[i].room, batch_records_[i].seq);
+    }
+  }
+  const std::size_t size = batch_records_.size();
+  batch_records_.clear();
+  batch_completions_.clear();
+
+  std::lock_guard lock(mutex_);
+  if (size > 0) {
+    stats_.committed += ok;
+    stats_.failed += size - ok;
+    ++stats_.batches;
+    stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, size);
+  }
+  if (!pending_records_.empty()) return true;
+  flush_owned_ = false;
+  // Notified under the lock: once a drainer sees the flag clear it may destroy *this, and this thread must not
+  // touch a member after that.
+  idle_.notify_all();
+  return false;
+}
+
+std::vector<bool> GroupCommitter::commit_batch() {
+  const std::size_t size = batch_records_.size();
+  if (size == 0) return {};
+  try {
+    store_.append_messages(batch_records_);
+    return std::vector<bool>(size, true);
+  } catch (const std::exception& batch_error) {
+    try {
+      const auto outcome = store_.append_messages_individually(batch_records_);
+      std::vector<bool> committed(size);
+      std::size_t rejected = 0;
+      const std::string* first_reason = nullptr;
+      for (std::size_t i = 0; i < size; ++i) {
+        committed[i] = !outcome[i].has_value();
+        if (outcome[i]) {
+          ++rejected;
+          if (!first_reason) first_reason = &*outcome[i];
+        }
+      }
+      spdlog::warn("group commit: batch of {} failed ({}); retried record by record: {} rejected{}{}", size,
+                   batch_error.what(), rejected, first_reason ? ", first: " : "",
+                   first_reason ? *first_reason : std::string());
+      return committed;
+    } catch (const std::exception& retry_error) {
+      spdlog::error("group commit: batch of {} failed ({}), and so did the retry ({}); all {} messages failed",
+                    size, batch_error.what(), retry_error.what(), size);
+      return std::vector<bool>(size, false);
+    }
+  } catch (...) {
+    // The Store only throws std::exception types; this keeps a flush from escaping with ownership held.
+    spdlog::error("group commit: batch of {} failed with a non-standard exception", size);
+    return std::vector<bool>(size, false);
+  }
+}
+
+}  // namespace chat

@@ -1,0 +1,103 @@
+#pragma once
+// Group commit of room messages: many producers append, one flush at a time writes everything pending in a
+// single transaction, so throughput does not fall to one transaction (one WAL sync) per message.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "server/storage/records.hpp"
+
+namespace chat {
+
+class Store;
+
+// Thread-safe.
+//
+// append() never does I/O and never waits for a flush in progress: it queues the message and, when no flush
+// is scheduled or running, hands one to the Schedule function. At most one flush is in flight; messages
+// appended meanwhile are taken by the next one, scheduled as soon as the current one ends (the flushing thread
+// continues inline if that schedule is refused).
+//
+// Completions run on the flushing thread, in append order, after the commit (true) or after a failure
+// (false); each exactly once. When a batch fails it is retried record by record (in one transaction), so one
+// bad record (e.g. a duplicate (room, seq)) fails alone. A completion must not block for long (it delays every
+// later message) and must not call close_and_drain(); it may call append().
+//
+// If Schedule refuses (an overloaded pool), the messages stay pending — nothing is lost and append() still
+// does no I/O — and the next append(), kick() or close_and_drain() tries again. Running the flush on the
+// appending thread instead would make append() do I/O and run completions inside the caller's own locks.
+// A server whose pool can refuse should call kick() from a periodic timer so a quiet room's last messages
+// are not left waiting for the next append.
+class GroupCommitter {
+ public:
+  // Runs the given flush somewhere, later (the server: a pool task in concurrency class "storage").
+  // Returns false if it refused the task; a task it accepted must run. Must not run the task inline.
+  using Schedule = std::function<bool(std::function<void()>)>;
+  using Completion = std::function<void(bool committed)>;
+
+  struct Options {
+    std::size_t max_batch = 4096;  // messages per transaction; a larger backlog takes several flushes
+  };
+
+  struct Stats {
+    std::uint64_t appended = 0;
+    std::uint64_t committed = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t batches = 0;        // flushes that wrote something
+    std::uint64_t largest_batch = 0;  // messages in the largest flush
+    std::uint64_t refused_schedules = 0;
+  };
+
+  // The store must outlive the committer.
+  GroupCommitter(Store& store, Schedule schedule, Options options);
+  GroupCommitter(Store& store, Schedule schedule) : GroupCommitter(store, std::move(schedule), Options{}) {}
+  // Drains (see close_and_drain).
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Queues the message; `on_done` (may be empty) is called once it is committed or has failed.
+  // Returns false — and never calls on_done — once the committer is closed.
+  bool append(MessageRecord message, Completion on_done);
+
+  // Schedules a flush if messages are pending and none is in flight (after a refused schedule).
+  void kick();
+
+  // Refuses new appends and returns once everything appended before has been committed or has failed and its
+  // completion has run. Flushes on the calling thread whatever no scheduled flush will take. Idempotent.
+  // Blocks: do not call from a completion, nor from the only thread able to run a scheduled flush.
+  void close_and_drain();
+
+  Stats stats() const;
+
+ private:
+  // Whoever sets flush_owned_ owns the right to flush until it clears it; only the owner touches batch_.
+  bool dispatch() noexcept;             // hands run_scheduled_flush to schedule_; false if refused
+  void release_after_refusal() noexcept;
+  void run_scheduled_flush();
+  bool flush_once();                    // one batch; true if more is pending (ownership kept)
+  std::vector<bool> commit_batch();     // per record: committed?
+
+  Store& store_;
+  Schedule schedule_;
+  Options options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;  // signalled when flush_owned_ is cleared
+  std::vector<MessageRecord> pending_records_;
+  std::vector<Completion> pending_completions_;
+  bool flush_owned_ = false;
+  bool closed_ = false;
+  bool refusal_logged_ = false;
+  Stats stats_;
+
+  // The batch being flushed, kept across flushes so its capacity is reused.
+  std::vector<MessageRecord> batch_records_;
+  std::vector<Completion> batch_completions_;
+};
+
+}  // namespace chat

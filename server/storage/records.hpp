@@ -1,0 +1,76 @@
+#pragma once
+// Plain rows exchanged with the Store. Names are canonical (lowercase) and stored as given;
+// times are milliseconds since the Unix epoch.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chat {
+
+// Membership roles; the numeric values are stored in the database and must not change.
+enum class Role : int { member = 0, moderator = 1, owner = 2 };
+
+struct UserRecord {
+  std::string name;
+  std::string password_hash;
+  std::int64_t created_ms = 0;
+};
+
+struct RoomRecord {
+  std::string name;
+  bool is_private = false;
+  std::string topic;
+  std::string owner;
+  std::int64_t created_ms = 0;
+  std::int64_t last_seq = 0;  // highest committed message seq, 0 when the room has none; filled by load_rooms()
+};
+
+struct MembershipRecord {
+  std::string room;
+  std::string user;
+  int role = 0;  // a Role value
+  std::int64_t joined_ms = 0;
+};
+
+struct BanRecord {
+  std::string room, user, by, reason;
+  std::int64_t created_ms = 0;
+};
+
+struct InviteRecord {
+  std::string room, user, by;
+  std::int64_t created_ms = 0;
+};
+
+struct MessageRecord {
+  std::string room;
+  std::int64_t seq = 0;  // assigned by the server, > 0, unique per room
+  std::string sender;
+  std::int64_t ts_ms = 0;
+  std::string text;
+  std::optional<std::string> client_id;  // a retried send with the same (room, sender, client_id) is stored once
+};
+
+// One entry of a room's de-duplication window, as rebuilt after a restart.
+struct ClientMessageRef {
+  std::string sender;
+  std::string client_id;
+  std::int64_t seq = 0;
+};
+
+struct DirectMessageRecord {
+  std::int64_t id = 0;  // assigned by the Store
+  std::string sender, recipient;
+  std::int64_t ts_ms = 0;
+  std::string text;
+  std::optional<std::string> client_id;  // a retried send with the same (sender, client_id) is stored once
+};
+
+// Result of Store::store_direct_message: the stored row, and whether it already existed (a retried send).
+struct StoredDirectMessage {
+  DirectMessageRecord message;
+  bool duplicate = false;
+};
+
+}  // namespace chat

@@ -1,0 +1,125 @@
+#include "server/storage/schema.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/fmt/fmt.h>
+
+#include <array>
+#include <string_view>
+
+#include "server/storage/storage_error.hpp"
+
+namespace chat {
+namespace {
+
+// migrations[i] takes the schema from version i to i + 1. Append, never edit a step that has shipped.
+//
+// User names are stored as text rather than as foreign keys to users: the server checks users before writing,
+// and the message hot path would otherwise pay a second index lookup per row. Rooms are referenced by id so
+// that the per-room indexes stay small.
+constexpr std::array<std::string_view, 1> migrations{
+    R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT    NOT NULL UNIQUE,
+  password_hash TEXT    NOT NULL,
+  created_ms    INTEGER NOT NULL
+);
+
+CREATE TABLE rooms (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL UNIQUE,
+  is_private INTEGER NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1)),
+  topic      TEXT    NOT NULL DEFAULT '',
+  owner      TEXT    NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+
+CREATE TABLE memberships (
+  room_id   INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user      TEXT    NOT NULL,
+  role      INTEGER NOT NULL CHECK (role BETWEEN 0 AND 2),
+  joined_ms INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user)
+) WITHOUT ROWID;
+
+CREATE TABLE bans (
+  room_id    INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user       TEXT    NOT NULL,
+  banned_by  TEXT    NOT NULL,
+  reason     TEXT    NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user)
+) WITHOUT ROWID;
+
+CREATE TABLE invites (
+  room_id    INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user       TEXT    NOT NULL,
+  invited_by TEXT    NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user)
+) WITHOUT ROWID;
+
+-- Clustered on (room_id, seq): history pages and replays are range scans of one b-tree.
+CREATE TABLE messages (
+  room_id   INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL CHECK (seq > 0),
+  sender    TEXT    NOT NULL,
+  ts_ms     INTEGER NOT NULL,
+  text      TEXT    NOT NULL,
+  client_id TEXT,
+  PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+
+CREATE UNIQUE INDEX messages_client_id ON messages (room_id, sender, client_id) WHERE client_id IS NOT NULL;
+
+CREATE TABLE direct_messages (
+  id        INTEGER PRIMARY KEY,
+  sender    TEXT    NOT NULL,
+  recipient TEXT    NOT NULL,
+  ts_ms     INTEGER NOT NULL,
+  text      TEXT    NOT NULL,
+  client_id TEXT,
+  delivered INTEGER NOT NULL DEFAULT 0 CHECK (delivered IN (0, 1))
+);
+
+CREATE UNIQUE INDEX direct_messages_client_id ON direct_messages (sender, client_id) WHERE client_id IS NOT NULL;
+-- Only the undelivered backlog is indexed; delivered messages drop out of it.
+CREATE INDEX direct_messages_undelivered ON direct_messages (recipient, id) WHERE delivered = 0;
+)sql"};
+
+int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace
+
+int current_schema_version() noexcept { return static_cast<int>(migrations.size()); }
+
+int migrate(SQLite::Database& db) {
+  int found = 0;
+  try {
+    found = user_version(db);
+  } catch (...) {
+    rethrow_as_storage_error("read schema version");
+  }
+  if (found > current_schema_version()) {
+    throw StorageError(fmt::format("schema version {} is newer than this server's {}", found,
+                                   current_schema_version()));
+  }
+  for (int version = found; version < current_schema_version(); ++version) {
+    try {
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Re-read inside the write lock: another process may have migrated between the check and now.
+      if (user_version(db) != version) {
+        throw StorageError(fmt::format("schema changed concurrently (expected version {})", version));
+      }
+      db.exec(std::string(migrations[static_cast<std::size_t>(version)]));
+      db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+      transaction.commit();
+    } catch (...) {
+      rethrow_as_storage_error(fmt::format("migrate schema {} -> {}", version, version + 1));
+    }
+  }
+  return found;
+}
+
+}  // namespace chat

@@ -1,0 +1,593 @@
+#include "server/storage/store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "server/storage/connection.hpp"
+#include "server/storage/connection_pool.hpp"
+#include "server/storage/schema.hpp"
+#include "server/storage/storage_error.hpp"
+
+namespace chat {
+namespace {
+
+constexpr std::string_view room_id_of = "(SELECT id FROM rooms WHERE name = ?1)";
+
+// Runs fn, turning any failure into a StorageError whose message starts with context(). The context is built
+// only on failure, keeping formatting off the success path.
+template <typename Context, typename Fn>
+auto with_context(Context&& context, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (...) {
+    rethrow_as_storage_error(context());
+  }
+}
+
+void bind_text(SQLite::Statement& statement, int index, std::string_view value) {
+  statement.bind(index, std::string(value));
+}
+
+void bind_optional_text(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
+  if (value) {
+    statement.bindNoCopy(index, *value);
+  } else {
+    statement.bind(index);
+  }
+}
+
+std::int64_t sql_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+}
+
+std::optional<std::string> optional_text(const SQLite::Statement& statement, int index) {
+  if (statement.isColumnNull(index)) return std::nullopt;
+  return statement.getColumn(index).getString();
+}
+
+// Column order: seq, sender, ts_ms, text, client_id.
+constexpr std::string_view message_columns = "seq, sender, ts_ms, text, client_id";
+
+MessageRecord read_message(const SQLite::Statement& statement, std::string_view room) {
+  MessageRecord message;
+  message.room = std::string(room);
+  message.seq = statement.getColumn(0).getInt64();
+  message.sender = statement.getColumn(1).getString();
+  message.ts_ms = statement.getColumn(2).getInt64();
+  message.text = statement.getColumn(3).getString();
+  message.client_id = optional_text(statement, 4);
+  return message;
+}
+
+// Column order: id, sender, recipient, ts_ms, text, client_id.
+constexpr std::string_view direct_message_columns = "id, sender, recipient, ts_ms, text, client_id";
+
+DirectMessageRecord read_direct_message(const SQLite::Statement& statement) {
+  DirectMessageRecord message;
+  message.id = statement.getColumn(0).getInt64();
+  message.sender = statement.getColumn(1).getString();
+  message.recipient = statement.getColumn(2).getString();
+  message.ts_ms = statement.getColumn(3).getInt64();
+  message.text = statement.getColumn(4).getString();
+  message.client_id = optional_text(statement, 5);
+  return message;
+}
+
+// Column order: name, is_private, topic, owner, created_ms, last_seq.
+constexpr std::string_view room_select =
+    "SELECT r.name, r.is_private, r.topic, r.owner, r.created_ms,"
+    " COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.room_id = r.id), 0) FROM rooms r";
+
+RoomRecord read_room(const SQLite::Statement& statement) {
+  RoomRecord room;
+  room.name = statement.getColumn(0).getString();
+  room.is_private = statement.getColumn(1).getInt() != 0;
+  room.topic = statement.getColumn(2).getString();
+  room.owner = statement.getColumn(3).getString();
+  room.created_ms = statement.getColumn(4).getInt64();
+  room.last_seq = statement.getColumn(5).getInt64();
+  return room;
+}
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (auto part : parts) text += part;
+  return text;
+}
+
+// SQL built from the fragments above, once.
+const std::string insert_message_sql =
+    sql({"INSERT INTO messages (room_id, seq, sender, ts_ms, text, client_id) VALUES (", room_id_of,
+         ", ?2, ?3, ?4, ?5, ?6)"});
+const std::string history_forward_sql =
+    sql({"SELECT ", message_columns, " FROM messages WHERE room_id = ", room_id_of,
+         " AND seq > ?2 AND seq < ?3 ORDER BY seq ASC LIMIT ?4"});
+const std::string history_backward_sql =
+    sql({"SELECT ", message_columns, " FROM messages WHERE room_id = ", room_id_of,
+         " AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4"});
+const std::string replay_sql = sql({"SELECT ", message_columns, " FROM messages WHERE room_id = ", room_id_of,
+                                    " AND seq > ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT ?4"});
+const std::string find_room_sql = sql({room_select, " WHERE r.name = ?1"});
+const std::string load_rooms_sql = sql({room_select, " ORDER BY r.id"});
+const std::string undelivered_sql =
+    sql({"SELECT ", direct_message_columns,
+         " FROM direct_messages WHERE recipient = ?1 AND delivered = 0 ORDER BY id LIMIT ?2"});
+const std::string find_direct_message_sql =
+    sql({"SELECT ", direct_message_columns, " FROM direct_messages WHERE sender = ?1 AND client_id = ?2"});
+
+void insert_message(SQLite::Statement& insert, const MessageRecord& message) {
+  // bindNoCopy: the record outlives the statement's execution.
+  insert.bindNoCopy(1, message.room);
+  insert.bind(2, message.seq);
+  insert.bindNoCopy(3, message.sender);
+  insert.bind(4, message.ts_ms);
+  insert.bindNoCopy(5, message.text);
+  bind_optional_text(insert, 6, message.client_id);
+  insert.exec();
+}
+
+std::string describe(const MessageRecord& message) {
+  return fmt::format("room '{}' seq {}", message.room, message.seq);
+}
+
+}  // namespace
+
+Store::Store(StoreOptions options)
+    : options_(std::move(options)),
+      writer_(std::make_unique<Connection>(options_, Connection::Mode::read_write)) {
+  const int found = migrate(writer_->db());
+  // Readers open after the writer so that they find the file in WAL mode with the schema in place.
+  readers_ = std::make_unique<ConnectionPool>(options_, options_.read_connections);
+  spdlog::info("storage: opened '{}' (schema {} -> {}, synchronous {}, {} readers)", options_.path.string(), found,
+               current_schema_version(), options_.synchronous, std::max<std::size_t>(options_.read_connections, 1));
+}
+
+Store::~Store() = default;
+
+// --- users ---
+
+bool Store::create_user(const UserRecord& user) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&] {
+    auto insert = writer_->statement(
+        "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING");
+    insert->bindNoCopy(1, user.name);
+    insert->bindNoCopy(2, user.password_hash);
+    insert->bind(3, user.created_ms);
+    return insert->exec() == 1;
+  });
+}
+
+std::optional<UserRecord> Store::find_user(std::string_view name) const {
+  return with_context([&] { return fmt::format("find_user '{}'", name); }, [&]() -> std::optional<UserRecord> {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT name, password_hash, created_ms FROM users WHERE name = ?1");
+    bind_text(*select, 1, name);
+    if (!select->executeStep()) return std::nullopt;
+    return UserRecord{select->getColumn(0).getString(), select->getColumn(1).getString(),
+                      select->getColumn(2).getInt64()};
+  });
+}
+
+std::int64_t Store::user_count() const {
+  return with_context([] { return std::string("user_count"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT COUNT(*) FROM users");
+    select->executeStep();
+    return select->getColumn(0).getInt64();
+  });
+}
+
+// --- rooms ---
+
+bool Store::create_room(const RoomRecord& room) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
+    SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    {
+      auto insert = writer_->statement(
+          "INSERT INTO rooms (name, is_private, topic, owner, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+          " ON CONFLICT (name) DO NOTHING");
+      insert->bindNoCopy(1, room.name);
+      insert->bind(2, room.is_private ? 1 : 0);
+      insert->bindNoCopy(3, room.topic);
+      insert->bindNoCopy(4, room.owner);
+      insert->bind(5, room.created_ms);
+      if (insert->exec() == 0) return false;  // the transaction rolls back (it wrote nothing)
+    }
+    if (!room.owner.empty()) {
+      auto member = writer_->statement(
+          "INSERT INTO memberships (room_id, user, role, joined_ms) VALUES (last_insert_rowid(), ?1, ?2, ?3)");
+      member->bindNoCopy(1, room.owner);
+      member->bind(2, static_cast<int>(Role::owner));
+      member->bind(3, room.created_ms);
+      member->exec();
+    }
+    transaction.commit();
+    return true;
+  });
+}
+
+std::optional<RoomRecord> Store::find_room(std::string_view name) const {
+  return with_context([&] { return fmt::format("find_room '{}'", name); }, [&]() -> std::optional<RoomRecord> {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(find_room_sql);
+    bind_text(*select, 1, name);
+    if (!select->executeStep()) return std::nullopt;
+    return read_room(*select);
+  });
+}
+
+std::vector<RoomRecord> Store::load_rooms() const {
+  return with_context([] { return std::string("load_rooms"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(load_rooms_sql);
+    std::vector<RoomRecord> rooms;
+    while (select->executeStep()) rooms.push_back(read_room(*select));
+    return rooms;
+  });
+}
+
+bool Store::set_topic(std::string_view room, std::string_view topic) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("set_topic '{}'", room); }, [&] {
+    auto update = writer_->statement("UPDATE rooms SET topic = ?2 WHERE name = ?1");
+    bind_text(*update, 1, room);
+    bind_text(*update, 2, topic);
+    return update->exec() == 1;
+  });
+}
+
+// --- memberships ---
+
+void Store::upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms) {
+  std::lock_guard lock(write_mutex_);
+  with_context([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
+    auto upsert = writer_->statement(sql({"INSERT INTO memberships (room_id, user, role, joined_ms) VALUES (",
+                                          room_id_of,
+                                          ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET role = "
+                                          "excluded.role"}));
+    bind_text(*upsert, 1, room);
+    bind_text(*upsert, 2, user);
+    upsert->bind(3, role);
+    upsert->bind(4, ts_ms);
+    upsert->exec();
+  });
+}
+
+bool Store::remove_member(std::string_view room, std::string_view user) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
+    auto remove = writer_->statement(sql({"DELETE FROM memberships WHERE room_id = ", room_id_of, " AND user = ?2"}));
+    bind_text(*remove, 1, room);
+    bind_text(*remove, 2, user);
+    return remove->exec() == 1;
+  });
+}
+
+std::vector<MembershipRecord> Store::load_memberships() const {
+  return with_context([] { return std::string("load_memberships"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(
+        "SELECT r.name, m.user, m.role, m.joined_ms FROM memberships m JOIN rooms r ON r.id = m.room_id"
+        " ORDER BY r.name, m.user");
+    std::vector<MembershipRecord> members;
+    while (select->executeStep()) {
+      members.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
+                         select->getColumn(2).getInt(), select->getColumn(3).getInt64()});
+    }
+    return members;
+  });
+}
+
+// --- bans ---
+
+void Store::add_ban(const BanRecord& ban) {
+  std::lock_guard lock(write_mutex_);
+  with_context([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
+    auto upsert = writer_->statement(sql({"INSERT INTO bans (room_id, user, banned_by, reason, created_ms) VALUES (",
+                                          room_id_of,
+                                          ", ?2, ?3, ?4, ?5) ON CONFLICT (room_id, user) DO UPDATE SET "
+                                          "banned_by = excluded.banned_by, reason = excluded.reason, "
+                                          "created_ms = excluded.created_ms"}));
+    upsert->bindNoCopy(1, ban.room);
+    upsert->bindNoCopy(2, ban.user);
+    upsert->bindNoCopy(3, ban.by);
+    upsert->bindNoCopy(4, ban.reason);
+    upsert->bind(5, ban.created_ms);
+    upsert->exec();
+  });
+}
+
+bool Store::remove_ban(std::string_view room, std::string_view user) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
+    auto remove = writer_->statement(sql({"DELETE FROM bans WHERE room_id = ", room_id_of, " AND user = ?2"}));
+    bind_text(*remove, 1, room);
+    bind_text(*remove, 2, user);
+    return remove->exec() == 1;
+  });
+}
+
+std::vector<BanRecord> Store::load_bans() const {
+  return with_context([] { return std::string("load_bans"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(
+        "SELECT r.name, b.user, b.banned_by, b.reason, b.created_ms FROM bans b JOIN rooms r ON r.id = b.room_id"
+        " ORDER BY r.name, b.user");
+    std::vector<BanRecord> bans;
+    while (select->executeStep()) {
+      bans.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
+                      select->getColumn(2).getString(), select->getColumn(3).getString(),
+                      select->getColumn(4).getInt64()});
+    }
+    return bans;
+  });
+}
+
+// --- invites ---
+
+void Store::add_invite(const InviteRecord& invite) {
+  std::lock_guard lock(write_mutex_);
+  with_context([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
+    auto upsert = writer_->statement(sql({"INSERT INTO invites (room_id, user, invited_by, created_ms) VALUES (",
+                                          room_id_of,
+                                          ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET "
+                                          "invited_by = excluded.invited_by, created_ms = excluded.created_ms"}));
+    upsert->bindNoCopy(1, invite.room);
+    upsert->bindNoCopy(2, invite.user);
+    upsert->bindNoCopy(3, invite.by);
+    upsert->bind(4, invite.created_ms);
+    upsert->exec();
+  });
+}
+
+bool Store::remove_invite(std::string_view room, std::string_view user) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
+    auto remove = writer_->statement(sql({"DELETE FROM invites WHERE room_id = ", room_id_of, " AND user = ?2"}));
+    bind_text(*remove, 1, room);
+    bind_text(*remove, 2, user);
+    return remove->exec() == 1;
+  });
+}
+
+std::vector<InviteRecord> Store::load_invites() const {
+  return with_context([] { return std::string("load_invites"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(
+        "SELECT r.name, i.user, i.invited_by, i.created_ms FROM invites i JOIN rooms r ON r.id = i.room_id"
+        " ORDER BY r.name, i.user");
+    std::vector<InviteRecord> invites;
+    while (select->executeStep()) {
+      invites.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
+                         select->getColumn(2).getString(), select->getColumn(3).getInt64()});
+    }
+    return invites;
+  });
+}
+
+// --- messages ---
+
+void Store::append_messages(std::span<const MessageRecord> messages) {
+  if (messages.empty()) return;
+  std::lock_guard lock(write_mutex_);
+  const MessageRecord* current = nullptr;
+  with_context(
+      [&] {
+        return fmt::format("append_messages (batch of {}, {})", messages.size(),
+                           current ? describe(*current) : std::string("commit"));
+      },
+      [&] {
+        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        {
+          auto insert = writer_->statement(insert_message_sql);
+          for (const auto& message : messages) {
+            current = &message;
+            insert->reset();
+            insert_message(*insert, message);
+          }
+        }
+        current = nullptr;
+        transaction.commit();
+      });
+}
+
+std::vector<std::optional<std::string>> Store::append_messages_individually(
+    std::span<const MessageRecord> messages) {
+  std::vector<std::optional<std::string>> outcome(messages.size());
+  if (messages.empty()) return outcome;
+  std::lock_guard lock(write_mutex_);
+  with_context([&] { return fmt::format("append_messages_individually (batch of {})", messages.size()); }, [&] {
+    SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    {
+      auto insert = writer_->statement(insert_message_sql);
+      for (std::size_t i = 0; i < messages.size(); ++i) {
+        insert->tryReset();
+        try {
+          insert_message(*insert, messages[i]);
+        } catch (const SQLite::Exception& e) {
+          // A failed INSERT undoes only itself (ON CONFLICT ABORT), so no savepoint is needed per record.
+          // Some errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept.
+          if (sqlite3_get_autocommit(writer_->db().getHandle()) != 0) throw;
+          outcome[i] = fmt::format("{}: {}", describe(messages[i]), e.what());
+        }
+      }
+    }
+    transaction.commit();
+  });
+  return outcome;
+}
+
+std::vector<MessageRecord> Store::history(std::string_view room, std::optional<std::int64_t> before,
+                                          std::optional<std::int64_t> after, std::size_t limit) const {
+  if (limit == 0) return {};
+  return with_context([&] { return fmt::format("history '{}'", room); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(after ? history_forward_sql : history_backward_sql);
+    bind_text(*select, 1, room);
+    select->bind(2, after.value_or(std::numeric_limits<std::int64_t>::min()));
+    select->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
+    select->bind(4, sql_limit(limit));
+    std::vector<MessageRecord> page;
+    while (select->executeStep()) page.push_back(read_message(*select, room));
+    if (!after) std::reverse(page.begin(), page.end());
+    return page;
+  });
+}
+
+std::vector<MessageRecord> Store::replay(std::string_view room, std::int64_t since, std::int64_t up_to,
+                                         std::size_t limit) const {
+  if (limit == 0 || up_to <= since) return {};
+  return with_context([&] { return fmt::format("replay '{}' ({}, {}]", room, since, up_to); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(replay_sql);
+    bind_text(*select, 1, room);
+    select->bind(2, since);
+    select->bind(3, up_to);
+    select->bind(4, sql_limit(limit));
+    std::vector<MessageRecord> page;
+    while (select->executeStep()) page.push_back(read_message(*select, room));
+    std::reverse(page.begin(), page.end());
+    return page;
+  });
+}
+
+std::optional<std::int64_t> Store::find_client_message(std::string_view room, std::string_view sender,
+                                                       std::string_view client_id) const {
+  return with_context(
+      [&] { return fmt::format("find_client_message '{}' '{}' '{}'", room, sender, client_id); },
+      [&]() -> std::optional<std::int64_t> {
+        auto reader = readers_->acquire();
+        auto select = reader->statement(sql(
+            {"SELECT seq FROM messages WHERE room_id = ", room_id_of, " AND sender = ?2 AND client_id = ?3"}));
+        bind_text(*select, 1, room);
+        bind_text(*select, 2, sender);
+        bind_text(*select, 3, client_id);
+        if (!select->executeStep()) return std::nullopt;
+        return select->getColumn(0).getInt64();
+      });
+}
+
+std::vector<ClientMessageRef> Store::recent_client_messages(std::string_view room, std::size_t limit) const {
+  if (limit == 0) return {};
+  return with_context([&] { return fmt::format("recent_client_messages '{}'", room); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(sql({"SELECT sender, client_id, seq FROM messages WHERE room_id = ", room_id_of,
+                                         " AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?2"}));
+    bind_text(*select, 1, room);
+    select->bind(2, sql_limit(limit));
+    std::vector<ClientMessageRef> refs;
+    while (select->executeStep()) {
+      refs.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
+                      select->getColumn(2).getInt64()});
+    }
+    std::reverse(refs.begin(), refs.end());
+    return refs;
+  });
+}
+
+std::int64_t Store::message_count() const {
+  return with_context([] { return std::string("message_count"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT COUNT(*) FROM messages");
+    select->executeStep();
+    return select->getColumn(0).getInt64();
+  });
+}
+
+// --- direct messages ---
+
+StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
+  std::lock_guard lock(write_mutex_);
+  return with_context(
+      [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
+        {
+          auto insert = writer_->statement(
+              "INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id) VALUES (?1, ?2, ?3, ?4, ?5)"
+              " ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING");
+          insert->bindNoCopy(1, message.sender);
+          insert->bindNoCopy(2, message.recipient);
+          insert->bind(3, message.ts_ms);
+          insert->bindNoCopy(4, message.text);
+          bind_optional_text(*insert, 5, message.client_id);
+          if (insert->exec() == 1) {
+            message.id = writer_->db().getLastInsertRowid();
+            return StoredDirectMessage{std::move(message), false};
+          }
+        }
+        // Only a client id conflict makes the insert do nothing, and rows are never deleted, so it is there.
+        if (!message.client_id) throw StorageError("insert ignored without a client id");
+        auto select = writer_->statement(find_direct_message_sql);
+        select->bindNoCopy(1, message.sender);
+        select->bindNoCopy(2, *message.client_id);
+        if (!select->executeStep()) throw StorageError("conflicting direct message not found");
+        return StoredDirectMessage{read_direct_message(*select), true};
+      });
+}
+
+std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_view recipient,
+                                                                    std::size_t limit) const {
+  if (limit == 0) return {};
+  return with_context([&] { return fmt::format("undelivered_direct_messages '{}'", recipient); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement(undelivered_sql);
+    bind_text(*select, 1, recipient);
+    select->bind(2, sql_limit(limit));
+    std::vector<DirectMessageRecord> messages;
+    while (select->executeStep()) messages.push_back(read_direct_message(*select));
+    return messages;
+  });
+}
+
+std::int64_t Store::mark_delivered(std::string_view recipient, std::int64_t up_to_id) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("mark_delivered '{}' up to {}", recipient, up_to_id); }, [&] {
+    auto update = writer_->statement(
+        "UPDATE direct_messages SET delivered = 1 WHERE recipient = ?1 AND delivered = 0 AND id <= ?2");
+    bind_text(*update, 1, recipient);
+    update->bind(2, up_to_id);
+    return static_cast<std::int64_t>(update->exec());
+  });
+}
+
+// --- maintenance ---
+
+std::string Store::integrity_check() const {
+  return with_context([] { return std::string("integrity_check"); }, [&] {
+    auto reader = readers_->acquire();
+    auto check = reader->statement("PRAGMA integrity_check");
+    std::string findings;
+    while (check->executeStep()) {
+      if (!findings.empty()) findings += '\n';
+      findings += check->getColumn(0).getString();
+    }
+    return findings;
+  });
+}
+
+bool Store::checkpoint() {
+  std::lock_guard lock(write_mutex_);
+  return with_context([] { return std::string("checkpoint"); }, [&] {
+    auto pragma = writer_->statement("PRAGMA wal_checkpoint(TRUNCATE)");
+    pragma->executeStep();
+    // Columns: busy flag, WAL frames, frames checkpointed.
+    if (pragma->getColumn(0).getInt() != 0) {
+      spdlog::warn("storage: checkpoint of '{}' incomplete ({} of {} WAL frames copied): readers busy",
+                   options_.path.string(), pragma->getColumn(2).getInt(), pragma->getColumn(1).getInt());
+      return false;
+    }
+    return true;
+  });
+}
+
+}  // namespace chat

@@ -1,0 +1,117 @@
+#pragma once
+// Durable state of the chat server in one SQLite file: users, rooms and their memberships, bans and invites,
+// room messages and direct messages.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/storage/records.hpp"
+#include "server/storage/store_options.hpp"
+
+namespace chat {
+
+class Connection;
+class ConnectionPool;
+
+// Thread-safe: one writer connection behind a mutex (writes are serialized), reads through a small pool of
+// read-only connections, so history reads never wait for a write transaction (WAL mode). A read sees every
+// write that returned before it started.
+//
+// Errors: SQLite failures throw StorageError, whose message names the operation and its subject. Outcomes the
+// caller expects (a name already taken, nothing to remove) are return values, not exceptions. The Store logs
+// only opening and checkpoint problems; reporting a thrown error is the caller's job.
+//
+// Writes naming a room that does not exist throw StorageError (the room id cannot be resolved).
+class Store {
+ public:
+  // Opens or creates the file (and its parent directory) in WAL mode and migrates the schema.
+  // Throws StorageError.
+  explicit Store(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const StoreOptions& options() const noexcept { return options_; }
+
+  // --- users ---
+  bool create_user(const UserRecord& user);  // false: name taken
+  std::optional<UserRecord> find_user(std::string_view name) const;
+  std::int64_t user_count() const;
+
+  // --- rooms, memberships, bans, invites (each call one short transaction) ---
+  // false: name taken. A non-empty owner becomes a member with Role::owner in the same transaction.
+  // room.last_seq is ignored.
+  bool create_room(const RoomRecord& room);
+  std::optional<RoomRecord> find_room(std::string_view name) const;  // with last_seq
+  std::vector<RoomRecord> load_rooms() const;                         // with last_seq, in creation order
+  bool set_topic(std::string_view room, std::string_view topic);      // false: no such room
+
+  // Adds the member, or changes the role of an existing one (keeping the original joined_ms).
+  void upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms);
+  bool remove_member(std::string_view room, std::string_view user);  // false: was not a member
+  std::vector<MembershipRecord> load_memberships() const;             // ordered by room, then user
+
+  // Adding a ban or an invite that exists replaces it (new author, reason, time).
+  void add_ban(const BanRecord& ban);
+  bool remove_ban(std::string_view room, std::string_view user);  // false: was not banned
+  std::vector<BanRecord> load_bans() const;
+  void add_invite(const InviteRecord& invite);
+  bool remove_invite(std::string_view room, std::string_view user);  // false: was not invited
+  std::vector<InviteRecord> load_invites() const;
+
+  // --- messages ---
+  // All records in one transaction: every one is stored, or (on a throw) none is.
+  void append_messages(std::span<const MessageRecord> messages);
+  // All records in one transaction, each succeeding or failing on its own. Returns one entry per record:
+  // nullopt when stored, otherwise why it was rejected (constraint violated...). Throws StorageError — and
+  // stores nothing — when the transaction itself fails (I/O error, disk full).
+  std::vector<std::optional<std::string>> append_messages_individually(std::span<const MessageRecord> messages);
+
+  // A page of history in ascending seq order, at most `limit` records. With `after`, the page starts right
+  // after that seq (paging forward); otherwise it ends right before `before`, or at the newest message
+  // (paging backward). Both bounds are exclusive and may be combined.
+  std::vector<MessageRecord> history(std::string_view room, std::optional<std::int64_t> before,
+                                     std::optional<std::int64_t> after, std::size_t limit) const;
+  // For resuming a session: the records with since < seq <= up_to, ascending; when there are more than
+  // `limit`, the most recent `limit` of them.
+  std::vector<MessageRecord> replay(std::string_view room, std::int64_t since, std::int64_t up_to,
+                                    std::size_t limit) const;
+  // seq of the message stored for (room, sender, client_id), if any.
+  std::optional<std::int64_t> find_client_message(std::string_view room, std::string_view sender,
+                                                  std::string_view client_id) const;
+  // The `limit` most recent messages of the room that carry a client id, ascending by seq: enough to rebuild
+  // an in-memory de-duplication window after a restart.
+  std::vector<ClientMessageRef> recent_client_messages(std::string_view room, std::size_t limit) const;
+  std::int64_t message_count() const;
+
+  // --- direct messages ---
+  // Stores the message and assigns its id (the id passed in is ignored). If (sender, client_id) was stored
+  // before, nothing is written and the stored message is returned with duplicate = true.
+  StoredDirectMessage store_direct_message(DirectMessageRecord message);
+  // The oldest `limit` undelivered messages for the recipient, ascending by id.
+  std::vector<DirectMessageRecord> undelivered_direct_messages(std::string_view recipient,
+                                                               std::size_t limit) const;
+  // Marks the recipient's messages with id <= up_to_id delivered; returns how many changed.
+  std::int64_t mark_delivered(std::string_view recipient, std::int64_t up_to_id);
+
+  // --- maintenance ---
+  std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
+  // Copies the WAL into the database and truncates it (for shutdown). Returns false — and logs — when readers
+  // kept it from completing; nothing is lost then, the WAL is simply kept.
+  bool checkpoint();
+
+ private:
+  StoreOptions options_;
+  std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
+  mutable std::mutex write_mutex_;
+  std::unique_ptr<ConnectionPool> readers_;  // declared after writer_: readers close first
+};
+
+}  // namespace chat

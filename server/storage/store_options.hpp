@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace chat {
+
+struct StoreOptions {
+  std::filesystem::path path;  // the database file; its parent directory is created if missing
+  // "NORMAL" survives kill -9 of the process in WAL mode (the promise the server makes); "FULL" also
+  // survives power loss, at the cost of an fsync per commit. "OFF" and "EXTRA" are accepted too.
+  std::string synchronous = "NORMAL";
+  int busy_timeout_ms = 5000;
+  std::size_t read_connections = 4;  // reader pool size; at least 1 is opened
+};
+
+}  // namespace chat

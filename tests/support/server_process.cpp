@@ -1,0 +1,134 @@
+#include "tests/support/server_process.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace chat::test {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+nlohmann::json test_defaults(const fs::path& dir) {
+  return {
+      {"server", {{"host", "127.0.0.1"}, {"port", 0}, {"io_threads", 2}, {"shutdown_timeout_ms", 5000}}},
+      {"pool", {{"min_threads", 2}, {"max_threads", 4}}},
+      {"storage", {{"path", (dir / "chat.db").string()}}},
+      // Cheap hashing keeps registration fast in tests; the algorithm is the same.
+      {"auth", {{"hash_ops_limit", 1}, {"hash_mem_limit_kib", 64}, {"admins", {"admin"}}}},
+      {"log", {{"level", "info"}}},
+  };
+}
+
+fs::path make_temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "chat-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+}  // namespace
+
+fs::path binary(const std::string& relative) { return fs::path(CHAT_BINARY_DIR) / relative; }
+
+ServerProcess::ServerProcess() : ServerProcess(Options{}) {}
+
+ServerProcess::ServerProcess(Options options) : options_(std::move(options)), dir_(make_temp_dir()) {
+  auto config = test_defaults(dir_);
+  config.merge_patch(options_.config);
+  std::ofstream(dir_ / "config.json") << config.dump(2);
+  start();
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) terminate(10s);
+  if (!std::getenv("CHAT_KEEP_TEST_DATA")) {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+}
+
+std::string ServerProcess::log() const {
+  std::ifstream in(log_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void ServerProcess::start() {
+  const auto ready = dir_ / "ready";
+  fs::remove(ready);
+  std::vector<std::string> args{binary("server/chat-server").string(), "--config", (dir_ / "config.json").string(),
+                                "--ready-file", ready.string()};
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const auto log = log_path().string();
+    FILE* out = std::fopen(log.c_str(), "a");
+    if (out) {
+      dup2(fileno(out), STDOUT_FILENO);
+      dup2(fileno(out), STDERR_FILENO);
+    }
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pid_ = pid;
+  for (int i = 0; i < 3000; ++i) {  // up to 30 s (sanitizer builds start slowly)
+    std::ifstream in(ready);
+    unsigned port = 0;
+    if (in >> port && port > 0) {
+      port_ = static_cast<std::uint16_t>(port);
+      return;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("chat-server exited during start-up:\n" + log());
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  kill9();
+  throw std::runtime_error("chat-server did not become ready:\n" + log());
+}
+
+int ServerProcess::terminate(std::chrono::seconds patience) {
+  if (!running()) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  kill9();
+  return -1;
+}
+
+void ServerProcess::kill9() {
+  if (!running()) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void ServerProcess::restart() {
+  if (running()) terminate();
+  start();
+}
+
+}  // namespace chat::test

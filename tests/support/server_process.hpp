@@ -1,0 +1,61 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace chat::test {
+
+// A real chat-server process on a free loopback port with its own temporary
+// directory (database, config, log). Used by integration tests.
+class ServerProcess {
+ public:
+  struct Options {
+    // Merged over the test defaults (port 0, fast password hashing, ...).
+    nlohmann::json config = nlohmann::json::object();
+    std::vector<std::string> extra_args;
+  };
+
+  ServerProcess();
+  explicit ServerProcess(Options options);
+  // Only configuration overrides.
+  explicit ServerProcess(nlohmann::json config) : ServerProcess(Options{std::move(config), {}}) {}
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  pid_t pid() const noexcept { return pid_; }
+  bool running() const noexcept { return pid_ > 0; }
+  const std::filesystem::path& directory() const noexcept { return dir_; }
+  std::filesystem::path db_path() const { return dir_ / "chat.db"; }
+  std::filesystem::path log_path() const { return dir_ / "server.log"; }
+  std::string log() const;
+
+  // SIGTERM, then waits (SIGKILL after `patience`); returns the exit status
+  // (-1 if it had to be killed or died from a signal).
+  int terminate(std::chrono::seconds patience = std::chrono::seconds(20));
+  // SIGKILL and reap.
+  void kill9();
+  // Starts again on the same directory and database (a new port).
+  void restart();
+
+ private:
+  void start();
+
+  Options options_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// Path of a built executable, e.g. binary("server/chat-server").
+std::filesystem::path binary(const std::string& relative);
+
+}  // namespace chat::test

@@ -1,0 +1,44 @@
+#include <doctest/doctest.h>
+
+#include "client/completer.hpp"
+
+using namespace chat::client;
+using Names = std::vector<std::string>;
+
+namespace {
+
+KnownNames names() {
+  KnownNames known;
+  known.add_room("general");
+  known.add_room("games");
+  known.add_room("dev");
+  known.add_user("alice");
+  known.add_user("albert");
+  known.add_user("bob");
+  return known;
+}
+
+}  // namespace
+
+TEST_CASE("a leading slash completes command names, without script-only ones") {
+  CHECK(completions("", "/jo", names()) == Names{"/join"});
+  CHECK(completions("", "/s", names()) == Names{"/switch"});
+  CHECK(completions("", "/un", names()) == Names{"/unban", "/unmod"});
+  CHECK(completions("", "/w", names()) == Names{"/who"});
+}
+
+TEST_CASE("room slots and words starting with '#' complete rooms") {
+  CHECK(completions("/join ", "g", names()) == Names{"#games", "#general"});
+  CHECK(completions("/switch ", "#d", names()) == Names{"#dev"});
+  CHECK(completions("/kick bob ", "#ge", names()) == Names{"#general"});
+  CHECK(completions("see ", "#GA", names()) == Names{"#games"});
+}
+
+TEST_CASE("user slots and plain text complete user names") {
+  CHECK(completions("/msg ", "al", names()) == Names{"albert", "alice"});
+  CHECK(completions("/kick ", "b", names()) == Names{"bob"});
+  CHECK(completions("", "bo", names()) == Names{"bob"});
+  CHECK(completions("thanks ", "Ali", names()) == Names{"alice"});
+  CHECK(completions("/help ", "jo", names()) == Names{"join"});
+  CHECK(completions("/msg ", "zed", names()).empty());
+}

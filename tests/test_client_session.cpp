@@ -1,0 +1,302 @@
+// Session against a scripted fake server on loopback: the reconnect path,
+// step by step, with the exact lines the server sends. (The real server is
+// exercised by test_client_script.)
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "client/session.hpp"
+#include "common/frames.hpp"
+
+using namespace chat::client;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One scripted peer at a time; every wait is bounded so a client that does
+// not do what the script expects fails the test instead of hanging it.
+class FakeServer {
+ public:
+  FakeServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 4) == 0);
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+  }
+  ~FakeServer() {
+    close_peer();
+    ::close(listener_);
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  bool accept() {
+    pollfd ready{listener_, POLLIN, 0};
+    if (::poll(&ready, 1, 10'000) != 1) return false;
+    peer_ = ::accept(listener_, nullptr, nullptr);
+    buffer_.clear();
+    return peer_ >= 0;
+  }
+  void close_peer() {
+    if (peer_ >= 0) ::close(peer_);
+    peer_ = -1;
+  }
+
+  void send(const json& message) {
+    const auto line = chat::to_line(message);
+    [[maybe_unused]] auto n = ::write(peer_, line.data(), line.size());
+  }
+
+  // The next request; a null json on timeout or close.
+  json next() {
+    for (;;) {
+      if (const auto end = buffer_.find('\n'); end != std::string::npos) {
+        const auto line = buffer_.substr(0, end);
+        buffer_.erase(0, end + 1);
+        return json::parse(line);
+      }
+      pollfd ready{peer_, POLLIN, 0};
+      if (::poll(&ready, 1, 10'000) != 1) return nullptr;
+      char chunk[4096];
+      const auto n = ::read(peer_, chunk, sizeof chunk);
+      if (n <= 0) return nullptr;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  // The next request other than a ping (answered on the way).
+  json next_request() {
+    for (;;) {
+      auto request = next();
+      if (request.is_null() || request.value("op", "") != "ping") return request;
+      send({{"type", "pong"}, {"id", request["id"]}, {"time", 0}});
+    }
+  }
+
+  void hello() { send({{"type", "hello"}, {"server", "fake"}, {"version", "0"}, {"protocol", 1}}); }
+
+  static json ok(const json& request, json fields = json::object()) {
+    fields["type"] = "ok";
+    fields["op"] = request["op"];
+    fields["id"] = request["id"];
+    return fields;
+  }
+
+  static json msg(std::int64_t seq, std::string_view text, bool replay = false) {
+    json m{{"type", "msg"}, {"room", "r"}, {"seq", seq}, {"from", "bob"}, {"ts", 0}, {"text", text}};
+    if (replay) m["replay"] = true;
+    return m;
+  }
+
+ private:
+  int listener_ = -1;
+  int peer_ = -1;
+  std::uint16_t port_ = 0;
+  std::string buffer_;
+};
+
+// Records what the session shows; `on_event` lets the test act on it.
+struct Recorder : Presenter {
+  std::vector<std::string> texts;
+  std::vector<std::string> notes;
+  std::function<void(const json&)> on_event;
+  std::function<void(std::string_view)> on_status;
+
+  void event(const json& event) override {
+    if (event.value("type", "") == "msg") texts.push_back(event.value("text", ""));
+    if (on_event) on_event(event);
+  }
+  void reply(const json&, const json& reply) override { notes.push_back("reply " + reply.value("op", "")); }
+  void status(std::string_view text) override {
+    notes.emplace_back(text);
+    if (on_status) on_status(text);
+  }
+  void problem(std::string_view text) override { notes.push_back("problem " + std::string(text)); }
+};
+
+bool contains(const std::vector<std::string>& lines, std::string_view text) {
+  for (const auto& line : lines) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what was queued, and shows nothing twice") {
+  FakeServer server;
+  std::vector<std::string> script_errors;
+  json rejoin;
+  json resent;
+  const auto expect = [&](bool ok, std::string what) {
+    if (!ok) script_errors.push_back(std::move(what));
+    return ok;
+  };
+
+  std::thread peer([&] {
+    // First connection: log in, join, one live message, then drop.
+    if (!expect(server.accept(), "no first connection")) return;
+    server.hello();
+    auto request = server.next_request();
+    if (!expect(request.value("op", "") == "guest", "expected guest, got " + request.dump())) return;
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    request = server.next_request();
+    if (!expect(request.value("op", "") == "join" && !request.contains("since"), "expected join: " + request.dump())) {
+      return;
+    }
+    server.send(FakeServer::ok(request, {{"room", "r"}, {"last_seq", 5}}));
+    server.send(FakeServer::msg(6, "six"));
+    server.next_request();  // wait for the client's reaction below before dropping
+    server.close_peer();
+
+    // Second connection: the rejoin replays an overlap (6) and a miss (7).
+    if (!expect(server.accept(), "no reconnect")) return;
+    server.hello();
+    request = server.next_request();
+    if (!expect(request.value("op", "") == "guest", "expected guest again, got " + request.dump())) return;
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    rejoin = server.next_request();
+    server.send(FakeServer::msg(6, "six", true));
+    server.send(FakeServer::msg(7, "seven", true));
+    server.send(FakeServer::ok(rejoin, {{"room", "r"}, {"last_seq", 7}, {"replayed", 2}}));
+    resent = server.next_request();
+    server.send(FakeServer::ok(resent, {{"room", "r"}, {"seq", 8}}));
+    server.send(FakeServer::msg(8, "queued"));
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Guest, "tester", {}};
+  options.autojoin = {"r"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  std::optional<std::int64_t> queued_id;
+  recorder.on_event = [&](const json& event) {
+    // Sent on the first connection; the fake server drops it unanswered.
+    if (event.value("text", "") == "six" && !queued_id) {
+      queued_id = session.submit({{"op", "send"}, {"room", "r"}, {"text", "queued"}});
+    }
+    if (event.value("text", "") == "queued") session.quit();
+  };
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {  // the script went wrong: end the session so the peer thread ends too
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  std::string notes;
+  for (const auto& note : recorder.notes) notes += note + " | ";
+  INFO("notes: " << notes);
+  CHECK(script_errors.empty());
+  for (const auto& error : script_errors) MESSAGE(error);
+  REQUIRE(end.has_value());
+  CHECK(*end == SessionEnd::Quit);
+  CHECK(recorder.texts == std::vector<std::string>{"six", "seven", "queued"});
+  CHECK(rejoin.value("op", "") == "join");
+  CHECK(rejoin.value("since", -1) == 6);
+  // The queued message went after the rejoin, with the cid it had the first time.
+  REQUIRE(queued_id.has_value());
+  CHECK(resent.value("op", "") == "send");
+  CHECK(resent.value("id", -1) == *queued_id);
+  CHECK(resent.value("cid", "").ends_with("-" + std::to_string(*queued_id)));
+  CHECK(contains(recorder.notes, "connection lost"));
+  CHECK(contains(recorder.notes, "logged in again as tester"));
+  CHECK(contains(recorder.notes, "rejoined #r"));
+  CHECK(session.failed_requests() == 0);
+}
+
+TEST_CASE("reconnecting gives up after the allowed attempts") {
+  auto server = std::make_unique<FakeServer>();
+  const std::uint16_t port = server->port();
+  std::thread peer([&server] {
+    if (server->accept()) {
+      server->hello();
+      server->close_peer();
+    }
+    server.reset();  // the listener is gone: every reconnect is refused
+  });
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = port;
+  options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 3};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  peer.join();
+  REQUIRE(end.has_value());
+  CHECK(*end == SessionEnd::GaveUp);
+  CHECK(contains(recorder.notes, "gave up after 3 attempts"));
+}
+
+TEST_CASE("an account registered at start-up is logged in to after a reconnect") {
+  FakeServer server;
+  std::vector<std::string> ops;
+  std::thread peer([&] {
+    for (int connection = 0; connection < 2 && server.accept(); ++connection) {
+      server.hello();
+      const auto request = server.next_request();
+      ops.push_back(request.value("op", "") + " " + request.value("name", "") + " " + request.value("password", ""));
+      server.send(FakeServer::ok(request, {{"user", "newbie"}, {"rooms", json::array()}}));
+      if (connection == 0) server.close_peer();
+    }
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Register, "newbie", "long enough"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  recorder.on_status = [&](std::string_view text) {
+    if (text.starts_with("logged in again")) session.quit();
+  };
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {  // the script went wrong: end the session so the peer thread ends too
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  CHECK(end == SessionEnd::Quit);
+  CHECK(ops == std::vector<std::string>{"register newbie long enough", "login newbie long enough"});
+}

@@ -1,0 +1,276 @@
+// GroupCommitter: batching, completion order, failure isolation, refused schedules, draining.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "server/storage/group_committer.hpp"
+#include "server/storage/store.hpp"
+#include "tests/test_storage_support.hpp"
+
+using namespace chat;
+using chat::test::ManualScheduler;
+using chat::test::message;
+using chat::test::TempDir;
+using chat::test::ThreadScheduler;
+
+namespace {
+
+struct Fixture {
+  TempDir dir;
+  Store store{StoreOptions{dir.db(), "NORMAL", 5000, 2}};
+  explicit Fixture(int rooms = 1) {
+    for (int r = 0; r < rooms; ++r) REQUIRE(store.create_room({"r" + std::to_string(r), false, "", "alice", 1, 0}));
+  }
+};
+
+// Completions in the order they ran, as (seq, committed). Completions run on one thread at a time, but that
+// thread may change between flushes, hence the mutex.
+struct Log {
+  std::mutex mutex;
+  std::vector<std::pair<std::int64_t, bool>> entries;
+  GroupCommitter::Completion record(std::int64_t seq) {
+    return [this, seq](bool ok) {
+      std::lock_guard lock(mutex);
+      entries.emplace_back(seq, ok);
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("many producers: every completion once, in per-producer order, all rows stored, batched") {
+  constexpr int producers = 8;
+  constexpr std::int64_t per_producer = 2000;
+  Fixture f(producers);
+  ThreadScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+
+  std::mutex mutex;
+  std::vector<std::vector<std::int64_t>> completed(producers);  // seqs in completion order
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      const std::string room = "r" + std::to_string(p);
+      for (std::int64_t seq = 1; seq <= per_producer; ++seq) {
+        const bool accepted = committer.append(message(room, seq), [&, p, seq](bool ok) {
+          if (!ok) failures.fetch_add(1);
+          std::lock_guard lock(mutex);
+          completed[static_cast<std::size_t>(p)].push_back(seq);
+        });
+        if (!accepted) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  committer.close_and_drain();
+
+  CHECK(failures.load() == 0);
+  for (int p = 0; p < producers; ++p) {
+    INFO("producer " << p);
+    const auto& seqs = completed[static_cast<std::size_t>(p)];
+    REQUIRE(seqs.size() == static_cast<std::size_t>(per_producer));
+    for (std::size_t i = 0; i < seqs.size(); ++i) REQUIRE(seqs[i] == static_cast<std::int64_t>(i + 1));
+    CHECK(f.store.find_room("r" + std::to_string(p))->last_seq == per_producer);
+  }
+  CHECK(f.store.message_count() == producers * per_producer);
+  const auto stats = committer.stats();
+  CHECK(stats.appended == producers * per_producer);
+  CHECK(stats.committed == producers * per_producer);
+  CHECK(stats.failed == 0);
+  CHECK(stats.largest_batch > 1);  // group commit happened
+  CHECK(stats.batches < stats.committed);
+  MESSAGE("batches: " << stats.batches << ", largest: " << stats.largest_batch);
+}
+
+TEST_CASE("messages appended while no flush has run go out in one transaction") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+  for (std::int64_t seq = 1; seq <= 100; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)));
+  CHECK(scheduler.queued() == 1);  // one flush in flight, however many appends
+  CHECK(log.entries.empty());      // append does no I/O and completes nothing
+  CHECK(f.store.message_count() == 0);
+
+  CHECK(scheduler.run() == 1);
+  CHECK(f.store.message_count() == 100);
+  REQUIRE(log.entries.size() == 100);
+  for (std::size_t i = 0; i < 100; ++i) CHECK(log.entries[i] == std::pair<std::int64_t, bool>(i + 1, true));
+  const auto stats = committer.stats();
+  CHECK(stats.batches == 1);
+  CHECK(stats.largest_batch == 100);
+}
+
+TEST_CASE("a backlog larger than max_batch takes several flushes, each rescheduled") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{10});
+  Log log;
+  for (std::int64_t seq = 1; seq <= 35; ++seq) committer.append(message("r0", seq), log.record(seq));
+  CHECK(scheduler.run(1) == 1);
+  CHECK(log.entries.size() == 10);  // the first flush took one batch and rescheduled
+  CHECK(scheduler.queued() == 1);
+  CHECK(scheduler.run() == 3);
+  REQUIRE(log.entries.size() == 35);
+  for (std::size_t i = 0; i < 35; ++i) CHECK(log.entries[i].first == static_cast<std::int64_t>(i + 1));
+  const auto stats = committer.stats();
+  CHECK(stats.batches == 4);
+  CHECK(stats.largest_batch == 10);
+}
+
+TEST_CASE("a failing record in a batch fails alone, completions stay in order") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+  committer.append(message("r0", 1), log.record(1));
+  committer.append(message("r0", 2), log.record(2));
+  committer.append(message("r0", 3), log.record(3));
+  committer.append(message("r0", 2), log.record(-2));         // duplicate (room, seq)
+  committer.append(message("nowhere", 1), log.record(-100));  // unknown room
+  committer.append(message("r0", 4), log.record(4));
+  scheduler.run();
+
+  using E = std::pair<std::int64_t, bool>;
+  CHECK(log.entries == std::vector<E>{{1, true}, {2, true}, {3, true}, {-2, false}, {-100, false}, {4, true}});
+  CHECK(f.store.message_count() == 4);
+  const auto stats = committer.stats();
+  CHECK(stats.committed == 4);
+  CHECK(stats.failed == 2);
+}
+
+TEST_CASE("a refused schedule loses nothing: the next append, kick or drain retries") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+
+  SUBCASE("next append") {
+    scheduler.refuse_next(1);
+    committer.append(message("r0", 1), log.record(1));
+    CHECK(scheduler.queued() == 0);
+    CHECK(committer.stats().refused_schedules == 1);
+    committer.append(message("r0", 2), log.record(2));
+    CHECK(scheduler.queued() == 1);
+    scheduler.run();
+    CHECK(log.entries == std::vector<std::pair<std::int64_t, bool>>{{1, true}, {2, true}});
+  }
+  SUBCASE("kick") {
+    scheduler.refuse_next(1);
+    committer.append(message("r0", 1), log.record(1));
+    committer.kick();
+    CHECK(scheduler.queued() == 1);
+    committer.kick();  // a flush is in flight already: no second one
+    CHECK(scheduler.queued() == 1);
+    scheduler.run();
+    CHECK(log.entries.size() == 1);
+  }
+  SUBCASE("drain flushes on the calling thread") {
+    scheduler.refuse_next(1000);
+    for (std::int64_t seq = 1; seq <= 5; ++seq) committer.append(message("r0", seq), log.record(seq));
+    committer.close_and_drain();
+    CHECK(log.entries.size() == 5);
+    CHECK(f.store.message_count() == 5);
+  }
+  SUBCASE("a refused reschedule continues on the flushing thread") {
+    GroupCommitter small(f.store, scheduler.as_schedule(), GroupCommitter::Options{2});
+    for (std::int64_t seq = 1; seq <= 5; ++seq) small.append(message("r0", seq), log.record(seq));
+    scheduler.refuse_next(1000);
+    CHECK(scheduler.run() == 1);
+    CHECK(log.entries.size() == 5);
+    CHECK(small.stats().batches == 3);
+  }
+  CHECK(f.store.message_count() == static_cast<std::int64_t>(log.entries.size()));
+}
+
+TEST_CASE("a throwing scheduler counts as a refusal") {
+  Fixture f;
+  bool fail = true;
+  ManualScheduler inner;
+  GroupCommitter committer(f.store, [&](std::function<void()> task) {
+    if (fail) throw std::runtime_error("pool gone");
+    return inner.schedule(std::move(task));
+  });
+  Log log;
+  committer.append(message("r0", 1), log.record(1));
+  CHECK(committer.stats().refused_schedules == 1);
+  fail = false;
+  committer.kick();
+  inner.run();
+  CHECK(log.entries.size() == 1);
+}
+
+TEST_CASE("a throwing completion does not cost the others theirs; a completion may append") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+  committer.append(message("r0", 1), [](bool) { throw std::runtime_error("handler bug"); });
+  committer.append(message("r0", 4), [](bool) { throw 42; });  // not even a std::exception
+  committer.append(message("r0", 2), [&](bool ok) {
+    log.record(2)(ok);
+    committer.append(message("r0", 3), log.record(3));  // runs on the flushing thread
+  });
+  scheduler.run();
+  CHECK(log.entries == std::vector<std::pair<std::int64_t, bool>>{{2, true}, {3, true}});
+  CHECK(f.store.message_count() == 4);
+  committer.close_and_drain();  // ownership was released despite the throws (else this would not return)
+}
+
+TEST_CASE("close_and_drain commits everything appended and refuses what comes after") {
+  Fixture f(2);
+  ThreadScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{64});
+  std::atomic<int> completions{0};
+  std::thread other([&] {
+    for (std::int64_t seq = 1; seq <= 1000; ++seq) {
+      committer.append(message("r1", seq), [&](bool ok) { completions.fetch_add(ok ? 1 : 1000000); });
+    }
+  });
+  for (std::int64_t seq = 1; seq <= 1000; ++seq) {
+    committer.append(message("r0", seq), [&](bool ok) { completions.fetch_add(ok ? 1 : 1000000); });
+  }
+  other.join();
+  committer.close_and_drain();
+  CHECK(completions.load() == 2000);  // all ran before close_and_drain returned
+  CHECK(f.store.message_count() == 2000);
+
+  bool called = false;
+  CHECK_FALSE(committer.append(message("r0", 1001), [&](bool) { called = true; }));
+  committer.close_and_drain();  // idempotent
+  CHECK_FALSE(called);
+  CHECK(committer.stats().appended == 2000);
+}
+
+TEST_CASE("history reads run concurrently with group commits and see committed prefixes") {
+  Fixture f;
+  ThreadScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{50});
+  std::atomic<bool> done{false};
+  std::atomic<int> bad_pages{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 2000 && !done.load(); ++i) {
+        const auto page = f.store.history("r0", std::nullopt, std::nullopt, 20);
+        // Commits are in append order, so the newest page is always a run of consecutive seqs ending at last.
+        for (std::size_t k = 1; k < page.size(); ++k) {
+          if (page[k].seq != page[k - 1].seq + 1) bad_pages.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::int64_t seq = 1; seq <= 3000; ++seq) committer.append(message("r0", seq), nullptr);
+  committer.close_and_drain();
+  done.store(true);
+  for (auto& t : readers) t.join();
+  CHECK(bad_pages.load() == 0);
+  CHECK(f.store.message_count() == 3000);
+}

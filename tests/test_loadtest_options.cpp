@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "loadtest/load_options.hpp"
+#include "loadtest/topology.hpp"
+
+using chat::loadtest::LoadOptions;
+using chat::loadtest::parse_options;
+using chat::loadtest::SendMode;
+using chat::loadtest::Topology;
+
+namespace {
+
+LoadOptions parse_ok(std::vector<std::string> args) {
+  const auto parsed = parse_options(args);
+  INFO(parsed.message);
+  REQUIRE(parsed.options.has_value());
+  return *parsed.options;
+}
+
+int parse_fails(std::vector<std::string> args) {
+  const auto parsed = parse_options(args);
+  CHECK_FALSE(parsed.options.has_value());
+  CHECK_FALSE(parsed.message.empty());
+  return parsed.exit_code;
+}
+
+}  // namespace
+
+TEST_CASE("defaults need only a port") {
+  const auto o = parse_ok({"--port", "9000"});
+  CHECK(o.port == 9000);
+  CHECK(o.host == "127.0.0.1");
+  CHECK(o.mode == SendMode::Closed);
+  CHECK(o.connections == 20);
+  CHECK(o.resolved_workers() == 1);
+  CHECK_FALSE(o.is_worker());
+}
+
+TEST_CASE("every flag parses") {
+  const auto o = parse_ok({"--host", "127.0.0.9", "--port", "1", "--source-addrs", "4", "-c", "600", "-r", "6",
+                           "-s", "3", "--mode", "open", "-w", "4", "--rate", "2500.5", "--message-bytes", "100",
+                           "--churners", "10", "--churn-hold-ms", "50", "--warmup", "0.5", "-d", "2", "--drain",
+                           "3", "--connect-timeout", "20", "--connect-concurrency", "64", "--workers", "2",
+                           "--max-per-worker", "1000", "--name-prefix", "abc", "--owner", "boss",
+                           "--owner-password", "12345678", "--server-pid", "42", "--progress", "0", "--json-out",
+                           "/tmp/x.json", "-q"});
+  CHECK(o.host == "127.0.0.9");
+  CHECK(o.source_addrs == 4);
+  CHECK(o.connections == 600);
+  CHECK(o.rooms == 6);
+  CHECK(o.senders == 3);
+  CHECK(o.mode == SendMode::Open);
+  CHECK(o.rate == 2500.5);
+  CHECK(o.churners == 10);
+  CHECK(o.warmup_s == 0.5);
+  CHECK(o.workers == 2);
+  CHECK(o.server_pid == 42);
+  CHECK(o.json_out == "/tmp/x.json");
+  CHECK(o.quiet);
+}
+
+TEST_CASE("to_args round-trips, worker fields included") {
+  auto o = parse_ok({"--port", "7", "--mode", "open", "--rate", "0.1", "--warmup", "0.3333333333333333", "-c",
+                     "50", "-r", "5", "-s", "2", "--churners", "3"});
+  o.worker_index = 1;
+  o.workers = 2;
+  o.room_tag = "a1b2c3";
+  CHECK(parse_ok(o.to_args()) == o);
+}
+
+TEST_CASE("usage errors") {
+  CHECK(parse_fails({}) != 0);                                        // --port is required
+  CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) != 0);     // loopback only
+  CHECK(parse_fails({"--port", "1", "--host", "127.0.1.1"}) != 0);    // 127.0.0.x only
+  CHECK(parse_fails({"--port", "1", "--mode", "sideways"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--mode", "open"}) != 0);         // no rate
+  CHECK(parse_fails({"--port", "1", "-c", "10", "-r", "5", "-s", "3"}) != 0);  // 2 members per room
+  CHECK(parse_fails({"--port", "1", "-c", "10", "-r", "11", "-s", "0"}) != 0);
+  CHECK(parse_fails({"--port", "1", "-r", "0", "-s", "1"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--name-prefix", "bad name"}) != 0);
+  CHECK(parse_fails({"--port", "1", "-d", "100000"}) != 0);           // bounded in time
+  CHECK(parse_fails({"--port", "1", "--source-addrs", "255"}) != 0);
+  CHECK(parse_fails({"--port", "1", "-c", "30000", "-r", "0", "-s", "0", "--workers", "1"}) != 0);
+  CHECK(parse_fails({"--help"}) == 0);
+}
+
+TEST_CASE("the socket budget decides the number of workers") {
+  const auto o = parse_ok({"--port", "1", "-c", "39000", "-r", "1", "-s", "0", "--churners", "1000"});
+  CHECK(o.resolved_workers() == 3);
+}
+
+TEST_CASE("topology: rooms, senders and workers") {
+  auto o = parse_ok({"--port", "1", "-c", "10", "-r", "2", "-s", "2"});
+  const Topology one(o, 1, "t");
+  const auto all = one.members_of_worker(0);
+  REQUIRE(all.size() == 10);
+  unsigned senders = 0;
+  for (const auto& m : all) {
+    CHECK(m.room == static_cast<int>(m.index % 2));
+    senders += m.sender ? 1 : 0;
+  }
+  CHECK(senders == 4);
+  CHECK(one.room_name(1) == "ltrt_1");
+  CHECK(one.guest_name(0, 7) == "lt0_7");
+
+  o.mode = SendMode::Open;
+  o.rate = 1000;
+  const Topology two(o, 2, "t");
+  const auto w0 = two.members_of_worker(0);
+  const auto w1 = two.members_of_worker(1);
+  CHECK(w0.size() + w1.size() == 10);
+  bool room0_in_both = false;
+  for (const auto& a : w0) {
+    for (const auto& b : w1) room0_in_both |= a.room == 0 && b.room == 0;
+  }
+  CHECK(room0_in_both);
+  CHECK(two.senders_in_worker(0) + two.senders_in_worker(1) == 4);
+  CHECK(two.rate_of_worker(0) + two.rate_of_worker(1) == doctest::Approx(1000));
+}

@@ -1,0 +1,135 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "loadtest/line_fields.hpp"
+#include "loadtest/message_stamp.hpp"
+#include "loadtest/report.hpp"
+
+using namespace chat::loadtest;
+
+TEST_CASE("line fields: the members of a msg event, whatever their order") {
+  const auto f = LineFields::scan(
+      R"({"cid":"c-1","from":"lt0_3","room":"ltr1_0","seq":42,"text":"123 \"quoted\" \\ x","ts":1764000000123,"type":"msg","nested":{"a":[1,{"b":"}"}]},"flag":true})");
+  REQUIRE(f.has_value());
+  CHECK(f->string("type") == "msg");
+  CHECK(f->string("room") == "ltr1_0");
+  CHECK(f->integer("seq") == 42);
+  CHECK(f->integer("ts") == 1764000000123);
+  CHECK(f->string("text") == R"(123 \"quoted\" \\ x)");
+  CHECK(f->has("nested"));
+  CHECK(f->has("flag"));
+  CHECK_FALSE(f->string("seq").has_value());   // not a string
+  CHECK_FALSE(f->integer("room").has_value());  // not an integer
+  CHECK_FALSE(f->string("missing").has_value());
+}
+
+TEST_CASE("line fields: replies and malformed lines") {
+  const auto ok = LineFields::scan(R"( { "type" : "ok", "op":"send", "id" : -7 } )");
+  REQUIRE(ok.has_value());
+  CHECK(ok->integer("id") == -7);
+  CHECK(LineFields::scan("{}").has_value());
+  CHECK_FALSE(LineFields::scan("").has_value());
+  CHECK_FALSE(LineFields::scan("[1,2]").has_value());
+  CHECK_FALSE(LineFields::scan(R"({"a":"unterminated})").has_value());
+  CHECK_FALSE(LineFields::scan(R"({"a":1} {"b":2})").has_value());
+  CHECK_FALSE(LineFields::scan(R"({"a":})").has_value());
+  CHECK_FALSE(LineFields::scan(R"({"a":{"b":1})").has_value());
+  CHECK_FALSE(LineFields::scan(R"({"a":1,})").has_value());
+}
+
+TEST_CASE("message stamps carry the send time and pad to size") {
+  const auto text = stamped_text(123456789, 40);
+  CHECK(text.size() == 40);
+  CHECK(read_stamp(text) == 123456789u);
+  CHECK(read_stamp(stamped_text(987, 1)) == 987u);  // never truncated below the digits
+  CHECK_FALSE(read_stamp("hello").has_value());
+  CHECK_FALSE(read_stamp("12ab").has_value());
+  CHECK_FALSE(read_stamp("").has_value());
+}
+
+namespace {
+
+RunStats clean_run() {
+  RunStats stats;
+  stats.connected = 4;
+  stats.connect_phase_us = 2'000'000;
+  stats.sent = stats.acked = 100;
+  stats.sent_measured = 50;
+  stats.delivered_measured = 200;
+  for (std::uint64_t v = 1; v <= 1000; ++v) stats.latency_us.record(v);
+  RoomTracker tracker;
+  for (std::uint64_t s = 1; s <= 100; ++s) tracker.on_message(s);
+  stats.rooms.resize(1);
+  for (int i = 0; i < 4; ++i) stats.rooms[0].add(tracker);
+  stats.rooms[0].note_acked(100);
+  return stats;
+}
+
+LoadOptions options() {
+  LoadOptions o;
+  o.port = 1;
+  o.connections = 4;
+  o.rooms = 1;
+  o.senders = 1;
+  o.duration_s = 10;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("report: figures of a clean run") {
+  auto o = options();
+  o.server_pid = 1234;
+  RunFacts facts;
+  facts.server_before = ServerSample{10'000, 1.0};
+  facts.server_window_start = ServerSample{12'000, 2.0};
+  facts.server_window_end = ServerSample{14'000, 7.0};
+  const auto r = make_report(o, clean_run(), facts);
+  CHECK(r["ok"] == true);
+  CHECK(r["sent"] == 100);
+  CHECK(r["expected"] == 400);
+  CHECK(r["delivered"] == 400);
+  CHECK(r["lost"] == 0);
+  CHECK(r["dup"] == 0);
+  CHECK(r["out_of_order"] == 0);
+  CHECK(r["sends_per_s"] == 5.0);
+  CHECK(r["deliveries_per_s"] == 20.0);
+  // Above 256 buckets are 2 wide: the highest value of the bucket is reported.
+  CHECK(r["latency_us"]["p50"] == 501);
+  CHECK(r["latency_us"]["p99"] == 991);
+  CHECK(r["latency_us"]["p99_9"] == 1000);
+  CHECK(r["latency_us"]["max"] == 1000);
+  CHECK(r["connect"]["time_s"] == 2.0);
+  CHECK(r["connect"]["rate_per_s"] == 2.0);
+  CHECK(r["server"]["rss_per_connection_kb"] == 1000.0);
+  CHECK(r["server"]["cpu_s"] == 5.0);
+  CHECK(r["server"]["cpu_percent"] == 50.0);
+  CHECK_FALSE(r.contains("send_lag_us"));  // closed loop
+  // One line, parseable back.
+  const std::string line = r.dump();
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(nlohmann::json::parse(line) == r);
+  const auto text = human_summary(r);
+  CHECK(text.find("result     OK") != std::string::npos);
+}
+
+TEST_CASE("report: loss, duplicates and lost connections fail the run") {
+  auto stats = clean_run();
+  RoomTracker bad;
+  bad.on_message(2);
+  bad.on_message(2);
+  stats.rooms[0].add(bad);
+  stats.disconnects = 1;
+  auto o = options();
+  o.mode = SendMode::Open;
+  o.rate = 10;
+  const auto r = make_report(o, stats, RunFacts{});
+  CHECK(r["ok"] == false);
+  CHECK(r["lost"] == 99);
+  CHECK(r["dup"] == 1);
+  CHECK(r.contains("send_lag_us"));
+  const auto text = human_summary(r);
+  CHECK(text.find("FAILED") != std::string::npos);
+  CHECK(text.find("messages lost") != std::string::npos);
+}

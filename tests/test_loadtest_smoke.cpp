@@ -1,0 +1,88 @@
+// End-to-end run of chat-loadtest against the real server: a few seconds,
+// a few connections. Asserts correctness only, never speed.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/server_process.hpp"
+
+using chat::test::binary;
+using chat::test::ServerProcess;
+
+namespace {
+
+struct ToolRun {
+  int exit_code = -1;
+  std::string output;
+  nlohmann::json result;  // the last stdout line
+};
+
+ToolRun run_tool(const std::string& args) {
+  const std::string command = binary("loadtest/chat-loadtest").string() + " " + args + " --progress 0";
+  ToolRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) run.output += buffer;
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto end = run.output.find_last_not_of('\n');
+  const auto start = run.output.rfind('\n', end);
+  const std::string last = run.output.substr(start == std::string::npos ? 0 : start + 1,
+                                             end == std::string::npos ? 0 : end - (start == std::string::npos ? 0 : start + 1) + 1);
+  run.result = nlohmann::json::parse(last, nullptr, false);
+  return run;
+}
+
+ServerProcess::Options load_config() {
+  ServerProcess::Options options;
+  options.config = {{"limits", {{"rate_per_sec", 0}}}};
+  return options;
+}
+
+void check_correct(const ToolRun& run) {
+  INFO(run.output);
+  REQUIRE_FALSE(run.result.is_discarded());
+  CHECK(run.result["ok"] == true);
+  CHECK(run.exit_code == 0);
+  CHECK(run.result["sent"].get<std::uint64_t>() > 0);
+  CHECK(run.result["delivered"].get<std::uint64_t>() > 0);
+  CHECK(run.result["delivered"] == run.result["expected"]);
+  CHECK(run.result["lost"] == 0);
+  CHECK(run.result["dup"] == 0);
+  CHECK(run.result["out_of_order"] == 0);
+  CHECK(run.result["connect_failures"] == 0);
+  CHECK(run.result["latency_us"]["count"].get<std::uint64_t>() > 0);
+}
+
+}  // namespace
+
+TEST_CASE("closed loop over two worker processes: every message once, in order") {
+  ServerProcess server(load_config());
+  const auto run = run_tool("--port " + std::to_string(server.port()) +
+                            " -c 20 -r 2 -s 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2"
+                            " --server-pid " + std::to_string(server.pid()));
+  check_correct(run);
+  CHECK(run.result["workers"] == 2);
+  CHECK(run.result["connected"] == 20);
+  CHECK(run.result["server"]["rss_after_kb"].get<std::uint64_t>() > 0);
+}
+
+TEST_CASE("open loop with churn and several source addresses") {
+  ServerProcess server(load_config());
+  const auto run = run_tool("--port " + std::to_string(server.port()) +
+                            " -c 20 -r 2 -s 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
+                            " --source-addrs 3 --warmup 0.5 -d 2 --drain 5");
+  check_correct(run);
+  CHECK(run.result["churn"]["cycles"].get<std::uint64_t>() > 0);
+  CHECK(run.result["send_lag_us"]["count"].get<std::uint64_t>() > 0);
+}
+
+TEST_CASE("usage errors exit with 2 before touching the server") {
+  const auto run = run_tool("--port 1 --host 10.0.0.1 2>/dev/null");
+  CHECK(run.exit_code == 2);
+}

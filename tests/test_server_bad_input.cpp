@@ -1,0 +1,184 @@
+// Bad input gets a clear error, the connection stays usable where the
+// protocol says so, and the server keeps serving everyone else.
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_client.hpp"
+
+using chat::test::expect_ok;
+using chat::test::ServerProcess;
+using chat::test::TestClient;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Sends one raw line and returns the error reply it gets.
+Json error_for(TestClient& client, std::string_view line) {
+  client.send_raw(std::string(line) + "\n");
+  auto reply = client.next(5s);
+  REQUIRE(reply.has_value());
+  CHECK((*reply)["type"] == "error");
+  return *reply;
+}
+
+}  // namespace
+
+TEST_CASE("malformed JSON, wrong types, unknown ops and invalid UTF-8 each get an error; the connection stays usable") {
+  ServerProcess server;
+  TestClient client(server.port());
+  expect_ok(client.guest("tester"));
+
+  CHECK(error_for(client, "{this is not json")["code"] == "bad_request");
+  CHECK(error_for(client, "[1,2,3]")["code"] == "bad_request");
+  CHECK(error_for(client, "\"just a string\"")["code"] == "bad_request");
+  CHECK(error_for(client, R"({"id":1})")["code"] == "bad_request");
+  auto unknown = error_for(client, R"({"op":"fly","id":"x1"})");
+  CHECK(unknown["code"] == "bad_request");
+  CHECK(unknown["id"] == "x1");
+  CHECK(unknown["message"].get<std::string>().find("fly") != std::string::npos);
+  auto wrong_type = error_for(client, R"({"op":"join","id":2,"room":42})");
+  CHECK(wrong_type["code"] == "bad_request");
+  CHECK(wrong_type["id"] == 2);
+  CHECK(error_for(client, R"({"op":"join","id":3,"room":"bad name!"})")["code"] == "bad_request");
+  CHECK(error_for(client, R"({"op":"history","id":4,"room":"x","limit":"ten"})")["code"] == "bad_request");
+  CHECK(error_for(client, "{\"op\":\"ping\",\"junk\":\"\xC3\x28\"}")["code"] == "bad_request");
+  CHECK(error_for(client, "\xFF\xFE\xFD")["code"] == "bad_request");
+
+  // Still usable.
+  CHECK(client.request("ping")["type"] == "pong");
+}
+
+TEST_CASE("PayloadLimitBypass: an oversized frame gets too_large and the connection is closed") {
+  ServerProcess server(Json({{"limits", {{"max_frame_bytes", 4096}}}}));
+  TestClient bystander(server.port());
+  expect_ok(bystander.guest("bystander"));
+
+  TestClient attacker(server.port());
+  expect_ok(attacker.guest("attacker"));
+  // No newline at all: the server must not wait for one.
+  attacker.send_raw(std::string(64 * 1024, 'a'));
+  CHECK(attacker.wait_closed(10s));
+  bool saw_error = false;
+  for (const auto& event : attacker.events()) {
+    if (event.value("code", "") == "too_large") saw_error = true;
+  }
+  CHECK(saw_error);
+  CHECK(bystander.request("ping")["type"] == "pong");
+
+  // A line just under the limit is fine.
+  TestClient fine(server.port());
+  const std::string text(3000, 'x');
+  CHECK(fine.request("ping", {{"pad", text}})["type"] == "pong");
+}
+
+TEST_CASE("text rules: empty, too long, bad client id") {
+  ServerProcess server(Json({{"limits", {{"max_message_chars", 10}}}}));
+  TestClient alice(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(alice.request("create", {{"room", "general"}}));
+  CHECK(alice.request("send", {{"room", "general"}, {"text", ""}})["code"] == "bad_request");
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "01234567890"}})["code"] == "bad_request");
+  // Ten characters of two bytes each are within the limit: it counts characters.
+  expect_ok(alice.request("send", {{"room", "general"}, {"text", "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+                                                                 "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"}}));
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", std::string(65, 'c')}})["code"] ==
+        "bad_request");
+  CHECK(alice.request("send", {{"room", "nowhere"}, {"text", "ok"}})["code"] == "not_found");
+}
+
+TEST_CASE("a flood is rate limited and sustained abuse disconnects; others keep chatting") {
+  ServerProcess server(Json({{"limits", {{"rate_per_sec", 5}, {"rate_burst", 5}, {"rate_abuse_strikes", 20}}}}));
+  TestClient calm(server.port());
+  expect_ok(calm.guest("calm"));
+
+  TestClient flood(server.port());
+  std::string burst;
+  for (int i = 0; i < 200; ++i) burst += R"({"op":"ping"})" "\n";
+  flood.send_raw(burst);
+  CHECK(flood.wait_closed(10s));
+  int limited = 0;
+  int pongs = 0;
+  for (const auto& event : flood.events()) {
+    if (event.value("code", "") == "rate_limited") ++limited;
+    if (event.value("type", "") == "pong") ++pongs;
+  }
+  CHECK(pongs >= 1);
+  CHECK(pongs <= 6);
+  CHECK(limited >= 20);
+  CHECK(calm.request("ping")["type"] == "pong");
+}
+
+TEST_CASE("a client that never reads is disconnected as a slow consumer while others keep chatting") {
+  ServerProcess server(Json({{"limits", {{"outbound_queue_bytes", 262144}, {"rate_per_sec", 0}}}}));
+  TestClient alice(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(alice.request("create", {{"room", "general"}}));
+  TestClient reader(server.port());
+  expect_ok(reader.register_user("reader"));
+  expect_ok(reader.request("join", {{"room", "general"}}));
+
+  TestClient sleeper(server.port());
+  expect_ok(sleeper.register_user("sleeper"));
+  expect_ok(sleeper.request("join", {{"room", "general"}}));
+  // Shrink the sleeper's receive window so the server's queue fills quickly.
+  int tiny = 4096;
+  setsockopt(sleeper.fd(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+
+  // The others read as they go; only the sleeper never reads.
+  const std::string text(4000, 'z');
+  constexpr int kMessages = 2500;  // 10 MB: far beyond the sleeper's queue and both kernels' socket buffers
+  constexpr int kBatch = 20;
+  int acknowledged = 0;
+  int received = 0;
+  for (int sent = 0; sent < kMessages;) {
+    for (int i = 0; i < kBatch; ++i, ++sent) alice.send({{"op", "send"}, {"room", "general"}, {"text", text}});
+    while (acknowledged < sent) {
+      auto line = alice.next(20s);
+      REQUIRE(line.has_value());
+      if ((*line)["type"] == "ok") ++acknowledged;
+    }
+    while (received < sent) {
+      auto event = reader.wait_event([](const Json& e) { return e["type"] == "msg"; }, 20s);
+      REQUIRE(event["seq"] == received + 1);
+      ++received;
+    }
+  }
+  CHECK(received == kMessages);
+
+  TestClient admin(server.port());
+  expect_ok(admin.register_user("admin"));
+  Json stats;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    stats = expect_ok(admin.request("stats"));
+    if (stats["disconnects"]["slow_consumer"] == 1) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(stats["disconnects"]["slow_consumer"] == 1);
+  CHECK(sleeper.wait_closed(10s));
+  CHECK(alice.request("ping")["type"] == "pong");
+}
+
+TEST_CASE("connection limits: overall and per address, refused with an error line") {
+  ServerProcess server(Json({{"limits", {{"max_connections", 3}, {"max_connections_per_ip", 3}}}}));
+  TestClient a(server.port());
+  TestClient b(server.port());
+  TestClient c(server.port());
+  TestClient refused(server.port(), /*read_hello=*/false);
+  auto line = refused.next(5s);
+  REQUIRE(line.has_value());
+  CHECK((*line)["type"] == "error");
+  CHECK((*line)["code"] == "overloaded");
+  CHECK(refused.wait_closed(5s));
+  CHECK(a.request("ping")["type"] == "pong");
+}
+
+TEST_CASE("idle connections are closed after the configured timeout") {
+  ServerProcess server(Json({{"server", {{"idle_timeout_sec", 1}}}}));
+  TestClient idle(server.port());
+  CHECK(idle.wait_closed(10s));
+}

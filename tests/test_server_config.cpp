@@ -1,0 +1,39 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "server/server_config.hpp"
+
+using chat::ConfigError;
+using chat::ServerConfig;
+using Json = nlohmann::json;
+
+TEST_CASE("config.example.json holds every key with its default") {
+  std::ifstream in(std::string(CHAT_SOURCE_DIR) + "/config.example.json");
+  REQUIRE(in.good());
+  const auto example = Json::parse(in);
+  CHECK(example == ServerConfig{}.to_json());
+  CHECK_NOTHROW(ServerConfig::from_json(example));
+}
+
+TEST_CASE("absent keys keep their defaults; present keys are read") {
+  auto config = ServerConfig::from_json({{"server", {{"port", 9000}}}, {"auth", {{"admins", {"root"}}}}});
+  CHECK(config.server.port == 9000);
+  CHECK(config.server.host == "127.0.0.1");
+  CHECK(config.auth.admins == std::vector<std::string>{"root"});
+  CHECK(config.limits.max_frame_bytes == 65536);
+}
+
+TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"prot", 1}}}}), "server.prot: unknown key", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"srv", Json::object()}}), "srv: unknown section", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"port", "7777"}}}}), "server.port: must be an integer",
+                       ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"server", {{"port", 70000}}}}), ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"limits", {{"max_frame_bytes", -1}}}}), ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"log", {{"level", "loud"}}}}), ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"auth", {{"admins", {1, 2}}}}}), ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"pool", {{"min_threads", 8}, {"max_threads", 2}}}}),
+                       "pool.min_threads: must not exceed pool.max_threads", ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json(Json::array()), ConfigError);
+}
