@@ -69,6 +69,7 @@ Server::Server(ServerConfig config)
                   accept(std::move(socket), std::move(address));
                 }),
       commit_kick_(io_) {
+  stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
   load_state();
 }
 
@@ -140,6 +141,11 @@ void Server::accept(asio::ip::tcp::socket socket, std::string address) {
   if (shut_down_.load()) session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));
 }
 
+void Server::notify_stopping() {
+  const auto notice = shutdown_event("the server is stopping");
+  for (const auto& session : live_sessions()) session->close_after(DisconnectReason::Shutdown, notice);
+}
+
 bool Server::on_line(const SessionPtr& session, std::string_view line) { return router_.route(session, line); }
 
 void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
@@ -197,9 +203,7 @@ void Server::shutdown() {
   wait_until([this] { return pool_idle(); }, deadline);
 
   // 3. Tell the clients and close them once their last frames are written.
-  for (const auto& session : live_sessions()) {
-    session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));
-  }
+  if (!bus_.publish(StopNotice{}, PublishOptions{{}, Priority::Urgent, {}}).ok()) notify_stopping();
   if (!wait_until([this] { return connection_count() == 0; }, deadline + 1s)) {
     spdlog::warn("shutdown: {} connections did not close in time", connection_count());
   }

@@ -61,6 +61,9 @@ class Server final : public SessionHost {
   bool pool_idle() const;
   std::vector<SessionPtr> live_sessions() const;
   void schedule_commit_kick();
+  // Tells every connection that the server stops and closes it after its last frames.
+  struct StopNotice {};
+  void notify_stopping();
 
   const ServerConfig config_;
   boost::asio::io_context io_;
@@ -84,6 +87,7 @@ class Server final : public SessionHost {
   RequestRouter router_;
   Listener listener_;
   boost::asio::steady_timer commit_kick_;
+  Subscription stop_subscription_;
 
   mutable std::mutex sessions_mutex_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;

@@ -22,9 +22,18 @@ std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadli
 
 }  // namespace
 
-TestClient::TestClient(std::uint16_t port, bool read_hello) {
+TestClient::TestClient(std::uint16_t port, bool read_hello, const char* source_address) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+  if (source_address) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source_address, &local.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

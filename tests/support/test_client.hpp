@@ -20,7 +20,8 @@ class TestClient {
  public:
   using Json = nlohmann::json;
 
-  explicit TestClient(std::uint16_t port, bool read_hello = true);
+  // source_address: the local loopback address to connect from (127.0.0.x).
+  explicit TestClient(std::uint16_t port, bool read_hello = true, const char* source_address = nullptr);
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;
