@@ -323,3 +323,47 @@ TEST_CASE("login failures and admin-only stats") {
   CHECK(stats["pool"]["submitted"].get<int>() > 0);
   CHECK(stats["disconnects"].contains("slow_consumer"));
 }
+
+TEST_CASE("topic, leave and presence: join, leave and disconnect reach the other members") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  TestClient bob(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  expect_ok(alice.request("create", {{"room", "general"}, {"topic", "first"}}));
+  expect_ok(bob.request("join", {{"room", "general"}}));
+  const auto presence = [](std::string_view action, std::string_view user) {
+    return [action, user](const Json& e) {
+      return e["type"] == "presence" && e["action"] == action && e["user"] == user;
+    };
+  };
+  CHECK(alice.wait_event(presence("join", "bob"))["room"] == "general");
+
+  CHECK(expect_ok(bob.request("topic", {{"room", "general"}}))["topic"] == "first");
+  CHECK(bob.request("topic", {{"room", "general"}, {"topic", "mine"}})["code"] == "forbidden");
+  expect_ok(alice.request("topic", {{"room", "general"}, {"topic", "second"}}));
+  auto topic = bob.wait_event("topic");
+  CHECK(topic["topic"] == "second");
+  CHECK(topic["by"] == "alice");
+
+  expect_ok(bob.request("leave", {{"room", "general"}}));
+  CHECK(alice.wait_event(presence("leave", "bob"))["room"] == "general");
+  CHECK(bob.request("leave", {{"room", "general"}})["code"] == "forbidden");
+  CHECK(bob.request("send", {{"room", "general"}, {"text", "x"}})["code"] == "forbidden");
+  CHECK(expect_ok(bob.request("members", {{"room", "general"}}))["members"].size() == 1);
+  expect_ok(alice.request("send", {{"room", "general"}, {"text", "bob is gone"}}));
+  CHECK_FALSE(bob.next(200ms).has_value());
+
+  {
+    TestClient carol(server.port());
+    expect_ok(carol.register_user("carol"));
+    expect_ok(carol.request("join", {{"room", "general"}}));
+    CHECK(alice.wait_event(presence("join", "carol"))["room"] == "general");
+  }
+  CHECK(alice.wait_event(presence("disconnect", "carol"))["room"] == "general");
+  // Carol is still a member: only her connection went away.
+  auto members = expect_ok(alice.request("members", {{"room", "general"}}))["members"];
+  REQUIRE(members.size() == 2);
+  CHECK(members[1]["user"] == "carol");
+  CHECK(members[1]["online"] == false);
+}

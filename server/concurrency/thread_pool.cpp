@@ -3,13 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
 
+#include "server/concurrency/cpu_relax.hpp"
+#include "server/concurrency/spin_lock.hpp"
 #include "server/concurrency/thread_name.hpp"
 
 namespace chat {
+std::atomic<long> dbg_wake{0}, dbg_spin{0}, dbg_hit{0}, dbg_sleep{0}, dbg_tasks{0}, dbg_lockblock{0};
 
 using detail::Deadline;
 using detail::SettledTask;
@@ -22,6 +26,8 @@ namespace {
 // (keep_alive or a deadline may legitimately be "forever").
 constexpr std::chrono::steady_clock::duration kLongestWait = std::chrono::hours(24);
 constexpr std::chrono::steady_clock::duration kFarFuture = std::chrono::hours(24 * 365 * 10);
+// try_lock attempts of a worker leaving its spin before it blocks on the pool mutex.
+constexpr int kLockSpins = 100;
 
 ThreadPoolOptions validated(ThreadPoolOptions o) {
   if (o.max_threads == 0) throw std::invalid_argument("ThreadPool: max_threads must be at least 1");
@@ -72,6 +78,8 @@ ThreadPool::~ThreadPool() {
     std::abort();
   }
   shutdown_now();
+  if (getenv("POOL_DBG")) fprintf(stderr, "tasks %ld wake %ld spin %ld hit %ld sleep %ld lockblock %ld\n", dbg_tasks.load(), dbg_wake.load(), dbg_spin.load(), dbg_hit.load(), dbg_sleep.load(), dbg_lockblock.load());
+  dbg_tasks=dbg_wake=dbg_spin=dbg_hit=dbg_sleep=dbg_lockblock=0;
 }
 
 // ---------------------------------------------------------------- submission
@@ -105,7 +113,8 @@ SubmitResult ThreadPool::enqueue(Work&& work, TaskOptions&& options, std::shared
   Growth growth;
   TaskId id;
   {
-    std::unique_lock lk(mutex_);
+    std::unique_lock lk(mutex_, std::defer_lock);
+    detail::lock_polling(lk);
     if (!cls) return refuse(RejectReason::UnknownClass);
     if (state_ != State::Accepting) return refuse(RejectReason::ShutDown);
     const std::size_t limit = limit_for(options.priority);
@@ -196,6 +205,7 @@ TaskNode* ThreadPool::link_new_task(Work&& work, TaskOptions&& options, std::uin
   }
   queue_.push_back(node);
   ++submitted_;
+  note_intake();
   return node;
 }
 
@@ -208,7 +218,8 @@ ThreadPool::Growth ThreadPool::plan_growth() {
   Growth g;
   if (queue_.empty()) return g;
   if (idle_.empty() && live_ >= options_.max_threads) return g;
-  if (queue_.runnable() <= waking_ + starting_) return g;
+  // A spinning worker re-reads the queue before it may sleep, so it counts as already awake.
+  if (queue_.runnable() <= waking_ + starting_ + spinning_) return g;
   if (!idle_.empty()) {
     g.wake = idle_.back();
     idle_.pop_back();
@@ -243,7 +254,7 @@ void ThreadPool::wake_all_idle(std::vector<WorkerSlot*>& woken) {
 
 void ThreadPool::apply(const Growth& g) {
   // Slots outlive the pool's threads, so notifying after the unlock is safe.
-  if (g.wake != nullptr) g.wake->cv.notify_one();
+  if (g.wake != nullptr) { ++dbg_wake; g.wake->cv.notify_one(); }
   if (g.spawn != nullptr) spawn_thread(g.spawn);
 }
 
@@ -265,8 +276,7 @@ void ThreadPool::spawn_thread(WorkerSlot* slot) {
 
 // ---------------------------------------------------------------- workers
 
-TaskNode* ThreadPool::next_task(std::vector<SettledTask>& expired) {
-  const auto now = clock_->now();
+TaskNode* ThreadPool::next_task(PoolClock::time_point now, std::vector<SettledTask>& expired) {
   while (TaskNode* node = queue_.take(now)) {
     note_dequeued();
     if (node->has_start_deadline && now >= node->start_deadline) {
@@ -284,7 +294,13 @@ void ThreadPool::note_dequeued() {
   if (room_waiters_ != 0) room_cv_.notify_all();
 }
 
-SettledTask ThreadPool::settle(TaskNode* node, TaskStatus status, std::exception_ptr error) {
+void ThreadPool::note_intake() noexcept {
+  // Only a hint for spinning workers (they re-check under the lock), so relaxed is enough; the
+  // load + store pair is not a lost-update risk because every writer holds mutex_.
+  intake_seq_.store(intake_seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void ThreadPool::count_final(TaskNode* node, TaskStatus status) noexcept {
   switch (status) {
     case TaskStatus::Completed: ++completed_; break;
     case TaskStatus::Failed: ++failed_; break;
@@ -295,6 +311,10 @@ SettledTask ThreadPool::settle(TaskNode* node, TaskStatus status, std::exception
   }
   finished_.record(node->id, status);
   if (node->observer) node->observer->status.store(status, std::memory_order_release);
+}
+
+SettledTask ThreadPool::settle(TaskNode* node, TaskStatus status, std::exception_ptr error) {
+  count_final(node, status);
   SettledTask settled{node->id,
                       status,
                       std::move(error),
@@ -338,27 +358,69 @@ bool ThreadPool::idle_wait(std::unique_lock<std::mutex>& lk, WorkerSlot& w) {
   return true;
 }
 
+bool ThreadPool::spin_for_work(std::unique_lock<std::mutex>& lk, PoolClock::time_point& now) {
+  // One spinner is enough to absorb the next post without a futex wake; a second one would only
+  // take CPU from the submitters (the pool is sized for a few cores).
+  if (options_.idle_spin <= duration::zero() || spinning_ != 0 || state_ != State::Accepting) return false;
+  ++spinning_; ++dbg_spin;
+  const std::uint64_t seen = intake_seq_.load(std::memory_order_relaxed);
+  lk.unlock();
+  bool arrived = false;
+  const auto until = std::chrono::steady_clock::now() + std::min(options_.idle_spin, kLongestWait);
+  for (unsigned i = 1;; ++i) {
+    if (intake_seq_.load(std::memory_order_relaxed) != seen) {
+      arrived = true;
+      break;
+    }
+    detail::cpu_relax();
+    // The steady clock, not the pool clock: this bounds CPU burnt, and a manual clock never moves.
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
+  }
+  now = clock_->now();
+  // The submitter that bumped the sequence still holds the lock for a few instructions: blocking
+  // on it now would cost the futex round trip the spin was meant to save.
+  for (int i = 0; i < kLockSpins && !lk.try_lock(); ++i) detail::cpu_relax();
+  if (!lk.owns_lock()) { ++dbg_lockblock; lk.lock(); }
+  --spinning_; if (arrived) ++dbg_hit;
+  return arrived;
+}
+
 void ThreadPool::worker_main(WorkerSlot& w) {
   set_current_thread_name(options_.thread_name_prefix + "-" + std::to_string(w.index));
   detail::set_current_pool(this);
   std::vector<SettledTask> expired;
+  // The pool clock is read once per task, outside the lock: that reading ends the previous task
+  // and dates the pick of the next one (aging, start deadline, queue wait).
+  auto now = clock_->now();
   std::unique_lock lk(mutex_);
   --starting_;
   w.stop = std::stop_source();
   w.stop_spent = false;
+  bool may_spin = true;
   for (;;) {
-    TaskNode* node = next_task(expired);
+    TaskNode* node = next_task(now, expired);
     if (node == nullptr) {
       if (!expired.empty()) {
         lk.unlock();
         fire_all(expired);
+        now = clock_->now();
         lk.lock();
         continue;
       }
       if (state_ != State::Accepting && queue_.empty()) break;
+      // Spin first; once a spin ran out with nothing new, sleep. A spin that saw new work but lost
+      // it to another worker may spin again: work is flowing.
+      if (may_spin) {
+        may_spin = spin_for_work(lk, now);
+        continue;
+      }
+      ++dbg_sleep;
       if (!idle_wait(lk, w)) break;
+      now = clock_->now();
+      may_spin = true;
       continue;
     }
+    may_spin = true; ++dbg_tasks;
     node->state = TaskNode::State::Running;
     node->worker = &w;
     w.current = node;
@@ -367,7 +429,9 @@ void ThreadPool::worker_main(WorkerSlot& w) {
     if (node->observer) node->observer->status.store(TaskStatus::Running, std::memory_order_release);
     bool watcher = false;
     if (node->has_run_timeout) {
-      schedule(Deadline{node->started + node->run_timeout, node->id, Deadline::Kind::Run}, watcher);
+      // A fresh reading: `now` may predate the wait for the lock, and the timeout must not start
+      // early.
+      schedule(Deadline{clock_->now() + node->run_timeout, node->id, Deadline::Kind::Run}, watcher);
     }
     if (w.stop_spent) {
       w.stop = std::stop_source();
@@ -390,22 +454,29 @@ void ThreadPool::worker_main(WorkerSlot& w) {
     }
     // Without callbacks nothing borrows from the work: destroy its captures outside the lock.
     if (!has_callbacks) work = nullptr;
-    const auto ended = clock_->now();
+    now = clock_->now();
 
-    lk.lock();
+    detail::lock_polling(lk);
     --running_;
     w.current = nullptr;
     queue_.class_finished(node->class_index);
-    run_hist_.record(ended - node->started);
+    run_hist_.record(now - node->started);
     const TaskStatus status = node->cancel_requested ? TaskStatus::Cancelled
                               : node->overdue        ? TaskStatus::TimedOut
                               : error                ? TaskStatus::Failed
                                                      : TaskStatus::Completed;
+    if (!has_callbacks && !node->observer && status == TaskStatus::Completed) {
+      // Nothing to fire and nothing left to destroy: record the outcome and recycle the node.
+      count_final(node, status);
+      nodes_.release(node);
+      continue;
+    }
     SettledTask done = settle(node, status, std::move(error));
     if (has_callbacks || done.has_effect()) {
       lk.unlock();
       done.work = std::move(work);
       done.fire(options_.thread_name_prefix);
+      now = clock_->now();
       lk.lock();
     }
   }
@@ -536,6 +607,7 @@ bool ThreadPool::shutdown() {
   {
     std::lock_guard lk(mutex_);
     if (state_ == State::Accepting) state_ = State::Draining;
+    note_intake();
     room_cv_.notify_all();
     wake_all_idle(woken);
     // Normally a queued task always has a live worker; this covers a failed thread start.
@@ -560,6 +632,7 @@ std::size_t ThreadPool::shutdown_now() {
   {
     std::lock_guard lk(mutex_);
     state_ = State::Stopped;
+    note_intake();
     room_cv_.notify_all();
     while (TaskNode* node = queue_.take_any()) cancelled.push_back(settle(node, TaskStatus::Cancelled, nullptr));
     for (auto& slot : slots_) {

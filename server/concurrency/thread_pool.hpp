@@ -8,10 +8,12 @@
 // (submit waiting for room, TaskHandle::get, shutdown joining) refuse instead of deadlocking.
 // Callbacks and task code never run under the pool's lock.
 
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -155,8 +157,16 @@ class ThreadPool {
   Growth plan_growth();
   detail::WorkerSlot* reserve_slot();
   void wake_all_idle(std::vector<detail::WorkerSlot*>& woken);
-  detail::TaskNode* next_task(std::vector<detail::SettledTask>& expired);
+  detail::TaskNode* next_task(PoolClock::time_point now, std::vector<detail::SettledTask>& expired);
+  // Counts a final status and records it for status(id); the node stays allocated.
+  void count_final(detail::TaskNode* node, TaskStatus status) noexcept;
   detail::SettledTask settle(detail::TaskNode* node, TaskStatus status, std::exception_ptr error);
+  void note_intake() noexcept;
+  // Called by a worker that found nothing to run. Unlocks, busy-waits up to Options::idle_spin
+  // for a submission, refreshes `now`, relocks. True if something was submitted meanwhile; false
+  // if it did not spin (another worker is spinning, spinning is off, the pool is stopping) or the
+  // spin ran out.
+  bool spin_for_work(std::unique_lock<std::mutex>& lk, PoolClock::time_point& now);
   void note_dequeued();
   void schedule(const detail::Deadline& d, bool& start_watcher);
   void request_stop(detail::TaskNode* running, std::vector<std::stop_source>& stops);
@@ -184,6 +194,10 @@ class ThreadPool {
   std::vector<detail::WorkerSlot*> idle_;  // LIFO: the longest idle threads time out first
   std::uint64_t next_seq_ = 1;
   std::size_t live_ = 0, starting_ = 0, waking_ = 0, running_ = 0, peak_ = 0;
+  std::size_t spinning_ = 0;  // workers in spin_for_work: they will look at the queue again
+  // Bumped (under mutex_) by every submission and state change; spinning workers poll it without
+  // the lock.
+  std::atomic<std::uint64_t> intake_seq_{0};
   std::size_t room_waiters_ = 0;
   bool watcher_started_ = false, watcher_stop_ = false;
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, cancelled_ = 0, timed_out_ = 0,

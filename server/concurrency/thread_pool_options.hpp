@@ -20,6 +20,10 @@ struct ThreadPoolOptions {
   std::size_t max_threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
   // A thread beyond min_threads that found no work for this long exits.
   std::chrono::steady_clock::duration keep_alive = std::chrono::seconds(30);
+  // A worker that runs out of work busy-waits this long for a new submission before it sleeps
+  // (at most one worker at a time). Saves the futex wake-up of a sleeping worker when tasks
+  // arrive back to back; zero never spins.
+  std::chrono::steady_clock::duration idle_spin = std::chrono::microseconds(20);
   // Tasks that may wait in the queue (all priorities but Urgent).
   std::size_t queue_capacity = 65536;
   // Extra queue room only Urgent tasks may use, so a flood of other work cannot refuse them.
