@@ -89,6 +89,8 @@ void MessagePipeline::drain(const DrainRequest& request) {
   }
   for (auto& pending : batch) {
     const auto& record = pending.record;
+    // Advanced before the sender hears back, so that its next history read sees the message.
+    request.room->set_delivered_seq(record.seq);
     if (pending.committed) {
       request.room->broadcast(msg_event(record));
       auto reply = ok_reply("send", pending.request_id);
@@ -102,7 +104,6 @@ void MessagePipeline::drain(const DrainRequest& request) {
       pending.sender->send(error_reply(ErrorCode::Internal, "the message could not be stored", "send",
                                        pending.request_id));
     }
-    request.room->set_delivered_seq(record.seq);
   }
 }
 

@@ -80,7 +80,13 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
     reply["replayed"] = replayed;
     reply["truncated"] = truncated;
     ctx.reply(reply);
-    if (!was_online) room->broadcast(presence_event(room->name(), user.user, "join"));
+    if (!was_online) {
+      // The other members learn of the join; the joiner has its reply.
+      const auto event = presence_event(room->name(), user.user, "join");
+      for (const auto& subscriber : *room->subscribers()) {
+        if (subscriber.connection_id != ctx.session->connection_id()) subscriber.participant->deliver(event);
+      }
+    }
   });
 }
 

@@ -29,6 +29,12 @@ void LatencyHistogram::record(std::chrono::nanoseconds d) noexcept {
   sum_ns_ += static_cast<long double>(ns);
 }
 
+void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
+  for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+  samples_ += other.samples_;
+  sum_ns_ += other.sum_ns_;
+}
+
 LatencySummary LatencyHistogram::summary() const noexcept {
   LatencySummary s;
   s.samples = samples_;

@@ -1,6 +1,7 @@
 #pragma once
 // Fixed-size log-linear histogram of durations: O(1) record, no allocation, ~19 % bucket width.
-// Thread-safety: none; the owner serialises access (the pool records under its lock).
+// Thread-safety: none; the owner serialises access (the pool keeps one per worker, see
+// WorkerStats).
 
 #include <array>
 #include <chrono>
@@ -13,6 +14,8 @@ namespace chat {
 class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds d) noexcept;
+  // Adds every sample of `other` (the pool keeps one histogram per worker and merges them).
+  void merge(const LatencyHistogram& other) noexcept;
   LatencySummary summary() const noexcept;
 
  private:

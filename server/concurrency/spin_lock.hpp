@@ -7,20 +7,29 @@
 // Thread-safety: as std::mutex.
 
 #include <mutex>
+#include <cstdlib>
 
 #include "server/concurrency/cpu_relax.hpp"
 
 namespace chat::detail {
 
-// How many try_lock() polls before blocking. Each poll is a relaxed read plus, when free, one
-// CAS; with the pause hint in between this is roughly one to a few microseconds.
-inline constexpr int kLockPolls = 64;
+// try_lock() polls before blocking. The pause between polls doubles up to kMaxPause: each
+// failed try_lock() takes the lock's cache line away from the holder, who then stalls on its
+// unlock, so polling fast would slow the very critical section being waited for. All polls
+// together last a few microseconds.
+inline constexpr int kLockPolls = 12;
+inline constexpr int kMaxPause = 64;
 
 // `lk` must be associated with a mutex and not own it.
-inline void lock_polling(std::unique_lock<std::mutex>& lk) {
+inline int& dbg_polls() { static int v = [] { const char* e = std::getenv("POOL_POLLS"); return e ? std::atoi(e) : kLockPolls; }(); return v; }
+inline int& dbg_ppolls() { static int v = [] { const char* e = std::getenv("POOL_PPOLLS"); return e ? std::atoi(e) : kLockPolls; }(); return v; }
+inline void lock_polling(std::unique_lock<std::mutex>& lk, bool producer = false) {
+  int pause = 1;
+  const int kLockPolls = producer ? dbg_ppolls() : dbg_polls();
   for (int i = 0; i < kLockPolls; ++i) {
     if (lk.try_lock()) return;
-    cpu_relax();
+    for (int j = 0; j < pause; ++j) cpu_relax();
+    if (pause < kMaxPause) pause *= 2;
   }
   lk.lock();
 }

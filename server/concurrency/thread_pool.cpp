@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
@@ -13,7 +12,6 @@
 #include "server/concurrency/thread_name.hpp"
 
 namespace chat {
-std::atomic<long> dbg_wake{0}, dbg_spin{0}, dbg_hit{0}, dbg_sleep{0}, dbg_tasks{0}, dbg_lockblock{0};
 
 using detail::Deadline;
 using detail::SettledTask;
@@ -78,8 +76,6 @@ ThreadPool::~ThreadPool() {
     std::abort();
   }
   shutdown_now();
-  if (getenv("POOL_DBG")) fprintf(stderr, "tasks %ld wake %ld spin %ld hit %ld sleep %ld lockblock %ld\n", dbg_tasks.load(), dbg_wake.load(), dbg_spin.load(), dbg_hit.load(), dbg_sleep.load(), dbg_lockblock.load());
-  dbg_tasks=dbg_wake=dbg_spin=dbg_hit=dbg_sleep=dbg_lockblock=0;
 }
 
 // ---------------------------------------------------------------- submission
@@ -114,7 +110,7 @@ SubmitResult ThreadPool::enqueue(Work&& work, TaskOptions&& options, std::shared
   TaskId id;
   {
     std::unique_lock lk(mutex_, std::defer_lock);
-    detail::lock_polling(lk);
+    detail::lock_polling(lk, true);
     if (!cls) return refuse(RejectReason::UnknownClass);
     if (state_ != State::Accepting) return refuse(RejectReason::ShutDown);
     const std::size_t limit = limit_for(options.priority);
@@ -254,7 +250,7 @@ void ThreadPool::wake_all_idle(std::vector<WorkerSlot*>& woken) {
 
 void ThreadPool::apply(const Growth& g) {
   // Slots outlive the pool's threads, so notifying after the unlock is safe.
-  if (g.wake != nullptr) { ++dbg_wake; g.wake->cv.notify_one(); }
+  if (g.wake != nullptr) g.wake->cv.notify_one();
   if (g.spawn != nullptr) spawn_thread(g.spawn);
 }
 
@@ -362,7 +358,7 @@ bool ThreadPool::spin_for_work(std::unique_lock<std::mutex>& lk, PoolClock::time
   // One spinner is enough to absorb the next post without a futex wake; a second one would only
   // take CPU from the submitters (the pool is sized for a few cores).
   if (options_.idle_spin <= duration::zero() || spinning_ != 0 || state_ != State::Accepting) return false;
-  ++spinning_; ++dbg_spin;
+  ++spinning_;
   const std::uint64_t seen = intake_seq_.load(std::memory_order_relaxed);
   lk.unlock();
   bool arrived = false;
@@ -380,8 +376,8 @@ bool ThreadPool::spin_for_work(std::unique_lock<std::mutex>& lk, PoolClock::time
   // The submitter that bumped the sequence still holds the lock for a few instructions: blocking
   // on it now would cost the futex round trip the spin was meant to save.
   for (int i = 0; i < kLockSpins && !lk.try_lock(); ++i) detail::cpu_relax();
-  if (!lk.owns_lock()) { ++dbg_lockblock; lk.lock(); }
-  --spinning_; if (arrived) ++dbg_hit;
+  if (!lk.owns_lock()) lk.lock();
+  --spinning_;
   return arrived;
 }
 
@@ -414,18 +410,18 @@ void ThreadPool::worker_main(WorkerSlot& w) {
         may_spin = spin_for_work(lk, now);
         continue;
       }
-      ++dbg_sleep;
       if (!idle_wait(lk, w)) break;
       now = clock_->now();
       may_spin = true;
       continue;
     }
-    may_spin = true; ++dbg_tasks;
+    may_spin = true;
     node->state = TaskNode::State::Running;
     node->worker = &w;
     w.current = node;
     ++running_;
-    wait_hist_.record(node->started - node->enqueued);
+    const auto waited = node->started - node->enqueued;
+    const auto started = node->started;
     if (node->observer) node->observer->status.store(TaskStatus::Running, std::memory_order_release);
     bool watcher = false;
     if (node->has_run_timeout) {
@@ -437,11 +433,13 @@ void ThreadPool::worker_main(WorkerSlot& w) {
       w.stop = std::stop_source();
       w.stop_spent = false;
     }
-    std::stop_token token = w.stop.get_token();
     Work work = std::move(node->work);
     const bool has_callbacks = node->on_success || node->on_error;
     const Growth growth = plan_growth();
     lk.unlock();
+
+    w.stats.record_wait(waited);
+    std::stop_token token = w.stop.get_token();
 
     apply(growth);
     if (watcher) start_watcher();
@@ -455,12 +453,13 @@ void ThreadPool::worker_main(WorkerSlot& w) {
     // Without callbacks nothing borrows from the work: destroy its captures outside the lock.
     if (!has_callbacks) work = nullptr;
     now = clock_->now();
+    // Before the outcome is counted, so a snapshot never has more completions than run samples.
+    w.stats.record_run(now - started);
 
     detail::lock_polling(lk);
     --running_;
     w.current = nullptr;
     queue_.class_finished(node->class_index);
-    run_hist_.record(now - node->started);
     const TaskStatus status = node->cancel_requested ? TaskStatus::Cancelled
                               : node->overdue        ? TaskStatus::TimedOut
                               : error                ? TaskStatus::Failed
@@ -582,6 +581,11 @@ std::optional<TaskStatus> ThreadPool::status(TaskId id) const {
 }
 
 PoolStats ThreadPool::stats() const {
+  // Histograms first, outside the pool lock: every sample is recorded after its task was counted
+  // as submitted, so they cannot exceed the counters read below. slots_ never changes after
+  // construction.
+  LatencyHistogram wait, run;
+  for (const auto& slot : slots_) slot->stats.merge_into(wait, run);
   std::lock_guard lk(mutex_);
   PoolStats s;
   s.submitted = submitted_;
@@ -596,8 +600,8 @@ PoolStats ThreadPool::stats() const {
   s.live_threads = live_;
   s.idle_threads = idle_.size();
   s.peak_threads = peak_;
-  s.queue_wait = wait_hist_.summary();
-  s.run_time = run_hist_.summary();
+  s.queue_wait = wait.summary();
+  s.run_time = run.summary();
   return s;
 }
 

@@ -196,13 +196,14 @@ class ThreadPool {
   std::size_t live_ = 0, starting_ = 0, waking_ = 0, running_ = 0, peak_ = 0;
   std::size_t spinning_ = 0;  // workers in spin_for_work: they will look at the queue again
   // Bumped (under mutex_) by every submission and state change; spinning workers poll it without
-  // the lock.
-  std::atomic<std::uint64_t> intake_seq_{0};
+  // the lock. On its own cache line, so the polling does not steal the line of the counters
+  // that the lock holder is writing.
+  alignas(64) std::atomic<std::uint64_t> intake_seq_{0};
+  char intake_seq_pad_[64 - sizeof(std::atomic<std::uint64_t>)] = {};
   std::size_t room_waiters_ = 0;
   bool watcher_started_ = false, watcher_stop_ = false;
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, cancelled_ = 0, timed_out_ = 0,
                 rejected_ = 0, overdue_ = 0;
-  LatencyHistogram wait_hist_, run_hist_;
   std::condition_variable room_cv_;     // submit() waiting for queue room
   std::condition_variable exit_cv_;     // live_ reached 0
   std::condition_variable watcher_cv_;  // an earlier deadline, or stop
