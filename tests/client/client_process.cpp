@@ -1,5 +1,7 @@
 #include "tests/client/client_process.hpp"
 
+#include "tests/support/child_process.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -21,62 +23,26 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "chat-client-test-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 fs::path temp_file(std::string_view name, std::string_view text) {
-  const auto path = make_temp_dir() / name;
+  const auto path = make_temp_dir("chat-client-test") / name;
   std::ofstream(path) << text;
   fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
   return path;
 }
 
-ClientProcess::ClientProcess(std::vector<std::string> args, std::string_view script) : dir_(make_temp_dir()) {
+ClientProcess::ClientProcess(std::vector<std::string> args, std::string_view script)
+    : dir_(make_temp_dir("chat-client-test")) {
   std::ofstream(dir_ / "script") << script;
   args.insert(args.begin(), (fs::path(CHAT_BINARY_DIR) / "client" / "chat-client").string());
   const auto in = (dir_ / "script").string();
-  const auto out = (dir_ / "out").string();
-  const auto err = (dir_ / "err").string();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int in_fd = ::open(in.c_str(), O_RDONLY);
-    const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
-    dup2(in_fd, STDIN_FILENO);
-    dup2(out_fd, STDOUT_FILENO);
-    dup2(err_fd, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  pid_ = spawn(std::move(args), in, dir_ / "out", dir_ / "err");
 }
 
 ClientProcess::~ClientProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  if (!std::getenv("CHAT_KEEP_TEST_DATA")) {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  if (pid_ > 0) kill_and_reap(pid_);
+  remove_temp_dir(dir_);
 }
 
 std::string ClientProcess::out() const { return read_file(dir_ / "out"); }
@@ -93,20 +59,11 @@ bool ClientProcess::wait_for_output(std::string_view text, std::chrono::millisec
 
 int ClientProcess::wait(std::chrono::milliseconds limit) {
   if (pid_ <= 0) return status_;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      return status_;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
+  const auto status = wait_for_exit(pid_, limit);
+  if (!status) kill_and_reap(pid_);
   pid_ = -1;
-  return -1;
+  status_ = status.value_or(-1);
+  return status_;
 }
 
 void ClientProcess::signal(int signal) const {

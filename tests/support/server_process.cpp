@@ -1,5 +1,7 @@
 #include "tests/support/server_process.hpp"
 
+#include "tests/support/child_process.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,19 +29,13 @@ nlohmann::json test_defaults(const fs::path& dir) {
   };
 }
 
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "chat-test-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
-
 }  // namespace
 
 fs::path binary(const std::string& relative) { return fs::path(CHAT_BINARY_DIR) / relative; }
 
 ServerProcess::ServerProcess() : ServerProcess(Options{}) {}
 
-ServerProcess::ServerProcess(Options options) : options_(std::move(options)), dir_(make_temp_dir()) {
+ServerProcess::ServerProcess(Options options) : options_(std::move(options)), dir_(make_temp_dir("chat-test")) {
   auto config = test_defaults(dir_);
   config.merge_patch(options_.config);
   std::ofstream(dir_ / "config.json") << config.dump(2);
@@ -48,18 +44,10 @@ ServerProcess::ServerProcess(Options options) : options_(std::move(options)), di
 
 ServerProcess::~ServerProcess() {
   if (running()) terminate(10s);
-  if (!std::getenv("CHAT_KEEP_TEST_DATA")) {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  remove_temp_dir(dir_);
 }
 
-std::string ServerProcess::log() const {
-  std::ifstream in(log_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ServerProcess::log() const { return read_file(log_path()); }
 
 void ServerProcess::start() {
   const auto ready = dir_ / "ready";
@@ -68,22 +56,7 @@ void ServerProcess::start() {
                                 "--ready-file", ready.string()};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const auto log = log_path().string();
-    FILE* out = std::fopen(log.c_str(), "a");
-    if (out) {
-      dup2(fileno(out), STDOUT_FILENO);
-      dup2(fileno(out), STDERR_FILENO);
-    }
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  pid_ = spawn(std::move(args), {}, log_path(), log_path());
   for (int i = 0; i < 3000; ++i) {  // up to 30 s (sanitizer builds start slowly)
     std::ifstream in(ready);
     unsigned port = 0;
@@ -91,8 +64,7 @@ void ServerProcess::start() {
       port_ = static_cast<std::uint16_t>(port);
       return;
     }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (wait_for_exit(pid_, std::chrono::milliseconds(0))) {
       pid_ = -1;
       throw std::runtime_error("chat-server exited during start-up:\n" + log());
     }
@@ -105,14 +77,9 @@ void ServerProcess::start() {
 int ServerProcess::terminate(std::chrono::seconds patience) {
   if (!running()) return -1;
   ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(10ms);
+  if (const auto status = wait_for_exit(pid_, patience)) {
+    pid_ = -1;
+    return *status;
   }
   kill9();
   return -1;
@@ -120,9 +87,7 @@ int ServerProcess::terminate(std::chrono::seconds patience) {
 
 void ServerProcess::kill9() {
   if (!running()) return;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
+  kill_and_reap(pid_);
   pid_ = -1;
 }
 

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chat::test {
+
+// Plumbing shared by the fixtures that run the real binaries.
+
+// A fresh directory under the system temporary folder: <prefix>-XXXXXX.
+std::filesystem::path make_temp_dir(std::string_view prefix);
+
+// Removes a fixture's directory unless CHAT_KEEP_TEST_DATA is set.
+void remove_temp_dir(const std::filesystem::path& dir);
+
+std::string read_file(const std::filesystem::path& path);
+
+// Starts args[0] with args; stdin from `in` (or inherited when empty),
+// stdout to `out`, stderr to `err` (appended).
+pid_t spawn(std::vector<std::string> args, const std::filesystem::path& in, const std::filesystem::path& out,
+            const std::filesystem::path& err);
+
+// Waits up to `limit` for the child to exit; its exit code (-1 when killed
+// by a signal), or nullopt when it is still running.
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds limit);
+
+// SIGKILL and reap.
+void kill_and_reap(pid_t pid);
+
+}  // namespace chat::test
