@@ -10,7 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -39,7 +38,6 @@ class ChatPool {
     o.min_threads = kWorkers;
     o.max_threads = kWorkers;
     o.queue_capacity = 1 << 22;
-    if (const char* e = std::getenv("POOL_SPIN_NS")) o.idle_spin = std::chrono::nanoseconds(std::atoll(e));
     return o;
   }
   chat::ThreadPool pool_;

@@ -15,7 +15,7 @@ using nlohmann::json;
 struct Rule {
   double min = 0;
   double max = std::numeric_limits<double>::max();
-  std::vector<std::string> one_of;
+  std::vector<std::string> one_of = {};
 };
 
 std::string describe(const std::vector<std::string>& values) {

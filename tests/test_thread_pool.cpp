@@ -261,6 +261,40 @@ TEST_CASE("keep-alive zero loses no task over 10000 submit-and-wait cycles") {
   CHECK(pool.stats().completed == 10000);
 }
 
+TEST_CASE("spinning or not, no submission is stranded while workers go idle and come back") {
+  // Tasks arrive just as a worker finishes its spin or falls asleep: with and without the idle
+  // spin, with one and with several submitters, every task must run.
+  for (const auto spin : {ThreadPool::duration::zero(), ThreadPool::duration(std::chrono::microseconds(20)),
+                          ThreadPool::duration(std::chrono::microseconds(1))}) {
+    CAPTURE(spin.count());
+    ThreadPool::Options options;
+    options.min_threads = 1;
+    options.max_threads = 2;
+    options.idle_spin = spin;
+    ThreadPool pool(options);
+    std::atomic<int> ran{0};
+    constexpr int kSubmitters = 3, kEach = 2000;
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < kSubmitters; ++t) {
+      submitters.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const int before = ran.load();
+          CHECK(pool.post([&] { ++ran; }));  // CHECK: a REQUIRE must not throw off the main thread
+          // Now and then wait for the pool to catch up, so workers run dry and go idle.
+          if ((i + t) % 7 == 0) CHECK(eventually([&] { return ran.load() > before; }));
+        }
+      });
+    }
+    for (auto& th : submitters) th.join();
+    REQUIRE(eventually([&] { return ran.load() == kSubmitters * kEach; }));
+    const auto s = pool.stats();
+    CHECK(s.completed == kSubmitters * kEach);
+    CHECK(s.run_time.samples == s.completed);
+    CHECK(s.queue_wait.samples == s.completed);
+    CHECK(s.live_threads <= 2);
+  }
+}
+
 TEST_CASE("a full queue refuses at once, counts it, and refuses nothing early") {
   auto options = fixed(1);
   options.queue_capacity = 4;

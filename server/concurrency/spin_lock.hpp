@@ -7,7 +7,6 @@
 // Thread-safety: as std::mutex.
 
 #include <mutex>
-#include <cstdlib>
 
 #include "server/concurrency/cpu_relax.hpp"
 
@@ -21,11 +20,8 @@ inline constexpr int kLockPolls = 12;
 inline constexpr int kMaxPause = 64;
 
 // `lk` must be associated with a mutex and not own it.
-inline int& dbg_polls() { static int v = [] { const char* e = std::getenv("POOL_POLLS"); return e ? std::atoi(e) : kLockPolls; }(); return v; }
-inline int& dbg_ppolls() { static int v = [] { const char* e = std::getenv("POOL_PPOLLS"); return e ? std::atoi(e) : kLockPolls; }(); return v; }
-inline void lock_polling(std::unique_lock<std::mutex>& lk, bool producer = false) {
+inline void lock_polling(std::unique_lock<std::mutex>& lk) {
   int pause = 1;
-  const int kLockPolls = producer ? dbg_ppolls() : dbg_polls();
   for (int i = 0; i < kLockPolls; ++i) {
     if (lk.try_lock()) return;
     for (int j = 0; j < pause; ++j) cpu_relax();

@@ -24,8 +24,6 @@ namespace {
 // (keep_alive or a deadline may legitimately be "forever").
 constexpr std::chrono::steady_clock::duration kLongestWait = std::chrono::hours(24);
 constexpr std::chrono::steady_clock::duration kFarFuture = std::chrono::hours(24 * 365 * 10);
-// try_lock attempts of a worker leaving its spin before it blocks on the pool mutex.
-constexpr int kLockSpins = 100;
 
 ThreadPoolOptions validated(ThreadPoolOptions o) {
   if (o.max_threads == 0) throw std::invalid_argument("ThreadPool: max_threads must be at least 1");
@@ -110,7 +108,7 @@ SubmitResult ThreadPool::enqueue(Work&& work, TaskOptions&& options, std::shared
   TaskId id;
   {
     std::unique_lock lk(mutex_, std::defer_lock);
-    detail::lock_polling(lk, true);
+    detail::lock_polling(lk);
     if (!cls) return refuse(RejectReason::UnknownClass);
     if (state_ != State::Accepting) return refuse(RejectReason::ShutDown);
     const std::size_t limit = limit_for(options.priority);
@@ -375,8 +373,7 @@ bool ThreadPool::spin_for_work(std::unique_lock<std::mutex>& lk, PoolClock::time
   now = clock_->now();
   // The submitter that bumped the sequence still holds the lock for a few instructions: blocking
   // on it now would cost the futex round trip the spin was meant to save.
-  for (int i = 0; i < kLockSpins && !lk.try_lock(); ++i) detail::cpu_relax();
-  if (!lk.owns_lock()) lk.lock();
+  detail::lock_polling(lk);
   --spinning_;
   return arrived;
 }
