@@ -64,7 +64,8 @@ TEST_CASE("every subscriber of a type gets every event once, other types none") 
     REQUIRE(r.ok());
     CHECK(r.deliveries() == 3);
   }
-  REQUIRE(eventually([&] { return bus.stats().delivered == 300; }));
+  // The backlog is released just after a delivery is counted: wait for both.
+  REQUIRE(eventually([&] { return bus.stats().delivered == 300 && bus.stats().backlog == 0; }));
   CHECK(a == 5050);
   CHECK(b == 5050);
   CHECK(c == 5050);
@@ -135,6 +136,27 @@ TEST_CASE("a handler may unsubscribe itself without deadlocking") {
   CHECK(calls >= 1);
   CHECK(calls <= 2);  // two workers: at most one other call was already past the gate
   CHECK_FALSE(sub.active());
+}
+
+TEST_CASE("two running calls of one handler may both unsubscribe it without deadlocking") {
+  ThreadPool pool(workers(2));
+  EventBus bus(pool);
+  chat::Subscription sub;
+  Rendezvous both_inside(2);
+  std::atomic<int> returned{0};
+  sub = bus.subscribe<Ping>([&](const Ping&) {
+    (void)both_inside.arrive_and_wait();  // both calls run at once before either unsubscribes
+    sub.unsubscribe();
+    ++returned;
+  });
+  REQUIRE(bus.publish(Ping{1}));
+  REQUIRE(bus.publish(Ping{2}));
+  REQUIRE(both_inside.wait());
+  REQUIRE(eventually([&] { return returned == 2; }));
+  CHECK_FALSE(sub.active());
+  REQUIRE(bus.publish(Ping{3}));
+  REQUIRE(eventually([&] { return bus.stats().backlog == 0; }));
+  CHECK(returned == 2);  // no call started after the unsubscribe
 }
 
 TEST_CASE("events with one key are handled one at a time in publish order (8 publishers, 4 workers)") {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -211,12 +212,12 @@ TEST_CASE("never more than max_threads tasks run, even with 64 threads submittin
     });
   }
   for (auto& t : submitters) t.join();
-  REQUIRE(eventually([&] { return done == kThreads * kEach; }));
+  // The pool counts a completion after the body returns: wait for the count, not the body.
+  REQUIRE(eventually([&] { return pool.stats().completed == static_cast<std::uint64_t>(kThreads * kEach); }));
+  CHECK(done == kThreads * kEach);
   CHECK(high_water.load() <= 4);
   CHECK(high_water.load() >= 1);
-  const auto s = pool.stats();
-  CHECK(s.peak_threads <= 4);
-  CHECK(s.completed == static_cast<std::uint64_t>(kThreads * kEach));
+  CHECK(pool.stats().peak_threads <= 4);
 }
 
 TEST_CASE("extra threads exit after keep-alive and the pool never shrinks below min") {
@@ -261,6 +262,23 @@ TEST_CASE("keep-alive zero loses no task over 10000 submit-and-wait cycles") {
   CHECK(pool.stats().completed == 10000);
 }
 
+TEST_CASE("with keep-alive zero an idle core thread sleeps instead of spinning") {
+  ThreadPool::Options options;
+  options.min_threads = 1;
+  options.max_threads = 2;
+  options.keep_alive = 0s;
+  options.idle_spin = ThreadPool::duration::zero();
+  ThreadPool pool(options);
+  REQUIRE(pool.try_submit([] {}).handle().wait_for(chat::test::kPatience) == std::future_status::ready);
+  REQUIRE(eventually([&] { return pool.stats().idle_threads == 1; }));
+  const auto cpu_before = std::clock();
+  std::this_thread::sleep_for(300ms);
+  const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+  CHECK(cpu_ms < 100.0);  // a core thread re-arming a zero keep-alive would burn all 300 ms
+  CHECK(pool.stats().live_threads == 1);
+  REQUIRE(pool.try_submit([] {}).handle().wait_for(chat::test::kPatience) == std::future_status::ready);
+}
+
 TEST_CASE("spinning or not, no submission is stranded while workers go idle and come back") {
   // Tasks arrive just as a worker finishes its spin or falls asleep: with and without the idle
   // spin, with one and with several submitters, every task must run.
@@ -286,9 +304,9 @@ TEST_CASE("spinning or not, no submission is stranded while workers go idle and 
       });
     }
     for (auto& th : submitters) th.join();
-    REQUIRE(eventually([&] { return ran.load() == kSubmitters * kEach; }));
+    REQUIRE(eventually([&] { return pool.stats().completed == kSubmitters * kEach; }));
     const auto s = pool.stats();
-    CHECK(s.completed == kSubmitters * kEach);
+    CHECK(ran.load() == kSubmitters * kEach);
     CHECK(s.run_time.samples == s.completed);
     CHECK(s.queue_wait.samples == s.completed);
     CHECK(s.live_threads <= 2);
@@ -382,6 +400,27 @@ TEST_CASE("a start deadline passing in the queue fires the error callback exactl
   CHECK(errors == 1);
   CHECK(timed_out_errors == 1);
   CHECK(pool.stats().timed_out == 1);
+}
+
+TEST_CASE("an expired task's callback runs as a pool thread: shutdown there does not join") {
+  ThreadPool pool(fixed(1));
+  Gate gate;
+  park_worker(pool, gate);
+  std::atomic<bool> fired{false}, in_pool{false}, joined{true};
+  TaskOptions t;
+  t.start_deadline = 5ms;
+  t.on_error = [&](std::exception_ptr) {
+    in_pool = pool.on_worker_thread();
+    joined = pool.shutdown();  // would join the watcher from itself, and wait for the parked worker
+    fired = true;
+  };
+  REQUIRE(pool.post([] {}, t));
+  REQUIRE(eventually([&] { return fired.load(); }));  // the worker is still parked: the watcher fired it
+  CHECK(in_pool);
+  CHECK_FALSE(joined);
+  CHECK(pool.post([] {}).reason() == RejectReason::ShutDown);
+  gate.open();
+  CHECK(pool.shutdown());
 }
 
 TEST_CASE("a task picked after its start deadline does not run (fake clock)") {
@@ -697,7 +736,8 @@ TEST_CASE("stats never overestimate and always add up") {
     consistent = s.completed <= done_after && s.submitted <= attempts_after &&
                  s.submitted == s.completed + s.failed + s.cancelled + s.timed_out + s.running + s.queued_total() &&
                  s.running <= s.live_threads && s.live_threads <= 4 && s.idle_threads <= s.live_threads &&
-                 s.peak_threads <= 4 && s.queue_wait.samples <= s.submitted;
+                 s.peak_threads <= 4 && s.queue_wait.samples <= s.submitted &&
+                 s.run_time.samples >= s.completed && s.run_time.samples <= s.submitted;
   }
   stop = true;
   for (auto& t : submitters) t.join();

@@ -41,8 +41,10 @@ bool Subscriber::invoke(const void* event) {
 
 void Subscriber::retire() noexcept {
   active_.store(false);
-  const int own = tl_running == this ? 1 : 0;
-  for (int now = running_.load(); now > own; now = running_.load()) running_.wait(now);
+  // From inside the handler, waiting could deadlock: two concurrent calls each unsubscribing
+  // would wait for the other. No call starts from here on; the running ones finish alone.
+  if (tl_running == this) return;
+  for (int now = running_.load(); now > 0; now = running_.load()) running_.wait(now);
 }
 
 }  // namespace chat::detail

@@ -26,8 +26,9 @@ class Subscriber {
   // Calls the handler unless retired. True if it ran and returned, false if skipped.
   // Exceptions from the handler propagate.
   bool invoke(const void* event);
-  // Stops new calls, then waits for running calls to end. A call running on the calling thread
-  // itself (unsubscribing from inside the handler) is not waited for.
+  // Stops new calls, then waits for running calls to end. From inside the handler itself it
+  // only stops new calls: calls already running (this one, and others on other threads) finish
+  // on their own.
   void retire() noexcept;
 
  protected:

@@ -22,9 +22,7 @@ Subscription::~Subscription() { unsubscribe(); }
 void Subscription::unsubscribe() noexcept {
   if (!subscriber_) return;
   subscriber_->retire();
-  if (auto bus = bus_.lock()) bus->remove(*subscriber_);
-  subscriber_.reset();
-  bus_.reset();
+  if (auto bus = bus_.lock()) bus->remove(*subscriber_);  // idempotent
 }
 
 bool Subscription::active() const noexcept { return subscriber_ && subscriber_->active(); }

@@ -3,11 +3,13 @@
 // unsubscribe) removes the handler; when unsubscribe() returns the handler is not running and
 // will never start again, even for events published before.
 //
-// Unsubscribing from inside the handler itself does not deadlock: it returns at once without
-// waiting for that (its own) call, which finishes normally; other concurrent calls of the same
-// handler on other threads are waited for. Two handlers each unsubscribing the other while both
-// run would wait on each other: do not do that.
-// Thread-safety: one owner (like unique_ptr); movable, not copyable. Outliving the bus is fine.
+// Unsubscribing from inside the handler itself does not deadlock: it returns at once, no new
+// call starts, and the calls already running (this one and any on other threads) finish
+// normally. Two different handlers each unsubscribing the other while both run would wait on
+// each other: do not do that.
+// Thread-safety: unsubscribe() and active() only read this handle, so they may be called from
+// several threads at once (a handler unsubscribing itself while its owner does the same).
+// Moving and destroying belong to the one owner (like unique_ptr). Outliving the bus is fine.
 
 #include <memory>
 

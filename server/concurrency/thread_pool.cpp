@@ -336,15 +336,17 @@ void ThreadPool::request_stop(TaskNode* running, std::vector<std::stop_source>& 
 
 bool ThreadPool::idle_wait(std::unique_lock<std::mutex>& lk, WorkerSlot& w) {
   idle_.push_back(&w);
-  const auto keep = std::min(options_.keep_alive, kLongestWait);
-  auto deadline = std::chrono::steady_clock::now() + keep;
+  const auto deadline = std::chrono::steady_clock::now() + std::min(options_.keep_alive, kLongestWait);
   while (!w.woken) {
-    if (w.cv.wait_until(lk, deadline) == std::cv_status::timeout && !w.woken) {
-      if (live_ > options_.min_threads) {
-        idle_.erase(std::find(idle_.begin(), idle_.end(), &w));
-        return false;
-      }
-      deadline = std::chrono::steady_clock::now() + keep;
+    if (live_ <= options_.min_threads) {
+      // A core thread has no keep-alive to run out; a timed wait here would spin when
+      // keep_alive is zero.
+      w.cv.wait(lk);
+      continue;
+    }
+    if (w.cv.wait_until(lk, deadline) == std::cv_status::timeout && !w.woken && live_ > options_.min_threads) {
+      idle_.erase(std::find(idle_.begin(), idle_.end(), &w));
+      return false;
     }
   }
   w.woken = false;
@@ -507,6 +509,9 @@ void ThreadPool::start_watcher() {
 
 void ThreadPool::watcher_main() {
   set_current_thread_name(options_.thread_name_prefix + "-deadline");
+  // Expired tasks' callbacks run here: they must meet the same refusals as on a worker (no
+  // blocking get(), no joining shutdown from the thread that would be joined).
+  detail::set_current_pool(this);
   std::vector<SettledTask> expired;
   std::vector<std::stop_source> stops;
   std::unique_lock lk(mutex_);
@@ -578,12 +583,14 @@ std::optional<TaskStatus> ThreadPool::status(TaskId id) const {
 }
 
 PoolStats ThreadPool::stats() const {
-  // Histograms first, outside the pool lock: every sample is recorded after its task was counted
-  // as submitted, so they cannot exceed the counters read below. slots_ never changes after
-  // construction.
+  // The histograms are merged under the pool lock, so they agree with the counters: a task's run
+  // sample is recorded before its outcome is counted (never fewer run samples than outcomes), and
+  // its samples after it was dequeued, i.e. counted as submitted (never more samples than
+  // submissions). Workers record outside the pool lock, so the lock order is always pool lock,
+  // then slot lock. slots_ never changes after construction.
+  std::lock_guard lk(mutex_);
   LatencyHistogram wait, run;
   for (const auto& slot : slots_) slot->stats.merge_into(wait, run);
-  std::lock_guard lk(mutex_);
   PoolStats s;
   s.submitted = submitted_;
   s.completed = completed_;

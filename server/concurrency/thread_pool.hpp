@@ -103,7 +103,8 @@ class ThreadPool {
   // tasks were cancelled. From a worker of this pool it does not join.
   std::size_t shutdown_now();
 
-  // True inside one of this pool's workers.
+  // True inside one of this pool's threads: its workers and its deadline watcher (which runs the
+  // callbacks of tasks whose start deadline passed).
   bool on_worker_thread() const noexcept { return detail::on_worker_of(this); }
   const Options& options() const noexcept { return options_; }
 
