@@ -101,6 +101,26 @@ TEST_CASE("urgent beats high beats normal beats low") {
   CHECK(order.values() == std::vector<int>{3, 2, 1, 0});
 }
 
+TEST_CASE("raise_priority moves a queued task up to the tail of the higher level") {
+  ThreadPool pool(fixed(1));
+  Gate gate;
+  park_worker(pool, gate);
+  Recorder order;
+  const auto a = pool.post([&] { order.add(1); }, with_priority(Priority::Low));
+  const auto b = pool.post([&] { order.add(2); }, with_priority(Priority::Low));
+  const auto c = pool.post([&] { order.add(3); }, with_priority(Priority::High));
+  REQUIRE((a.ok() && b.ok() && c.ok()));
+  CHECK(pool.raise_priority(b.id(), Priority::High));     // behind c, which was High already
+  CHECK(pool.raise_priority(a.id(), Priority::Normal));
+  CHECK(pool.raise_priority(c.id(), Priority::Low));      // never lowers: still queued at High
+  CHECK_FALSE(pool.raise_priority(chat::TaskId{999999}, Priority::Urgent));
+  CHECK(pool.stats().queued[chat::index_of(Priority::High)] == 2);
+  gate.open();
+  REQUIRE(pool.shutdown());
+  CHECK(order.values() == std::vector<int>{3, 2, 1});
+  CHECK_FALSE(pool.raise_priority(a.id(), Priority::Urgent));  // finished
+}
+
 TEST_CASE("tasks of one priority run in submission order") {
   ThreadPool pool(fixed(1));
   Gate gate;

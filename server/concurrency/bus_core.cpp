@@ -86,6 +86,13 @@ PublishResult BusCore::publish(std::type_index type, std::shared_ptr<const void>
     return PublishResult::accepted(0);
   }
   if (!reserve_backlog(n)) return refuse(PublishRefusal::BacklogFull);
+  // Checked again after the reservation: close() sets closed_ and then waits for the backlog,
+  // so either it sees this reservation and waits for these deliveries, or this sees closed_
+  // (both sequentially consistent). No delivery can start after close() returned.
+  if (closed_.load()) {
+    release_backlog(n);
+    return refuse(PublishRefusal::BusClosed);
+  }
 
   auto self = shared_from_this();
   auto job_for = [&](const std::shared_ptr<Subscriber>& s) {

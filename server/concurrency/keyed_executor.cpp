@@ -25,6 +25,11 @@ KeyedExecutor::Shard& KeyedExecutor::shard_for(const std::string& key) noexcept 
 
 std::optional<RejectReason> KeyedExecutor::submit(const std::string& key, std::vector<Job>&& jobs) {
   if (jobs.empty()) return std::nullopt;
+  Priority highest = Priority::Low;
+  for (const Job& job : jobs) {
+    if (!pool_.knows_class(job.concurrency_class)) return RejectReason::UnknownClass;
+    highest = std::max(highest, job.priority);
+  }
   Shard& shard = shard_for(key);
   std::deque<Job> refused;  // destroyed after the lock is released
   std::unique_lock lk(shard.mutex);
@@ -34,7 +39,10 @@ std::optional<RejectReason> KeyedExecutor::submit(const std::string& key, std::v
     ++q.pending[index_of(job.priority)];
     q.jobs.push_back(std::move(job));
   }
-  if (!inserted) return std::nullopt;  // the key's running pool task will reach them
+  if (!inserted) {  // the key's pool task will reach them
+    raise(q, highest);
+    return std::nullopt;
+  }
   q.owner = this;
   q.shard = &shard;
   q.key = &it->first;
@@ -57,9 +65,19 @@ std::optional<RejectReason> KeyedExecutor::start(KeyQueue& q) {
   options.concurrency_class = q.jobs.front().concurrency_class;
   // Fires only if the pool cancels the task before it runs; the queue still exists then.
   options.on_error = [qp = &q](std::exception_ptr) { drop(*qp); };
+  const Priority priority = options.priority;
   const SubmitResult r = pool_.post([qp = &q](std::stop_token t) { run(*qp, std::move(t)); }, std::move(options));
-  if (r.ok()) return std::nullopt;
-  return r.reason();
+  if (!r.ok()) return r.reason();
+  q.task = r.id();
+  q.task_priority = priority;
+  q.task_queued = true;
+  return std::nullopt;
+}
+
+void KeyedExecutor::raise(KeyQueue& q, Priority p) {
+  if (!q.task_queued || p <= q.task_priority) return;
+  // False only when the task has just been dequeued: it re-posts at the highest pending level.
+  if (pool_.raise_priority(q.task, p)) q.task_priority = p;
 }
 
 std::shared_ptr<KeyedExecutor> KeyedExecutor::retire(KeyQueue& q) noexcept {
@@ -78,6 +96,7 @@ void KeyedExecutor::run(KeyQueue& q, std::stop_token token) {
     Job job;
     {
       std::lock_guard lk(shard.mutex);
+      q.task_queued = false;
       job = std::move(q.jobs.front());
       q.jobs.pop_front();
       --q.pending[index_of(job.priority)];

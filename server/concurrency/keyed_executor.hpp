@@ -3,7 +3,8 @@
 // different keys run in parallel on the pool. Each active key has exactly one pool task at a
 // time, which runs the key's oldest job and then re-posts itself for the next one at the
 // highest priority still pending in that key: priority orders keys, never jobs within a key.
-// An idle key holds no memory.
+// A job of higher priority arriving while the key's task waits in the queue raises that task,
+// so an Urgent job never waits at a busy key's older, lower level. An idle key holds no memory.
 //
 // If re-posting is refused because the pool queue is full or draining, the current pool task
 // keeps serving the key itself rather than strand it; if the pool is stopping (stop requested
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "server/concurrency/reject_reason.hpp"
+#include "server/concurrency/task_id.hpp"
 #include "server/concurrency/task_priority.hpp"
 
 namespace chat {
@@ -49,7 +51,8 @@ class KeyedExecutor : public std::enable_shared_from_this<KeyedExecutor> {
                                                std::size_t shards = 16);
 
   // Appends the jobs, in order, to the key's queue: all of them or, if refused, none.
-  // Refused only when the key was idle and the pool refused to start it.
+  // Refused when a job names a concurrency class the pool does not know, or when the key was
+  // idle and the pool refused to start it.
   std::optional<RejectReason> submit(const std::string& key, std::vector<Job>&& jobs);
   std::size_t active_keys() const noexcept { return active_keys_.load(std::memory_order_relaxed); }
 
@@ -61,6 +64,9 @@ class KeyedExecutor : public std::enable_shared_from_this<KeyedExecutor> {
     const std::string* key = nullptr;
     std::deque<Job> jobs;
     std::array<std::uint32_t, kPriorityLevels> pending{};  // jobs per priority
+    TaskId task;                                            // the key's pool task
+    Priority task_priority = Priority::Low;                 // what it was posted or raised to
+    bool task_queued = false;                               // posted and not yet started
     std::shared_ptr<KeyedExecutor> self;                    // keeps the executor alive while active
   };
   struct Shard {
@@ -72,6 +78,8 @@ class KeyedExecutor : public std::enable_shared_from_this<KeyedExecutor> {
   Shard& shard_for(const std::string& key) noexcept;
   // With the shard lock held: posts the key's pool task for its next job.
   std::optional<RejectReason> start(KeyQueue& q);
+  // With the shard lock held: raises the key's queued pool task to `p` if that is higher.
+  void raise(KeyQueue& q, Priority p);
   // Runs on the pool: the key's next job, then hands the key on.
   static void run(KeyQueue& q, std::stop_token token);
   // The key's pool task was cancelled before it ran.

@@ -574,6 +574,17 @@ bool ThreadPool::cancel(TaskId id) {
   return true;
 }
 
+bool ThreadPool::raise_priority(TaskId id, Priority p) {
+  std::lock_guard lk(mutex_);
+  TaskNode* node = nodes_.find_live(id);
+  if (node == nullptr || node->state != TaskNode::State::Queued) return false;
+  if (node->priority >= p) return true;
+  queue_.unlink(node);
+  node->priority = p;
+  queue_.push_back(node);
+  return true;
+}
+
 std::optional<TaskStatus> ThreadPool::status(TaskId id) const {
   std::lock_guard lk(mutex_);
   if (const TaskNode* node = nodes_.find_live(id)) {

@@ -91,6 +91,12 @@ class ThreadPool {
   // Running task: stop is requested and it ends Cancelled when it returns (whatever it returns).
   // False when the task is unknown, finished, or already being cancelled.
   bool cancel(TaskId id);
+  // A queued task moves up to priority `p` (to the tail of that level: FIFO among the tasks
+  // already there) when `p` is higher than its own. True if the task is queued at `p` or higher
+  // afterwards; false when it is unknown, already running, or finished.
+  bool raise_priority(TaskId id, Priority p);
+  // True when `name` is empty (no class) or one of Options::class_limits.
+  bool knows_class(const std::string& name) const { return class_index(name).has_value(); }
   // Status of a live task, or of one of the last Options::finished_history finished tasks.
   std::optional<TaskStatus> status(TaskId id) const;
   PoolStats stats() const;
