@@ -477,6 +477,21 @@ TEST_CASE("a run timeout requests stop and ends the task timed out") {
   CHECK(stats.timed_out == 1);
 }
 
+TEST_CASE("cancel after the run timeout fired is refused: the task stays timed out") {
+  ThreadPool pool(fixed(1));
+  Gate release;
+  TaskOptions t;
+  t.run_timeout = 5ms;
+  auto s = pool.try_submit([&](std::stop_token) { (void)release.wait(); }, t);
+  REQUIRE(s.ok());
+  REQUIRE(eventually([&] { return pool.stats().overdue == 1; }));
+  CHECK_FALSE(pool.cancel(s.handle().id()));
+  release.open();
+  REQUIRE(s.handle().wait_for(chat::test::kPatience) == std::future_status::ready);
+  CHECK(s.handle().status() == TaskStatus::TimedOut);
+  CHECK(pool.stats().cancelled == 0);
+}
+
 TEST_CASE("cancel: a queued task, a running task, an unknown id, and twice") {
   ThreadPool pool(fixed(1));
   Rendezvous started(1);

@@ -535,7 +535,8 @@ void ThreadPool::watcher_main() {
       queue_.unlink(node);
       note_dequeued();
       expired.push_back(settle(node, TaskStatus::TimedOut, nullptr));
-    } else if (d.kind == Deadline::Kind::Run && node->state == TaskNode::State::Running && !node->overdue) {
+    } else if (d.kind == Deadline::Kind::Run && node->state == TaskNode::State::Running && !node->overdue &&
+               !node->cancel_requested) {
       node->overdue = true;
       ++overdue_;
       request_stop(node, stops);
@@ -564,7 +565,8 @@ bool ThreadPool::cancel(TaskId id) {
       note_dequeued();
       settled = settle(node, TaskStatus::Cancelled, nullptr);
     } else {
-      if (node->cancel_requested) return false;
+      // Already being stopped, by an earlier cancel or by its run timeout: the first reason wins.
+      if (node->cancel_requested || node->overdue) return false;
       node->cancel_requested = true;
       request_stop(node, stops);
     }

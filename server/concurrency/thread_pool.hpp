@@ -89,7 +89,8 @@ class ThreadPool {
 
   // Queued task: unlinked at once, ends Cancelled, on_error fires here with TaskCancelled.
   // Running task: stop is requested and it ends Cancelled when it returns (whatever it returns).
-  // False when the task is unknown, finished, or already being cancelled.
+  // False when the task is unknown, finished, or already being stopped (cancelled, or past its
+  // run timeout: the first reason decides its final status).
   bool cancel(TaskId id);
   // A queued task moves up to priority `p` (to the tail of that level: FIFO among the tasks
   // already there) when `p` is higher than its own. True if the task is queued at `p` or higher
