@@ -222,7 +222,7 @@ void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) 
   apply_user_reply(request, reply);
   presenter_.reply(request.request, reply);
   if (is_error(reply)) ++failed_requests_;
-  if (keep_replies_) replies_[request.id] = reply;
+  if (awaited_.contains(request.id)) replies_[request.id] = reply;
 }
 
 void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply) {
@@ -343,6 +343,7 @@ std::optional<std::int64_t> Session::submit(nlohmann::json request) {
   }
   if (request.value("op", "") == "join") resume_.joining(request.value("room", ""));
   const std::int64_t id = pending_.add(std::move(request), Origin::User).id;
+  if (keep_replies_) awaited_.insert(id);
   flush();
   return id;
 }
@@ -376,9 +377,13 @@ asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t 
     if (const auto it = replies_.find(id); it != replies_.end()) {
       auto reply = std::move(it->second);
       replies_.erase(it);
+      awaited_.erase(id);
       co_return reply;
     }
-    if (ended_ || Clock::now() >= deadline) co_return std::nullopt;
+    if (ended_ || Clock::now() >= deadline) {
+      awaited_.erase(id);  // a reply that comes later is shown, not kept
+      co_return std::nullopt;
+    }
     co_await changed_.wait_until(deadline);
   }
 }

@@ -9,11 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "client/session.hpp"
@@ -375,4 +377,72 @@ TEST_CASE("a malformed or unexpected server line is reported in one line and ski
   CHECK(contains(recorder.notes, "(unknown type \"brand-new\")"));
   CHECK(contains(recorder.notes, "logged in as tester"));
   CHECK(session.resume().is_joined("r"));
+}
+
+TEST_CASE("a script's session keeps only the replies someone waits for") {
+  FakeServer server;
+  std::vector<std::string> script_errors;
+  std::atomic<bool> gave_up{false};
+  std::thread peer([&] {
+    if (!server.accept()) return script_errors.push_back("no connection");
+    server.hello();
+    auto request = server.next_request();
+    if (request.is_null()) return script_errors.push_back("no login");
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    request = server.next_request();  // the --join, which no script line waits for
+    if (request.is_null()) return script_errors.push_back("no join");
+    server.send(FakeServer::ok(request, {{"room", "r"}, {"last_seq", 0}}));
+    request = server.next_request();  // answered only after the client stopped waiting
+    if (request.is_null()) return script_errors.push_back("no rooms request");
+    for (int i = 0; i < 1000 && !gave_up; ++i) std::this_thread::sleep_for(10ms);
+    server.send(FakeServer::ok(request, {{"rooms", json::array()}}));
+    server.send(FakeServer::msg(1, "after the late reply"));
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Guest, "tester", {}};
+  options.autojoin = {"r"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 1};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  session.keep_replies();
+  std::optional<std::size_t> kept_at_end;
+  recorder.on_event = [&](const json& event) {
+    if (event.value("text", "") != "after the late reply") return;
+    kept_at_end = session.kept_replies();
+    session.quit();
+  };
+  std::optional<bool> timed_out;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        if (!co_await session.wait_ready(Session::Clock::now() + 10s)) co_return;
+        const auto id = session.submit({{"op", "rooms"}});
+        timed_out = !(co_await session.wait_reply(*id, Session::Clock::now() + 20ms)).has_value();
+        gave_up = true;
+      },
+      boost::asio::detached);
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    gave_up = true;
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  CHECK(script_errors.empty());
+  REQUIRE(end.has_value());
+  CHECK(timed_out == true);
+  REQUIRE(kept_at_end.has_value());
+  CHECK(*kept_at_end == 0);
+  CHECK(contains(recorder.notes, "reply rooms"));  // shown all the same
 }
