@@ -42,7 +42,7 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("-s,--script", config.script, "run the commands in this file, then exit");
   app.add_flag("--json", config.json, "print events and replies as JSON lines");
   std::string color = "auto";
-  app.add_option("--color", color, "auto (on a terminal, unless NO_COLOR is set), always or never")
+  app.add_option("--color", color, "auto (on a terminal with colours, unless NO_COLOR is set), always or never")
       ->capture_default_str()->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("--utc", config.utc, "show times in UTC instead of local time");
   app.add_option("--timeout", config.timeout_seconds, "seconds a script waits for a reply or a /wait")

@@ -17,7 +17,7 @@ extern char** environ;
 
 namespace chat::test {
 
-PtyProcess::PtyProcess(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
+PtyProcess::PtyProcess(std::vector<std::string> args, const Environment& env) {
   winsize size{};
   size.ws_row = 24;
   size.ws_col = 100;
@@ -33,7 +33,7 @@ PtyProcess::PtyProcess(std::vector<std::string> args, const std::map<std::string
     if (!env.contains(std::string(text.substr(0, text.find('='))))) environment.emplace_back(text);
   }
   for (const auto& [name, value] : env) {
-    if (!value.empty()) environment.push_back(name + "=" + value);
+    if (value) environment.push_back(name + "=" + *value);
   }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());

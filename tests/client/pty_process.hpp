@@ -16,8 +16,9 @@ namespace chat::test {
 // /dev/tty, Ctrl-C and isatty() behave as for a person at a keyboard).
 class PtyProcess {
  public:
-  // `env` entries override the inherited environment; an empty value unsets.
-  PtyProcess(std::vector<std::string> args, const std::map<std::string, std::string>& env = {});
+  // `env` entries override the inherited environment; nullopt unsets one.
+  using Environment = std::map<std::string, std::optional<std::string>>;
+  explicit PtyProcess(std::vector<std::string> args, const Environment& env = {});
   ~PtyProcess();  // kills it if still running
   PtyProcess(const PtyProcess&) = delete;
   PtyProcess& operator=(const PtyProcess&) = delete;
