@@ -1,9 +1,11 @@
 #include "client/client_config.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
+#include "client/config_file_format.hpp"
 #include "client/exit_status.hpp"
 #include "common/names.hpp"
 #include "common/protocol.hpp"
@@ -26,6 +28,9 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
                "reads commands from stdin or --script otherwise. See docs/client.md."};
   app.set_version_flag("--version", std::string(protocol::kServerVersion));
   app.set_config("--config", default_config_path(), "read options from this TOML file (keys are the long flag names)");
+  app.config_formatter(std::make_shared<ConfigFileFormat>());
+  // A misspelt key would otherwise be dropped without a word.
+  app.allow_config_extras(CLI::config_extras_mode::error);
 
   // A flag given twice takes its last value, so an alias's defaults can be overridden.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -52,6 +57,9 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    std::fprintf(stderr, "chat-client: in the config file: %s\n", e.what());
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
     return status == 0 ? kExitOk : kExitUsage;
