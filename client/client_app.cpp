@@ -83,6 +83,7 @@ int run_script(boost::asio::io_context& io, SessionOptions options, FormatOption
   };
   boost::asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
     end = error ? SessionEnd::GaveUp : result;
+    runner.stop();
     finished();
   });
   boost::asio::co_spawn(executor, runner.run(), [&](std::exception_ptr error, int result) {

@@ -36,11 +36,16 @@ bool OutputLog::consume_match(std::string_view text, std::uint64_t& next) {
   return false;
 }
 
+void OutputLog::close() {
+  closed_ = true;
+  changed_.notify();
+}
+
 asio::awaitable<bool> OutputLog::wait_for(std::string text, AsyncSignal::Clock::time_point deadline) {
   std::uint64_t next = first_;  // from the oldest kept line: lines printed earlier count too
   for (;;) {
     if (consume_match(text, next)) co_return true;
-    if (AsyncSignal::Clock::now() >= deadline) co_return false;
+    if (closed_ || AsyncSignal::Clock::now() >= deadline) co_return false;
     co_await changed_.wait_until(deadline);
   }
 }

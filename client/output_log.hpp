@@ -34,8 +34,12 @@ class OutputLog {
 
   void record(std::string_view line);
 
-  // True once an unmatched line contains `text` (it is then matched); false at the deadline.
+  // True once an unmatched line contains `text` (it is then matched); false
+  // at the deadline, or once close() was called.
   asio::awaitable<bool> wait_for(std::string text, AsyncSignal::Clock::time_point deadline);
+
+  // No line worth waiting for will come (the session is over): waits end.
+  void close();
 
   // What is kept: lines not yet matched or dropped, and their bytes.
   std::size_t kept_lines() const noexcept { return lines_.size(); }
@@ -55,6 +59,7 @@ class OutputLog {
   std::deque<Line> lines_;
   std::uint64_t first_ = 0;  // the number of lines_.front() among all lines recorded
   std::size_t bytes_ = 0;
+  bool closed_ = false;
   AsyncSignal changed_;
 };
 

@@ -96,7 +96,9 @@ asio::awaitable<bool> Session::back_off(std::string_view what, const std::string
   const auto delay = backoff_.next_delay();
   const std::string event = std::string(what) + " (" + reason + ")";
   if (!delay) {
-    presenter_.problem(event + "; gave up after " + std::to_string(backoff_.attempts()) + " attempts to reconnect");
+    const int attempts = backoff_.attempts();
+    presenter_.problem(event + "; gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                       " to reconnect");
     co_return false;
   }
   presenter_.status(event + "; reconnecting in " + seconds_text(*delay) + " (attempt " +

@@ -183,6 +183,35 @@ TEST_CASE("the exit status tells what went wrong") {
   }
 }
 
+TEST_CASE("a script read from a pipe runs lines as they come and exits after the reply to the last") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  ClientProcess client(client_args(server.port(), {"--guest", "--user", "pip"}), "/join #lobby\n",
+                       ClientProcess::Input::Pipe);
+  REQUIRE(client.wait_for_output("-- joined #lobby"));
+  client.feed("through the pipe\n");
+  CHECK(wait_msg(owner, "through the pipe")["from"] == "pip");
+  client.close_input();
+  const int status = client.wait();
+  INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+  CHECK(status == 0);
+}
+
+TEST_CASE("a script fed by a pipe that stays open (tail -f) exits 3 once reconnecting gives up") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  ClientProcess client(client_args(server.port(), {"--guest", "--user", "pip", "--retries", "1", "--join", "lobby"}),
+                       "/who\n", ClientProcess::Input::Pipe);
+  REQUIRE(client.wait_for_output("#lobby members: "));
+  server.terminate();
+  const int status = client.wait(std::chrono::seconds(30));
+  INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+  CHECK(status == 3);
+  CHECK(client.err().find("gave up after 1 attempt to reconnect") != std::string::npos);
+}
+
 TEST_CASE("across a server restart the client reconnects and misses nothing, twice nothing") {
   const std::uint16_t port = free_port();
   ServerProcess::Options options;
