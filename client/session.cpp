@@ -205,6 +205,10 @@ void Session::handle_hello(const nlohmann::json& hello) {
   }
   presenter_.status("connected to " + string_field(hello, "server") + " " + string_field(hello, "version") + " at " +
                     options_.host + ":" + std::to_string(options_.port));
+  // A connection is good once it is usable: at its login when there is one
+  // to make (a server that takes the connection but refuses the login must
+  // not be retried at full speed), else here.
+  if (!credentials_) backoff_.reset();
   if (credentials_) {
     send_now(auth_request(*credentials_), Origin::Auth);
   } else if (!user_login_pending()) {

@@ -446,3 +446,45 @@ TEST_CASE("a script's session keeps only the replies someone waits for") {
   CHECK(*kept_at_end == 0);
   CHECK(contains(recorder.notes, "reply rooms"));  // shown all the same
 }
+
+TEST_CASE("without a login, every connection that reached the hello starts the back-off afresh") {
+  FakeServer server;
+  constexpr int kConnections = 4;
+  std::thread peer([&] {
+    for (int connection = 0; connection < kConnections && server.accept(); ++connection) {
+      server.hello();
+      if (connection + 1 < kConnections) server.close_peer();
+    }
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  // Two attempts in a row may fail; each drop here is followed by a good connection.
+  options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 2};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  int connected = 0;
+  recorder.on_status = [&](std::string_view text) {
+    if (text.starts_with("connected to") && ++connected == kConnections) session.quit();
+  };
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  std::string notes;
+  for (const auto& note : recorder.notes) notes += note + " | ";
+  INFO("notes: " << notes);
+  CHECK(connected == kConnections);
+  CHECK(end == SessionEnd::Quit);
+}
