@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,11 +16,14 @@ namespace asio = boost::asio;
 // line was printed, the session state moved). Waiters re-check their own
 // condition after waking, so a wake-up carries no data and spurious ones are
 // harmless. Single-threaded: used only on the client's one io_context.
+// A wait may outlive its signal: coroutines still suspended when the loop
+// stops are destroyed with the io_context, after the objects they wait on.
 class AsyncSignal {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit AsyncSignal(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  explicit AsyncSignal(asio::any_io_executor executor)
+      : executor_(std::move(executor)), waiters_(std::make_shared<std::vector<asio::steady_timer*>>()) {}
   AsyncSignal(const AsyncSignal&) = delete;
   AsyncSignal& operator=(const AsyncSignal&) = delete;
 
@@ -30,7 +34,8 @@ class AsyncSignal {
 
  private:
   asio::any_io_executor executor_;
-  std::vector<asio::steady_timer*> waiters_;
+  // Shared with each wait, which unregisters itself from it however it ends.
+  std::shared_ptr<std::vector<asio::steady_timer*>> waiters_;
 };
 
 }  // namespace chat::client

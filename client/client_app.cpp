@@ -4,12 +4,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "client/color_support.hpp"
 #include "client/command_dispatcher.hpp"
 #include "client/exit_status.hpp"
 #include "client/input_source.hpp"
@@ -24,13 +24,6 @@ namespace chat::client {
 namespace {
 
 constexpr int kScriptRetries = 8;  // about a minute and a half of trying
-
-bool use_color(ColorMode mode) {
-  if (mode != ColorMode::Auto) return mode == ColorMode::Always;
-  const char* no_color = std::getenv("NO_COLOR");
-  const char* term = std::getenv("TERM");
-  return ::isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::strcmp(term, "dumb") == 0);
-}
 
 void complain(const std::string& message) { std::fprintf(stderr, "chat-client: %s\n", message.c_str()); }
 
@@ -90,6 +83,7 @@ int run_script(boost::asio::io_context& io, SessionOptions options, FormatOption
   };
   boost::asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
     end = error ? SessionEnd::GaveUp : result;
+    runner.stop();
     finished();
   });
   boost::asio::co_spawn(executor, runner.run(), [&](std::exception_ptr error, int result) {
@@ -123,7 +117,11 @@ int run_client(const ClientConfig& config) {
     options.credentials = std::move(credentials);
   }
 
-  FormatOptions format{use_color(config.color), config.json, config.utc};
+  // Scripts write notices to stderr: colour only when both streams are a
+  // terminal, so that no escape codes end up in a log file.
+  const bool to_terminal = ::isatty(STDOUT_FILENO) && (!scripted || ::isatty(STDERR_FILENO));
+  const bool color = wants_color(config.color, current_color_environment(to_terminal));
+  FormatOptions format{color, config.json, config.utc};
   boost::asio::io_context io;
   if (!scripted) return exit_status(run_interactive(io, std::move(options), format), 0);
 

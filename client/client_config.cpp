@@ -1,9 +1,11 @@
 #include "client/client_config.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
+#include "client/config_file_format.hpp"
 #include "client/exit_status.hpp"
 #include "common/names.hpp"
 #include "common/protocol.hpp"
@@ -26,6 +28,9 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
                "reads commands from stdin or --script otherwise. See docs/client.md."};
   app.set_version_flag("--version", std::string(protocol::kServerVersion));
   app.set_config("--config", default_config_path(), "read options from this TOML file (keys are the long flag names)");
+  app.config_formatter(std::make_shared<ConfigFileFormat>());
+  // A misspelt key would otherwise be dropped without a word.
+  app.allow_config_extras(CLI::config_extras_mode::error);
 
   // A flag given twice takes its last value, so an alias's defaults can be overridden.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -42,7 +47,7 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("-s,--script", config.script, "run the commands in this file, then exit");
   app.add_flag("--json", config.json, "print events and replies as JSON lines");
   std::string color = "auto";
-  app.add_option("--color", color, "auto (on a terminal, unless NO_COLOR is set), always or never")
+  app.add_option("--color", color, "auto (on a terminal with colours, unless NO_COLOR is set), always or never")
       ->capture_default_str()->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("--utc", config.utc, "show times in UTC instead of local time");
   app.add_option("--timeout", config.timeout_seconds, "seconds a script waits for a reply or a /wait")
@@ -52,6 +57,9 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    std::fprintf(stderr, "chat-client: in the config file: %s\n", e.what());
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
     return status == 0 ? kExitOk : kExitUsage;

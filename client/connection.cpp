@@ -9,22 +9,56 @@ namespace chat::client {
 
 Connection::Connection(asio::any_io_executor executor) : socket_(std::move(executor)) {}
 
+namespace {
+
+// What the deadline of one connect attempt shares with the attempt. The
+// timer's handler owns it, so the handler can never touch a resolver or a
+// flag that died with the coroutine frame; `finished` stops a handler that
+// was already queued when the connect completed in the same loop turn.
+struct ConnectAttempt {
+  ConnectAttempt(const asio::any_io_executor& executor, std::chrono::milliseconds timeout)
+      : resolver(executor), deadline(executor, timeout) {}
+
+  asio::ip::tcp::resolver resolver;
+  asio::steady_timer deadline;
+  bool finished = false;  // the attempt is over, whichever way: the deadline must not act
+  bool expired = false;   // the deadline ended the attempt
+};
+
+}  // namespace
+
 asio::awaitable<void> Connection::connect(const std::string& host, std::uint16_t port,
                                           std::chrono::milliseconds timeout) {
-  auto executor = socket_.get_executor();
-  asio::ip::tcp::resolver resolver(executor);
+  auto attempt = std::make_shared<ConnectAttempt>(socket_.get_executor(), timeout);
   // Closing the socket (and cancelling the lookup) is what ends a connect
   // that hangs, e.g. to a host that drops packets.
-  asio::steady_timer deadline(executor, timeout);
-  deadline.async_wait([self = shared_from_this(), &resolver](boost::system::error_code ec) {
-    if (ec) return;
-    resolver.cancel();
+  attempt->deadline.async_wait([self = shared_from_this(), attempt](boost::system::error_code ec) {
+    if (ec || attempt->finished) return;
+    attempt->expired = true;
+    attempt->resolver.cancel();
     boost::system::error_code ignored;
     self->socket_.close(ignored);
   });
-  const auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
-  co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
-  deadline.cancel();
+  // On every way out, success or exception: the deadline is disarmed, and
+  // its cancelled handler releases the attempt.
+  struct Finish {
+    ConnectAttempt& attempt;
+    ~Finish() {
+      attempt.finished = true;
+      attempt.deadline.cancel();
+    }
+  } finish{*attempt};
+
+  try {
+    const auto endpoints =
+        co_await attempt->resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
+    co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
+  } catch (const boost::system::system_error&) {
+    if (!attempt->expired) throw;
+  }
+  // The deadline may have fired in the turn the connect completed in, before
+  // this coroutine resumed: then it closed the socket, and it counts as a timeout.
+  if (attempt->expired) throw boost::system::system_error(asio::error::timed_out);
   socket_.set_option(asio::ip::tcp::no_delay(true));
 }
 

@@ -27,7 +27,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   explicit Connection(asio::any_io_executor executor);
 
-  // Throws boost::system::system_error when the server cannot be reached in time.
+  // Throws boost::system::system_error when the server cannot be reached;
+  // with asio::error::timed_out when `timeout` passed first. The deadline
+  // only ever acts on this attempt: once connect() returns, it is disarmed.
   asio::awaitable<void> connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
 
   // The next line, without its terminator. Throws system_error at end of

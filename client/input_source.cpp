@@ -37,8 +37,15 @@ asio::awaitable<std::size_t> InputSource::read_some() {
   co_return error ? 0 : n;
 }
 
+void InputSource::cancel() {
+  cancelled_ = true;
+  boost::system::error_code ignored;
+  if (stream_) stream_->cancel(ignored);
+}
+
 asio::awaitable<std::optional<std::string>> InputSource::next_line() {
   for (;;) {
+    if (cancelled_) co_return std::nullopt;
     if (const auto line = framer_.next_line()) co_return std::string(*line);
     if (framer_.failed()) throw std::runtime_error("an input line is longer than 1 MiB");
     if (at_end_) co_return std::nullopt;

@@ -31,6 +31,10 @@ class InputSource {
   // Throws std::runtime_error for a line longer than kMaxLine.
   asio::awaitable<std::optional<std::string>> next_line();
 
+  // Ends the input early: a read waiting on a pipe or terminal returns, and
+  // next_line() gives nullopt from now on.
+  void cancel();
+
  private:
   asio::awaitable<std::size_t> read_some();
 
@@ -38,6 +42,7 @@ class InputSource {
   // Only for what epoll can watch; regular files are read through fd_.
   std::optional<asio::posix::stream_descriptor> stream_;
   bool at_end_ = false;
+  bool cancelled_ = false;
   LineFramer framer_{kMaxLine};
   std::array<char, 8192> buffer_{};
 };

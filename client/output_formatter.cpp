@@ -3,20 +3,12 @@
 #include <chrono>
 #include <ctime>
 
+#include "client/server_fields.hpp"
+
 namespace chat::client {
 namespace {
 
 constexpr std::string_view kReset = "\033[0m";
-
-std::int64_t int_field(const nlohmann::json& message, std::string_view key, std::int64_t fallback = 0) {
-  const auto it = message.find(key);
-  return it != message.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
-
-bool bool_field(const nlohmann::json& message, std::string_view key) {
-  const auto it = message.find(key);
-  return it != message.end() && it->is_boolean() && it->get<bool>();
-}
 
 std::string note(std::string_view text) { return "-- " + std::string(text); }
 
@@ -30,25 +22,6 @@ std::string presence_action(std::string_view action) {
 }
 
 }  // namespace
-
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      out += (c == '\n' || c == '\t') ? ' ' : '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string string_field(const nlohmann::json& message, std::string_view key) {
-  const auto it = message.find(key);
-  return it != message.end() && it->is_string() ? printable(it->get<std::string>()) : std::string{};
-}
 
 std::string describe_request(const nlohmann::json& request) {
   std::string text = string_field(request, "op");
@@ -86,7 +59,7 @@ std::string OutputFormatter::paint_user(std::string_view user) const {
 std::string OutputFormatter::clock(const nlohmann::json& message) const {
   using namespace std::chrono;
   const auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(int_field(message, "ts", now_ms) / 1000);
+  const std::time_t seconds = static_cast<std::time_t>(int_field(message, "ts").value_or(now_ms) / 1000);
   std::tm parts{};
   if (options_.utc) {
     gmtime_r(&seconds, &parts);
@@ -169,7 +142,7 @@ std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request
   if (op == "join") {
     std::string line = "joined " + where;
     if (const auto topic = string_field(reply, "topic"); !topic.empty()) line += " (topic: " + topic + ")";
-    if (const auto replayed = int_field(reply, "replayed"); replayed > 0) {
+    if (const auto replayed = int_field(reply, "replayed").value_or(0); replayed > 0) {
       line += ", " + std::to_string(replayed) + " missed message" + (replayed == 1 ? "" : "s");
     }
     if (bool_field(reply, "truncated")) line += "; older ones were not replayed, see /history";
@@ -197,22 +170,22 @@ std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request
             string_field(request, "text")};
   }
   if (op == "history") {
-    const auto it = reply.find("messages");
-    if (it == reply.end() || !it->is_array() || it->empty()) return {status("no messages in " + where)};
+    const auto& messages = array_field(reply, "messages");
+    if (messages.empty()) return {status("no messages in " + where)};
     std::vector<std::string> lines;
-    for (const auto& message : *it) lines.push_back(message_line(string_field(reply, "room"), message));
+    for (const auto& message : messages) lines.push_back(message_line(string_field(reply, "room"), message));
     return lines;
   }
   return {};  // send (its echo shows it), logout, ping
 }
 
 std::vector<std::string> OutputFormatter::room_list(const nlohmann::json& reply) const {
-  const auto it = reply.find("rooms");
-  if (it == reply.end() || !it->is_array() || it->empty()) return {status("no rooms yet; /create #name makes one")};
-  std::vector<std::string> lines{status(std::to_string(it->size()) + " room" + (it->size() == 1 ? "" : "s") + ":")};
-  for (const auto& entry : *it) {
-    std::string line = "   " + room(entry) + "  " + std::to_string(int_field(entry, "online")) + "/" +
-                       std::to_string(int_field(entry, "members")) + " online";
+  const auto& rooms = array_field(reply, "rooms");
+  if (rooms.empty()) return {status("no rooms yet; /create #name makes one")};
+  std::vector<std::string> lines{status(std::to_string(rooms.size()) + " room" + (rooms.size() == 1 ? "" : "s") + ":")};
+  for (const auto& entry : rooms) {
+    std::string line = "   " + room(entry) + "  " + std::to_string(int_field(entry, "online").value_or(0)) + "/" +
+                       std::to_string(int_field(entry, "members").value_or(0)) + " online";
     if (bool_field(entry, "private")) line += "  (private)";
     if (const auto topic = string_field(entry, "topic"); !topic.empty()) line += "  " + topic;
     lines.push_back(line);
@@ -222,10 +195,10 @@ std::vector<std::string> OutputFormatter::room_list(const nlohmann::json& reply)
 
 std::string OutputFormatter::member_list(const nlohmann::json& reply) const {
   std::string line = "#" + string_field(reply, "room") + " members:";
-  const auto it = reply.find("members");
-  if (it == reply.end() || !it->is_array()) return status(line + " (none)");
+  const auto& members = array_field(reply, "members");
+  if (members.empty()) return status(line + " (none)");
   const char* separator = " ";
-  for (const auto& member : *it) {
+  for (const auto& member : members) {
     line += separator + string_field(member, "user");
     const auto role = string_field(member, "role");
     std::string tags = role == "member" || role.empty() ? "" : role;

@@ -53,12 +53,6 @@ class OutputFormatter {
   FormatOptions options_;
 };
 
-// Removes characters that would act on the terminal instead of being shown.
-std::string printable(std::string_view text);
-
-// The string field `key` of `message`, or "" when absent or not a string.
-std::string string_field(const nlohmann::json& message, std::string_view key);
-
 // A short description of a request for error lines: "join #secret".
 std::string describe_request(const nlohmann::json& request);
 

@@ -21,8 +21,10 @@ struct PasswordFile {
 PasswordFile read_password_file(const std::string& path);
 
 // Asks on the controlling terminal (/dev/tty) with echo off; nullopt when
-// there is no terminal or the input ended. Blocks: only for use before the
-// event loop runs or in script mode, where nothing else is waiting.
+// there is no terminal or the input ended. Echo comes back on every way out,
+// including SIGINT, SIGTERM, SIGHUP or SIGQUIT during the prompt (they then
+// take their usual course). Blocks: only for use before the event loop runs
+// or in script mode, where nothing else is waiting.
 std::optional<std::string> prompt_on_tty(const std::string& prompt);
 
 }  // namespace chat::client

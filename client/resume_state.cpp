@@ -29,7 +29,12 @@ bool ResumeState::accept_message(const std::string& room, std::int64_t seq) {
   return true;
 }
 
-bool ResumeState::accept_dm(std::int64_t dm_id) { return seen_dms_.insert(dm_id).second; }
+bool ResumeState::accept_dm(std::int64_t dm_id) {
+  if (seen_dms_.size() >= kMaxRememberedDms && dm_id < *seen_dms_.begin()) return false;
+  if (!seen_dms_.insert(dm_id).second) return false;
+  if (seen_dms_.size() > kMaxRememberedDms) seen_dms_.erase(seen_dms_.begin());
+  return true;
+}
 
 std::optional<std::int64_t> ResumeState::since(const std::string& room) const {
   const auto it = rooms_.find(room);

@@ -36,8 +36,15 @@ class ResumeState {
   // True when the message is new and should be shown; records it as seen.
   bool accept_message(const std::string& room, std::int64_t seq);
 
-  // True when the direct message was not shown before; records it.
+  // Direct message ids are remembered for de-duplication up to this many,
+  // the newest ones: a long run must not grow with every message.
+  static constexpr std::size_t kMaxRememberedDms = 10'000;
+
+  // True when the direct message was not shown before; records it. An id
+  // older than every remembered one, once the memory is full, counts as
+  // shown: it can only be a re-delivery from long ago.
   bool accept_dm(std::int64_t dm_id);
+  std::size_t remembered_dms() const noexcept { return seen_dms_.size(); }
 
   // The `since` to send when joining: the last seq seen, if any.
   std::optional<std::int64_t> since(const std::string& room) const;

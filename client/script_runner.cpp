@@ -32,7 +32,7 @@ boost::asio::awaitable<int> ScriptRunner::run() {
     co_return failures_;
   }
   try {
-    while (!quit_ && !session_.ended()) {
+    while (!quit_ && !stopped_ && !session_.ended()) {
       const auto line = co_await input_.next_line();
       if (!line) break;
       if (!co_await run_line(*line)) break;
@@ -54,6 +54,7 @@ boost::asio::awaitable<bool> ScriptRunner::run_line(const std::string& line) {
     }
     if (command->id() == CommandId::Wait) {
       if (!co_await log_.wait_for(*command->text, deadline())) {
+        if (stopped_) co_return false;
         failed("/wait: no line with \"" + *command->text + "\" within " + seconds(timeout_));
       }
       co_return true;
@@ -75,8 +76,21 @@ boost::asio::awaitable<bool> ScriptRunner::run_line(const std::string& line) {
   co_return !session_.ended();
 }
 
+void ScriptRunner::stop() {
+  stopped_ = true;
+  input_.cancel();
+  log_.close();
+  if (sleeping_) sleeping_->cancel();
+}
+
 boost::asio::awaitable<void> ScriptRunner::sleep(std::chrono::milliseconds duration) {
+  if (stopped_) co_return;
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, duration);
+  sleeping_ = &timer;
+  struct Awake {
+    boost::asio::steady_timer*& sleeping;
+    ~Awake() { sleeping = nullptr; }
+  } awake{sleeping_};
   boost::system::error_code ignored;
   co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
 }

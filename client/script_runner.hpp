@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace chat::client {
 
@@ -28,6 +29,11 @@ class ScriptRunner {
   // the session.
   boost::asio::awaitable<int> run();
 
+  // The session ended by itself (gave up reconnecting, login refused): stop
+  // waiting for input, a /wait or a /sleep, so that a script fed by a pipe
+  // that stays open (tail -f) still exits.
+  void stop();
+
  private:
   boost::asio::awaitable<bool> run_line(const std::string& line);
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds duration);
@@ -42,6 +48,8 @@ class ScriptRunner {
   std::chrono::milliseconds timeout_;
   int failures_ = 0;
   bool quit_ = false;
+  bool stopped_ = false;
+  boost::asio::steady_timer* sleeping_ = nullptr;  // the timer of a /sleep under way
 };
 
 }  // namespace chat::client

@@ -11,7 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client/connection.hpp"
-#include "client/output_formatter.hpp"
+#include "client/server_fields.hpp"
+#include "client/server_message.hpp"
 #include "common/frames.hpp"
 #include "common/protocol.hpp"
 
@@ -31,12 +32,7 @@ bool is_auth_op(const nlohmann::json& request) {
   return op == "login" || op == "register" || op == "guest";
 }
 
-bool is_error(const nlohmann::json& reply) { return reply.value("type", "") == "error"; }
-
-std::int64_t int_or(const nlohmann::json& message, const char* key, std::int64_t fallback) {
-  const auto it = message.find(key);
-  return it != message.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
+bool is_error(const nlohmann::json& reply) { return string_field(reply, "type") == "error"; }
 
 std::string reason_text(const boost::system::error_code& code) {
   if (code == asio::error::eof || code == asio::error::connection_reset) return "the server closed the connection";
@@ -100,7 +96,9 @@ asio::awaitable<bool> Session::back_off(std::string_view what, const std::string
   const auto delay = backoff_.next_delay();
   const std::string event = std::string(what) + " (" + reason + ")";
   if (!delay) {
-    presenter_.problem(event + "; gave up after " + std::to_string(backoff_.attempts()) + " attempts to reconnect");
+    const int attempts = backoff_.attempts();
+    presenter_.problem(event + "; gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                       " to reconnect");
     co_return false;
   }
   presenter_.status(event + "; reconnecting in " + seconds_text(*delay) + " (attempt " +
@@ -154,29 +152,39 @@ void Session::quit() {
   changed_.notify();
 }
 
+// The one place server lines enter: a line the client cannot act on is
+// reported in one line and dropped, and the session carries on.
 void Session::handle_line(const std::string& line) {
   const auto message = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!message.is_object()) {
-    presenter_.problem("ignored a line from the server that is not a JSON object");
-    return;
-  }
-  if (auto request = pending_.take(message)) {
-    handle_reply(std::move(*request), message);
-  } else {
-    handle_event(message);
+  const auto ignore = [&](std::string_view why) {
+    presenter_.problem("ignored a line from the server (" + std::string(why) + "): " + line_sample(line));
+  };
+  if (const auto why = malformation(message)) return ignore(*why);
+  try {
+    if (is_reply(message)) {
+      auto request = pending_.take(message);
+      if (!request) return ignore("a reply to no request of this client");
+      handle_reply(std::move(*request), message);
+    } else {
+      handle_event(message);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    // A field read without server_fields.hpp; the line is still only one line.
+    ignore(e.what());
   }
   changed_.notify();
 }
 
+// Events reach here checked by malformation(): their required fields exist.
 void Session::handle_event(const nlohmann::json& event) {
-  const auto type = event.value("type", "");
+  const auto type = string_field(event, "type");
   const auto room = string_field(event, "room");
   if (type == "hello") return handle_hello(event);
   if (type == "msg") {
-    if (!resume_.accept_message(room, int_or(event, "seq", 0))) return;
+    if (!resume_.accept_message(room, *int_field(event, "seq"))) return;
     names_.add_user(string_field(event, "from"));
   } else if (type == "dm") {
-    if (!resume_.accept_dm(int_or(event, "dm_id", -1))) return;
+    if (!resume_.accept_dm(*int_field(event, "dm_id"))) return;
     names_.add_user(string_field(event, "from"));
   } else if (type == "presence") {
     // "You joined" is already said by the join reply.
@@ -184,8 +192,6 @@ void Session::handle_event(const nlohmann::json& event) {
     names_.add_user(string_field(event, "user"));
   } else if (type == "kicked" || type == "banned") {
     room_gone(room);
-  } else if (type == "ok" || type == "pong") {
-    return;  // a reply to a request of a connection that is gone
   }
   presenter_.event(event);
 }
@@ -193,12 +199,16 @@ void Session::handle_event(const nlohmann::json& event) {
 void Session::handle_hello(const nlohmann::json& hello) {
   hello_ = true;
   ever_connected_ = true;
-  if (int_or(hello, "protocol", 0) != protocol::kVersion) {
-    presenter_.problem("the server speaks protocol " + std::to_string(int_or(hello, "protocol", 0)) +
+  if (const auto version = *int_field(hello, "protocol"); version != protocol::kVersion) {
+    presenter_.problem("the server speaks protocol " + std::to_string(version) +
                        ", this client " + std::to_string(protocol::kVersion) + "; expect surprises");
   }
   presenter_.status("connected to " + string_field(hello, "server") + " " + string_field(hello, "version") + " at " +
                     options_.host + ":" + std::to_string(options_.port));
+  // A connection is good once it is usable: at its login when there is one
+  // to make (a server that takes the connection but refuses the login must
+  // not be retried at full speed), else here.
+  if (!credentials_) backoff_.reset();
   if (credentials_) {
     send_now(auth_request(*credentials_), Origin::Auth);
   } else if (!user_login_pending()) {
@@ -218,20 +228,20 @@ void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) 
   apply_user_reply(request, reply);
   presenter_.reply(request.request, reply);
   if (is_error(reply)) ++failed_requests_;
-  if (keep_replies_) replies_[request.id] = reply;
+  if (awaited_.contains(request.id)) replies_[request.id] = reply;
 }
 
 void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply) {
   const auto name = request.request.value("name", "");
   if (!is_error(reply)) {
     presenter_.status((ever_logged_in_ ? "logged in again as " : "logged in as ") + string_field(reply, "user") +
-                      (reply.value("guest", false) ? " (guest)" : ""));
+                      (bool_field(reply, "guest") ? " (guest)" : ""));
     credentials_ = credentials_from(request.request);
     return logged_in(reply);
   }
   // Wrong credentials stay wrong; anything else (a guest name still held by
   // our previous connection, an overloaded server) may pass on a later try.
-  const auto code = reply.value("code", "");
+  const auto code = string_field(reply, "code");
   if (!ever_logged_in_ || code == "unauthorized" || code == "forbidden" || code == "bad_request") {
     presenter_.problem("login as " + name + " failed: " + error_text(reply));
     fatal_ = SessionEnd::AuthFailed;
@@ -247,11 +257,11 @@ void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann:
     presenter_.problem("could not rejoin #" + room + ": " + error_text(reply));
     return room_gone(room);
   }
-  resume_.joined(room, int_or(reply, "last_seq", 0));
-  const auto replayed = int_or(reply, "replayed", 0);
+  resume_.joined(room, int_field(reply, "last_seq").value_or(0));
+  const auto replayed = int_field(reply, "replayed").value_or(0);
   std::string text = "rejoined #" + room + ", " + std::to_string(replayed) + " missed message" +
                      (replayed == 1 ? "" : "s");
-  if (reply.value("truncated", false)) text += " (older ones were not replayed, see /history)";
+  if (bool_field(reply, "truncated")) text += " (older ones were not replayed, see /history)";
   presenter_.status(text);
 }
 
@@ -263,14 +273,15 @@ void Session::apply_user_reply(const PendingRequest& request, const nlohmann::js
     return;
   }
   if (op == "join" || op == "create") {
-    const auto name = string_field(reply, "room");
-    resume_.joined(name, int_or(reply, "last_seq", 0));
+    auto name = string_field(reply, "room");
+    if (name.empty()) name = room;  // canonical already, as the server would spell it
+    resume_.joined(name, int_field(reply, "last_seq").value_or(0));
     names_.add_room(name);
     if (request.origin == Origin::User || current_room_.empty()) set_current_room(name);
   } else if (op == "leave") {
     room_gone(room);
   } else if (op == "members" || op == "rooms") {
-    for (const auto& entry : reply.value(op == "members" ? "members" : "rooms", nlohmann::json::array())) {
+    for (const auto& entry : array_field(reply, op == "members" ? "members" : "rooms")) {
       if (op == "members") names_.add_user(string_field(entry, "user"));
       if (op == "rooms") names_.add_room(string_field(entry, "room"));
     }
@@ -292,7 +303,7 @@ void Session::logged_in(const nlohmann::json& reply) {
   }
   std::vector<std::string> rooms = options_.autojoin;
   std::string member_of;
-  for (const auto& entry : reply.value("rooms", nlohmann::json::array())) {
+  for (const auto& entry : array_field(reply, "rooms")) {
     const auto room = string_field(entry, "room");
     names_.add_room(room);
     member_of += (member_of.empty() ? "#" : ", #") + room;
@@ -338,6 +349,7 @@ std::optional<std::int64_t> Session::submit(nlohmann::json request) {
   }
   if (request.value("op", "") == "join") resume_.joining(request.value("room", ""));
   const std::int64_t id = pending_.add(std::move(request), Origin::User).id;
+  if (keep_replies_) awaited_.insert(id);
   flush();
   return id;
 }
@@ -371,9 +383,13 @@ asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t 
     if (const auto it = replies_.find(id); it != replies_.end()) {
       auto reply = std::move(it->second);
       replies_.erase(it);
+      awaited_.erase(id);
       co_return reply;
     }
-    if (ended_ || Clock::now() >= deadline) co_return std::nullopt;
+    if (ended_ || Clock::now() >= deadline) {
+      awaited_.erase(id);  // a reply that comes later is shown, not kept
+      co_return std::nullopt;
+    }
     co_await changed_.wait_until(deadline);
   }
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,13 @@ class Session {
   // back. Returns its id, or nullopt when it cannot be sent at all (said why).
   std::optional<std::int64_t> submit(nlohmann::json request);
 
-  // Scripts wait for each reply: keep replies until wait_reply() takes them.
+  // Scripts wait for each reply: from now on, the reply to each request
+  // submit()ted is kept until wait_reply() takes it. Nothing else is kept:
+  // not the replies to the client's own joins, nor a reply that comes after
+  // its wait_reply() gave up.
   void keep_replies() { keep_replies_ = true; }
   asio::awaitable<std::optional<nlohmann::json>> wait_reply(std::int64_t id, Clock::time_point deadline);
+  std::size_t kept_replies() const noexcept { return replies_.size(); }
 
   // Waits until commands can be given: connected, logged in if credentials
   // were given, and the first joins answered. False at the deadline or end.
@@ -125,7 +130,8 @@ class Session {
   std::string current_room_;
 
   bool keep_replies_ = false;
-  std::map<std::int64_t, nlohmann::json> replies_;
+  std::set<std::int64_t> awaited_;                  // submitted; wait_reply() will want the reply
+  std::map<std::int64_t, nlohmann::json> replies_;  // replies to awaited_ requests, until taken
   int failed_requests_ = 0;
   bool quitting_ = false;
   bool ended_ = false;

@@ -1,6 +1,7 @@
 // The real chat-client on a terminal (tmux), against a real chat-server:
 // a message that arrives while the user is typing is printed above the
-// input line, and the half-typed line survives intact.
+// input line, and the half-typed line survives intact; Tab completes
+// commands, rooms and user names.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -123,6 +124,22 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> /switch #lobby"; }),
                 "screen:\n" << tmux.screen());
   tmux.key("Enter");
+
+  // ... and user names the client has come across: owner wrote in #lobby.
+  tmux.type("/msg ow");
+  tmux.key("Tab");
+  tmux.type("lunch?");
+  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> /msg owner lunch?"; }),
+                "screen:\n" << tmux.screen());
+  tmux.key("Enter");
+  const auto dm = owner.wait_event([](const json& e) { return e.value("type", "") == "dm"; });
+  CHECK(dm.value("from", "") == "tim");
+  CHECK(dm.value("text", "") == "lunch?");
+  tmux.type("thanks ow");
+  tmux.key("Tab");
+  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> thanks owner"; }),
+                "screen:\n" << tmux.screen());
+  tmux.key("C-u");
 
   tmux.type("/quit");
   tmux.key("Enter");

@@ -68,3 +68,15 @@ TEST_CASE("messages of untracked rooms are shown; direct messages once each") {
   CHECK_FALSE(state.accept_dm(7));
   CHECK(state.accept_dm(8));
 }
+
+TEST_CASE("the memory of direct messages shown is bounded, and keeps the newest") {
+  ResumeState state;
+  const auto limit = static_cast<std::int64_t>(ResumeState::kMaxRememberedDms);
+  for (std::int64_t id = 1; id <= 3 * limit; ++id) REQUIRE(state.accept_dm(id));
+  CHECK(state.remembered_dms() == ResumeState::kMaxRememberedDms);
+  CHECK_FALSE(state.accept_dm(3 * limit));      // the newest: still a duplicate
+  CHECK_FALSE(state.accept_dm(2 * limit + 1));  // the oldest remembered
+  CHECK_FALSE(state.accept_dm(5));              // long forgotten: taken as shown
+  CHECK(state.accept_dm(3 * limit + 1));
+  CHECK(state.remembered_dms() == ResumeState::kMaxRememberedDms);
+}

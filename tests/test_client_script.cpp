@@ -145,11 +145,27 @@ TEST_CASE("the exit status tells what went wrong") {
   const auto wrong = temp_file("pw", "wrong password\n");
   REQUIRE(run(server.port(), {"--register", "--user", "vic", "--password-file", password.string()}, "").status == 0);
 
-  SUBCASE("a refused command: 1, with the server's code") {
+  SUBCASE("a refused command: 1, with the server's code; the lines after it still run") {
     const auto result = run(server.port(), {"--guest", "--user", "g1"}, "/join #nowhere\n/rooms\n");
     INFO(result.out << result.err);
     CHECK(result.status == 1);
     CHECK(result.err.find("error [not_found]") != std::string::npos);
+    CHECK(result.err.find("(join #nowhere)") != std::string::npos);
+    CHECK(result.out.find("no rooms yet") != std::string::npos);
+  }
+  SUBCASE("a refused command with --json: 1, and the error reply is data on stdout") {
+    const auto result = run(server.port(), {"--guest", "--user", "g5", "--json"}, "/join #nowhere\n");
+    INFO(result.out << result.err);
+    CHECK(result.status == 1);
+    const auto reply = json::parse(result.out.substr(0, result.out.find('\n')));
+    CHECK(reply["type"] == "error");
+    CHECK(reply["code"] == "not_found");
+    CHECK(reply["op"] == "join");
+  }
+  SUBCASE("a refused --join: 1") {
+    const auto result = run(server.port(), {"--guest", "--user", "g6", "--join", "nowhere"}, "");
+    INFO(result.out << result.err);
+    CHECK(result.status == 1);
     CHECK(result.err.find("(join #nowhere)") != std::string::npos);
   }
   SUBCASE("a usage mistake: 1, with the usage line") {
@@ -181,6 +197,99 @@ TEST_CASE("the exit status tells what went wrong") {
     CHECK(run(server.port(), {"--guest"}, "").status == 2);
     CHECK(run(server.port(), {"--user", "bad name!"}, "").status == 2);
   }
+  SUBCASE("a bad config file, a missing password file or script: 2") {
+    const auto typo = temp_file("config.toml", "gust = true\n");
+    const auto config = run(server.port(), {"--config", typo.string()}, "");
+    CHECK(config.status == 2);
+    CHECK(config.err.find("gust") != std::string::npos);
+    const auto missing = (typo.parent_path() / "missing").string();
+    CHECK(run(server.port(), {"--user", "vic", "--password-file", missing}, "").status == 2);
+    const auto script = run(server.port(), {"--guest", "--user", "g7", "--script", missing}, "");
+    CHECK(script.status == 2);
+    CHECK(script.err.find("cannot open " + missing) != std::string::npos);
+  }
+}
+
+TEST_CASE("--script FILE runs the file's lines, not stdin") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  const auto script = temp_file("script", "/join #lobby\nfrom the script file\n/wait <sam> from the script file\n");
+  const auto result = run(server.port(), {"--guest", "--user", "sam", "--script", script.string()},
+                          "/join #nowhere\n");
+  INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+  CHECK(result.status == 0);
+  CHECK(result.out.find("-- joined #lobby") != std::string::npos);
+  CHECK(count(result.out, "#lobby <sam> from the script file") == 1);
+  CHECK(result.err.find("nowhere") == std::string::npos);
+  CHECK(wait_msg(owner, "from the script file")["from"] == "sam");
+}
+
+TEST_CASE("the config file is read, and the command line wins over it") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  expect_ok(owner.request("create", {{"room", "dev"}}));
+  const std::string settings = "port = " + std::to_string(server.port()) +
+                               "  # the test server\n"
+                               "user = \"cora\"\n"
+                               "guest = true\n"
+                               "join = [\"#lobby\", \"dev\"]\n"
+                               "color = \"never\"\n"
+                               "timeout = 20\n";
+
+  SUBCASE("--config FILE") {
+    const auto config = temp_file("client.toml", settings);
+    ClientProcess client({"--config", config.string(), "--user", "cleo"}, "/who #dev\n");
+    const int status = client.wait();
+    INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+    CHECK(status == 0);
+    CHECK(client.err().find("logged in as cleo (guest)") != std::string::npos);
+    CHECK(client.out().find("-- joined #lobby") != std::string::npos);
+    CHECK(client.out().find("-- joined #dev") != std::string::npos);
+    CHECK(client.out().find("#dev members: ") != std::string::npos);
+  }
+  SUBCASE("the default file under XDG_CONFIG_HOME") {
+    const auto config = temp_file("config.toml", settings);
+    const auto home = config.parent_path() / "home";
+    std::filesystem::create_directories(home / "chat-client");
+    std::filesystem::rename(config, home / "chat-client" / "config.toml");
+    ClientProcess client({}, "/who #lobby\n", ClientProcess::Input::File, {"XDG_CONFIG_HOME=" + home.string()});
+    const int status = client.wait();
+    INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+    CHECK(status == 0);
+    CHECK(client.err().find("logged in as cora (guest)") != std::string::npos);
+    CHECK(client.out().find("#lobby members: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("a script read from a pipe runs lines as they come and exits after the reply to the last") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  ClientProcess client(client_args(server.port(), {"--guest", "--user", "pip"}), "/join #lobby\n",
+                       ClientProcess::Input::Pipe);
+  REQUIRE(client.wait_for_output("-- joined #lobby"));
+  client.feed("through the pipe\n");
+  CHECK(wait_msg(owner, "through the pipe")["from"] == "pip");
+  client.close_input();
+  const int status = client.wait();
+  INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+  CHECK(status == 0);
+}
+
+TEST_CASE("a script fed by a pipe that stays open (tail -f) exits 3 once reconnecting gives up") {
+  ServerProcess server;
+  TestClient owner(server.port());
+  room_owner(owner, "lobby");
+  ClientProcess client(client_args(server.port(), {"--guest", "--user", "pip", "--retries", "1", "--join", "lobby"}),
+                       "/who\n", ClientProcess::Input::Pipe);
+  REQUIRE(client.wait_for_output("#lobby members: "));
+  server.terminate();
+  const int status = client.wait(std::chrono::seconds(30));
+  INFO("stdout:\n" << client.out() << "\nstderr:\n" << client.err());
+  CHECK(status == 3);
+  CHECK(client.err().find("gave up after 1 attempt to reconnect") != std::string::npos);
 }
 
 TEST_CASE("across a server restart the client reconnects and misses nothing, twice nothing") {

@@ -9,11 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "client/session.hpp"
@@ -59,10 +61,8 @@ class FakeServer {
     peer_ = -1;
   }
 
-  void send(const json& message) {
-    const auto line = chat::to_line(message);
-    [[maybe_unused]] auto n = ::write(peer_, line.data(), line.size());
-  }
+  void send(const json& message) { send_raw(chat::to_line(message)); }
+  void send_raw(std::string_view line) { [[maybe_unused]] auto n = ::write(peer_, line.data(), line.size()); }
 
   // The next request; a null json on timeout or close.
   json next() {
@@ -299,4 +299,192 @@ TEST_CASE("an account registered at start-up is logged in to after a reconnect")
 
   CHECK(end == SessionEnd::Quit);
   CHECK(ops == std::vector<std::string>{"register newbie long enough", "login newbie long enough"});
+}
+
+TEST_CASE("a malformed or unexpected server line is reported in one line and skipped; the session goes on") {
+  FakeServer server;
+  std::vector<std::string> script_errors;
+  std::thread peer([&] {
+    if (!server.accept()) return script_errors.push_back("no connection");
+    server.hello();
+    auto request = server.next_request();
+    if (request.is_null()) return script_errors.push_back("no login");
+    // Wrongly typed optional fields: read as absent.
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", "yes"}, {"rooms", "none"}}));
+    request = server.next_request();
+    if (request.is_null() || request.value("op", "") != "join") {
+      return script_errors.push_back("expected join: " + request.dump());
+    }
+    server.send(FakeServer::ok(request, {{"room", "r"}, {"last_seq", "five"}}));
+    for (const auto* junk : {
+             R"({"type":5})",
+             R"([1,2])",
+             R"(not json at all)",
+             R"({"type":"msg","room":"r","seq":"7","from":"bob","ts":0,"text":"bad seq"})",
+             R"({"type":"presence","room":"r","user":7,"action":"join"})",
+             R"({"type":"dm","dm_id":1,"from":"bob","to":"tester"})",
+             R"({"type":"ok","op":"join","id":999})",
+             R"({"type":"error","code":1,"message":"?"})",
+             R"({"type":"brand-new","text":"from a newer server"})",
+         }) {
+      server.send_raw(std::string(junk) + "\n");
+    }
+    server.send(FakeServer::msg(6, "after the junk"));
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Guest, "tester", {}};
+  options.autojoin = {"r"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 1};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  recorder.on_event = [&](const json& event) {
+    if (event.value("text", "") == "after the junk") session.quit();
+  };
+  std::optional<SessionEnd> end;
+  std::exception_ptr error;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, SessionEnd result) {
+    error = e;
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  std::string notes;
+  std::size_t ignored = 0;
+  for (const auto& note : recorder.notes) {
+    notes += note + " | ";
+    if (note.starts_with("problem ignored a line from the server (")) ++ignored;
+  }
+  INFO("notes: " << notes);
+  CHECK(script_errors.empty());
+  CHECK_FALSE(error);
+  REQUIRE(end.has_value());
+  CHECK(*end == SessionEnd::Quit);
+  CHECK(recorder.texts == std::vector<std::string>{"after the junk"});
+  CHECK(ignored == 9);
+  CHECK(contains(recorder.notes, "(msg without an integer \"seq\")"));
+  CHECK(contains(recorder.notes, "(a reply to no request of this client)"));
+  CHECK(contains(recorder.notes, "(unknown type \"brand-new\")"));
+  CHECK(contains(recorder.notes, "logged in as tester"));
+  CHECK(session.resume().is_joined("r"));
+}
+
+TEST_CASE("a script's session keeps only the replies someone waits for") {
+  FakeServer server;
+  std::vector<std::string> script_errors;
+  std::atomic<bool> gave_up{false};
+  std::thread peer([&] {
+    if (!server.accept()) return script_errors.push_back("no connection");
+    server.hello();
+    auto request = server.next_request();
+    if (request.is_null()) return script_errors.push_back("no login");
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    request = server.next_request();  // the --join, which no script line waits for
+    if (request.is_null()) return script_errors.push_back("no join");
+    server.send(FakeServer::ok(request, {{"room", "r"}, {"last_seq", 0}}));
+    request = server.next_request();  // answered only after the client stopped waiting
+    if (request.is_null()) return script_errors.push_back("no rooms request");
+    for (int i = 0; i < 1000 && !gave_up; ++i) std::this_thread::sleep_for(10ms);
+    server.send(FakeServer::ok(request, {{"rooms", json::array()}}));
+    server.send(FakeServer::msg(1, "after the late reply"));
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Guest, "tester", {}};
+  options.autojoin = {"r"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 1};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  session.keep_replies();
+  std::optional<std::size_t> kept_at_end;
+  recorder.on_event = [&](const json& event) {
+    if (event.value("text", "") != "after the late reply") return;
+    kept_at_end = session.kept_replies();
+    session.quit();
+  };
+  std::optional<bool> timed_out;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        if (!co_await session.wait_ready(Session::Clock::now() + 10s)) co_return;
+        const auto id = session.submit({{"op", "rooms"}});
+        timed_out = !(co_await session.wait_reply(*id, Session::Clock::now() + 20ms)).has_value();
+        gave_up = true;
+      },
+      boost::asio::detached);
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    gave_up = true;
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  CHECK(script_errors.empty());
+  REQUIRE(end.has_value());
+  CHECK(timed_out == true);
+  REQUIRE(kept_at_end.has_value());
+  CHECK(*kept_at_end == 0);
+  CHECK(contains(recorder.notes, "reply rooms"));  // shown all the same
+}
+
+TEST_CASE("without a login, every connection that reached the hello starts the back-off afresh") {
+  FakeServer server;
+  constexpr int kConnections = 4;
+  std::thread peer([&] {
+    for (int connection = 0; connection < kConnections && server.accept(); ++connection) {
+      server.hello();
+      if (connection + 1 < kConnections) server.close_peer();
+    }
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  // Two attempts in a row may fail; each drop here is followed by a good connection.
+  options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 2};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  int connected = 0;
+  recorder.on_status = [&](std::string_view text) {
+    if (text.starts_with("connected to") && ++connected == kConnections) session.quit();
+  };
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  std::string notes;
+  for (const auto& note : recorder.notes) notes += note + " | ";
+  INFO("notes: " << notes);
+  CHECK(connected == kConnections);
+  CHECK(end == SessionEnd::Quit);
 }

@@ -32,17 +32,42 @@ fs::path temp_file(std::string_view name, std::string_view text) {
   return path;
 }
 
-ClientProcess::ClientProcess(std::vector<std::string> args, std::string_view script)
+ClientProcess::ClientProcess(std::vector<std::string> args, std::string_view script, Input input,
+                             std::vector<std::string> env)
     : dir_(make_temp_dir("chat-client-test")) {
-  std::ofstream(dir_ / "script") << script;
-  args.insert(args.begin(), (fs::path(CHAT_BINARY_DIR) / "client" / "chat-client").string());
-  const auto in = (dir_ / "script").string();
-  pid_ = spawn(std::move(args), in, dir_ / "out", dir_ / "err");
+  const auto in = dir_ / "script";
+  if (input == Input::File) {
+    std::ofstream(in) << script;
+  } else {
+    if (::mkfifo(in.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    // Read-write, so the open does not wait for a reader, and the pipe stays
+    // open after the child's own open.
+    pipe_ = ::open(in.c_str(), O_RDWR | O_CLOEXEC);
+    if (pipe_ < 0) throw std::runtime_error("cannot open the script pipe");
+    feed(script);
+  }
+  // env(1) sets the environment and then becomes chat-client (same pid).
+  std::vector<std::string> command{"/usr/bin/env", "XDG_CONFIG_HOME=" + (dir_ / "config").string()};
+  command.insert(command.end(), env.begin(), env.end());
+  command.push_back((fs::path(CHAT_BINARY_DIR) / "client" / "chat-client").string());
+  command.insert(command.end(), args.begin(), args.end());
+  pid_ = spawn(std::move(command), in, dir_ / "out", dir_ / "err");
 }
 
 ClientProcess::~ClientProcess() {
   if (pid_ > 0) kill_and_reap(pid_);
+  close_input();
   remove_temp_dir(dir_);
+}
+
+void ClientProcess::feed(std::string_view text) const {
+  if (pipe_ < 0 || text.empty()) return;
+  [[maybe_unused]] auto n = ::write(pipe_, text.data(), text.size());
+}
+
+void ClientProcess::close_input() {
+  if (pipe_ >= 0) ::close(pipe_);
+  pipe_ = -1;
 }
 
 std::string ClientProcess::out() const { return read_file(dir_ / "out"); }
