@@ -47,7 +47,10 @@ std::string seconds_text(std::chrono::milliseconds delay) {
 }
 
 std::string error_text(const nlohmann::json& reply) {
-  return "[" + string_field(reply, "code") + "] " + string_field(reply, "message");
+  // Appended rather than chained with operator+, which trips g++ 12's -Wrestrict at -O3.
+  std::string text = "[";
+  text.append(string_field(reply, "code")).append("] ").append(string_field(reply, "message"));
+  return text;
 }
 
 }  // namespace
