@@ -6,10 +6,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -38,6 +40,7 @@ class ChatPool {
     o.min_threads = kWorkers;
     o.max_threads = kWorkers;
     o.queue_capacity = 1 << 22;
+    if (const char* s = std::getenv("POOL_SPIN_US")) o.idle_spin = std::chrono::microseconds(std::atoi(s));
     return o;
   }
   chat::ThreadPool pool_;
@@ -106,12 +109,22 @@ void post_retrying(Pool& pool, F f) {
   while (!pool.post(f)) std::this_thread::yield();
 }
 
+// CPU time of the whole process (every producer and worker thread).
+std::chrono::nanoseconds process_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 // Empty tasks from `producers` threads; one iteration = kTasks tasks posted and drained.
+// Besides the rate, reports the CPU time all threads spent per task: on a shared machine the
+// rate swings with other load, the CPU cost per task much less.
 template <class Pool>
 void BM_EmptyTaskThroughput(benchmark::State& state) {
   const int producers = static_cast<int>(state.range(0));
   constexpr int kTasks = 200000;
   Pool pool;
+  const auto cpu_before = process_cpu_time();
   for (auto _ : state) {
     std::latch drained(kTasks);
     std::atomic<int> ran{0};
@@ -131,7 +144,10 @@ void BM_EmptyTaskThroughput(benchmark::State& state) {
     drained.wait();
     if (ran.load() != kTasks) state.SkipWithError("task count mismatch");
   }
+  const auto cpu = process_cpu_time() - cpu_before;
   state.SetItemsProcessed(state.iterations() * kTasks);
+  state.counters["cpu_ns_per_task"] =
+      static_cast<double>(cpu.count()) / static_cast<double>(state.iterations() * kTasks);
 }
 
 using Clock = std::chrono::steady_clock;

@@ -24,27 +24,29 @@ std::uint64_t LatencyHistogram::upper_edge(int bucket) noexcept {
 
 void LatencyHistogram::record(std::chrono::nanoseconds d) noexcept {
   const auto ns = static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count());
-  ++counts_[static_cast<std::size_t>(bucket_of(ns))];
-  ++samples_;
-  sum_ns_ += static_cast<long double>(ns);
+  bump(counts_[static_cast<std::size_t>(bucket_of(ns))], 1);
+  bump(sum_ns_, ns);
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
-  for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
-  samples_ += other.samples_;
-  sum_ns_ += other.sum_ns_;
+  for (std::size_t b = 0; b < counts_.size(); ++b) bump(counts_[b], other.counts_[b].load(std::memory_order_relaxed));
+  bump(sum_ns_, other.sum_ns_.load(std::memory_order_relaxed));
 }
 
 LatencySummary LatencyHistogram::summary() const noexcept {
+  std::array<std::uint64_t, kBuckets> counts;
+  std::uint64_t samples = 0;
+  for (std::size_t b = 0; b < counts.size(); ++b) samples += counts[b] = counts_[b].load(std::memory_order_relaxed);
   LatencySummary s;
-  s.samples = samples_;
-  if (samples_ == 0) return s;
-  s.mean = std::chrono::nanoseconds(static_cast<std::int64_t>(sum_ns_ / static_cast<long double>(samples_)));
+  s.samples = samples;
+  if (samples == 0) return s;
+  // A sum read while samples are being recorded may lag or lead the buckets by a sample or two.
+  s.mean = std::chrono::nanoseconds(static_cast<std::int64_t>(sum_ns_.load(std::memory_order_relaxed) / samples));
   // Smallest bucket at or below which 99 % of the samples lie.
-  const std::uint64_t rank = samples_ - samples_ / 100;
+  const std::uint64_t rank = samples - samples / 100;
   std::uint64_t seen = 0;
   for (int b = 0; b < kBuckets; ++b) {
-    seen += counts_[static_cast<std::size_t>(b)];
+    seen += counts[static_cast<std::size_t>(b)];
     if (seen >= rank) {
       const auto edge = upper_edge(b);
       s.p99 = std::chrono::nanoseconds(

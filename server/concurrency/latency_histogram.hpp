@@ -1,9 +1,13 @@
 #pragma once
 // Fixed-size log-linear histogram of durations: O(1) record, no allocation, ~19 % bucket width.
-// Thread-safety: none; the owner serialises access (the pool keeps one per worker, see
-// WorkerStats).
+// Thread-safety: one writer at a time calls record() (the pool keeps one histogram per worker,
+// see WorkerStats) while any thread may read it with merge() or summary() without a lock: each
+// counter is a relaxed atomic, so a reader sees every sample's bucket whole or not at all, and
+// every sample recorded before an operation that synchronises with the reader (the pool lock).
+// The sample count is the sum of the buckets, so a summary is always self-consistent.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -15,6 +19,7 @@ class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds d) noexcept;
   // Adds every sample of `other` (the pool keeps one histogram per worker and merges them).
+  // This histogram's writer calls it; `other` may be recording meanwhile.
   void merge(const LatencyHistogram& other) noexcept;
   LatencySummary summary() const noexcept;
 
@@ -24,9 +29,13 @@ class LatencyHistogram {
   static int bucket_of(std::uint64_t ns) noexcept;
   static std::uint64_t upper_edge(int bucket) noexcept;
 
-  std::array<std::uint64_t, kBuckets> counts_{};
-  std::uint64_t samples_ = 0;
-  long double sum_ns_ = 0;
+  // Single writer: a relaxed load and store, no read-modify-write.
+  static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  std::array<std::atomic<std::uint64_t>, kBuckets> counts_{};
+  std::atomic<std::uint64_t> sum_ns_{0};
 };
 
 }  // namespace chat

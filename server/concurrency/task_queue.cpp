@@ -1,6 +1,7 @@
 #include "server/concurrency/task_queue.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace chat::detail {
 
@@ -26,7 +27,7 @@ void TaskQueue::push_back(TaskNode* node) noexcept {
   node->prev = list.tail;
   (list.tail != nullptr ? list.tail->next : list.head) = node;
   list.tail = node;
-  ++per_priority_[index_of(node->priority)];
+  if (per_priority_[index_of(node->priority)]++ == 0) nonempty_levels_ |= level_bit(node->priority);
   ++queued_per_class_[node->class_index];
   ++total_;
 }
@@ -36,7 +37,7 @@ void TaskQueue::unlink(TaskNode* node) noexcept {
   (node->prev != nullptr ? node->prev->next : list.head) = node->next;
   (node->next != nullptr ? node->next->prev : list.tail) = node->prev;
   node->prev = node->next = nullptr;
-  --per_priority_[index_of(node->priority)];
+  if (--per_priority_[index_of(node->priority)] == 0) nonempty_levels_ &= ~level_bit(node->priority);
   --queued_per_class_[node->class_index];
   --total_;
 }
@@ -72,6 +73,14 @@ TaskNode* TaskQueue::most_aged_head(time_point now) const noexcept {
   return best;
 }
 
+bool TaskQueue::aging_can_matter() const noexcept {
+  // Aging lets a task overtake higher levels. With tasks queued on only one of Low/Normal/High,
+  // the oldest eligible head of that level, which rule 3 takes, is also the one furthest past
+  // the level's budget, so the scan of rule 2 could only pick the same task.
+  constexpr unsigned kBelowUrgent = level_bit(Priority::Urgent) - 1;
+  return std::popcount(nonempty_levels_ & kBelowUrgent) > 1;
+}
+
 TaskNode* TaskQueue::take_node(TaskNode* node) noexcept {
   unlink(node);
   ++running_[node->class_index];
@@ -83,7 +92,9 @@ TaskNode* TaskQueue::take(time_point now) noexcept {
   if (per_priority_[index_of(Priority::Urgent)] != 0) {
     if (TaskNode* n = oldest_eligible_head(index_of(Priority::Urgent))) return take_node(n);
   }
-  if (TaskNode* n = most_aged_head(now)) return take_node(n);
+  if (aging_can_matter()) {
+    if (TaskNode* n = most_aged_head(now)) return take_node(n);
+  }
   for (std::size_t level = index_of(Priority::High) + 1; level-- > 0;) {
     if (per_priority_[level] == 0) continue;
     if (TaskNode* n = oldest_eligible_head(level)) return take_node(n);

@@ -53,13 +53,18 @@ class TaskQueue {
   };
   TaskNode* oldest_eligible_head(std::size_t level) const noexcept;
   TaskNode* most_aged_head(time_point now) const noexcept;
+  // False when rule 2 cannot pick anything but what rule 3 would.
+  bool aging_can_matter() const noexcept;
   TaskNode* take_node(TaskNode* node) noexcept;
 
   std::vector<std::array<List, kPriorityLevels>> lists_;  // [class][level]
   std::vector<std::size_t> limit_;
   std::vector<std::size_t> running_;
   std::vector<std::size_t> queued_per_class_;
+  static constexpr unsigned level_bit(Priority p) noexcept { return 1u << index_of(p); }
+
   std::array<std::size_t, kPriorityLevels> per_priority_{};
+  unsigned nonempty_levels_ = 0;  // bit per level with queued tasks
   std::array<std::chrono::steady_clock::duration, kPriorityLevels> budget_{};
   std::size_t total_ = 0;
 };
