@@ -79,7 +79,6 @@ void Server::load_state() {
   for (const auto& record : store_.load_rooms()) {
     auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
     if (!room) continue;
-    room->set_last_assigned_seq(record.last_seq);
     room->set_delivered_seq(record.last_seq);
   }
   for (const auto& member : store_.load_memberships()) {

@@ -77,6 +77,7 @@ void stats(const CommandContext& ctx) {
                    {"run_us_p99", micros(pool.run_time.p99)}};
   reply["commits"] = {{"batches", commits.batches},
                       {"committed", commits.committed},
+                      {"duplicates", commits.duplicates},
                       {"failed", commits.failed},
                       {"largest_batch", commits.largest_batch}};
   nlohmann::json disconnects = nlohmann::json::object();

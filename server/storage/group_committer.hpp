@@ -22,9 +22,11 @@ class Store;
 // appended meanwhile are taken by the next one, scheduled as soon as the current one ends (the flushing thread
 // continues inline if that schedule is refused).
 //
-// Completions run on the flushing thread, in append order, after the commit (true) or after a failure
-// (false); each exactly once. When a batch fails it is retried record by record (in one transaction), so one
-// bad record (e.g. a duplicate (room, seq)) fails alone. A completion must not block for long (it delays every
+// The Store gives each message its room's seq inside the flush's transaction. Completions run on the flushing
+// thread, in append order, after the commit or after a failure, each exactly once, with the message's
+// AppendOutcome: stored (with its seq), duplicate (a client id stored before, with the original's seq; it is
+// committed by then) or failed (it took no seq). When a batch fails it is retried record by record (in one
+// transaction), so one bad record (e.g. an unknown room) fails alone. A completion must not block for long (it delays every
 // later message) and must not call close_and_drain(); it may call append().
 //
 // If Schedule refuses (an overloaded pool), the messages stay pending — nothing is lost and append() still
@@ -37,7 +39,7 @@ class GroupCommitter {
   // Runs the given flush somewhere, later (the server: a pool task in concurrency class "storage").
   // Returns false if it refused the task; a task it accepted must run. Must not run the task inline.
   using Schedule = std::function<bool(std::function<void()>)>;
-  using Completion = std::function<void(bool committed)>;
+  using Completion = std::function<void(const AppendOutcome& outcome)>;
 
   struct Options {
     std::size_t max_batch = 4096;  // messages per transaction; a larger backlog takes several flushes
@@ -45,7 +47,8 @@ class GroupCommitter {
 
   struct Stats {
     std::uint64_t appended = 0;
-    std::uint64_t committed = 0;
+    std::uint64_t committed = 0;   // stored
+    std::uint64_t duplicates = 0;  // retried client ids answered with the original's seq
     std::uint64_t failed = 0;
     std::uint64_t batches = 0;        // flushes that wrote something
     std::uint64_t largest_batch = 0;  // messages in the largest flush
@@ -60,7 +63,8 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues the message; `on_done` (may be empty) is called once it is committed or has failed.
+  // Queues the message (its seq is given at commit); `on_done` (may be empty) is called once it is committed
+  // or has failed.
   // Returns false — and never calls on_done — once the committer is closed.
   bool append(MessageRecord message, Completion on_done);
 
@@ -80,7 +84,7 @@ class GroupCommitter {
   void release_after_refusal() noexcept;
   void run_scheduled_flush();
   bool flush_once();                    // one batch; true if more is pending (ownership kept)
-  std::vector<bool> commit_batch();     // per record: committed?
+  std::vector<AppendOutcome> commit_batch();  // one outcome per record of batch_records_
 
   Store& store_;
   Schedule schedule_;
