@@ -55,12 +55,19 @@ void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const
   pending.request_id = request_id;
 
   MessageRecord record = pending.record;
-  const bool accepted = committer_.append(
+  const auto admission = committer_.append(
       std::move(record), [this, room, log, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
         pending.outcome = outcome;
         on_committed(room, log, std::move(pending));
       });
-  if (!accepted) throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+  switch (admission) {
+    case GroupCommitter::Admission::accepted:
+      return;
+    case GroupCommitter::Admission::backlog_full:
+      throw ProtocolError(ErrorCode::Overloaded, "too many messages wait for storage; retry later");
+    case GroupCommitter::Admission::closed:
+      throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+  }
 }
 
 void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending) {

@@ -42,7 +42,8 @@ class MessagePipeline {
 
   MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options);
 
-  // Throws ProtocolError (overloaded when the committer refuses the message).
+  // Throws ProtocolError overloaded when the committer refuses the message (its backlog is full, or it is
+  // closed): then nothing was stored and nothing will be answered later.
   void send(const RoomPtr& room, const std::string& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 

@@ -55,7 +55,7 @@ Server::Server(ServerConfig config)
                    return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, std::move(options))
                        .ok();
                  },
-                 GroupCommitter::Options{config_.storage.commit_batch_max}),
+                 GroupCommitter::Options{config_.storage.commit_batch_max, config_.storage.commit_backlog_max}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),

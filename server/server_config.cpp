@@ -141,6 +141,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "path", c.storage.path);
   v("storage", "synchronous", c.storage.synchronous, Rule{0, 0, {"OFF", "NORMAL", "FULL", "EXTRA"}});
   v("storage", "commit_batch_max", c.storage.commit_batch_max, Rule{1, 1e6});
+  v("storage", "commit_backlog_max", c.storage.commit_backlog_max, Rule{1, 1e7});
   v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
 
   v("auth", "allow_guests", c.auth.allow_guests);

@@ -48,6 +48,7 @@ struct ServerConfig {
     std::string path = "data/chat.db";
     std::string synchronous = "NORMAL";
     std::size_t commit_batch_max = 4096;
+    std::size_t commit_backlog_max = 16384;
     std::size_t read_connections = 4;
   } storage;
 

@@ -57,7 +57,8 @@ TEST_CASE("many producers: every completion once, in per-producer order, all row
   constexpr std::int64_t per_producer = 2000;
   Fixture f(producers);
   ThreadScheduler scheduler;
-  GroupCommitter committer(f.store, scheduler.as_schedule());
+  // A backlog that never fills: this test is about order and batching, not refusals.
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{4096, producers * per_producer});
 
   std::mutex mutex;
   std::vector<std::vector<std::int64_t>> completed(producers);  // seqs in completion order
@@ -67,13 +68,13 @@ TEST_CASE("many producers: every completion once, in per-producer order, all row
     threads.emplace_back([&, p] {
       const std::string room = "r" + std::to_string(p);
       for (std::int64_t seq = 1; seq <= per_producer; ++seq) {
-        const bool accepted = committer.append(message(room, seq), [&, p, seq](const AppendOutcome& outcome) {
+        const auto admission = committer.append(message(room, seq), [&, p, seq](const AppendOutcome& outcome) {
           // Each producer appends to its own room in order, so the store's seqs follow the producer's count.
           if (outcome.status != Status::stored || outcome.seq != seq) failures.fetch_add(1);
           std::lock_guard lock(mutex);
           completed[static_cast<std::size_t>(p)].push_back(seq);
         });
-        if (!accepted) failures.fetch_add(1);
+        if (admission != GroupCommitter::Admission::accepted) failures.fetch_add(1);
       }
     });
   }
@@ -103,7 +104,7 @@ TEST_CASE("messages appended while no flush has run go out in one transaction") 
   ManualScheduler scheduler;
   GroupCommitter committer(f.store, scheduler.as_schedule());
   Log log;
-  for (std::int64_t seq = 1; seq <= 100; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)));
+  for (std::int64_t seq = 1; seq <= 100; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)) == GroupCommitter::Admission::accepted);
   CHECK(scheduler.queued() == 1);  // one flush in flight, however many appends
   CHECK(log.entries.empty());      // append does no I/O and completes nothing
   CHECK(f.store.message_count() == 0);
@@ -182,6 +183,45 @@ TEST_CASE("a batch whose transaction fails fails whole, takes no seq, and the ne
   CHECK(log.entries == std::vector<E>{{1, false}, {2, false}, {3, true}});
   CHECK(log.seqs == std::vector<std::int64_t>{0, 0, 1});
   CHECK(f.store.message_count() == 1);
+}
+
+TEST_CASE("a full backlog refuses appends until a flush completes some; the batch in flight counts") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{2, 3});
+  Log log;
+  using Admission = GroupCommitter::Admission;
+  for (std::int64_t label = 1; label <= 3; ++label) {
+    REQUIRE(committer.append(message("r0", 0), log.record(label)) == Admission::accepted);
+  }
+  bool called = false;
+  CHECK(committer.append(message("r0", 0), [&](const AppendOutcome&) { called = true; }) == Admission::backlog_full);
+  CHECK(committer.stats().refused_full == 1);
+
+  CHECK(scheduler.run(1) == 1);  // a batch of two; the third message waits for the next flush
+  CHECK(log.entries.size() == 2);
+  // Room for two again. While the next batch (3 and 4) is written, 5 still waits: a completion that appends
+  // then finds the backlog full, because the batch in flight counts until its completions have run.
+  std::optional<Admission> from_completion;
+  CHECK(committer.append(message("r0", 0), [&](const AppendOutcome& outcome) {
+    log.record(4)(outcome);
+    from_completion = committer.append(message("r0", 0), log.record(-1));
+  }) == Admission::accepted);
+  CHECK(committer.append(message("r0", 0), log.record(5)) == Admission::accepted);
+  CHECK(committer.append(message("r0", 0), log.record(-2)) == Admission::backlog_full);
+  scheduler.run();
+  REQUIRE(from_completion);
+  CHECK(*from_completion == Admission::backlog_full);
+  CHECK_FALSE(called);  // a refused message is never completed
+
+  using E = std::pair<std::int64_t, bool>;
+  CHECK(log.entries == std::vector<E>{{1, true}, {2, true}, {3, true}, {4, true}, {5, true}});
+  CHECK(log.seqs == std::vector<std::int64_t>{1, 2, 3, 4, 5});  // refusals took no seq
+  CHECK(committer.stats().appended == 5);
+  CHECK(committer.stats().refused_full == 3);
+  CHECK(committer.append(message("r0", 0), log.record(6)) == Admission::accepted);  // drained: accepted again
+  scheduler.run();
+  CHECK(log.seqs.back() == 6);
 }
 
 TEST_CASE("a refused schedule loses nothing: the next append, kick or drain retries") {
@@ -285,7 +325,8 @@ TEST_CASE("close_and_drain commits everything appended and refuses what comes af
   CHECK(f.store.message_count() == 2000);
 
   bool called = false;
-  CHECK_FALSE(committer.append(message("r0", 1001), [&](const AppendOutcome&) { called = true; }));
+  CHECK(committer.append(message("r0", 1001), [&](const AppendOutcome&) { called = true; }) ==
+        GroupCommitter::Admission::closed);
   committer.close_and_drain();  // idempotent
   CHECK_FALSE(called);
   CHECK(committer.stats().appended == 2000);

@@ -79,6 +79,7 @@ void stats(const CommandContext& ctx) {
                       {"committed", commits.committed},
                       {"duplicates", commits.duplicates},
                       {"failed", commits.failed},
+                      {"refused", commits.refused_full},
                       {"largest_batch", commits.largest_batch}};
   nlohmann::json disconnects = nlohmann::json::object();
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {

@@ -16,22 +16,33 @@ namespace chat {
 GroupCommitter::GroupCommitter(Store& store, Schedule schedule, Options options)
     : store_(store), schedule_(std::move(schedule)), options_(options) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  options_.max_backlog = std::max<std::size_t>(options_.max_backlog, 1);
 }
 
 GroupCommitter::~GroupCommitter() { close_and_drain(); }
 
-bool GroupCommitter::append(MessageRecord message, Completion on_done) {
+GroupCommitter::Admission GroupCommitter::append(MessageRecord message, Completion on_done) {
   {
     std::lock_guard lock(mutex_);
-    if (closed_) return false;
+    if (closed_) return Admission::closed;
+    if (pending_records_.size() + in_flight_ >= options_.max_backlog) {
+      ++stats_.refused_full;
+      if (!full_logged_) {
+        full_logged_ = true;  // once per streak: under overload every send would log
+        spdlog::warn("group commit: backlog of {} messages full; refusing messages until it drains",
+                     options_.max_backlog);
+      }
+      return Admission::backlog_full;
+    }
+    full_logged_ = false;
     pending_records_.push_back(std::move(message));
     pending_completions_.push_back(std::move(on_done));
     ++stats_.appended;
-    if (flush_owned_) return true;  // the flush in flight, or the one after it, takes this message
+    if (flush_owned_) return Admission::accepted;  // the flush in flight, or the one after it, takes this message
     flush_owned_ = true;
   }
   if (!dispatch()) release_after_refusal();
-  return true;
+  return Admission::accepted;
 }
 
 void GroupCommitter::kick() {
@@ -103,6 +114,7 @@ bool GroupCommitter::flush_once() {
   {
     std::lock_guard lock(mutex_);
     const std::size_t take = std::min(pending_records_.size(), options_.max_batch);
+    in_flight_ = take;
     if (take == pending_records_.size()) {
       // Steady state: swap, so that both vectors keep their capacity and nothing is copied.
       std::swap(pending_records_, batch_records_);
@@ -140,6 +152,7 @@ bool GroupCommitter::flush_once() {
   batch_completions_.clear();
 
   std::lock_guard lock(mutex_);
+  in_flight_ = 0;
   if (size > 0) {
     stats_.committed += stored;
     stats_.duplicates += duplicates;
