@@ -6,6 +6,8 @@
 #include <set>
 #include <type_traits>
 
+#include "common/protocol.hpp"
+
 namespace chat {
 namespace {
 
@@ -158,6 +160,12 @@ void visit_keys(Config& c, Visitor& v) {
 
 }  // namespace
 
+std::size_t ServerConfig::Limits::largest_message_event_bytes() const {
+  constexpr std::size_t kEscaped = 6;       // \u00XX, the longest JSON spelling of one character
+  constexpr std::size_t kFixedFields = 160;  // type, seq, ts, replay and the punctuation
+  return kEscaped * (max_message_chars + protocol::kMaxClientIdLength) + 2 * max_name_length + kFixedFields;
+}
+
 ServerConfig ServerConfig::from_json(const json& document) {
   ServerConfig config;
   Reader reader(document);
@@ -188,6 +196,12 @@ void ServerConfig::validate() const {
   }
   if (limits.max_connections_per_ip > limits.max_connections) {
     throw ConfigError("limits.max_connections_per_ip: must not exceed limits.max_connections");
+  }
+  // A reader must be able to hold one message with room to spare for what else is queued: replays, history
+  // pages and direct-message backlogs each take at most half of the queue and always at least one message.
+  if (const auto least = 2 * limits.largest_message_event_bytes(); limits.outbound_queue_bytes < least) {
+    throw ConfigError("limits.outbound_queue_bytes: must be at least " + std::to_string(least) +
+                      " (twice the largest message event that limits.max_message_chars allows)");
   }
   if (storage.path.empty()) throw ConfigError("storage.path: must not be empty");
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");

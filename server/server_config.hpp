@@ -42,6 +42,11 @@ struct ServerConfig {
     std::uint32_t rate_abuse_strikes = 50;
     std::size_t replay_max = 1000;
     std::size_t dedup_window = 1024;
+
+    // The longest `msg` or `dm` event one message can make: every character
+    // of the text escaped as \u00XX (6 bytes), the longest client id the
+    // same, two names and the fixed fields.
+    std::size_t largest_message_event_bytes() const;
   } limits;
 
   struct Storage {

@@ -73,6 +73,12 @@ void Session::deliver(Frame frame) {
   if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_signal_.cancel(); });
 }
 
+std::size_t Session::reply_budget() const {
+  const std::size_t half = limits_.outbound_queue_bytes / 2;
+  std::lock_guard lock(out_mutex_);
+  return outbound_bytes_ >= half ? 0 : half - outbound_bytes_;
+}
+
 void Session::record_reason(DisconnectReason reason) {
   if (!reason_set_.exchange(true)) reason_.store(static_cast<std::uint8_t>(reason));
 }

@@ -68,6 +68,12 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   void send(const nlohmann::json& message) { deliver(to_frame(message)); }
 
+  // How many bytes one large answer (a replay, a history page, a backlog of
+  // direct messages) may still add to the outbound queue: half its limit,
+  // less what is queued now; 0 when more is queued. The other half stays free
+  // for live traffic, so an answer never makes its reader a slow consumer.
+  std::size_t reply_budget() const;
+
   // Closes at once; the first reason given is the one recorded.
   void close(DisconnectReason reason);
   // Sends `last` (if any), then closes; reading stops now. Bounded by close_grace.
@@ -129,7 +135,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::uint32_t rate_strikes_ = 0;
 
   // Outbound queue, shared with delivering threads.
-  std::mutex out_mutex_;
+  mutable std::mutex out_mutex_;
   std::vector<Frame> outbound_;
   std::size_t outbound_bytes_ = 0;
   bool writer_idle_ = false;
