@@ -47,7 +47,7 @@ class FakeParticipant final : public chat::Participant {
   }
 
   std::uint64_t connection_id() const noexcept override { return id_; }
-  void deliver(Frame frame) override {
+  bool deliver(Frame frame) override {
     {
       std::lock_guard lock(mutex_);
       frames_.push_back(std::move(frame));
@@ -55,6 +55,7 @@ class FakeParticipant final : public chat::Participant {
     if (on_deliver_) {
       on_deliver_(*this);
     }
+    return true;
   }
 
   std::vector<Frame> frames() const {

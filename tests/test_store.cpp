@@ -373,13 +373,22 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   CHECK(store.undelivered_direct_messages("bob", 2)[1].id == second.message.id);
   CHECK(store.undelivered_direct_messages("bob", 0).empty());
 
-  CHECK(store.mark_delivered("bob", backlog[1].id) == 2);
-  CHECK(store.mark_delivered("bob", backlog[1].id) == 0);  // already delivered
+  // Exactly the ids given: an older message still undelivered stays so.
+  const std::vector<std::int64_t> second_only{backlog[1].id};
+  CHECK(store.mark_delivered("bob", second_only) == 1);
+  CHECK(store.mark_delivered("bob", second_only) == 0);  // already delivered
   backlog = store.undelivered_direct_messages("bob", 100);
-  REQUIRE(backlog.size() == 2);
-  CHECK(backlog[0].text == "three");
-  CHECK(store.undelivered_direct_messages("carol", 100).size() == 1);  // other recipients untouched
-  CHECK(store.mark_delivered("carol", to_carol.message.id) == 1);
+  REQUIRE(backlog.size() == 3);
+  CHECK(backlog[0].id == first.message.id);
+  CHECK(backlog[1].text == "three");
+  const std::vector<std::int64_t> two{backlog[0].id, backlog[2].id};
+  CHECK(store.mark_delivered("bob", two) == 2);
+  REQUIRE(store.undelivered_direct_messages("bob", 100).size() == 1);
+  CHECK(store.undelivered_direct_messages("bob", 100)[0].text == "three");
+  const std::vector<std::int64_t> carols{to_carol.message.id};
+  CHECK(store.mark_delivered("bob", carols) == 0);  // another recipient's message is not bob's to mark
+  CHECK(store.undelivered_direct_messages("carol", 100).size() == 1);
+  CHECK(store.mark_delivered("carol", carols) == 1);
   CHECK(store.undelivered_direct_messages("carol", 100).empty());
 }
 

@@ -596,15 +596,27 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_
   });
 }
 
-std::int64_t Store::mark_delivered(std::string_view recipient, std::int64_t up_to_id) {
+std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids) {
+  if (ids.empty()) return 0;
   std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("mark_delivered '{}' up to {}", recipient, up_to_id); }, [&] {
-    auto update = writer_->statement(
-        "UPDATE direct_messages SET delivered = 1 WHERE recipient = ?1 AND delivered = 0 AND id <= ?2");
-    bind_text(*update, 1, recipient);
-    update->bind(2, up_to_id);
-    return static_cast<std::int64_t>(update->exec());
-  });
+  return with_context(
+      [&] { return fmt::format("mark_delivered '{}' ({} messages from id {})", recipient, ids.size(), ids.front()); },
+      [&] {
+        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        std::int64_t changed = 0;
+        {
+          auto update = writer_->statement(
+              "UPDATE direct_messages SET delivered = 1 WHERE id = ?1 AND recipient = ?2 AND delivered = 0");
+          bind_text(*update, 2, recipient);
+          for (const auto id : ids) {
+            update->reset();
+            update->bind(1, id);
+            changed += update->exec();
+          }
+        }
+        transaction.commit();
+        return changed;
+      });
 }
 
 // --- maintenance ---

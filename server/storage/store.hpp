@@ -102,8 +102,9 @@ class Store {
   // The oldest `limit` undelivered messages for the recipient, ascending by id.
   std::vector<DirectMessageRecord> undelivered_direct_messages(std::string_view recipient,
                                                                std::size_t limit) const;
-  // Marks the recipient's messages with id <= up_to_id delivered; returns how many changed.
-  std::int64_t mark_delivered(std::string_view recipient, std::int64_t up_to_id);
+  // Marks exactly these messages of the recipient delivered, in one transaction; returns how many changed.
+  // Not a watermark: an older message may still be on its way to the recipient, or have been dropped.
+  std::int64_t mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids);
 
   // --- maintenance ---
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
