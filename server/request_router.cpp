@@ -71,7 +71,12 @@ std::string RequestRouter::ordering_key(const CommandSpec& command, const Sessio
     case OrderingKey::Recipient: {
       auto user = canonical_user_name(request.required_string("to"), max_name);
       if (!user) throw ProtocolError(ErrorCode::BadRequest, "invalid user name in 'to'");
-      return "user:" + *user;
+      return DirectMessageInbox::ordering_key(*user);
+    }
+    case OrderingKey::Name: {
+      // An invalid name takes nothing, so it needs no order; its handler explains the name rules.
+      auto user = canonical_user_name(request.required_string("name"), max_name);
+      return user ? DirectMessageInbox::ordering_key(*user) : std::string();
     }
   }
   return {};

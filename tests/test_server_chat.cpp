@@ -368,3 +368,37 @@ TEST_CASE("topic, leave and presence: join, leave and disconnect reach the other
   CHECK(members[1]["user"] == "carol");
   CHECK(members[1]["online"] == false);
 }
+
+TEST_CASE("register and guest racing for one name: the loser's conflict is true") {
+  ServerProcess server;
+  constexpr int kRounds = 30;
+  int registered = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string name = "race" + std::to_string(round);
+    TestClient registrant(server.port());
+    TestClient visitor(server.port());
+    // Both requests leave at once; either may win, but exactly one, and the other's conflict must be real.
+    registrant.send({{"op", "register"}, {"id", 1}, {"name", name}, {"password", "password123"}});
+    visitor.send({{"op", "guest"}, {"id", 1}, {"name", name}});
+    const auto registration = registrant.next(10s);
+    const auto visit = visitor.next(10s);
+    REQUIRE(registration.has_value());
+    REQUIRE(visit.has_value());
+    INFO("round " << round << ": " << registration->dump() << " / " << visit->dump());
+    const bool account = (*registration)["type"] == "ok";
+    const bool guest = (*visit)["type"] == "ok";
+    CHECK(account != guest);
+    if (!account) CHECK((*registration)["code"] == "conflict");
+    if (!guest) CHECK((*visit)["code"] == "conflict");
+    // The account exists exactly when its registration was acknowledged.
+    TestClient checker(server.port());
+    const auto login = checker.login(name);
+    if (account) {
+      expect_ok(login);
+      ++registered;
+    } else {
+      CHECK(login["code"] == "unauthorized");
+    }
+  }
+  MESSAGE(registered << " of " << kRounds << " names went to the registration");
+}

@@ -109,10 +109,12 @@ void logout(const CommandContext& ctx) {
 }  // namespace
 
 void add_account_commands(CommandTable& table) {
+  // register and guest both take a name: under the name's key, one of them checks and takes it before the
+  // other looks, so the loser is told "conflict" only when the winner really holds the name.
   table.add({.op = "register",
              .requires_login = false,
              .priority = Priority::Low,
-             .key = OrderingKey::Connection,
+             .key = OrderingKey::Name,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
              .handler = register_user});
@@ -126,7 +128,7 @@ void add_account_commands(CommandTable& table) {
   table.add({.op = "guest",
              .requires_login = false,
              .priority = Priority::Normal,
-             .key = OrderingKey::Connection,
+             .key = OrderingKey::Name,
              .pauses_reading = true,
              .handler = guest});
   table.add({.op = "logout",
