@@ -192,8 +192,12 @@ void Server::shutdown() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
   spdlog::info("shutting down: {} connections", connection_count());
 
-  // 1. No new connections, no new requests.
+  // 1. No new connections, no new requests. The acceptor is closed before anyone hears of the shutdown, so
+  // that a client told to go cannot get back in.
   listener_.stop();
+  if (!io_threads_.empty() && !wait_until([this] { return listener_.stopped(); }, deadline)) {
+    spdlog::warn("shutdown: the listener did not close in time");
+  }
   for (const auto& session : live_sessions()) session->stop_reading();
 
   // 2. Everything accepted runs to its end; its messages commit and go out.
