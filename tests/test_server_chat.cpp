@@ -402,3 +402,40 @@ TEST_CASE("register and guest racing for one name: the loser's conflict is true"
   }
   MESSAGE(registered << " of " << kRounds << " names went to the registration");
 }
+
+TEST_CASE("the owner may leave and stays the owner: back, they moderate again; nobody can ban them meanwhile") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  TestClient bob(server.port());
+  TestClient carol(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  expect_ok(carol.register_user("carol"));
+  expect_ok(alice.request("create", {{"room", "general"}}));
+  expect_ok(alice.request("create", {{"room", "secret"}, {"private", true}}));
+  expect_ok(bob.request("join", {{"room", "general"}}));
+  expect_ok(carol.request("join", {{"room", "general"}}));
+  expect_ok(alice.request("moderator", {{"room", "general"}, {"user", "bob"}, {"grant", true}}));
+
+  expect_ok(alice.request("leave", {{"room", "general"}}));
+  expect_ok(alice.request("leave", {{"room", "secret"}}));
+  CHECK(bob.request("ban", {{"room", "general"}, {"user", "alice"}})["code"] == "forbidden");
+  CHECK(bob.request("kick", {{"room", "general"}, {"user", "alice"}})["code"] == "forbidden");
+
+  const auto back = expect_ok(alice.request("join", {{"room", "general"}}));
+  CHECK(back["owner"] == "alice");
+  expect_ok(alice.request("join", {{"room", "secret"}}));  // no invitation needed to come back
+  const auto members = expect_ok(alice.request("members", {{"room", "general"}}))["members"];
+  REQUIRE(members.size() == 3);
+  CHECK(members[0]["user"] == "alice");
+  CHECK(members[0]["role"] == "owner");
+  expect_ok(alice.request("kick", {{"room", "general"}, {"user", "carol"}}));
+  expect_ok(alice.request("moderator", {{"room", "general"}, {"user", "bob"}, {"grant", false}}));
+
+  server.restart();  // the role is stored
+  TestClient again(server.port());
+  expect_ok(again.login("alice"));
+  const auto stored = expect_ok(again.request("members", {{"room", "general"}}))["members"];
+  REQUIRE_FALSE(stored.empty());
+  CHECK(stored[0]["role"] == "owner");
+}

@@ -37,7 +37,10 @@ void require_visible(const Room& room, const std::string& user) {
 std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target) {
   const auto actor_role = room.role_of(actor).value_or(RoomRole::Member);
   const auto target_role = room.role_of(target);
-  if (target_role == RoomRole::Owner) throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+  // Also while away (the owner may leave and come back): otherwise a moderator could ban them out for good.
+  if (target_role == RoomRole::Owner || target == room.settings().owner) {
+    throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+  }
   if (target_role == RoomRole::Moderator && actor_role != RoomRole::Owner) {
     throw ProtocolError(ErrorCode::Forbidden, "only the owner may remove a moderator");
   }
