@@ -197,3 +197,21 @@ TEST_CASE("idle connections are closed after the configured timeout") {
   TestClient idle(server.port());
   CHECK(idle.wait_closed(10s));
 }
+
+TEST_CASE("LogInjection: an unknown op is logged only as a short escaped sample") {
+  ServerProcess server(Json({{"log", {{"level", "debug"}}}}));
+  TestClient client(server.port());
+  // A 20 KB op with a terminal escape and a forged log line in it.
+  const std::string op = "evil\x1b[2J\nFAKE critical line " + std::string(20000, 'A');
+  client.send(Json{{"op", op}, {"id", 1}});
+  auto reply = client.next(5s);
+  REQUIRE(reply.has_value());
+  CHECK((*reply)["code"] == "bad_request");
+  CHECK((*reply)["message"].get<std::string>().size() < 200);
+  CHECK(client.request("ping")["type"] == "pong");  // answered after the bad line: its log line is written
+  const auto log = server.log();
+  CHECK(log.find("unknown op 'evil\\x1b[2J\\x0aFAKE") != std::string::npos);
+  CHECK(log.find('\x1b') == std::string::npos);
+  CHECK(log.find("\nFAKE") == std::string::npos);
+  CHECK(log.find(std::string(200, 'A')) == std::string::npos);
+}
