@@ -88,6 +88,15 @@ TEST_CASE("text rules: empty, too long, bad client id") {
                                                                  "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"}}));
   CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", std::string(65, 'c')}})["code"] ==
         "bad_request");
+  // The client id is counted in bytes: 32 two-byte characters fit, 33 (66 bytes) do not.
+  std::string cid;
+  for (int i = 0; i < 32; ++i) cid += "\xC3\xA9";
+  expect_ok(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", cid}}));
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", cid + "\xC3\xA9"}})["code"] ==
+        "bad_request");
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", ""}})["code"] == "bad_request");
+  // Joining a room again is no conflict (it replays again).
+  expect_ok(alice.request("join", {{"room", "general"}}));
   CHECK(alice.request("send", {{"room", "nowhere"}, {"text", "ok"}})["code"] == "not_found");
 }
 
