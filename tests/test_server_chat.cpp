@@ -439,3 +439,36 @@ TEST_CASE("the owner may leave and stays the owner: back, they moderate again; n
   REQUIRE_FALSE(stored.empty());
   CHECK(stored[0]["role"] == "owner");
 }
+
+TEST_CASE("pipelined join, members and history are handled in order") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  TestClient bob(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  constexpr int kRooms = 20;
+  for (int r = 0; r < kRooms; ++r) {
+    const auto room = "secret" + std::to_string(r);
+    expect_ok(alice.request("create", {{"room", room}, {"private", true}}));
+    expect_ok(alice.request("send", {{"room", room}, {"text", "hello"}}));
+    expect_ok(alice.request("invite", {{"room", room}, {"user", "bob"}}));
+  }
+  // All in one write: members and history must see the join that comes before them.
+  std::string burst;
+  for (int r = 0; r < kRooms; ++r) {
+    const auto room = "secret" + std::to_string(r);
+    burst += Json({{"op", "join"}, {"id", 3 * r}, {"room", room}}).dump() + "\n";
+    burst += Json({{"op", "members"}, {"id", 3 * r + 1}, {"room", room}}).dump() + "\n";
+    burst += Json({{"op", "history"}, {"id", 3 * r + 2}, {"room", room}}).dump() + "\n";
+  }
+  bob.send_raw(burst);
+  for (int answered = 0; answered < 3 * kRooms;) {
+    auto line = bob.next(10s);
+    REQUIRE(line.has_value());
+    if (!line->contains("id")) continue;
+    INFO(line->dump());
+    CHECK((*line)["type"] == "ok");
+    if ((*line)["op"] == "history") CHECK((*line)["messages"].size() == 1);
+    ++answered;
+  }
+}

@@ -100,7 +100,8 @@ void history(const CommandContext& ctx) {
 void add_message_commands(CommandTable& table) {
   table.add({.op = "send", .priority = Priority::High, .key = OrderingKey::Room, .handler = send});
   table.add({.op = "dm", .priority = Priority::High, .key = OrderingKey::Recipient, .handler = direct_message});
-  table.add({.op = "history", .priority = Priority::Low, .handler = history});
+  // Under the room's key, so that a history read after a pipelined join (or send) sees it.
+  table.add({.op = "history", .priority = Priority::Low, .key = OrderingKey::Room, .handler = history});
 }
 
 }  // namespace chat
