@@ -91,7 +91,11 @@ class Reader {
     const double max = std::min<double>(rule.max, static_cast<double>(std::numeric_limits<T>::max()));
     if (number < rule.min || number > max || (integral && value.is_number_integer() && value.get<std::int64_t>() < 0 &&
                                               std::is_unsigned_v<T>)) {
-      throw ConfigError(name + ": must be between " + json(rule.min).dump() + " and " + json(max).dump());
+      // Integer keys name integer bounds ("between 256 and 16777216"), as docs/operations.md quotes them.
+      const auto bound = [](double value) {
+        return integral ? json(static_cast<std::uint64_t>(value)).dump() : json(value).dump();
+      };
+      throw ConfigError(name + ": must be between " + bound(rule.min) + " and " + bound(max));
     }
     field = static_cast<T>(number);
   }
