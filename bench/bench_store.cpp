@@ -160,7 +160,7 @@ void BM_GroupCommit(benchmark::State& state) {
         Window window(window_size);
         for (std::int64_t i = 0; i < per_producer; ++i) {
           window.acquire();
-          committer.append(setup.next(p), [&window](const AppendOutcome&) { window.release(); });
+          committer.append(setup.next(p), [&window](const chat::AppendOutcome&) { window.release(); });
         }
         window.wait_empty();
       });
