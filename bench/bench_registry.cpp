@@ -33,7 +33,10 @@ class NoopParticipant final : public chat::Participant {
  public:
   explicit NoopParticipant(std::uint64_t id) : id_(id) {}
   std::uint64_t connection_id() const noexcept override { return id_; }
-  void deliver(Frame frame) override { benchmark::DoNotOptimize(frame.get()); }
+  bool deliver(Frame frame) override {
+    benchmark::DoNotOptimize(frame.get());
+    return true;
+  }
 
  private:
   std::uint64_t id_;

@@ -135,7 +135,7 @@ struct Setup {
   }
   static std::string room(int p) { return "room" + std::to_string(p); }
   MessageRecord next(int p) {
-    const auto seq = next_seq[static_cast<std::size_t>(p)]++;
+    const auto seq = next_seq[static_cast<std::size_t>(p)]++;  // only the timestamp: the store gives seqs
     return MessageRecord{room(p), seq, "user" + std::to_string(p), seq,
                          "a chat line of a typical length, around eighty bytes of text in all", std::nullopt};
   }
@@ -160,7 +160,7 @@ void BM_GroupCommit(benchmark::State& state) {
         Window window(window_size);
         for (std::int64_t i = 0; i < per_producer; ++i) {
           window.acquire();
-          committer.append(setup.next(p), [&window](bool) { window.release(); });
+          committer.append(setup.next(p), [&window](const chat::AppendOutcome&) { window.release(); });
         }
         window.wait_empty();
       });

@@ -48,6 +48,7 @@ enum class OrderingKey {
   Room,        // per room (the "room" field): messages, joins, moderation
   Connection,  // per connection: log-in and log-out
   Recipient,   // per recipient user (the "to" field): direct messages
+  Name,        // per user name (the "name" field), the same key as Recipient: taking a name
 };
 
 // One operation of the protocol, declared once: its name, who may call it,

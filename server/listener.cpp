@@ -10,7 +10,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 Listener::Listener(asio::io_context& io, ConnectionLimiter& limiter, DisconnectCounters& disconnects, OnAccept on_accept)
-    : io_(io), acceptor_(io), limiter_(limiter), disconnects_(disconnects), on_accept_(std::move(on_accept)) {}
+    : io_(io),
+      strand_(asio::make_strand(io)),
+      acceptor_(strand_),
+      limiter_(limiter),
+      disconnects_(disconnects),
+      on_accept_(std::move(on_accept)) {}
 
 std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
   const tcp::endpoint endpoint(asio::ip::make_address(host), port);
@@ -22,7 +27,7 @@ std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
 }
 
 void Listener::start() {
-  asio::co_spawn(io_, accept_loop(), [](std::exception_ptr error) {
+  asio::co_spawn(strand_, accept_loop(), [](std::exception_ptr error) {
     if (!error) return;
     try {
       std::rethrow_exception(error);
@@ -33,14 +38,15 @@ void Listener::start() {
 }
 
 void Listener::stop() {
-  asio::post(io_, [this] {
+  asio::post(strand_, [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    stopped_.store(true, std::memory_order_release);
   });
 }
 
 asio::awaitable<void> Listener::accept_loop() {
-  asio::steady_timer backoff(io_);
+  asio::steady_timer backoff(strand_);
   bool descriptors_exhausted = false;
   while (acceptor_.is_open()) {
     boost::system::error_code ec;

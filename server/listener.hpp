@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,8 +14,11 @@ namespace chat {
 
 // Accepts connections and admits them through the connection limiter. A
 // refused connection gets one error line and is closed. Running out of file
-// descriptors pauses accepting briefly instead of spinning. Runs on the
-// io_context; stop() is safe from any thread.
+// descriptors pauses accepting briefly instead of spinning. The acceptor is
+// used only on the listener's strand — the accept loop runs there and stop()
+// closes it there — because an acceptor, like any Asio object, must not be
+// used from two threads at once, and the io_context has several. listen()
+// comes before start(); stop() and stopped() are safe from any thread.
 class Listener {
  public:
   // Receives an admitted socket (on its own strand) and the peer address;
@@ -26,14 +30,19 @@ class Listener {
   // Binds and listens; returns the bound port (useful with port 0).
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   void start();
+  // Closes the acceptor (on the strand); returns at once.
   void stop();
+  // True once the acceptor is closed: from then on the kernel refuses new connections.
+  bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
 
  private:
   boost::asio::awaitable<void> accept_loop();
   void refuse(boost::asio::ip::tcp::socket socket, std::string_view reason);
 
   boost::asio::io_context& io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // strand_ only, once start() was called
+  std::atomic<bool> stopped_{false};
   ConnectionLimiter& limiter_;
   DisconnectCounters& disconnects_;
   OnAccept on_accept_;

@@ -21,9 +21,10 @@ std::shared_ptr<MessagePipeline::RoomLog> MessagePipeline::log_of(const std::str
   return log;
 }
 
-std::optional<std::int64_t> MessagePipeline::find_duplicate(RoomLog& log, const std::string& room,
+std::optional<std::int64_t> MessagePipeline::find_delivered(RoomLog& log, const std::string& room,
                                                              const std::string& sender, const std::string& client_id) {
   if (!log.dedup_loaded) {
+    // Everything stored before this first send with a client id was delivered (at the latest by the restart).
     for (const auto& ref : store_.recent_client_messages(room, options_.dedup_window)) {
       log.dedup.remember(ref.sender, ref.client_id, ref.seq);
     }
@@ -35,10 +36,9 @@ std::optional<std::int64_t> MessagePipeline::find_duplicate(RoomLog& log, const 
 void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const SessionPtr& session,
                            const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id) {
   auto log = log_of(room->name());
-  std::unique_lock<std::mutex> dedup_lock;
   if (client_id) {
-    dedup_lock = std::unique_lock(log->dedup_mutex);
-    if (const auto seq = find_duplicate(*log, room->name(), sender, *client_id)) {
+    std::lock_guard dedup_lock(log->dedup_mutex);
+    if (const auto seq = find_delivered(*log, room->name(), sender, *client_id)) {
       auto reply = ok_reply("send", request_id);
       reply["room"] = room->name();
       reply["seq"] = *seq;
@@ -49,19 +49,25 @@ void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const
   }
 
   Pending pending;
-  pending.record = MessageRecord{room->name(), room->next_seq(), sender, CommandContext::now_ms(), std::move(text),
+  pending.record = MessageRecord{room->name(), 0, sender, CommandContext::now_ms(), std::move(text),
                                  std::move(client_id)};
-  if (pending.record.client_id) log->dedup.remember(sender, *pending.record.client_id, pending.record.seq);
   pending.sender = session;
   pending.request_id = request_id;
 
   MessageRecord record = pending.record;
-  const bool accepted = committer_.append(
-      std::move(record), [this, room, log, pending = std::move(pending)](bool committed) mutable {
-        pending.committed = committed;
+  const auto admission = committer_.append(
+      std::move(record), [this, room, log, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
+        pending.outcome = outcome;
         on_committed(room, log, std::move(pending));
       });
-  if (!accepted) throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+  switch (admission) {
+    case GroupCommitter::Admission::accepted:
+      return;
+    case GroupCommitter::Admission::backlog_full:
+      throw ProtocolError(ErrorCode::Overloaded, "too many messages wait for storage; retry later");
+    case GroupCommitter::Admission::closed:
+      throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+  }
 }
 
 void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending) {
@@ -87,24 +93,41 @@ void MessagePipeline::drain(const DrainRequest& request) {
     batch.swap(request.log->pending);
     request.log->drain_scheduled = false;
   }
-  for (auto& pending : batch) {
-    const auto& record = pending.record;
-    // Advanced before the sender hears back, so that its next history read sees the message.
-    request.room->set_delivered_seq(record.seq);
-    if (pending.committed) {
-      request.room->broadcast(msg_event(record));
-      auto reply = ok_reply("send", pending.request_id);
-      reply["room"] = record.room;
-      reply["seq"] = record.seq;
-      reply["ts"] = record.ts_ms;
-      pending.sender->send(reply);
-    } else {
-      spdlog::error("conn={} user={} room={} seq={} message not stored", pending.sender->connection_id(),
-                    record.sender, record.room, record.seq);
-      pending.sender->send(error_reply(ErrorCode::Internal, "the message could not be stored", "send",
-                                       pending.request_id));
-    }
+  for (auto& pending : batch) answer(*request.room, *request.log, pending);
+}
+
+void MessagePipeline::answer(Room& room, RoomLog& log, const Pending& pending) {
+  const auto& record = pending.record;
+  const auto& outcome = pending.outcome;
+  if (outcome.status == AppendOutcome::Status::failed) {
+    // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
+    spdlog::error("conn={} user={} room={} message not stored: {}", pending.sender->connection_id(), record.sender,
+                  record.room, outcome.error);
+    pending.sender->send(
+        error_reply(ErrorCode::Internal, "the message could not be stored; retry", "send", pending.request_id));
+    return;
   }
+  if (outcome.status == AppendOutcome::Status::stored) {
+    MessageRecord delivered = record;
+    delivered.seq = outcome.seq;
+    // Advanced before the broadcast and the reply, so that a reader told of seq N (the sender's next
+    // history read, a join's replay) finds it.
+    room.set_delivered_seq(delivered.seq);
+    room.broadcast(msg_event(delivered));
+  }
+  if (record.client_id) {
+    std::lock_guard dedup_lock(log.dedup_mutex);
+    log.dedup.remember(record.sender, *record.client_id, outcome.seq);
+  }
+  auto reply = ok_reply("send", pending.request_id);
+  reply["room"] = record.room;
+  reply["seq"] = outcome.seq;
+  if (outcome.status == AppendOutcome::Status::stored) {
+    reply["ts"] = record.ts_ms;
+  } else {
+    reply["duplicate"] = true;
+  }
+  pending.sender->send(reply);
 }
 
 }  // namespace chat

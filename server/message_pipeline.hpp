@@ -20,15 +20,20 @@
 namespace chat {
 
 // The path of a room message after its request was accepted:
-//   send()       — under the room's ordering key: de-duplicate, assign the
-//                  seq, hand the record to the group committer;
-//   committed    — on the flushing thread, in commit order: queue it in the
-//                  room's outbox and schedule one drain for the room;
-//   drain        — a bus event under the room's key: broadcast every queued
-//                  message once serialized, advance delivered_seq, answer
+//   send()       — under the room's ordering key: answer a retry of a message
+//                  already delivered from the room's de-duplication window,
+//                  otherwise hand the record to the group committer;
+//   committed    — on the flushing thread, in commit order: the store gave it
+//                  its seq (or found its client id stored before, or failed
+//                  it); queue the outcome in the room's outbox and schedule
+//                  one drain for the room;
+//   drain        — a bus event under the room's key: advance delivered_seq,
+//                  broadcast every stored message once serialized, answer
 //                  each sender.
-// Nothing is acknowledged or broadcast before it is committed, and a room's
-// messages leave in seq order. Thread-safe.
+// Nothing is acknowledged or broadcast before it is committed — a retry
+// included: it is answered after its original commits — and a room's
+// messages leave in seq order. A failed message takes no seq and nobody but
+// its sender hears of it. Thread-safe.
 class MessagePipeline {
  public:
   struct Options {
@@ -37,7 +42,8 @@ class MessagePipeline {
 
   MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options);
 
-  // Throws ProtocolError (overloaded when the committer is closed).
+  // Throws ProtocolError overloaded when the committer refuses the message (its backlog is full, or it is
+  // closed): then nothing was stored and nothing will be answered later.
   void send(const RoomPtr& room, const std::string& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 
@@ -54,18 +60,18 @@ class MessagePipeline {
  private:
   struct Pending {
     MessageRecord record;
+    AppendOutcome outcome;
     SessionPtr sender;
     nlohmann::json request_id;
-    bool committed = false;
   };
   struct RoomLog {
     explicit RoomLog(std::size_t window) : dedup(window) {}
     std::mutex broadcast_mutex;  // one drain (or quiet section) of the room at a time
     std::mutex pending_mutex;
-    std::deque<Pending> pending;  // committed, not yet broadcast
+    std::deque<Pending> pending;  // committed (or failed), not yet broadcast nor answered
     bool drain_scheduled = false;
     std::mutex dedup_mutex;
-    DedupWindow dedup;
+    DedupWindow dedup;  // client ids of delivered messages only: a hit is safe to acknowledge at once
     bool dedup_loaded = false;
   };
   struct DrainRequest {
@@ -74,11 +80,13 @@ class MessagePipeline {
   };
 
   std::shared_ptr<RoomLog> log_of(const std::string& room);
-  // The seq already stored for this client id, if any (loads the window from the store on first use).
-  std::optional<std::int64_t> find_duplicate(RoomLog& log, const std::string& room, const std::string& sender,
+  // The seq of a delivered message with this client id, if the window holds it (loaded from the store on
+  // first use). A miss is no verdict: the store's unique index recognises every retry at commit.
+  std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, const std::string& sender,
                                              const std::string& client_id);
   void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
   void drain(const DrainRequest& request);
+  void answer(Room& room, RoomLog& log, const Pending& pending);
 
   EventBus& bus_;
   GroupCommitter& committer_;

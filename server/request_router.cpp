@@ -8,6 +8,10 @@
 
 namespace chat {
 
+namespace {
+constexpr std::size_t kOpSampleBytes = 32;
+}  // namespace
+
 RequestRouter::RequestRouter(ServerContext& server, const CommandTable& commands)
     : server_(server), commands_(commands) {
   // Each event carries its own priority; the subscription's is only a default.
@@ -26,7 +30,10 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
     Request request = parse_request(line);
     const CommandSpec* command = commands_.find(request.op());
     if (!command) {
-      throw RequestError(ErrorCode::BadRequest, "unknown op '" + request.op() + "'", request.op(), request.id());
+      // The op is the client's, up to a frame long: the message (which is also logged) names a short escaped
+      // sample of it only.
+      throw RequestError(ErrorCode::BadRequest, "unknown op '" + log_sample(request.op(), kOpSampleBytes) + "'",
+                         request.op(), request.id());
     }
     try {
       if (command->requires_login && !session->identity()) {
@@ -71,7 +78,12 @@ std::string RequestRouter::ordering_key(const CommandSpec& command, const Sessio
     case OrderingKey::Recipient: {
       auto user = canonical_user_name(request.required_string("to"), max_name);
       if (!user) throw ProtocolError(ErrorCode::BadRequest, "invalid user name in 'to'");
-      return "user:" + *user;
+      return DirectMessageInbox::ordering_key(*user);
+    }
+    case OrderingKey::Name: {
+      // An invalid name takes nothing, so it needs no order; its handler explains the name rules.
+      auto user = canonical_user_name(request.required_string("name"), max_name);
+      return user ? DirectMessageInbox::ordering_key(*user) : std::string();
     }
   }
   return {};

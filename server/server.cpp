@@ -55,7 +55,7 @@ Server::Server(ServerConfig config)
                    return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, std::move(options))
                        .ok();
                  },
-                 GroupCommitter::Options{config_.storage.commit_batch_max}),
+                 GroupCommitter::Options{config_.storage.commit_batch_max, config_.storage.commit_backlog_max}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
@@ -79,7 +79,6 @@ void Server::load_state() {
   for (const auto& record : store_.load_rooms()) {
     auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
     if (!room) continue;
-    room->set_last_assigned_seq(record.last_seq);
     room->set_delivered_seq(record.last_seq);
   }
   for (const auto& member : store_.load_memberships()) {
@@ -193,8 +192,12 @@ void Server::shutdown() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
   spdlog::info("shutting down: {} connections", connection_count());
 
-  // 1. No new connections, no new requests.
+  // 1. No new connections, no new requests. The acceptor is closed before anyone hears of the shutdown, so
+  // that a client told to go cannot get back in.
   listener_.stop();
+  if (!io_threads_.empty() && !wait_until([this] { return listener_.stopped(); }, deadline)) {
+    spdlog::warn("shutdown: the listener did not close in time");
+  }
   for (const auto& session : live_sessions()) session->stop_reading();
 
   // 2. Everything accepted runs to its end; its messages commit and go out.

@@ -6,6 +6,8 @@
 #include <set>
 #include <type_traits>
 
+#include "common/protocol.hpp"
+
 namespace chat {
 namespace {
 
@@ -89,7 +91,11 @@ class Reader {
     const double max = std::min<double>(rule.max, static_cast<double>(std::numeric_limits<T>::max()));
     if (number < rule.min || number > max || (integral && value.is_number_integer() && value.get<std::int64_t>() < 0 &&
                                               std::is_unsigned_v<T>)) {
-      throw ConfigError(name + ": must be between " + json(rule.min).dump() + " and " + json(max).dump());
+      // Integer keys name integer bounds ("between 256 and 16777216"), as docs/operations.md quotes them.
+      const auto bound = [](double value) {
+        return integral ? json(static_cast<std::uint64_t>(value)).dump() : json(value).dump();
+      };
+      throw ConfigError(name + ": must be between " + bound(rule.min) + " and " + bound(max));
     }
     field = static_cast<T>(number);
   }
@@ -141,6 +147,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "path", c.storage.path);
   v("storage", "synchronous", c.storage.synchronous, Rule{0, 0, {"OFF", "NORMAL", "FULL", "EXTRA"}});
   v("storage", "commit_batch_max", c.storage.commit_batch_max, Rule{1, 1e6});
+  v("storage", "commit_backlog_max", c.storage.commit_backlog_max, Rule{1, 1e7});
   v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
 
   v("auth", "allow_guests", c.auth.allow_guests);
@@ -156,6 +163,12 @@ void visit_keys(Config& c, Visitor& v) {
 }
 
 }  // namespace
+
+std::size_t ServerConfig::Limits::largest_message_event_bytes() const {
+  constexpr std::size_t kEscaped = 6;       // \u00XX, the longest JSON spelling of one character
+  constexpr std::size_t kFixedFields = 160;  // type, seq, ts, replay and the punctuation
+  return kEscaped * (max_message_chars + protocol::kMaxClientIdLength) + 2 * max_name_length + kFixedFields;
+}
 
 ServerConfig ServerConfig::from_json(const json& document) {
   ServerConfig config;
@@ -187,6 +200,12 @@ void ServerConfig::validate() const {
   }
   if (limits.max_connections_per_ip > limits.max_connections) {
     throw ConfigError("limits.max_connections_per_ip: must not exceed limits.max_connections");
+  }
+  // A reader must be able to hold one message with room to spare for what else is queued: replays, history
+  // pages and direct-message backlogs each take at most half of the queue and always at least one message.
+  if (const auto least = 2 * limits.largest_message_event_bytes(); limits.outbound_queue_bytes < least) {
+    throw ConfigError("limits.outbound_queue_bytes: must be at least " + std::to_string(least) +
+                      " (twice the largest message event that limits.max_message_chars allows)");
   }
   if (storage.path.empty()) throw ConfigError("storage.path: must not be empty");
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");

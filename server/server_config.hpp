@@ -42,12 +42,18 @@ struct ServerConfig {
     std::uint32_t rate_abuse_strikes = 50;
     std::size_t replay_max = 1000;
     std::size_t dedup_window = 1024;
+
+    // The longest `msg` or `dm` event one message can make: every character
+    // of the text escaped as \u00XX (6 bytes), the longest client id the
+    // same, two names and the fixed fields.
+    std::size_t largest_message_event_bytes() const;
   } limits;
 
   struct Storage {
     std::string path = "data/chat.db";
     std::string synchronous = "NORMAL";
     std::size_t commit_batch_max = 4096;
+    std::size_t commit_backlog_max = 16384;
     std::size_t read_connections = 4;
   } storage;
 

@@ -51,12 +51,12 @@ void Session::start() {
   asio::co_spawn(socket_.get_executor(), watchdog(), on_done);
 }
 
-void Session::deliver(Frame frame) {
+bool Session::deliver(Frame frame) {
   bool wake = false;
   bool overflow = false;
   {
     std::lock_guard lock(out_mutex_);
-    if (closed_.load(std::memory_order_relaxed) || flush_then_close_) return;
+    if (closed_.load(std::memory_order_relaxed) || flush_then_close_) return false;
     if (outbound_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
       overflow = true;
     } else {
@@ -68,9 +68,29 @@ void Session::deliver(Frame frame) {
   if (overflow) {
     spdlog::warn("conn={} slow consumer: more than {} bytes queued", id_, limits_.outbound_queue_bytes);
     close(DisconnectReason::SlowConsumer);
-    return;
+    return false;
   }
   if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_signal_.cancel(); });
+  return true;
+}
+
+std::size_t Session::reply_budget() const {
+  const std::size_t half = limits_.outbound_queue_bytes / 2;
+  std::lock_guard lock(out_mutex_);
+  return outbound_bytes_ >= half ? 0 : half - outbound_bytes_;
+}
+
+void Session::when_drained(std::function<void()> ready) {
+  std::function<void()> replaced;  // destroyed outside the lock: it may hold the last reference to anything
+  {
+    std::lock_guard lock(out_mutex_);
+    if (closed_.load(std::memory_order_relaxed)) return;
+    if (outbound_bytes_ > limits_.outbound_queue_bytes / 2) {
+      replaced = std::exchange(on_drained_, std::move(ready));
+      return;
+    }
+  }
+  ready();
 }
 
 void Session::record_reason(DisconnectReason reason) {
@@ -128,6 +148,12 @@ void Session::close_socket() {
   }
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  std::function<void()> abandoned;  // it may hold this session: released here, or it would keep it alive
+  {
+    std::lock_guard lock(out_mutex_);
+    abandoned = std::move(on_drained_);
+    on_drained_ = nullptr;
+  }
   write_signal_.cancel();
   resume_signal_.cancel();
   idle_timer_.cancel();
@@ -256,10 +282,15 @@ asio::awaitable<void> Session::write_loop() {
     boost::system::error_code ec;
     co_await asio::async_write(socket_, buffers, asio::redirect_error(use_awaitable, ec));
     batch.clear();
+    std::function<void()> drained;
     {
       std::lock_guard lock(out_mutex_);
       outbound_bytes_ -= bytes;
+      if (on_drained_ && outbound_bytes_ <= limits_.outbound_queue_bytes / 2 && !is_closed()) {
+        drained = std::exchange(on_drained_, nullptr);
+      }
     }
+    if (drained) drained();
     if (ec) {
       if (ec != asio::error::operation_aborted) close(DisconnectReason::IoError);
       co_return;

@@ -64,9 +64,21 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Participant
   std::uint64_t connection_id() const noexcept override { return id_; }
-  void deliver(Frame frame) override;
+  bool deliver(Frame frame) override;
 
   void send(const nlohmann::json& message) { deliver(to_frame(message)); }
+
+  // How many bytes one large answer (a replay, a history page, a backlog of
+  // direct messages) may still add to the outbound queue: half its limit,
+  // less what is queued now; 0 when more is queued. The other half stays free
+  // for live traffic, so an answer never makes its reader a slow consumer.
+  std::size_t reply_budget() const;
+  // Calls `ready` once the queue has drained to half its limit or less — at
+  // once, on this thread, if it has — from whichever thread saw it drain.
+  // Never called, and released, if the connection closes first. One waiter
+  // at a time: a second call replaces the first. For answers too large for
+  // one reply_budget(), sent in parts as the client reads.
+  void when_drained(std::function<void()> ready);
 
   // Closes at once; the first reason given is the one recorded.
   void close(DisconnectReason reason);
@@ -129,11 +141,12 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::uint32_t rate_strikes_ = 0;
 
   // Outbound queue, shared with delivering threads.
-  std::mutex out_mutex_;
+  mutable std::mutex out_mutex_;
   std::vector<Frame> outbound_;
   std::size_t outbound_bytes_ = 0;
   bool writer_idle_ = false;
   bool flush_then_close_ = false;
+  std::function<void()> on_drained_;
 
   std::atomic<bool> closed_{false};
   std::atomic<bool> stop_reading_{false};

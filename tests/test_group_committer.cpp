@@ -5,12 +5,14 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "server/storage/group_committer.hpp"
 #include "server/storage/store.hpp"
+#include "tests/test_storage_faults.hpp"
 #include "tests/test_storage_support.hpp"
 
 using namespace chat;
@@ -29,15 +31,21 @@ struct Fixture {
   }
 };
 
-// Completions in the order they ran, as (seq, committed). Completions run on one thread at a time, but that
-// thread may change between flushes, hence the mutex.
+using Status = AppendOutcome::Status;
+
+bool committed(const AppendOutcome& outcome) { return outcome.status != Status::failed; }
+
+// Completions in the order they ran, as (label, committed), and the seq each outcome carried. Completions run
+// on one thread at a time, but that thread may change between flushes, hence the mutex.
 struct Log {
   std::mutex mutex;
   std::vector<std::pair<std::int64_t, bool>> entries;
-  GroupCommitter::Completion record(std::int64_t seq) {
-    return [this, seq](bool ok) {
+  std::vector<std::int64_t> seqs;
+  GroupCommitter::Completion record(std::int64_t label) {
+    return [this, label](const AppendOutcome& outcome) {
       std::lock_guard lock(mutex);
-      entries.emplace_back(seq, ok);
+      entries.emplace_back(label, committed(outcome));
+      seqs.push_back(outcome.seq);
     };
   }
 };
@@ -49,7 +57,8 @@ TEST_CASE("many producers: every completion once, in per-producer order, all row
   constexpr std::int64_t per_producer = 2000;
   Fixture f(producers);
   ThreadScheduler scheduler;
-  GroupCommitter committer(f.store, scheduler.as_schedule());
+  // A backlog that never fills: this test is about order and batching, not refusals.
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{4096, producers * per_producer});
 
   std::mutex mutex;
   std::vector<std::vector<std::int64_t>> completed(producers);  // seqs in completion order
@@ -59,12 +68,13 @@ TEST_CASE("many producers: every completion once, in per-producer order, all row
     threads.emplace_back([&, p] {
       const std::string room = "r" + std::to_string(p);
       for (std::int64_t seq = 1; seq <= per_producer; ++seq) {
-        const bool accepted = committer.append(message(room, seq), [&, p, seq](bool ok) {
-          if (!ok) failures.fetch_add(1);
+        const auto admission = committer.append(message(room, seq), [&, p, seq](const AppendOutcome& outcome) {
+          // Each producer appends to its own room in order, so the store's seqs follow the producer's count.
+          if (outcome.status != Status::stored || outcome.seq != seq) failures.fetch_add(1);
           std::lock_guard lock(mutex);
           completed[static_cast<std::size_t>(p)].push_back(seq);
         });
-        if (!accepted) failures.fetch_add(1);
+        if (admission != GroupCommitter::Admission::accepted) failures.fetch_add(1);
       }
     });
   }
@@ -94,7 +104,7 @@ TEST_CASE("messages appended while no flush has run go out in one transaction") 
   ManualScheduler scheduler;
   GroupCommitter committer(f.store, scheduler.as_schedule());
   Log log;
-  for (std::int64_t seq = 1; seq <= 100; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)));
+  for (std::int64_t seq = 1; seq <= 100; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)) == GroupCommitter::Admission::accepted);
   CHECK(scheduler.queued() == 1);  // one flush in flight, however many appends
   CHECK(log.entries.empty());      // append does no I/O and completes nothing
   CHECK(f.store.message_count() == 0);
@@ -103,6 +113,11 @@ TEST_CASE("messages appended while no flush has run go out in one transaction") 
   CHECK(f.store.message_count() == 100);
   REQUIRE(log.entries.size() == 100);
   for (std::size_t i = 0; i < 100; ++i) CHECK(log.entries[i] == std::pair<std::int64_t, bool>(i + 1, true));
+  CHECK(log.seqs == [] {
+    std::vector<std::int64_t> expected(100);
+    std::iota(expected.begin(), expected.end(), 1);
+    return expected;
+  }());
   const auto stats = committer.stats();
   CHECK(stats.batches == 1);
   CHECK(stats.largest_batch == 100);
@@ -125,25 +140,88 @@ TEST_CASE("a backlog larger than max_batch takes several flushes, each reschedul
   CHECK(stats.largest_batch == 10);
 }
 
-TEST_CASE("a failing record in a batch fails alone, completions stay in order") {
+TEST_CASE("a failing record in a batch fails alone and takes no seq; completions stay in order") {
   Fixture f;
+  chat::test::poison_messages(f.dir.db());
   ManualScheduler scheduler;
   GroupCommitter committer(f.store, scheduler.as_schedule());
   Log log;
-  committer.append(message("r0", 1), log.record(1));
+  committer.append(message("r0", 1, "alice", "c1"), log.record(1));
   committer.append(message("r0", 2), log.record(2));
+  auto poisoned = message("r0", 0);
+  poisoned.text = std::string(chat::test::kPoisonText);
+  committer.append(poisoned, log.record(-1));                      // refused by the database
+  committer.append(message("nowhere", 1), log.record(-100));       // unknown room
+  committer.append(message("r0", 0, "alice", "c1"), log.record(-3));  // a retry of the first: its seq
   committer.append(message("r0", 3), log.record(3));
-  committer.append(message("r0", 2), log.record(-2));         // duplicate (room, seq)
-  committer.append(message("nowhere", 1), log.record(-100));  // unknown room
-  committer.append(message("r0", 4), log.record(4));
   scheduler.run();
 
   using E = std::pair<std::int64_t, bool>;
-  CHECK(log.entries == std::vector<E>{{1, true}, {2, true}, {3, true}, {-2, false}, {-100, false}, {4, true}});
-  CHECK(f.store.message_count() == 4);
+  CHECK(log.entries == std::vector<E>{{1, true}, {2, true}, {-1, false}, {-100, false}, {-3, true}, {3, true}});
+  CHECK(log.seqs == std::vector<std::int64_t>{1, 2, 0, 0, 1, 3});  // dense: the failures took none
+  CHECK(f.store.message_count() == 3);
   const auto stats = committer.stats();
-  CHECK(stats.committed == 4);
+  CHECK(stats.committed == 3);
+  CHECK(stats.duplicates == 1);
   CHECK(stats.failed == 2);
+}
+
+TEST_CASE("a batch whose transaction fails fails whole, takes no seq, and the next batch goes on") {
+  Fixture f;
+  chat::test::poison_messages(f.dir.db(), chat::test::PoisonMode::rollback_transaction);
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+  auto poisoned = message("r0", 0);
+  poisoned.text = std::string(chat::test::kPoisonText);
+  committer.append(message("r0", 0), log.record(1));
+  committer.append(poisoned, log.record(2));
+  scheduler.run();
+  committer.append(message("r0", 0), log.record(3));
+  scheduler.run();
+  using E = std::pair<std::int64_t, bool>;
+  CHECK(log.entries == std::vector<E>{{1, false}, {2, false}, {3, true}});
+  CHECK(log.seqs == std::vector<std::int64_t>{0, 0, 1});
+  CHECK(f.store.message_count() == 1);
+}
+
+TEST_CASE("a full backlog refuses appends until a flush completes some; the batch in flight counts") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule(), GroupCommitter::Options{2, 3});
+  Log log;
+  using Admission = GroupCommitter::Admission;
+  for (std::int64_t label = 1; label <= 3; ++label) {
+    REQUIRE(committer.append(message("r0", 0), log.record(label)) == Admission::accepted);
+  }
+  bool called = false;
+  CHECK(committer.append(message("r0", 0), [&](const AppendOutcome&) { called = true; }) == Admission::backlog_full);
+  CHECK(committer.stats().refused_full == 1);
+
+  CHECK(scheduler.run(1) == 1);  // a batch of two; the third message waits for the next flush
+  CHECK(log.entries.size() == 2);
+  // Room for two again. While the next batch (3 and 4) is written, 5 still waits: a completion that appends
+  // then finds the backlog full, because the batch in flight counts until its completions have run.
+  std::optional<Admission> from_completion;
+  CHECK(committer.append(message("r0", 0), [&](const AppendOutcome& outcome) {
+    log.record(4)(outcome);
+    from_completion = committer.append(message("r0", 0), log.record(-1));
+  }) == Admission::accepted);
+  CHECK(committer.append(message("r0", 0), log.record(5)) == Admission::accepted);
+  CHECK(committer.append(message("r0", 0), log.record(-2)) == Admission::backlog_full);
+  scheduler.run();
+  REQUIRE(from_completion);
+  CHECK(*from_completion == Admission::backlog_full);
+  CHECK_FALSE(called);  // a refused message is never completed
+
+  using E = std::pair<std::int64_t, bool>;
+  CHECK(log.entries == std::vector<E>{{1, true}, {2, true}, {3, true}, {4, true}, {5, true}});
+  CHECK(log.seqs == std::vector<std::int64_t>{1, 2, 3, 4, 5});  // refusals took no seq
+  CHECK(committer.stats().appended == 5);
+  CHECK(committer.stats().refused_full == 3);
+  CHECK(committer.append(message("r0", 0), log.record(6)) == Admission::accepted);  // drained: accepted again
+  scheduler.run();
+  CHECK(log.seqs.back() == 6);
 }
 
 TEST_CASE("a refused schedule loses nothing: the next append, kick or drain retries") {
@@ -212,10 +290,10 @@ TEST_CASE("a throwing completion does not cost the others theirs; a completion m
   ManualScheduler scheduler;
   GroupCommitter committer(f.store, scheduler.as_schedule());
   Log log;
-  committer.append(message("r0", 1), [](bool) { throw std::runtime_error("handler bug"); });
-  committer.append(message("r0", 4), [](bool) { throw 42; });  // not even a std::exception
-  committer.append(message("r0", 2), [&](bool ok) {
-    log.record(2)(ok);
+  committer.append(message("r0", 1), [](const AppendOutcome&) { throw std::runtime_error("handler bug"); });
+  committer.append(message("r0", 4), [](const AppendOutcome&) { throw 42; });  // not even a std::exception
+  committer.append(message("r0", 2), [&](const AppendOutcome& outcome) {
+    log.record(2)(outcome);
     committer.append(message("r0", 3), log.record(3));  // runs on the flushing thread
   });
   scheduler.run();
@@ -231,11 +309,15 @@ TEST_CASE("close_and_drain commits everything appended and refuses what comes af
   std::atomic<int> completions{0};
   std::thread other([&] {
     for (std::int64_t seq = 1; seq <= 1000; ++seq) {
-      committer.append(message("r1", seq), [&](bool ok) { completions.fetch_add(ok ? 1 : 1000000); });
+      committer.append(message("r1", seq), [&](const AppendOutcome& outcome) {
+        completions.fetch_add(committed(outcome) ? 1 : 1000000);
+      });
     }
   });
   for (std::int64_t seq = 1; seq <= 1000; ++seq) {
-    committer.append(message("r0", seq), [&](bool ok) { completions.fetch_add(ok ? 1 : 1000000); });
+    committer.append(message("r0", seq), [&](const AppendOutcome& outcome) {
+      completions.fetch_add(committed(outcome) ? 1 : 1000000);
+    });
   }
   other.join();
   committer.close_and_drain();
@@ -243,7 +325,8 @@ TEST_CASE("close_and_drain commits everything appended and refuses what comes af
   CHECK(f.store.message_count() == 2000);
 
   bool called = false;
-  CHECK_FALSE(committer.append(message("r0", 1001), [&](bool) { called = true; }));
+  CHECK(committer.append(message("r0", 1001), [&](const AppendOutcome&) { called = true; }) ==
+        GroupCommitter::Admission::closed);
   committer.close_and_drain();  // idempotent
   CHECK_FALSE(called);
   CHECK(committer.stats().appended == 2000);

@@ -88,6 +88,15 @@ TEST_CASE("text rules: empty, too long, bad client id") {
                                                                  "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"}}));
   CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", std::string(65, 'c')}})["code"] ==
         "bad_request");
+  // The client id is counted in bytes: 32 two-byte characters fit, 33 (66 bytes) do not.
+  std::string cid;
+  for (int i = 0; i < 32; ++i) cid += "\xC3\xA9";
+  expect_ok(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", cid}}));
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", cid + "\xC3\xA9"}})["code"] ==
+        "bad_request");
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", ""}})["code"] == "bad_request");
+  // Joining a room again is no conflict (it replays again).
+  expect_ok(alice.request("join", {{"room", "general"}}));
   CHECK(alice.request("send", {{"room", "nowhere"}, {"text", "ok"}})["code"] == "not_found");
 }
 
@@ -196,4 +205,22 @@ TEST_CASE("idle connections are closed after the configured timeout") {
   ServerProcess server(Json({{"server", {{"idle_timeout_sec", 1}}}}));
   TestClient idle(server.port());
   CHECK(idle.wait_closed(10s));
+}
+
+TEST_CASE("LogInjection: an unknown op is logged only as a short escaped sample") {
+  ServerProcess server(Json({{"log", {{"level", "debug"}}}}));
+  TestClient client(server.port());
+  // A 20 KB op with a terminal escape and a forged log line in it.
+  const std::string op = "evil\x1b[2J\nFAKE critical line " + std::string(20000, 'A');
+  client.send(Json{{"op", op}, {"id", 1}});
+  auto reply = client.next(5s);
+  REQUIRE(reply.has_value());
+  CHECK((*reply)["code"] == "bad_request");
+  CHECK((*reply)["message"].get<std::string>().size() < 200);
+  CHECK(client.request("ping")["type"] == "pong");  // answered after the bad line: its log line is written
+  const auto log = server.log();
+  CHECK(log.find("unknown op 'evil\\x1b[2J\\x0aFAKE") != std::string::npos);
+  CHECK(log.find('\x1b') == std::string::npos);
+  CHECK(log.find("\nFAKE") == std::string::npos);
+  CHECK(log.find(std::string(200, 'A')) == std::string::npos);
 }

@@ -368,3 +368,107 @@ TEST_CASE("topic, leave and presence: join, leave and disconnect reach the other
   CHECK(members[1]["user"] == "carol");
   CHECK(members[1]["online"] == false);
 }
+
+TEST_CASE("register and guest racing for one name: the loser's conflict is true") {
+  ServerProcess server;
+  constexpr int kRounds = 30;
+  int registered = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string name = "race" + std::to_string(round);
+    TestClient registrant(server.port());
+    TestClient visitor(server.port());
+    // Both requests leave at once; either may win, but exactly one, and the other's conflict must be real.
+    registrant.send({{"op", "register"}, {"id", 1}, {"name", name}, {"password", "password123"}});
+    visitor.send({{"op", "guest"}, {"id", 1}, {"name", name}});
+    const auto registration = registrant.next(10s);
+    const auto visit = visitor.next(10s);
+    REQUIRE(registration.has_value());
+    REQUIRE(visit.has_value());
+    INFO("round " << round << ": " << registration->dump() << " / " << visit->dump());
+    const bool account = (*registration)["type"] == "ok";
+    const bool guest = (*visit)["type"] == "ok";
+    CHECK(account != guest);
+    if (!account) CHECK((*registration)["code"] == "conflict");
+    if (!guest) CHECK((*visit)["code"] == "conflict");
+    // The account exists exactly when its registration was acknowledged.
+    TestClient checker(server.port());
+    const auto login = checker.login(name);
+    if (account) {
+      expect_ok(login);
+      ++registered;
+    } else {
+      CHECK(login["code"] == "unauthorized");
+    }
+  }
+  MESSAGE(registered << " of " << kRounds << " names went to the registration");
+}
+
+TEST_CASE("the owner may leave and stays the owner: back, they moderate again; nobody can ban them meanwhile") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  TestClient bob(server.port());
+  TestClient carol(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  expect_ok(carol.register_user("carol"));
+  expect_ok(alice.request("create", {{"room", "general"}}));
+  expect_ok(alice.request("create", {{"room", "secret"}, {"private", true}}));
+  expect_ok(bob.request("join", {{"room", "general"}}));
+  expect_ok(carol.request("join", {{"room", "general"}}));
+  expect_ok(alice.request("moderator", {{"room", "general"}, {"user", "bob"}, {"grant", true}}));
+
+  expect_ok(alice.request("leave", {{"room", "general"}}));
+  expect_ok(alice.request("leave", {{"room", "secret"}}));
+  CHECK(bob.request("ban", {{"room", "general"}, {"user", "alice"}})["code"] == "forbidden");
+  CHECK(bob.request("kick", {{"room", "general"}, {"user", "alice"}})["code"] == "forbidden");
+
+  const auto back = expect_ok(alice.request("join", {{"room", "general"}}));
+  CHECK(back["owner"] == "alice");
+  expect_ok(alice.request("join", {{"room", "secret"}}));  // no invitation needed to come back
+  const auto members = expect_ok(alice.request("members", {{"room", "general"}}))["members"];
+  REQUIRE(members.size() == 3);
+  CHECK(members[0]["user"] == "alice");
+  CHECK(members[0]["role"] == "owner");
+  expect_ok(alice.request("kick", {{"room", "general"}, {"user", "carol"}}));
+  expect_ok(alice.request("moderator", {{"room", "general"}, {"user", "bob"}, {"grant", false}}));
+
+  server.restart();  // the role is stored
+  TestClient again(server.port());
+  expect_ok(again.login("alice"));
+  const auto stored = expect_ok(again.request("members", {{"room", "general"}}))["members"];
+  REQUIRE_FALSE(stored.empty());
+  CHECK(stored[0]["role"] == "owner");
+}
+
+TEST_CASE("pipelined join, members and history are handled in order") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  TestClient bob(server.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  constexpr int kRooms = 20;
+  for (int r = 0; r < kRooms; ++r) {
+    const auto room = "secret" + std::to_string(r);
+    expect_ok(alice.request("create", {{"room", room}, {"private", true}}));
+    expect_ok(alice.request("send", {{"room", room}, {"text", "hello"}}));
+    expect_ok(alice.request("invite", {{"room", room}, {"user", "bob"}}));
+  }
+  // All in one write: members and history must see the join that comes before them.
+  std::string burst;
+  for (int r = 0; r < kRooms; ++r) {
+    const auto room = "secret" + std::to_string(r);
+    burst += Json({{"op", "join"}, {"id", 3 * r}, {"room", room}}).dump() + "\n";
+    burst += Json({{"op", "members"}, {"id", 3 * r + 1}, {"room", room}}).dump() + "\n";
+    burst += Json({{"op", "history"}, {"id", 3 * r + 2}, {"room", room}}).dump() + "\n";
+  }
+  bob.send_raw(burst);
+  for (int answered = 0; answered < 3 * kRooms;) {
+    auto line = bob.next(10s);
+    REQUIRE(line.has_value());
+    if (!line->contains("id")) continue;
+    INFO(line->dump());
+    CHECK((*line)["type"] == "ok");
+    if ((*line)["op"] == "history") CHECK((*line)["messages"].size() == 1);
+    ++answered;
+  }
+}

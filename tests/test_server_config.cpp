@@ -37,3 +37,17 @@ TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
                        "pool.min_threads: must not exceed pool.max_threads", ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json(Json::array()), ConfigError);
 }
+
+TEST_CASE("an outbound queue too small for the largest message is refused, naming the key") {
+  const auto largest = ServerConfig{}.limits.largest_message_event_bytes();
+  CHECK(largest >= 6 * 4000);
+  CHECK_NOTHROW(ServerConfig::from_json({{"limits", {{"outbound_queue_bytes", 2 * largest}}}}));
+  try {
+    ServerConfig::from_json({{"limits", {{"outbound_queue_bytes", 2 * largest - 1}}}});
+    FAIL("accepted an outbound queue that one message could fill");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).starts_with("limits.outbound_queue_bytes: must be at least"));
+  }
+  // Smaller messages make a smaller queue possible.
+  CHECK_NOTHROW(ServerConfig::from_json({{"limits", {{"outbound_queue_bytes", 16384}, {"max_message_chars", 1000}}}}));
+}

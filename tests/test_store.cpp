@@ -9,11 +9,14 @@
 #include "server/storage/schema.hpp"
 #include "server/storage/storage_error.hpp"
 #include "server/storage/store.hpp"
+#include "tests/test_storage_faults.hpp"
 #include "tests/test_storage_support.hpp"
 
 using namespace chat;
 using chat::test::message;
+using chat::test::PoisonMode;
 using chat::test::TempDir;
+using Status = chat::AppendOutcome::Status;
 
 namespace {
 
@@ -28,6 +31,19 @@ std::vector<std::int64_t> seqs(const std::vector<MessageRecord>& messages) {
   std::vector<std::int64_t> out;
   for (const auto& m : messages) out.push_back(m.seq);
   return out;
+}
+
+// (status, seq) of each outcome, to compare whole batches at once.
+std::vector<std::pair<Status, std::int64_t>> summary(const std::vector<AppendOutcome>& outcome) {
+  std::vector<std::pair<Status, std::int64_t>> out;
+  for (const auto& one : outcome) out.emplace_back(one.status, one.seq);
+  return out;
+}
+
+MessageRecord poison(std::string room) {
+  auto record = message(std::move(room), 0);
+  record.text = std::string(chat::test::kPoisonText);
+  return record;
 }
 
 std::vector<std::int64_t> range(std::int64_t first, std::int64_t last) {
@@ -244,67 +260,88 @@ TEST_CASE("replay returns the most recent messages within (since, up_to]") {
   CHECK(f.store.replay("lobby", 0, 10, 0).empty());
 }
 
-TEST_CASE("append_messages is all or nothing") {
+TEST_CASE("append_messages gives each room its next seqs, all or nothing") {
   Fixture f;
-  // seq 11 is fine, seq 5 exists: the whole batch is rolled back.
-  CHECK_THROWS_AS(f.store.append_messages(std::vector{message("lobby", 11), message("lobby", 5)}), StorageError);
-  CHECK(f.store.message_count() == 10);
-  CHECK(f.store.find_room("lobby")->last_seq == 10);
+  REQUIRE(f.store.create_room({"other", false, "", "bob", 1, 0}));
+  // The seq a record carries is ignored: the store counts per room.
+  using E = std::vector<std::pair<Status, std::int64_t>>;
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 99), message("other", 99), message("lobby", 5)})) ==
+        E{{Status::stored, 11}, {Status::stored, 1}, {Status::stored, 12}});
+  CHECK(seqs(f.store.history("lobby", std::nullopt, 10, 10)) == range(11, 12));
+
   try {
-    f.store.append_messages(std::vector{message("nowhere", 1)});
+    f.store.append_messages(std::vector{message("lobby", 0), message("nowhere", 1)});
     FAIL("an unknown room must throw");
   } catch (const StorageError& e) {
     CHECK(std::string(e.what()).find("nowhere") != std::string::npos);  // the error names its subject
-    CHECK(e.sqlite_code() != 0);
   }
-  CHECK_THROWS_AS(f.store.append_messages(std::vector{message("lobby", 0)}), StorageError);  // seq > 0
-  f.store.append_messages({});
-  CHECK(f.store.message_count() == 10);
+  CHECK(f.store.message_count() == 13);  // the lobby message before it was rolled back too
+
+  // A record the database refuses rolls the whole batch back, and its seqs are given to the next messages.
+  chat::test::poison_messages(f.dir.db());
+  CHECK_THROWS_AS(f.store.append_messages(std::vector{message("lobby", 0), poison("lobby")}), StorageError);
+  CHECK(f.store.find_room("lobby")->last_seq == 12);
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0)})) == E{{Status::stored, 13}});
+  CHECK(f.store.append_messages({}).empty());
+  CHECK(f.store.message_count() == 14);
 }
 
-TEST_CASE("a client id is stored once per room and sender") {
+TEST_CASE("a client id is stored once per room and sender; a retry gets the original's seq and takes none") {
   Fixture f;
-  f.store.append_messages(std::vector{message("lobby", 11, "alice", "c1")});
-  // A retried send under a new seq is rejected.
-  CHECK_THROWS_AS(f.store.append_messages(std::vector{message("lobby", 12, "alice", "c1")}), StorageError);
+  using E = std::vector<std::pair<Status, std::int64_t>>;
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0, "alice", "c1")})) == E{{Status::stored, 11}});
+  // A retry, also long after the server forgot it: nothing written, the original's seq, no seq used.
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0, "alice", "c1")})) ==
+        E{{Status::duplicate, 11}});
+  CHECK(f.store.message_count() == 11);
   // The same client id from another sender, or in another room, is a different message.
-  f.store.append_messages(std::vector{message("lobby", 12, "bob", "c1")});
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0, "bob", "c1")})) == E{{Status::stored, 12}});
   REQUIRE(f.store.create_room({"other", false, "", "bob", 1, 0}));
-  f.store.append_messages(std::vector{message("other", 1, "alice", "c1")});
-  // Messages without client id never conflict.
-  f.store.append_messages(std::vector{message("lobby", 13), message("lobby", 14)});
+  CHECK(summary(f.store.append_messages(std::vector{message("other", 0, "alice", "c1")})) == E{{Status::stored, 1}});
+  // A retry in the same batch as its original; messages without client id never conflict.
+  CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0, "alice", "c2"), message("lobby", 0),
+                                                    message("lobby", 0, "alice", "c2"), message("lobby", 0)})) ==
+        E{{Status::stored, 13}, {Status::stored, 14}, {Status::duplicate, 13}, {Status::stored, 15}});
 
   CHECK(f.store.find_client_message("lobby", "alice", "c1") == 11);
   CHECK(f.store.find_client_message("lobby", "bob", "c1") == 12);
   CHECK(f.store.find_client_message("other", "alice", "c1") == 1);
-  CHECK_FALSE(f.store.find_client_message("lobby", "alice", "c2"));
+  CHECK_FALSE(f.store.find_client_message("lobby", "alice", "c3"));
   CHECK_FALSE(f.store.find_client_message("nowhere", "alice", "c1"));
 
-  f.store.append_messages(std::vector{message("lobby", 15, "alice", "c2"), message("lobby", 16, "alice", "c3")});
+  f.store.append_messages(std::vector{message("lobby", 0, "alice", "c3")});
   const auto recent = f.store.recent_client_messages("lobby", 2);
   REQUIRE(recent.size() == 2);
-  CHECK(recent[0].seq == 15);
+  CHECK(recent[0].seq == 13);
   CHECK(recent[0].client_id == "c2");
   CHECK(recent[1].seq == 16);
   CHECK(recent[1].sender == "alice");
-  CHECK(f.store.recent_client_messages("lobby", 100).size() == 4);  // 11, 12, 15, 16
+  CHECK(f.store.recent_client_messages("lobby", 100).size() == 4);  // 11, 12, 13, 16
   CHECK(f.store.recent_client_messages("lobby", 0).empty());
 }
 
-TEST_CASE("append_messages_individually rejects bad records alone") {
+TEST_CASE("append_messages_individually rejects bad records alone; they take no seq") {
   Fixture f;
-  const std::vector batch{message("lobby", 11), message("lobby", 3), message("nowhere", 1),
-                          message("lobby", 12, "alice", "c"), message("lobby", 13, "alice", "c")};
+  chat::test::poison_messages(f.dir.db());
+  const std::vector batch{message("lobby", 0), message("nowhere", 1), poison("lobby"),
+                          message("lobby", 0, "alice", "c"), message("lobby", 0, "alice", "c")};
   const auto outcome = f.store.append_messages_individually(batch);
-  REQUIRE(outcome.size() == 5);
-  CHECK_FALSE(outcome[0]);
-  REQUIRE(outcome[1]);
-  CHECK(outcome[1]->find("seq 3") != std::string::npos);
-  CHECK(outcome[2]);
-  CHECK_FALSE(outcome[3]);
-  CHECK(outcome[4]);  // duplicate client id
+  using E = std::vector<std::pair<Status, std::int64_t>>;
+  CHECK(summary(outcome) == E{{Status::stored, 11}, {Status::failed, 0}, {Status::failed, 0}, {Status::stored, 12},
+                              {Status::duplicate, 12}});
+  CHECK(outcome[1].error.find("nowhere") != std::string::npos);
+  CHECK(outcome[2].error.find("poisoned") != std::string::npos);
   CHECK(f.store.message_count() == 12);
   CHECK(seqs(f.store.history("lobby", std::nullopt, 10, 10)) == range(11, 12));
+}
+
+TEST_CASE("a transaction that fails as a whole stores nothing and takes no seq") {
+  Fixture f;
+  chat::test::poison_messages(f.dir.db(), PoisonMode::rollback_transaction);
+  CHECK_THROWS_AS(f.store.append_messages_individually(std::vector{message("lobby", 0), poison("lobby")}),
+                  StorageError);
+  CHECK(f.store.message_count() == 10);
+  CHECK(f.store.append_messages(std::vector{message("lobby", 0)})[0].seq == 11);
 }
 
 TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
@@ -336,13 +373,22 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   CHECK(store.undelivered_direct_messages("bob", 2)[1].id == second.message.id);
   CHECK(store.undelivered_direct_messages("bob", 0).empty());
 
-  CHECK(store.mark_delivered("bob", backlog[1].id) == 2);
-  CHECK(store.mark_delivered("bob", backlog[1].id) == 0);  // already delivered
+  // Exactly the ids given: an older message still undelivered stays so.
+  const std::vector<std::int64_t> second_only{backlog[1].id};
+  CHECK(store.mark_delivered("bob", second_only) == 1);
+  CHECK(store.mark_delivered("bob", second_only) == 0);  // already delivered
   backlog = store.undelivered_direct_messages("bob", 100);
-  REQUIRE(backlog.size() == 2);
-  CHECK(backlog[0].text == "three");
-  CHECK(store.undelivered_direct_messages("carol", 100).size() == 1);  // other recipients untouched
-  CHECK(store.mark_delivered("carol", to_carol.message.id) == 1);
+  REQUIRE(backlog.size() == 3);
+  CHECK(backlog[0].id == first.message.id);
+  CHECK(backlog[1].text == "three");
+  const std::vector<std::int64_t> two{backlog[0].id, backlog[2].id};
+  CHECK(store.mark_delivered("bob", two) == 2);
+  REQUIRE(store.undelivered_direct_messages("bob", 100).size() == 1);
+  CHECK(store.undelivered_direct_messages("bob", 100)[0].text == "three");
+  const std::vector<std::int64_t> carols{to_carol.message.id};
+  CHECK(store.mark_delivered("bob", carols) == 0);  // another recipient's message is not bob's to mark
+  CHECK(store.undelivered_direct_messages("carol", 100).size() == 1);
+  CHECK(store.mark_delivered("carol", carols) == 1);
   CHECK(store.undelivered_direct_messages("carol", 100).empty());
 }
 

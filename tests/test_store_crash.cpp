@@ -61,9 +61,11 @@ std::string room_of(std::int64_t producer) { return "crash" + std::to_string(pro
           // Backpressure keeps memory bounded; the wait itself is bounded by the kill or by the flusher.
           while (seq - acked[static_cast<std::size_t>(p)].load() > 2000) std::this_thread::yield();
           MessageRecord m{room, seq, "writer", seq, std::string(64, 'x'), "c" + std::to_string(seq)};
-          committer.append(std::move(m), [&, p, seq, ack_fd](bool ok) {
-            if (!ok) return;
-            const Ack ack{p, seq};
+          committer.append(std::move(m), [&, p, seq, ack_fd](const AppendOutcome& outcome) {
+            if (outcome.status != AppendOutcome::Status::stored) return;
+            // One producer per room, appending in order: the store's seq is the producer's count.
+            if (outcome.seq != seq) ::_exit(4);
+            const Ack ack{p, outcome.seq};
             if (::write(ack_fd, &ack, sizeof ack) != static_cast<ssize_t>(sizeof ack)) ::_exit(3);
             acked[static_cast<std::size_t>(p)].store(seq);
           });

@@ -35,7 +35,7 @@ class FakeSession final : public chat::Participant {
     }
   }
   std::uint64_t connection_id() const noexcept override { return id_; }
-  void deliver(std::shared_ptr<const std::string>) override {}
+  bool deliver(std::shared_ptr<const std::string>) override { return true; }
 
  private:
   const std::uint64_t id_;
@@ -69,6 +69,27 @@ std::vector<std::uint64_t> ids(const std::vector<ParticipantPtr>& sessions) {
 }
 
 }  // namespace
+
+TEST_CASE("a session's inbox opens on request and goes with the session") {
+  UserRegistry registry;
+  REQUIRE(registry.add("bob", false, session(1)));
+  REQUIRE(registry.add("bob", false, session(2), /*inbox_open=*/true));
+  CHECK(registry.sessions_of("bob").size() == 2);
+  auto open = registry.inbox_sessions_of("BOB");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0]->connection_id() == 2);
+  CHECK(registry.open_inbox("bob", 1));
+  CHECK_FALSE(registry.open_inbox("bob", 3));
+  CHECK_FALSE(registry.open_inbox("carol", 1));
+  CHECK(registry.inbox_sessions_of("bob").size() == 2);
+  // A new session on the same connection (log out, log in again) starts closed.
+  REQUIRE(registry.remove("bob", 1));
+  REQUIRE(registry.add("bob", false, session(1)));
+  open = registry.inbox_sessions_of("bob");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0]->connection_id() == 2);
+  CHECK(registry.inbox_sessions_of("nobody").empty());
+}
 
 TEST_CASE("a registered user may have several sessions") {
   UserRegistry users;

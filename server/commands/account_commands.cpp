@@ -31,10 +31,12 @@ bool is_admin(const CommandContext& ctx, const std::string& user) {
                      [&](const std::string& admin) { return canonical_user_name(admin) == user; });
 }
 
-// Binds the identity to the connection and lists it online, or throws conflict.
-void establish(const CommandContext& ctx, const Identity& identity) {
-  const bool ok = ctx.session->establish(
-      identity, [&] { return ctx.server.users.add(identity.user, identity.guest, ctx.session); });
+// Binds the identity to the connection and lists it online, or throws conflict. Only a log-in has direct
+// messages waiting: its inbox opens once they are delivered (DirectMessageInbox); other sessions' at once.
+void establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
+  const bool ok = ctx.session->establish(identity, [&] {
+    return ctx.server.users.add(identity.user, identity.guest, ctx.session, /*inbox_open=*/!backlog);
+  });
   if (!ok) throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
 }
 
@@ -69,7 +71,7 @@ void register_user(const CommandContext& ctx) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
   }
   const Identity identity{name, false, is_admin(ctx, name)};
-  establish(ctx, identity);
+  establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -83,7 +85,7 @@ void login(const CommandContext& ctx) {
   const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
   if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
   const Identity identity{name, false, is_admin(ctx, name)};
-  establish(ctx, identity);
+  establish(ctx, identity, /*backlog=*/true);
   reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(name));
   ctx.server.inbox.deliver_pending_later(ctx.session, name);
 }
@@ -94,7 +96,7 @@ void guest(const CommandContext& ctx) {
   const auto name = requested_name(ctx);
   if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
   const Identity identity{name, true, false};
-  establish(ctx, identity);
+  establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -107,10 +109,12 @@ void logout(const CommandContext& ctx) {
 }  // namespace
 
 void add_account_commands(CommandTable& table) {
+  // register and guest both take a name: under the name's key, one of them checks and takes it before the
+  // other looks, so the loser is told "conflict" only when the winner really holds the name.
   table.add({.op = "register",
              .requires_login = false,
              .priority = Priority::Low,
-             .key = OrderingKey::Connection,
+             .key = OrderingKey::Name,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
              .handler = register_user});
@@ -124,7 +128,7 @@ void add_account_commands(CommandTable& table) {
   table.add({.op = "guest",
              .requires_login = false,
              .priority = Priority::Normal,
-             .key = OrderingKey::Connection,
+             .key = OrderingKey::Name,
              .pauses_reading = true,
              .handler = guest});
   table.add({.op = "logout",

@@ -1,9 +1,12 @@
 // send, dm, history: messages to rooms and to users.
+#include <vector>
+
 #include "common/protocol.hpp"
 #include "common/utf8.hpp"
 #include "server/command_table.hpp"
 #include "server/commands/room_access.hpp"
 #include "server/event_frames.hpp"
+#include "server/frame_budget.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
@@ -68,14 +71,27 @@ void history(const CommandContext& ctx) {
   // to the room must not reach a reader first.
   auto upper = room->delivered_seq() + 1;
   if (before && *before < upper) upper = *before;
-  auto messages = nlohmann::json::array();
-  for (const auto& message :
-       ctx.server.store.history(room->name(), upper, after, static_cast<std::size_t>(limit))) {
-    messages.push_back(message_json(message));
+  const auto page = ctx.server.store.history(room->name(), upper, after, static_cast<std::size_t>(limit));
+  // A page of large messages is cut to the reply budget at its far end, so that the next page (after its
+  // last message, or before its first) follows on without a gap. One message always goes: paging moves on.
+  FrameBudget budget(ctx.session->reply_budget(), /*min_frames=*/1);
+  std::vector<nlohmann::json> entries;
+  entries.reserve(page.size());
+  for (const auto& message : page) entries.push_back(message_json(message));
+  const auto fits = [&](const nlohmann::json& entry) { return budget.take(entry.dump().size() + 1); };
+  std::size_t first = 0;  // kept: [first, last)
+  std::size_t last = entries.size();
+  if (after) {
+    for (last = 0; last < entries.size() && fits(entries[last]);) ++last;
+  } else {
+    for (first = entries.size(); first > 0 && fits(entries[first - 1]);) --first;
   }
+  auto messages = nlohmann::json::array();
+  for (std::size_t i = first; i < last; ++i) messages.push_back(std::move(entries[i]));
   auto reply = ctx.ok();
   reply["room"] = room->name();
   reply["messages"] = std::move(messages);
+  if (budget.exhausted()) reply["truncated"] = true;
   ctx.reply(reply);
 }
 
@@ -84,7 +100,8 @@ void history(const CommandContext& ctx) {
 void add_message_commands(CommandTable& table) {
   table.add({.op = "send", .priority = Priority::High, .key = OrderingKey::Room, .handler = send});
   table.add({.op = "dm", .priority = Priority::High, .key = OrderingKey::Recipient, .handler = direct_message});
-  table.add({.op = "history", .priority = Priority::Low, .handler = history});
+  // Under the room's key, so that a history read after a pipelined join (or send) sees it.
+  table.add({.op = "history", .priority = Priority::Low, .key = OrderingKey::Room, .handler = history});
 }
 
 }  // namespace chat

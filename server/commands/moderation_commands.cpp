@@ -106,7 +106,7 @@ void moderator(const CommandContext& ctx) {
 
 void add_moderation_commands(CommandTable& table) {
   // Moderation is URGENT: it must overtake a flood it is meant to stop.
-  table.add({.op = "invite", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = invite});
+  table.add({.op = "invite", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = invite});
   table.add({.op = "kick", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = kick});
   table.add({.op = "ban", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = ban});
   table.add({.op = "unban", .priority = Priority::Urgent, .key = OrderingKey::Room, .handler = unban});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/event_frames.hpp"
+#include "server/frame_budget.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
@@ -36,7 +37,10 @@ void require_visible(const Room& room, const std::string& user) {
 std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target) {
   const auto actor_role = room.role_of(actor).value_or(RoomRole::Member);
   const auto target_role = room.role_of(target);
-  if (target_role == RoomRole::Owner) throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+  // Also while away (the owner may leave and come back): otherwise a moderator could ban them out for good.
+  if (target_role == RoomRole::Owner || target == room.settings().owner) {
+    throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+  }
   if (target_role == RoomRole::Moderator && actor_role != RoomRole::Owner) {
     throw ProtocolError(ErrorCode::Forbidden, "only the owner may remove a moderator");
   }
@@ -64,21 +68,28 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
     room->subscribe(user.user, ctx.session);
 
     const auto up_to = room->delivered_seq();
-    std::size_t replayed = 0;
-    bool truncated = false;
+    // The newest messages the replay budget holds, so that they meet the live ones without a gap; whatever
+    // older ones it leaves out are (since, first) for history.
+    std::vector<Frame> replay;
+    std::int64_t first = up_to + 1;
     if (since && *since < up_to && limits.replay_max > 0) {
       const auto messages = ctx.server.store.replay(room->name(), *since, up_to, limits.replay_max);
-      for (const auto& message : messages) ctx.session->deliver(msg_event(message, /*replay=*/true));
-      replayed = messages.size();
-      truncated = messages.size() == limits.replay_max && messages.front().seq > *since + 1;
-    } else if (since && *since < up_to) {
-      truncated = true;
+      FrameBudget budget(ctx.session->reply_budget());
+      for (auto message = messages.rbegin(); message != messages.rend(); ++message) {
+        auto frame = msg_event(*message, /*replay=*/true);
+        if (!budget.take(frame->size())) break;
+        replay.push_back(std::move(frame));
+        first = message->seq;
+      }
+      for (auto frame = replay.rbegin(); frame != replay.rend(); ++frame) ctx.session->deliver(*frame);
     }
+    const bool truncated = since && first > *since + 1;
     auto reply = ctx.ok();
     reply.update(room_json(*room));
     reply["last_seq"] = up_to;
-    reply["replayed"] = replayed;
+    reply["replayed"] = replay.size();
     reply["truncated"] = truncated;
+    if (truncated) reply["history_before"] = first;
     ctx.reply(reply);
     if (!was_online) {
       // The other members learn of the join; the joiner has its reply.

@@ -19,8 +19,9 @@ int stored_role(RoomRole role);
 void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action);
 // Throws forbidden when the room is private and `user` is not a member.
 void require_visible(const Room& room, const std::string& user);
-// Throws forbidden unless `actor` outranks `target` (owners cannot be
-// removed; only the owner removes a moderator). Returns the target's role.
+// Throws forbidden unless `actor` outranks `target` (the owner cannot be
+// removed, also while not a member; only the owner removes a moderator).
+// Returns the target's role.
 std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target);
 
 // {"room","private","topic","owner","last_seq"} of a room.

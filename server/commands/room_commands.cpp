@@ -47,13 +47,17 @@ void join(const CommandContext& ctx) {
   if (since && *since < 0) throw ProtocolError(ErrorCode::BadRequest, "field 'since' must not be negative");
   if (room->is_banned(user.user)) throw ProtocolError(ErrorCode::Forbidden, "you are banned from '" + room->name() + "'");
   if (!room->role_of(user.user)) {
-    if (room->settings().is_private && !room->is_invited(user.user)) {
+    const auto settings = room->settings();
+    // The room's owner stays its owner while away: rejoining, they moderate again.
+    const bool owner = settings.owner == user.user;
+    if (settings.is_private && !owner && !room->is_invited(user.user)) {
       throw ProtocolError(ErrorCode::Forbidden, "room '" + room->name() + "' is invite-only");
     }
+    const auto role = owner ? RoomRole::Owner : RoomRole::Member;
     if (!user.guest) {
-      ctx.server.store.upsert_member(room->name(), user.user, stored_role(RoomRole::Member), CommandContext::now_ms());
+      ctx.server.store.upsert_member(room->name(), user.user, stored_role(role), CommandContext::now_ms());
     }
-    room->add_member(user.user, RoomRole::Member);
+    room->add_member(user.user, role);
   }
   join_connection(ctx, room, user, since);
 }

@@ -21,7 +21,7 @@
 namespace chat {
 
 // One room: its settings, persistent membership (RoomMembership), live
-// subscribers (SubscriberList) and sequence numbers (RoomSequence). Each part
+// subscribers (SubscriberList) and delivered seq (RoomSequence). Each part
 // has its own synchronization, so a broadcast never waits for a topic change
 // or a membership edit, and no method holds two locks at once.
 //
@@ -30,8 +30,8 @@ namespace chat {
 //
 // User names are ASCII case-insensitive (canonical_name()).
 //
-// Thread-safety: every method may be called from any thread, except that the
-// seq setters and next_seq() expect one mutating thread at a time (see
+// Thread-safety: every method may be called from any thread, except that
+// set_delivered_seq() expects one mutating thread at a time (see
 // RoomSequence). No method calls Participant::deliver() or drops the last
 // reference to a participant while holding a lock.
 class Room {
@@ -85,10 +85,7 @@ class Room {
   // call may or may not receive it.
   void broadcast(std::shared_ptr<const std::string> frame) const;
 
-  // --- sequence numbers (see RoomSequence) ---
-  std::int64_t next_seq() noexcept { return sequence_.next(); }
-  std::int64_t last_assigned_seq() const noexcept { return sequence_.last_assigned(); }
-  void set_last_assigned_seq(std::int64_t seq) noexcept { sequence_.set_last_assigned(seq); }
+  // --- delivered seq (see RoomSequence) ---
   std::int64_t delivered_seq() const noexcept { return sequence_.delivered(); }
   void set_delivered_seq(std::int64_t seq) noexcept { sequence_.set_delivered(seq); }
 

@@ -9,13 +9,13 @@
 
 namespace chat {
 
-bool UserRegistry::add(std::string_view user, bool guest, ParticipantPtr participant) {
+bool UserRegistry::add(std::string_view user, bool guest, ParticipantPtr participant, bool inbox_open) {
   if (!participant) {
     throw std::invalid_argument("UserRegistry::add: null participant");
   }
   std::string key = canonical_name(user);
   // Declared before the lock so that, on failure, the participant is released after it.
-  Session session{participant->connection_id(), std::move(participant)};
+  Session session{participant->connection_id(), std::move(participant), inbox_open};
   std::unique_lock lock(mutex_);
   const auto found = users_.find(key);
   if (found == users_.end()) {
@@ -60,7 +60,31 @@ bool UserRegistry::remove(std::string_view user, std::uint64_t connection_id) {
   return true;
 }
 
+bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id) {
+  const std::string key = canonical_name(user);
+  std::unique_lock lock(mutex_);
+  const auto found = users_.find(key);
+  if (found == users_.end()) {
+    return false;
+  }
+  for (Session& session : found->second.sessions) {
+    if (session.connection_id == connection_id) {
+      session.inbox_open = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<ParticipantPtr> UserRegistry::sessions_of(std::string_view user) const {
+  return sessions_where(user, /*inbox_only=*/false);
+}
+
+std::vector<ParticipantPtr> UserRegistry::inbox_sessions_of(std::string_view user) const {
+  return sessions_where(user, /*inbox_only=*/true);
+}
+
+std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user, bool inbox_only) const {
   const std::string key = canonical_name(user);
   std::vector<ParticipantPtr> result;
   std::shared_lock lock(mutex_);
@@ -68,7 +92,9 @@ std::vector<ParticipantPtr> UserRegistry::sessions_of(std::string_view user) con
   if (found != users_.end()) {
     result.reserve(found->second.sessions.size());
     for (const Session& session : found->second.sessions) {
-      result.push_back(session.participant);
+      if (!inbox_only || session.inbox_open) {
+        result.push_back(session.participant);
+      }
     }
   }
   return result;

@@ -20,6 +20,11 @@ namespace chat {
 // exclusive: a guest cannot share a name with any other session, guest or
 // registered, and a registered user cannot log in under a name a guest holds.
 //
+// Each session also carries whether its inbox is open: whether the user's
+// direct messages go to it live. A session that logs in opens it only once
+// what waited for the user was delivered to it, so that a live message never
+// overtakes an older one (DirectMessageInbox). The flag goes with the session.
+//
 // Thread-safety: every method may be called from any thread; lookups share a
 // std::shared_mutex, add/remove hold it exclusively. No participant is called
 // or released while it is held.
@@ -30,16 +35,20 @@ class UserRegistry {
     bool guest = false;
   };
 
-  // Adds a session. False if it would break guest exclusivity (see above) or
-  // that connection is already a session of `user`. `participant` must not be
-  // null (std::invalid_argument).
-  bool add(std::string_view user, bool guest, ParticipantPtr participant);
+  // Adds a session, its inbox open or not. False if it would break guest
+  // exclusivity (see above) or that connection is already a session of
+  // `user`. `participant` must not be null (std::invalid_argument).
+  bool add(std::string_view user, bool guest, ParticipantPtr participant, bool inbox_open = false);
+  // Opens the inbox of one session. False if there is no such session.
+  bool open_inbox(std::string_view user, std::uint64_t connection_id);
   // Removes one session; the user goes offline with the last one. False if
   // there was no such session.
   bool remove(std::string_view user, std::uint64_t connection_id);
 
   // In the order they were added; empty if offline.
   std::vector<ParticipantPtr> sessions_of(std::string_view user) const;
+  // The sessions whose inbox is open, in the order they were added.
+  std::vector<ParticipantPtr> inbox_sessions_of(std::string_view user) const;
   bool is_online(std::string_view user) const;
   // nullopt if offline.
   std::optional<bool> is_guest(std::string_view user) const;
@@ -52,7 +61,9 @@ class UserRegistry {
   struct Session {
     std::uint64_t connection_id;  // cached: lookups never call into a participant
     ParticipantPtr participant;
+    bool inbox_open = false;
   };
+  std::vector<ParticipantPtr> sessions_where(std::string_view user, bool inbox_only) const;
   struct Entry {
     std::string name;
     bool guest;

@@ -16,22 +16,33 @@ namespace chat {
 GroupCommitter::GroupCommitter(Store& store, Schedule schedule, Options options)
     : store_(store), schedule_(std::move(schedule)), options_(options) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  options_.max_backlog = std::max<std::size_t>(options_.max_backlog, 1);
 }
 
 GroupCommitter::~GroupCommitter() { close_and_drain(); }
 
-bool GroupCommitter::append(MessageRecord message, Completion on_done) {
+GroupCommitter::Admission GroupCommitter::append(MessageRecord message, Completion on_done) {
   {
     std::lock_guard lock(mutex_);
-    if (closed_) return false;
+    if (closed_) return Admission::closed;
+    if (pending_records_.size() + in_flight_ >= options_.max_backlog) {
+      ++stats_.refused_full;
+      if (!full_logged_) {
+        full_logged_ = true;  // once per streak: under overload every send would log
+        spdlog::warn("group commit: backlog of {} messages full; refusing messages until it drains",
+                     options_.max_backlog);
+      }
+      return Admission::backlog_full;
+    }
+    full_logged_ = false;
     pending_records_.push_back(std::move(message));
     pending_completions_.push_back(std::move(on_done));
     ++stats_.appended;
-    if (flush_owned_) return true;  // the flush in flight, or the one after it, takes this message
+    if (flush_owned_) return Admission::accepted;  // the flush in flight, or the one after it, takes this message
     flush_owned_ = true;
   }
   if (!dispatch()) release_after_refusal();
-  return true;
+  return Admission::accepted;
 }
 
 void GroupCommitter::kick() {
@@ -103,6 +114,7 @@ bool GroupCommitter::flush_once() {
   {
     std::lock_guard lock(mutex_);
     const std::size_t take = std::min(pending_records_.size(), options_.max_batch);
+    in_flight_ = take;
     if (take == pending_records_.size()) {
       // Steady state: swap, so that both vectors keep their capacity and nothing is copied.
       std::swap(pending_records_, batch_records_);
@@ -117,20 +129,22 @@ bool GroupCommitter::flush_once() {
     }
   }
 
-  const std::vector<bool> committed = commit_batch();
-  std::uint64_t ok = 0;
+  const std::vector<AppendOutcome> outcome = commit_batch();
+  std::uint64_t stored = 0;
+  std::uint64_t duplicates = 0;
   for (std::size_t i = 0; i < batch_completions_.size(); ++i) {
-    ok += committed[i] ? 1 : 0;
+    stored += outcome[i].status == AppendOutcome::Status::stored ? 1 : 0;
+    duplicates += outcome[i].status == AppendOutcome::Status::duplicate ? 1 : 0;
     if (!batch_completions_[i]) continue;
     try {
-      batch_completions_[i](committed[i]);
+      batch_completions_[i](outcome[i]);
     } catch (const std::exception& e) {
       // One faulty completion must not cost the others theirs, nor leave the flush owned forever.
-      spdlog::error("group commit: completion for room '{}' seq {} threw: {}", batch_records_[i].room,
-                    batch_records_[i].seq, e.what());
+      spdlog::error("group commit: completion for room '{}' from '{}' threw: {}", batch_records_[i].room,
+                    batch_records_[i].sender, e.what());
     } catch (...) {
-      spdlog::error("group commit: completion for room '{}' seq {} threw a non-standard exception",
-                    batch_records_[i].room, batch_records_[i].seq);
+      spdlog::error("group commit: completion for room '{}' from '{}' threw a non-standard exception",
+                    batch_records_[i].room, batch_records_[i].sender);
     }
   }
   const std::size_t size = batch_records_.size();
@@ -138,9 +152,11 @@ bool GroupCommitter::flush_once() {
   batch_completions_.clear();
 
   std::lock_guard lock(mutex_);
+  in_flight_ = 0;
   if (size > 0) {
-    stats_.committed += ok;
-    stats_.failed += size - ok;
+    stats_.committed += stored;
+    stats_.duplicates += duplicates;
+    stats_.failed += size - stored - duplicates;
     ++stats_.batches;
     stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, size);
   }
@@ -152,38 +168,37 @@ bool GroupCommitter::flush_once() {
   return false;
 }
 
-std::vector<bool> GroupCommitter::commit_batch() {
+std::vector<AppendOutcome> GroupCommitter::commit_batch() {
   const std::size_t size = batch_records_.size();
   if (size == 0) return {};
+  const auto all_failed = [size](const std::string& why) {
+    return std::vector<AppendOutcome>(size, AppendOutcome::failure(why));
+  };
   try {
-    store_.append_messages(batch_records_);
-    return std::vector<bool>(size, true);
+    return store_.append_messages(batch_records_);
   } catch (const std::exception& batch_error) {
     try {
-      const auto outcome = store_.append_messages_individually(batch_records_);
-      std::vector<bool> committed(size);
+      auto outcome = store_.append_messages_individually(batch_records_);
       std::size_t rejected = 0;
       const std::string* first_reason = nullptr;
-      for (std::size_t i = 0; i < size; ++i) {
-        committed[i] = !outcome[i].has_value();
-        if (outcome[i]) {
-          ++rejected;
-          if (!first_reason) first_reason = &*outcome[i];
-        }
+      for (const auto& one : outcome) {
+        if (one.status != AppendOutcome::Status::failed) continue;
+        ++rejected;
+        if (!first_reason) first_reason = &one.error;
       }
       spdlog::warn("group commit: batch of {} failed ({}); retried record by record: {} rejected{}{}", size,
                    batch_error.what(), rejected, first_reason ? ", first: " : "",
                    first_reason ? *first_reason : std::string());
-      return committed;
+      return outcome;
     } catch (const std::exception& retry_error) {
       spdlog::error("group commit: batch of {} failed ({}), and so did the retry ({}); all {} messages failed",
                     size, batch_error.what(), retry_error.what(), size);
-      return std::vector<bool>(size, false);
+      return all_failed(retry_error.what());
     }
   } catch (...) {
     // The Store only throws std::exception types; this keeps a flush from escaping with ownership held.
     spdlog::error("group commit: batch of {} failed with a non-standard exception", size);
-    return std::vector<bool>(size, false);
+    return all_failed("non-standard exception");
   }
 }
 

@@ -18,13 +18,17 @@ class Store;
 // Thread-safe.
 //
 // append() never does I/O and never waits for a flush in progress: it queues the message and, when no flush
-// is scheduled or running, hands one to the Schedule function. At most one flush is in flight; messages
+// is scheduled or running, hands one to the Schedule function. The backlog is bounded: once `max_backlog`
+// messages are appended and not yet completed, append() refuses (backlog_full) until a flush completes some,
+// so a store slower than the senders costs bounded memory and the senders hear "overloaded" at once. At most one flush is in flight; messages
 // appended meanwhile are taken by the next one, scheduled as soon as the current one ends (the flushing thread
 // continues inline if that schedule is refused).
 //
-// Completions run on the flushing thread, in append order, after the commit (true) or after a failure
-// (false); each exactly once. When a batch fails it is retried record by record (in one transaction), so one
-// bad record (e.g. a duplicate (room, seq)) fails alone. A completion must not block for long (it delays every
+// The Store gives each message its room's seq inside the flush's transaction. Completions run on the flushing
+// thread, in append order, after the commit or after a failure, each exactly once, with the message's
+// AppendOutcome: stored (with its seq), duplicate (a client id stored before, with the original's seq; it is
+// committed by then) or failed (it took no seq). When a batch fails it is retried record by record (in one
+// transaction), so one bad record (e.g. an unknown room) fails alone. A completion must not block for long (it delays every
 // later message) and must not call close_and_drain(); it may call append().
 //
 // If Schedule refuses (an overloaded pool), the messages stay pending — nothing is lost and append() still
@@ -37,19 +41,28 @@ class GroupCommitter {
   // Runs the given flush somewhere, later (the server: a pool task in concurrency class "storage").
   // Returns false if it refused the task; a task it accepted must run. Must not run the task inline.
   using Schedule = std::function<bool(std::function<void()>)>;
-  using Completion = std::function<void(bool committed)>;
+  using Completion = std::function<void(const AppendOutcome& outcome)>;
 
   struct Options {
-    std::size_t max_batch = 4096;  // messages per transaction; a larger backlog takes several flushes
+    std::size_t max_batch = 4096;     // messages per transaction; a larger backlog takes several flushes
+    std::size_t max_backlog = 16384;  // messages appended and not yet completed (the batch in flight counts)
+  };
+
+  enum class Admission {
+    accepted,      // on_done will be called once
+    backlog_full,  // refused for now: max_backlog messages wait; on_done is never called
+    closed,        // refused for good: close_and_drain() was called; on_done is never called
   };
 
   struct Stats {
     std::uint64_t appended = 0;
-    std::uint64_t committed = 0;
+    std::uint64_t committed = 0;   // stored
+    std::uint64_t duplicates = 0;  // retried client ids answered with the original's seq
     std::uint64_t failed = 0;
     std::uint64_t batches = 0;        // flushes that wrote something
     std::uint64_t largest_batch = 0;  // messages in the largest flush
     std::uint64_t refused_schedules = 0;
+    std::uint64_t refused_full = 0;  // appends refused with backlog_full
   };
 
   // The store must outlive the committer.
@@ -60,9 +73,9 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues the message; `on_done` (may be empty) is called once it is committed or has failed.
-  // Returns false — and never calls on_done — once the committer is closed.
-  bool append(MessageRecord message, Completion on_done);
+  // Queues the message (its seq is given at commit); `on_done` (may be empty) is called once it is committed
+  // or has failed — only when the message was accepted.
+  Admission append(MessageRecord message, Completion on_done);
 
   // Schedules a flush if messages are pending and none is in flight (after a refused schedule).
   void kick();
@@ -80,7 +93,7 @@ class GroupCommitter {
   void release_after_refusal() noexcept;
   void run_scheduled_flush();
   bool flush_once();                    // one batch; true if more is pending (ownership kept)
-  std::vector<bool> commit_batch();     // per record: committed?
+  std::vector<AppendOutcome> commit_batch();  // one outcome per record of batch_records_
 
   Store& store_;
   Schedule schedule_;
@@ -90,9 +103,11 @@ class GroupCommitter {
   std::condition_variable idle_;  // signalled when flush_owned_ is cleared
   std::vector<MessageRecord> pending_records_;
   std::vector<Completion> pending_completions_;
+  std::size_t in_flight_ = 0;  // records of the batch being flushed whose completions have not all run
   bool flush_owned_ = false;
   bool closed_ = false;
   bool refusal_logged_ = false;
+  bool full_logged_ = false;
   Stats stats_;
 
   // The batch being flushed, kept across flushes so its capacity is reused.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace chat {
 
@@ -45,11 +46,27 @@ struct InviteRecord {
 
 struct MessageRecord {
   std::string room;
-  std::int64_t seq = 0;  // assigned by the server, > 0, unique per room
+  std::int64_t seq = 0;  // > 0, unique per room; given by the Store when the message is appended (ignored there)
   std::string sender;
   std::int64_t ts_ms = 0;
   std::string text;
   std::optional<std::string> client_id;  // a retried send with the same (room, sender, client_id) is stored once
+};
+
+// What became of one appended message.
+struct AppendOutcome {
+  enum class Status {
+    stored,     // written; `seq` is the one it was given
+    duplicate,  // (room, sender, client_id) was stored before: nothing written, `seq` is the original's
+    failed,     // not written, took no seq; `error` says why
+  };
+  Status status = Status::failed;
+  std::int64_t seq = 0;
+  std::string error;
+
+  static AppendOutcome stored_as(std::int64_t seq) { return {Status::stored, seq, {}}; }
+  static AppendOutcome duplicate_of(std::int64_t seq) { return {Status::duplicate, seq, {}}; }
+  static AppendOutcome failure(std::string error) { return {Status::failed, 0, std::move(error)}; }
 };
 
 // One entry of a room's de-duplication window, as rebuilt after a restart.

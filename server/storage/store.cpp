@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include "server/storage/connection.hpp"
@@ -105,9 +107,15 @@ std::string sql(std::initializer_list<std::string_view> parts) {
 }
 
 // SQL built from the fragments above, once.
+// The room's id and newest seq, read inside the appending transaction: the committed truth, so a seq is never
+// given twice nor skipped (messages are never deleted).
+const std::string room_head_sql =
+    "SELECT id, COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = rooms.id), 0) FROM rooms WHERE name = ?1";
+// A retried client id hits the partial unique index and writes nothing; every other conflict still aborts.
 const std::string insert_message_sql =
-    sql({"INSERT INTO messages (room_id, seq, sender, ts_ms, text, client_id) VALUES (", room_id_of,
-         ", ?2, ?3, ?4, ?5, ?6)"});
+    "INSERT INTO messages (room_id, seq, sender, ts_ms, text, client_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (room_id, sender, client_id) WHERE client_id IS NOT NULL DO NOTHING";
+const std::string original_seq_sql = "SELECT seq FROM messages WHERE room_id = ?1 AND sender = ?2 AND client_id = ?3";
 const std::string history_forward_sql =
     sql({"SELECT ", message_columns, " FROM messages WHERE room_id = ", room_id_of,
          " AND seq > ?2 AND seq < ?3 ORDER BY seq ASC LIMIT ?4"});
@@ -124,19 +132,20 @@ const std::string undelivered_sql =
 const std::string find_direct_message_sql =
     sql({"SELECT ", direct_message_columns, " FROM direct_messages WHERE sender = ?1 AND client_id = ?2"});
 
-void insert_message(SQLite::Statement& insert, const MessageRecord& message) {
+// Inserts one message under `seq`; true if it was written, false if its client id was stored before.
+bool insert_message(SQLite::Statement& insert, std::int64_t room_id, std::int64_t seq, const MessageRecord& message) {
   // bindNoCopy: the record outlives the statement's execution.
-  insert.bindNoCopy(1, message.room);
-  insert.bind(2, message.seq);
+  insert.bind(1, room_id);
+  insert.bind(2, seq);
   insert.bindNoCopy(3, message.sender);
   insert.bind(4, message.ts_ms);
   insert.bindNoCopy(5, message.text);
   bind_optional_text(insert, 6, message.client_id);
-  insert.exec();
+  return insert.exec() == 1;
 }
 
 std::string describe(const MessageRecord& message) {
-  return fmt::format("room '{}' seq {}", message.room, message.seq);
+  return fmt::format("room '{}' from '{}'", message.room, message.sender);
 }
 
 }  // namespace
@@ -378,54 +387,92 @@ std::vector<InviteRecord> Store::load_invites() const {
 
 // --- messages ---
 
-void Store::append_messages(std::span<const MessageRecord> messages) {
-  if (messages.empty()) return;
+// Where one room stands inside an appending transaction.
+struct Store::RoomHead {
+  std::int64_t id = 0;
+  std::int64_t last_seq = 0;
+};
+
+std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
+                                                 const MessageRecord*& current) {
+  std::vector<AppendOutcome> outcome;
+  outcome.reserve(messages.size());
+  std::unordered_map<std::string_view, std::optional<RoomHead>> heads;
+  auto insert = writer_->statement(insert_message_sql);
+  for (const auto& message : messages) {
+    current = &message;
+    auto [head, unseen] = heads.try_emplace(message.room);
+    if (unseen) {
+      auto select = writer_->statement(room_head_sql);
+      select->bindNoCopy(1, message.room);
+      if (select->executeStep()) {
+        head->second = RoomHead{select->getColumn(0).getInt64(), select->getColumn(1).getInt64()};
+      }
+    }
+    if (!head->second) {
+      if (!isolate_failures) throw std::runtime_error("no such room");
+      outcome.push_back(AppendOutcome::failure(describe(message) + ": no such room"));
+      continue;
+    }
+    RoomHead& room = *head->second;
+    insert->tryReset();
+    bool written = false;
+    try {
+      written = insert_message(*insert, room.id, room.last_seq + 1, message);
+    } catch (const SQLite::Exception& e) {
+      // A failed INSERT undoes only itself (ON CONFLICT ABORT), so no savepoint is needed per record. Some
+      // errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept.
+      if (!isolate_failures || sqlite3_get_autocommit(writer_->db().getHandle()) != 0) throw;
+      outcome.push_back(AppendOutcome::failure(fmt::format("{}: {}", describe(message), e.what())));
+      continue;
+    }
+    if (written) {
+      outcome.push_back(AppendOutcome::stored_as(++room.last_seq));
+      continue;
+    }
+    auto original = writer_->statement(original_seq_sql);
+    original->bind(1, room.id);
+    original->bindNoCopy(2, message.sender);
+    original->bindNoCopy(3, *message.client_id);  // only a client id conflict writes nothing
+    if (!original->executeStep()) throw std::runtime_error("conflicting client id not found");
+    outcome.push_back(AppendOutcome::duplicate_of(original->getColumn(0).getInt64()));
+  }
+  current = nullptr;
+  return outcome;
+}
+
+std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord> messages) {
+  if (messages.empty()) return {};
   std::lock_guard lock(write_mutex_);
   const MessageRecord* current = nullptr;
-  with_context(
+  return with_context(
       [&] {
         return fmt::format("append_messages (batch of {}, {})", messages.size(),
                            current ? describe(*current) : std::string("commit"));
       },
       [&] {
         SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
-        {
-          auto insert = writer_->statement(insert_message_sql);
-          for (const auto& message : messages) {
-            current = &message;
-            insert->reset();
-            insert_message(*insert, message);
-          }
-        }
-        current = nullptr;
+        auto outcome = write_messages(messages, /*isolate_failures=*/false, current);
         transaction.commit();
+        return outcome;
       });
 }
 
-std::vector<std::optional<std::string>> Store::append_messages_individually(
-    std::span<const MessageRecord> messages) {
-  std::vector<std::optional<std::string>> outcome(messages.size());
-  if (messages.empty()) return outcome;
+std::vector<AppendOutcome> Store::append_messages_individually(std::span<const MessageRecord> messages) {
+  if (messages.empty()) return {};
   std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("append_messages_individually (batch of {})", messages.size()); }, [&] {
-    SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
-    {
-      auto insert = writer_->statement(insert_message_sql);
-      for (std::size_t i = 0; i < messages.size(); ++i) {
-        insert->tryReset();
-        try {
-          insert_message(*insert, messages[i]);
-        } catch (const SQLite::Exception& e) {
-          // A failed INSERT undoes only itself (ON CONFLICT ABORT), so no savepoint is needed per record.
-          // Some errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept.
-          if (sqlite3_get_autocommit(writer_->db().getHandle()) != 0) throw;
-          outcome[i] = fmt::format("{}: {}", describe(messages[i]), e.what());
-        }
-      }
-    }
-    transaction.commit();
-  });
-  return outcome;
+  const MessageRecord* current = nullptr;
+  return with_context(
+      [&] {
+        return fmt::format("append_messages_individually (batch of {}, {})", messages.size(),
+                           current ? describe(*current) : std::string("commit"));
+      },
+      [&] {
+        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        auto outcome = write_messages(messages, /*isolate_failures=*/true, current);
+        transaction.commit();
+        return outcome;
+      });
 }
 
 std::vector<MessageRecord> Store::history(std::string_view room, std::optional<std::int64_t> before,
@@ -549,15 +596,27 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_
   });
 }
 
-std::int64_t Store::mark_delivered(std::string_view recipient, std::int64_t up_to_id) {
+std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids) {
+  if (ids.empty()) return 0;
   std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("mark_delivered '{}' up to {}", recipient, up_to_id); }, [&] {
-    auto update = writer_->statement(
-        "UPDATE direct_messages SET delivered = 1 WHERE recipient = ?1 AND delivered = 0 AND id <= ?2");
-    bind_text(*update, 1, recipient);
-    update->bind(2, up_to_id);
-    return static_cast<std::int64_t>(update->exec());
-  });
+  return with_context(
+      [&] { return fmt::format("mark_delivered '{}' ({} messages from id {})", recipient, ids.size(), ids.front()); },
+      [&] {
+        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        std::int64_t changed = 0;
+        {
+          auto update = writer_->statement(
+              "UPDATE direct_messages SET delivered = 1 WHERE id = ?1 AND recipient = ?2 AND delivered = 0");
+          bind_text(*update, 2, recipient);
+          for (const auto id : ids) {
+            update->reset();
+            update->bind(1, id);
+            changed += update->exec();
+          }
+        }
+        transaction.commit();
+        return changed;
+      });
 }
 
 // --- maintenance ---

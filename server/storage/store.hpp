@@ -67,12 +67,16 @@ class Store {
   std::vector<InviteRecord> load_invites() const;
 
   // --- messages ---
-  // All records in one transaction: every one is stored, or (on a throw) none is.
-  void append_messages(std::span<const MessageRecord> messages);
-  // All records in one transaction, each succeeding or failing on its own. Returns one entry per record:
-  // nullopt when stored, otherwise why it was rejected (constraint violated...). Throws StorageError — and
-  // stores nothing — when the transaction itself fails (I/O error, disk full).
-  std::vector<std::optional<std::string>> append_messages_individually(std::span<const MessageRecord> messages);
+  // Appends in one transaction, giving each message written the next seq of its room (message.seq is
+  // ignored): seqs are read and advanced inside the transaction, so a seq is never given twice nor skipped,
+  // and one that a failed transaction would have used goes to the next message. A message whose (room,
+  // sender, client_id) is stored already writes nothing and takes no seq: its outcome is `duplicate` with the
+  // original's seq. Returns one outcome per message, none of them `failed`; on a throw nothing is stored.
+  std::vector<AppendOutcome> append_messages(std::span<const MessageRecord> messages);
+  // The same, except that a message violating a constraint (an unknown room...) fails alone: its outcome is
+  // `failed`, it takes no seq, and the others are kept. Throws StorageError — and stores nothing — when the
+  // transaction itself fails (I/O error, disk full).
+  std::vector<AppendOutcome> append_messages_individually(std::span<const MessageRecord> messages);
 
   // A page of history in ascending seq order, at most `limit` records. With `after`, the page starts right
   // after that seq (paging forward); otherwise it ends right before `before`, or at the newest message
@@ -98,8 +102,9 @@ class Store {
   // The oldest `limit` undelivered messages for the recipient, ascending by id.
   std::vector<DirectMessageRecord> undelivered_direct_messages(std::string_view recipient,
                                                                std::size_t limit) const;
-  // Marks the recipient's messages with id <= up_to_id delivered; returns how many changed.
-  std::int64_t mark_delivered(std::string_view recipient, std::int64_t up_to_id);
+  // Marks exactly these messages of the recipient delivered, in one transaction; returns how many changed.
+  // Not a watermark: an older message may still be on its way to the recipient, or have been dropped.
+  std::int64_t mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids);
 
   // --- maintenance ---
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
@@ -108,6 +113,11 @@ class Store {
   bool checkpoint();
 
  private:
+  struct RoomHead;
+  // The body of both appends, inside the caller's transaction; `current` names the message being written.
+  std::vector<AppendOutcome> write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
+                                            const MessageRecord*& current);
+
   StoreOptions options_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;

@@ -76,13 +76,21 @@ void ServerProcess::start() {
 
 int ServerProcess::terminate(std::chrono::seconds patience) {
   if (!running()) return -1;
-  ::kill(pid_, SIGTERM);
-  if (const auto status = wait_for_exit(pid_, patience)) {
-    pid_ = -1;
-    return *status;
-  }
+  send_signal(SIGTERM);
+  if (const auto status = wait_exit(patience)) return *status;
   kill9();
   return -1;
+}
+
+void ServerProcess::send_signal(int signal) {
+  if (running()) ::kill(pid_, signal);
+}
+
+std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds limit) {
+  if (!running()) return -1;
+  const auto status = wait_for_exit(pid_, limit);
+  if (status) pid_ = -1;
+  return status;
 }
 
 void ServerProcess::kill9() {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class ServerProcess {
   // SIGTERM, then waits (SIGKILL after `patience`); returns the exit status
   // (-1 if it had to be killed or died from a signal).
   int terminate(std::chrono::seconds patience = std::chrono::seconds(20));
+  // Sends `signal` and returns at once.
+  void send_signal(int signal);
+  // Waits up to `limit` for the process to exit: its exit status (-1 when it
+  // died from a signal), or nullopt while it still runs.
+  std::optional<int> wait_exit(std::chrono::milliseconds limit);
   // SIGKILL and reap.
   void kill9();
   // Starts again on the same directory and database (a new port).
