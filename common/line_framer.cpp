@@ -26,7 +26,16 @@ LineFramer::Status LineFramer::append(std::string_view bytes) {
 }
 
 std::optional<std::string_view> LineFramer::next_line() {
-  if (too_large_ || consumed_ >= tail_start_) return std::nullopt;
+  if (too_large_) return std::nullopt;
+  if (consumed_ >= tail_start_) {
+    // Every byte was handed out: give the storage back, so that an idle connection holds no
+    // buffer at all (a busy one gets a fresh one on its next read).
+    if (consumed_ == buffer_.size() && buffer_.capacity() > 0) {
+      std::string().swap(buffer_);
+      consumed_ = tail_start_ = 0;
+    }
+    return std::nullopt;
+  }
   const auto newline = buffer_.find('\n', consumed_);
   std::string_view line(buffer_.data() + consumed_, newline - consumed_);
   consumed_ = newline + 1;

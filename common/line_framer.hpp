@@ -24,7 +24,8 @@ class LineFramer {
 
   // The next complete line without its terminator, or nullopt (no complete
   // line, or a line over the limit: then failed() turns true). The view stays
-  // valid until the next call to append().
+  // valid until the next call to append() or next_line(). Once everything
+  // appended has been returned, the framer frees its buffer.
   std::optional<std::string_view> next_line();
 
   // True once a line over the limit was seen.

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <span>
+
 #include "common/error_code.hpp"
 
 namespace chat {
@@ -11,8 +14,18 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
 namespace {
+// What a wakeup reads beyond the session's own small buffer: taken, a read at a time, from one
+// buffer per io thread, so that an idle connection holds no read buffer.
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kNever = std::chrono::steady_clock::time_point::max();
+// The writer keeps its gather vectors between writes up to this many frames; a burst's larger
+// ones are given back when it goes idle.
+constexpr std::size_t kIdleBatchCapacity = 16;
+
+std::span<char> thread_read_buffer() {
+  thread_local std::array<char, kReadChunk> buffer;
+  return buffer;
+}
 }  // namespace
 
 Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
@@ -23,16 +36,13 @@ Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_addres
       limits_(limits),
       host_(host),
       framer_(limits.max_frame_bytes),
-      write_signal_(socket_.get_executor(), kNever),
       resume_signal_(socket_.get_executor(), kNever),
       idle_timer_(socket_.get_executor()),
-      grace_timer_(socket_.get_executor()),
       rate_(limits.rate_per_sec, limits.rate_burst) {}
 
 Session::~Session() = default;
 
 void Session::start() {
-  running_coroutines_ = 3;
   idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
   auto self = shared_from_this();
   const auto on_done = [self](std::exception_ptr error) {
@@ -44,11 +54,11 @@ void Session::start() {
       }
       self->close(DisconnectReason::IoError);
     }
-    self->coroutine_finished();
+    self->reader_done_ = true;
+    self->maybe_finished();
   };
   asio::co_spawn(socket_.get_executor(), read_loop(), on_done);
-  asio::co_spawn(socket_.get_executor(), write_loop(), on_done);
-  asio::co_spawn(socket_.get_executor(), watchdog(), on_done);
+  asio::post(socket_.get_executor(), [self] { self->arm_watchdog(); });
 }
 
 bool Session::deliver(Frame frame) {
@@ -62,7 +72,7 @@ bool Session::deliver(Frame frame) {
     } else {
       outbound_bytes_ += frame->size();
       outbound_.push_back(std::move(frame));
-      wake = std::exchange(writer_idle_, false);
+      wake = !std::exchange(writing_, true);
     }
   }
   if (overflow) {
@@ -70,7 +80,7 @@ bool Session::deliver(Frame frame) {
     close(DisconnectReason::SlowConsumer);
     return false;
   }
-  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_signal_.cancel(); });
+  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
   return true;
 }
 
@@ -115,16 +125,19 @@ void Session::close_after(DisconnectReason reason, Frame last) {
       outbound_.push_back(std::move(last));
     }
     flush_then_close_ = true;
-    wake = std::exchange(writer_idle_, false);
+    wake = !std::exchange(writing_, true);
   }
   asio::post(socket_.get_executor(), [self = shared_from_this(), wake] {
     // Reading ends now; a peer that does not read gets close_grace to take the last frame.
     self->resume_signal_.cancel();
     boost::system::error_code ignored;
     self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
-    if (wake) self->write_signal_.cancel();
-    self->grace_timer_.expires_after(self->limits_.close_grace);
-    self->grace_timer_.async_wait([self](boost::system::error_code ec) {
+    if (wake) self->write_next();
+    if (self->socket_closed_) return;
+    // Made only now: most connections never close this way, and an idle one should be small.
+    self->grace_timer_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor());
+    self->grace_timer_->expires_after(self->limits_.close_grace);
+    self->grace_timer_->async_wait([self](boost::system::error_code ec) {
       if (!ec) self->close(DisconnectReason::SlowConsumer);
     });
   });
@@ -154,10 +167,11 @@ void Session::close_socket() {
     abandoned = std::move(on_drained_);
     on_drained_ = nullptr;
   }
-  write_signal_.cancel();
   resume_signal_.cancel();
   idle_timer_.cancel();
-  grace_timer_.cancel();
+  if (grace_timer_) grace_timer_->cancel();
+  socket_closed_ = true;
+  maybe_finished();
 }
 
 void Session::resume_reading() {
@@ -208,25 +222,29 @@ std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bo
 }
 
 asio::awaitable<void> Session::read_loop() {
-  std::array<char, kReadChunk> buffer;
   auto self = shared_from_this();
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);  // the synchronous reads below must never block the io thread
   for (;;) {
     if (stop_reading_.load()) co_return;
-    boost::system::error_code ec;
-    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      if (stop_reading_.load()) co_return;  // reading was ended on purpose; writing goes on
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) {
-        close(DisconnectReason::ClientClosed);
-      } else if (ec != asio::error::operation_aborted) {
-        spdlog::debug("conn={} read failed: {}", id_, ec.message());
-        close(DisconnectReason::IoError);
+    // The wait for data reads into the session's small buffer (the reactor's speculative read
+    // and its wake-up are race-free); whatever else has arrived is then read at once into the
+    // io thread's buffer. A read shorter than its buffer means the socket is drained.
+    std::size_t n = co_await socket_.async_read_some(asio::buffer(first_bytes_), asio::redirect_error(use_awaitable, ec));
+    if (!ec) (void)framer_.append(std::string_view(first_bytes_.data(), n));
+    for (std::size_t filled = first_bytes_.size(); !ec && n == filled && !framer_.failed();) {
+      const std::span<char> more = thread_read_buffer();
+      n = socket_.read_some(asio::buffer(more.data(), more.size()), ec);
+      filled = more.size();
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+      } else if (!ec) {
+        (void)framer_.append(std::string_view(more.data(), n));  // a line too long shows in failed()
       }
-      co_return;
     }
-    if (stop_reading_.load()) co_return;
-    idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
-    if (framer_.append(std::string_view(buffer.data(), n)) == LineFramer::Status::TooLarge) break;
+    if (stop_reading_.load()) co_return;  // reading was ended on purpose; writing goes on
+    if (!ec) idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+    // Lines read before an end of stream or an error are still handled.
     while (auto line = framer_.next_line()) {
       if (line->empty()) continue;
       if (host_.on_line(self, *line)) {
@@ -240,6 +258,15 @@ asio::awaitable<void> Session::read_loop() {
       if (stop_reading_.load() || is_closed()) co_return;
     }
     if (framer_.failed()) break;
+    if (ec) {
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+        close(DisconnectReason::ClientClosed);
+      } else if (ec != asio::error::operation_aborted) {
+        spdlog::debug("conn={} read failed: {}", id_, ec.message());
+        close(DisconnectReason::IoError);
+      }
+      co_return;
+    }
   }
   spdlog::warn("conn={} addr={} request line over {} bytes; closing", id_, remote_address_, limits_.max_frame_bytes);
   close_after(DisconnectReason::TooLarge,
@@ -247,75 +274,88 @@ asio::awaitable<void> Session::read_loop() {
                                                            std::to_string(limits_.max_frame_bytes) + " bytes")));
 }
 
-asio::awaitable<void> Session::write_loop() {
-  std::vector<Frame> batch;
-  std::vector<asio::const_buffer> buffers;
-  for (;;) {
-    bool finish = false;
-    {
-      std::lock_guard lock(out_mutex_);
-      if (outbound_.empty()) {
-        finish = flush_then_close_;
-        writer_idle_ = !finish;
-      } else {
-        batch.swap(outbound_);
-      }
-    }
-    if (finish) {
-      close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
-      co_return;
-    }
-    if (batch.empty()) {
-      if (is_closed()) co_return;
-      boost::system::error_code ignored;
-      co_await write_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
-      write_signal_.expires_at(kNever);
-      if (is_closed()) co_return;
-      continue;
-    }
-    std::size_t bytes = 0;
-    buffers.clear();
-    for (const auto& frame : batch) {
-      buffers.emplace_back(asio::buffer(*frame));
-      bytes += frame->size();
-    }
-    boost::system::error_code ec;
-    co_await asio::async_write(socket_, buffers, asio::redirect_error(use_awaitable, ec));
-    batch.clear();
-    std::function<void()> drained;
-    {
-      std::lock_guard lock(out_mutex_);
-      outbound_bytes_ -= bytes;
-      if (on_drained_ && outbound_bytes_ <= limits_.outbound_queue_bytes / 2 && !is_closed()) {
-        drained = std::exchange(on_drained_, nullptr);
-      }
-    }
-    if (drained) drained();
-    if (ec) {
-      if (ec != asio::error::operation_aborted) close(DisconnectReason::IoError);
-      co_return;
+void Session::write_next() {
+  bool finish = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (outbound_.empty()) {
+      finish = flush_then_close_;
+      writing_ = false;
+    } else {
+      batch_.swap(outbound_);
     }
   }
-}
-
-asio::awaitable<void> Session::watchdog() {
-  // The deadline moves with every read; the timer is re-armed only when it
-  // fires, so reads never touch the timer.
-  while (!is_closed()) {
-    idle_timer_.expires_at(idle_deadline_);
-    boost::system::error_code ec;
-    co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-    if (ec || is_closed()) co_return;
-    if (std::chrono::steady_clock::now() >= idle_deadline_) {
-      spdlog::info("conn={} idle for {} s; closing", id_, limits_.idle_timeout.count());
-      close(DisconnectReason::IdleTimeout);
-      co_return;
-    }
+  if (finish) {
+    close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
+    return;
   }
+  if (batch_.empty()) {
+    // Idle: a burst's large gather vectors are given back.
+    if (batch_.capacity() > kIdleBatchCapacity) {
+      std::vector<Frame>().swap(batch_);
+      std::vector<asio::const_buffer>().swap(buffers_);
+    }
+    return;
+  }
+  if (socket_closed_) {
+    // Closed while this was queued: nothing will be written. The chain ends here.
+    drop_batch(batch_bytes());
+    return;
+  }
+  buffers_.clear();
+  for (const auto& frame : batch_) buffers_.emplace_back(asio::buffer(*frame));
+  write_in_flight_ = true;
+  asio::async_write(socket_, buffers_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    self->on_written(ec);
+  });
 }
 
-void Session::coroutine_finished() {
-  if (--running_coroutines_ > 0) return;
+std::size_t Session::batch_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& frame : batch_) bytes += frame->size();
+  return bytes;
+}
+
+std::function<void()> Session::drop_batch(std::size_t bytes) {
+  batch_.clear();
+  std::lock_guard lock(out_mutex_);
+  outbound_bytes_ -= bytes;
+  if (on_drained_ && outbound_bytes_ <= limits_.outbound_queue_bytes / 2 && !is_closed()) {
+    return std::exchange(on_drained_, nullptr);
+  }
+  return nullptr;
+}
+
+void Session::on_written(boost::system::error_code ec) {
+  write_in_flight_ = false;
+  if (const auto drained = drop_batch(batch_bytes())) drained();
+  if (ec) {
+    if (ec != asio::error::operation_aborted) close(DisconnectReason::IoError);
+    std::lock_guard lock(out_mutex_);
+    writing_ = false;  // nothing more is written on this connection
+  } else {
+    write_next();
+  }
+  maybe_finished();
+}
+
+void Session::arm_watchdog() {
+  // The deadline moves with every read; the timer is re-armed only when it fires, so reads never
+  // touch the timer. A plain handler rather than a third coroutine: an idle connection is
+  // mostly its frames.
+  if (is_closed()) return;
+  idle_timer_.expires_at(idle_deadline_);
+  idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->is_closed()) return;
+    if (std::chrono::steady_clock::now() < self->idle_deadline_) return self->arm_watchdog();
+    spdlog::info("conn={} idle for {} s; closing", self->id_, self->limits_.idle_timeout.count());
+    self->close(DisconnectReason::IdleTimeout);
+  });
+}
+
+void Session::maybe_finished() {
+  if (finished_ || !reader_done_ || !socket_closed_ || write_in_flight_) return;
+  finished_ = true;
   host_.on_closed(shared_from_this(), static_cast<DisconnectReason>(reason_.load()));
 }
 

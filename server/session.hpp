@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -35,15 +36,19 @@ class SessionHost {
   // reading until resume_reading() (log-in and log-out are handled before
   // the next request of the connection is read).
   virtual bool on_line(const SessionPtr& session, std::string_view line) = 0;
-  // Called once, after the connection is closed and its coroutines ended.
+  // Called once, after the connection is closed, its reader has ended and no
+  // write is in flight.
   virtual void on_closed(const SessionPtr& session, DisconnectReason reason) = 0;
 };
 
 // One client connection: a reader coroutine that frames requests and hands
-// them to the host, a writer coroutine that gathers every queued frame into
-// one write, and an idle watchdog. Socket state changes only on the
-// session's strand; deliver(), close() and the identity accessors are safe
-// to call from any thread.
+// them to the host, a writer that gathers every queued frame into one write,
+// and an idle watchdog. The writer and the watchdog are plain completion
+// handlers that exist only while they have something to do, so an idle
+// connection costs the reader's frame, the socket and this object (see
+// docs/architecture.md, "Memory per connection"). Socket state changes only
+// on the session's strand; deliver(), close() and the identity accessors are
+// safe to call from any thread.
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   struct Limits {
@@ -114,11 +119,20 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
  private:
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> watchdog();
+  // The writer: one write at a time gathers everything queued; it runs only while there is
+  // something to write, so an idle connection holds no writer state.
+  void write_next();
+  void on_written(boost::system::error_code ec);
+  std::size_t batch_bytes() const;
+  // Forgets the written (or abandoned) batch; returns the drain callback if it is now due.
+  std::function<void()> drop_batch(std::size_t bytes);
+  // Closes the connection once idle_deadline_ passes.
+  void arm_watchdog();
   void record_reason(DisconnectReason reason);
   void close_socket();
-  void coroutine_finished();
+  // Calls SessionHost::on_closed once the socket is closed, the reader has ended and no write is
+  // in flight.
+  void maybe_finished();
 
   boost::asio::ip::tcp::socket socket_;
   const std::uint64_t id_;
@@ -128,12 +142,19 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Strand-only state.
   LineFramer framer_;
-  boost::asio::steady_timer write_signal_;
+  // Most requests fit here whole: one system call per wake-up. Larger reads continue in the io
+  // thread's buffer.
+  std::array<char, 256> first_bytes_{};
   boost::asio::steady_timer resume_signal_;
   boost::asio::steady_timer idle_timer_;
-  boost::asio::steady_timer grace_timer_;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // only while closing after a last frame
+  std::vector<Frame> batch_;                                // being written
+  std::vector<boost::asio::const_buffer> buffers_;
   bool reading_paused_ = false;
-  int running_coroutines_ = 0;
+  bool reader_done_ = false;
+  bool write_in_flight_ = false;
+  bool socket_closed_ = false;
+  bool finished_ = false;
   std::chrono::steady_clock::time_point idle_deadline_;
 
   // Reader-only state.
@@ -144,7 +165,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   mutable std::mutex out_mutex_;
   std::vector<Frame> outbound_;
   std::size_t outbound_bytes_ = 0;
-  bool writer_idle_ = false;
+  bool writing_ = false;  // a write_next() is posted or a write is in flight
   bool flush_then_close_ = false;
   std::function<void()> on_drained_;
 
