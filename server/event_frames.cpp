@@ -8,12 +8,16 @@ nlohmann::json message_json(const MessageRecord& message) {
   return json;
 }
 
-Frame msg_event(const MessageRecord& message, bool replay) {
+std::string msg_line(const MessageRecord& message, bool replay) {
   auto json = event("msg");
   json["room"] = message.room;
   json.update(message_json(message));
   if (replay) json["replay"] = true;
-  return to_frame(json);
+  return to_line(json);
+}
+
+Frame msg_event(const MessageRecord& message, bool replay) {
+  return std::make_shared<const std::string>(msg_line(message, replay));
 }
 
 Frame presence_event(std::string_view room, std::string_view user, std::string_view action) {

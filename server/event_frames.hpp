@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,8 @@ namespace chat {
 // The server's events (docs/protocol.md, "Events"), built in one place.
 nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, text[, cid]} as in history
 Frame msg_event(const MessageRecord& message, bool replay = false);
+// The same event as one protocol line ('\n' included), for frames that carry several.
+std::string msg_line(const MessageRecord& message, bool replay = false);
 Frame presence_event(std::string_view room, std::string_view user, std::string_view action);
 Frame dm_event(const DirectMessageRecord& message);
 Frame topic_event(std::string_view room, std::string_view topic, std::string_view by);

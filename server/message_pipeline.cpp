@@ -93,10 +93,38 @@ void MessagePipeline::drain(const DrainRequest& request) {
     batch.swap(request.log->pending);
     request.log->drain_scheduled = false;
   }
-  for (auto& pending : batch) answer(*request.room, *request.log, pending);
+  broadcast_stored(*request.room, batch);
+  for (auto& pending : batch) answer(*request.log, pending);
 }
 
-void MessagePipeline::answer(Room& room, RoomLog& log, const Pending& pending) {
+void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& batch) {
+  // Every stored message of the batch goes to every member in as few frames as possible: one
+  // deliver() and, usually, one write per member for the whole batch instead of one per message.
+  // Frames stay below kBroadcastFrameBytes so that a large batch cannot fill a member's
+  // outbound queue at once.
+  std::string frame;
+  std::int64_t last_seq = 0;
+  const auto flush = [&] {
+    if (frame.empty()) return;
+    // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
+    // next history read, a join's replay) finds it.
+    room.set_delivered_seq(last_seq);
+    room.broadcast(std::make_shared<const std::string>(std::move(frame)));
+    frame.clear();
+  };
+  for (const Pending& pending : batch) {
+    if (pending.outcome.status != AppendOutcome::Status::stored) continue;
+    MessageRecord delivered = pending.record;
+    delivered.seq = pending.outcome.seq;
+    std::string line = msg_line(delivered);
+    if (!frame.empty() && frame.size() + line.size() > kBroadcastFrameBytes) flush();
+    frame += line;
+    last_seq = delivered.seq;
+  }
+  flush();
+}
+
+void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
   const auto& record = pending.record;
   const auto& outcome = pending.outcome;
   if (outcome.status == AppendOutcome::Status::failed) {
@@ -106,14 +134,6 @@ void MessagePipeline::answer(Room& room, RoomLog& log, const Pending& pending) {
     pending.sender->send(
         error_reply(ErrorCode::Internal, "the message could not be stored; retry", "send", pending.request_id));
     return;
-  }
-  if (outcome.status == AppendOutcome::Status::stored) {
-    MessageRecord delivered = record;
-    delivered.seq = outcome.seq;
-    // Advanced before the broadcast and the reply, so that a reader told of seq N (the sender's next
-    // history read, a join's replay) finds it.
-    room.set_delivered_seq(delivered.seq);
-    room.broadcast(msg_event(delivered));
   }
   if (record.client_id) {
     std::lock_guard dedup_lock(log.dedup_mutex);

@@ -86,7 +86,12 @@ class MessagePipeline {
                                              const std::string& client_id);
   void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
   void drain(const DrainRequest& request);
-  void answer(Room& room, RoomLog& log, const Pending& pending);
+  // Broadcasts the batch's stored messages, in seq order, packed into few frames.
+  static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
+  // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.
+  void answer(RoomLog& log, const Pending& pending);
+  // Large enough to carry a batch to a member in one write, small against outbound limits.
+  static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
 
   EventBus& bus_;
   GroupCommitter& committer_;

@@ -22,6 +22,7 @@ ThreadPoolOptions pool_options(const ServerConfig& config) {
   options.min_threads = config.pool.min_threads;
   options.max_threads = config.pool.max_threads;
   options.keep_alive = std::chrono::milliseconds(config.pool.keep_alive_ms);
+  options.idle_spin = std::chrono::microseconds(config.pool.idle_spin_us);
   options.queue_capacity = config.pool.queue_capacity;
   // Storage is one writer; hashing is capped so that logins cannot take every worker.
   options.class_limits = {{std::string(kStorageClass), 1},

@@ -128,6 +128,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("pool", "min_threads", c.pool.min_threads, Rule{1, 256});
   v("pool", "max_threads", c.pool.max_threads, Rule{1, 256});
   v("pool", "keep_alive_ms", c.pool.keep_alive_ms, Rule{0, 3600 * 1000});
+  v("pool", "idle_spin_us", c.pool.idle_spin_us, Rule{0, 1000});
   v("pool", "queue_capacity", c.pool.queue_capacity, Rule{16, 1e8});
   v("pool", "password_hash_threads", c.pool.password_hash_threads, Rule{1, 64});
 

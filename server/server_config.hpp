@@ -25,6 +25,7 @@ struct ServerConfig {
     std::size_t min_threads = 2;
     std::size_t max_threads = 8;
     std::uint32_t keep_alive_ms = 30000;
+    std::uint32_t idle_spin_us = 0;
     std::size_t queue_capacity = 65536;
     std::size_t password_hash_threads = 1;
   } pool;
