@@ -18,6 +18,7 @@ enum class Origin {
   Autojoin,  // a join the client makes right after the first login: like User
   Auth,      // the automatic login of a (re)connect: belongs to its connection
   Rejoin,    // a join with `since` after a reconnect: belongs to its connection
+  CatchUp,   // a history page of what a rejoin did not replay: belongs to its connection
   Ping,      // keep-alive: belongs to its connection
 };
 

@@ -57,6 +57,14 @@ nlohmann::json send_request(std::string_view room, std::string_view text) {
   return request;
 }
 
+nlohmann::json history_page_request(std::string_view room, std::int64_t after, std::int64_t before) {
+  auto request = with_room("history", room);
+  request["after"] = after;
+  request["before"] = before;
+  request["limit"] = protocol::kMaxHistoryLimit;
+  return request;
+}
+
 std::variant<nlohmann::json, UsageError> build_request(const Command& command, std::string_view current_room,
                                                       std::optional<std::int64_t> since) {
   const std::string_view room = command.room ? std::string_view(*command.room) : current_room;

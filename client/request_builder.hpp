@@ -33,6 +33,8 @@ std::variant<nlohmann::json, UsageError> build_request(const Command& command, s
 nlohmann::json auth_request(const Credentials& credentials);
 nlohmann::json join_request(std::string_view room, std::optional<std::int64_t> since);
 nlohmann::json send_request(std::string_view room, std::string_view text);
+// The largest history page forward from `after` up to `before` (both exclusive).
+nlohmann::json history_page_request(std::string_view room, std::int64_t after, std::int64_t before);
 
 // The credentials a successful auth request stands for, to log in again after
 // a reconnect: an account that was just registered is logged in to next time.

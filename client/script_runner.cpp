@@ -40,6 +40,11 @@ boost::asio::awaitable<int> ScriptRunner::run() {
   } catch (const std::runtime_error& e) {
     failed(e.what());
   }
+  // Missed messages still being fetched after a reconnect are part of the
+  // conversation the script asked for: they are shown before it ends.
+  if (!stopped_ && !co_await session_.wait_caught_up(deadline()) && !session_.ended()) {
+    failed("the missed messages were not all fetched within " + seconds(timeout_));
+  }
   session_.quit();
   co_return failures_;
 }

@@ -24,7 +24,8 @@ class ScriptRunner {
       : session_(session), dispatcher_(dispatcher), presenter_(presenter), log_(log), input_(input),
         timeout_(timeout) {}
 
-  // Runs to the end of the input (or /quit), then ends the session. Returns
+  // Runs to the end of the input (or /quit), waits for the missed messages
+  // a reconnect is still fetching, then ends the session. Returns
   // the number of lines that failed locally; error replies are counted by
   // the session.
   boost::asio::awaitable<int> run();

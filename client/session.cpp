@@ -147,6 +147,7 @@ void Session::drop_connection() {
   hello_ = false;
   logged_in_ = false;
   pending_.connection_lost();
+  catch_up_.connection_lost();
 }
 
 void Session::quit() {
@@ -184,6 +185,7 @@ void Session::handle_event(const nlohmann::json& event) {
   const auto room = string_field(event, "room");
   if (type == "hello") return handle_hello(event);
   if (type == "msg") {
+    if (catch_up_.hold(event)) return;
     if (!resume_.accept_message(room, *int_field(event, "seq"))) return;
     names_.add_user(string_field(event, "from"));
   } else if (type == "dm") {
@@ -225,6 +227,7 @@ void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) 
     case Origin::Ping: return;
     case Origin::Auth: return handle_auth_reply(request, reply);
     case Origin::Rejoin: return handle_rejoin_reply(request, reply);
+    case Origin::CatchUp: return handle_catch_up_reply(request, reply);
     case Origin::User:
     case Origin::Autojoin: break;
   }
@@ -260,12 +263,45 @@ void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann:
     presenter_.problem("could not rejoin #" + room + ": " + error_text(reply));
     return room_gone(room);
   }
-  resume_.joined(room, int_field(reply, "last_seq").value_or(0));
-  const auto replayed = int_field(reply, "replayed").value_or(0);
-  std::string text = "rejoined #" + room + ", " + std::to_string(replayed) + " missed message" +
-                     (replayed == 1 ? "" : "s");
-  if (bool_field(reply, "truncated")) text += " (older ones were not replayed, see /history)";
-  presenter_.status(text);
+  const auto last_seq = int_field(reply, "last_seq").value_or(0);
+  std::optional<std::int64_t> history_before;
+  // Without history_before the whole range after `since` is fetched: the
+  // replay is then fetched again too, and its copies are dropped by seq.
+  if (bool_field(reply, "truncated")) history_before = int_field(reply, "history_before").value_or(last_seq + 1);
+  advance(room, catch_up_.joined(room, last_seq, history_before));
+}
+
+void Session::handle_catch_up_reply(const PendingRequest& request, const nlohmann::json& reply) {
+  const auto room = request.request.value("room", "");
+  if (!catch_up_.active(room)) return;  // the room was left meanwhile
+  if (is_error(reply)) {
+    presenter_.problem("could not fetch the missed messages of #" + room + ": " + error_text(reply) +
+                       "; /history shows what the server keeps");
+    return advance(room, catch_up_.give_up(room));
+  }
+  advance(room, catch_up_.page(room, array_field(reply, "messages")));
+}
+
+// Shows what a room's catch-up released and asks for what it still needs.
+void Session::advance(const std::string& room, CatchUp::Progress progress) {
+  for (const auto& why : progress.ignored) {
+    presenter_.problem("ignored a message in a history page of #" + room + " (" + why + ")");
+  }
+  for (const auto& event : progress.show) {
+    names_.add_user(string_field(event, "from"));
+    presenter_.event(event);
+  }
+  if (const auto& fetch = progress.fetch) {
+    if (fetch->missing > 0) {
+      presenter_.status("fetching " + std::to_string(fetch->missing) + " missed message" +
+                        (fetch->missing == 1 ? "" : "s") + " of #" + room);
+    }
+    send_now(history_page_request(room, fetch->after, fetch->before), Origin::CatchUp);
+  }
+  if (progress.done) {
+    presenter_.status("rejoined #" + room + ", " + std::to_string(progress.missed) + " missed message" +
+                      (progress.missed == 1 ? "" : "s"));
+  }
 }
 
 void Session::apply_user_reply(const PendingRequest& request, const nlohmann::json& reply) {
@@ -278,7 +314,9 @@ void Session::apply_user_reply(const PendingRequest& request, const nlohmann::js
   if (op == "join" || op == "create") {
     auto name = string_field(reply, "room");
     if (name.empty()) name = room;  // canonical already, as the server would spell it
-    resume_.joined(name, int_field(reply, "last_seq").value_or(0));
+    // A room still catching up keeps its cursor at the last message shown:
+    // moving it to last_seq would hide the messages still to be shown.
+    if (!catch_up_.active(name)) resume_.joined(name, int_field(reply, "last_seq").value_or(0));
     names_.add_room(name);
     if (request.origin == Origin::User || current_room_.empty()) set_current_room(name);
   } else if (op == "leave") {
@@ -301,7 +339,10 @@ void Session::logged_in(const nlohmann::json& reply) {
   const bool first = !ever_logged_in_;
   ever_logged_in_ = true;
   if (!first) {
-    for (const auto& [room, since] : resume_.rejoin_plan()) send_now(join_request(room, since), Origin::Rejoin);
+    for (const auto& [room, since] : resume_.rejoin_plan()) {
+      if (since) catch_up_.rejoining(room, *since);
+      send_now(join_request(room, since), Origin::Rejoin);
+    }
     return flush();
   }
   std::vector<std::string> rooms = options_.autojoin;
@@ -324,6 +365,7 @@ void Session::logged_in(const nlohmann::json& reply) {
 
 void Session::room_gone(const std::string& room) {
   resume_.left(room);
+  catch_up_.forget(room);
   if (current_room_ != room) return;
   const auto joined = resume_.joined_rooms();
   set_current_room(joined.empty() ? std::string{} : joined.front());
@@ -393,6 +435,14 @@ asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t 
       awaited_.erase(id);  // a reply that comes later is shown, not kept
       co_return std::nullopt;
     }
+    co_await changed_.wait_until(deadline);
+  }
+}
+
+asio::awaitable<bool> Session::wait_caught_up(Clock::time_point deadline) {
+  for (;;) {
+    if (!catch_up_.active()) co_return true;
+    if (ended_ || Clock::now() >= deadline) co_return false;
     co_await changed_.wait_until(deadline);
   }
 }

@@ -15,6 +15,7 @@
 
 #include "client/async_signal.hpp"
 #include "client/backoff.hpp"
+#include "client/catch_up.hpp"
 #include "client/known_names.hpp"
 #include "client/pending_requests.hpp"
 #include "client/presenter.hpp"
@@ -46,9 +47,10 @@ enum class SessionEnd {
 };
 
 // The client's side of one chat session, across any number of connections:
-// connects, logs in, rejoins its rooms with `since` after a reconnect, sends
-// what the user asks, and hands replies and events (minus duplicates) to the
-// presenter. Single-threaded: everything runs on one io_context.
+// connects, logs in, rejoins its rooms with `since` after a reconnect (and
+// fetches what the replay left out, see CatchUp), sends what the user asks,
+// and hands replies and events (minus duplicates) to the presenter.
+// Single-threaded: everything runs on one io_context.
 class Session {
  public:
   using Clock = AsyncSignal::Clock;
@@ -75,6 +77,12 @@ class Session {
   // were given, and the first joins answered. False at the deadline or end.
   asio::awaitable<bool> wait_ready(Clock::time_point deadline);
 
+  // Waits until no room is still catching up after a reconnect, so that a
+  // script does not end in the middle of showing what it missed. False at
+  // the deadline or end.
+  asio::awaitable<bool> wait_caught_up(Clock::time_point deadline);
+  bool catching_up() const noexcept { return catch_up_.active(); }
+
   // Makes a joined room the current one; false when it is not joined.
   bool switch_room(const std::string& room);
 
@@ -100,6 +108,8 @@ class Session {
   void handle_reply(PendingRequest request, const nlohmann::json& reply);
   void handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply);
   void handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply);
+  void handle_catch_up_reply(const PendingRequest& request, const nlohmann::json& reply);
+  void advance(const std::string& room, CatchUp::Progress progress);
   void apply_user_reply(const PendingRequest& request, const nlohmann::json& reply);
   void logged_in(const nlohmann::json& reply);
   void room_gone(const std::string& room);
@@ -115,6 +125,7 @@ class Session {
   Backoff backoff_;
   PendingRequests pending_;
   ResumeState resume_;
+  CatchUp catch_up_{resume_};
   KnownNames names_;
   AsyncSignal changed_;
 

@@ -43,6 +43,11 @@ TEST_CASE("/history asks for 20 messages by default and never more than the prot
   CHECK(build("/history 5000")["limit"] == 100);
 }
 
+TEST_CASE("a page of missed messages asks for as many as the protocol allows, between two seqs") {
+  CHECK(history_page_request("dev", 10, 46) ==
+        json{{"op", "history"}, {"room", "dev"}, {"after", 10}, {"before", 46}, {"limit", 100}});
+}
+
 TEST_CASE("a command that needs a room fails without a current room") {
   auto parsed = parse_line("/who");
   const auto request = build_request(std::get<Command>(parsed), "");

@@ -365,3 +365,86 @@ TEST_CASE("a kicked user is told by whom and why; once banned, rejoining fails")
   CHECK(bob.err().find("error [forbidden]") != std::string::npos);
   CHECK(bob.err().find("(join #den)") != std::string::npos);
 }
+
+TEST_CASE("a resume the server replays only in part fetches the rest: every missed message once, in seq order") {
+  const std::uint16_t port = free_port();
+  ServerProcess::Options options;
+  // At most five replayed, and history pages of a few messages each: the
+  // rest of the backlog takes several pages.
+  options.config = {{"server", {{"port", port}}},
+                    {"limits", {{"replay_max", 5}, {"max_message_chars", 200}, {"outbound_queue_bytes", 4096}}}};
+  ServerProcess server(options);
+  const auto password = temp_file("pw", "amy's password\n");
+  {
+    TestClient owner(port);
+    room_owner(owner, "ops");
+  }
+  constexpr int kMissed = 30;
+  const auto missed_text = [](int n) {
+    char number[8];
+    std::snprintf(number, sizeof number, "%02d", n);
+    return "missed " + std::string(number) + " " + std::string(140, 'x');
+  };
+
+  const bool json_mode = [] {
+    bool json_run = false;
+    SUBCASE("as text; the script ends while the rest is being fetched, and its exit waits for it") {}
+    SUBCASE("with --json, and a live message meanwhile") { json_run = true; }
+    return json_run;
+  }();
+  std::vector<std::string> args{"--register", "--user", "amy", "--password-file", password.string(),
+                                "--retries", "30", "--join", "ops"};
+  if (json_mode) args.emplace_back("--json");
+  const std::string script = json_mode ? "/wait before restart\n/wait -- fetching \n/wait after restart\n"
+                                       : "/wait before restart\n/wait -- fetching \n";
+  ClientProcess amy(client_args(port, args), script);
+  {
+    TestClient owner(port);
+    expect_ok(owner.login("owner"));
+    expect_ok(owner.request("join", {{"room", "ops"}}));
+    REQUIRE(amy.wait_for_output(json_mode ? "\"op\":\"join\"" : "-- joined #ops"));
+    expect_ok(owner.request("send", {{"room", "ops"}, {"text", "before restart"}}));
+    REQUIRE(amy.wait_for_output("before restart"));
+  }
+
+  // Frozen, amy cannot reconnect before the backlog is stored.
+  amy.signal(SIGSTOP);
+  server.restart();
+  REQUIRE(server.port() == port);
+  TestClient owner(port);
+  expect_ok(owner.login("owner"));
+  expect_ok(owner.request("join", {{"room", "ops"}}));
+  for (int n = 1; n <= kMissed; ++n) expect_ok(owner.request("send", {{"room", "ops"}, {"text", missed_text(n)}}));
+  amy.signal(SIGCONT);
+
+  CHECK(amy.wait_for_output("-- fetching "));
+  if (json_mode) expect_ok(owner.request("send", {{"room", "ops"}, {"text", "after restart"}}));
+  const int status = amy.wait();
+  const auto out = amy.out();
+  const auto err = amy.err();
+  INFO("stdout:\n" << out << "\nstderr:\n" << err);
+  CHECK(status == 0);
+  CHECK(err.find(" missed messages of #ops") != std::string::npos);
+  CHECK(err.find("rejoined #ops, " + std::to_string(kMissed) + " missed messages") != std::string::npos);
+
+  std::vector<std::string> expected{"before restart"};
+  for (int n = 1; n <= kMissed; ++n) expected.push_back(missed_text(n));
+  if (json_mode) expected.emplace_back("after restart");
+  std::vector<std::string> shown;
+  if (json_mode) {
+    std::istringstream lines(out);
+    std::int64_t seq = 0;
+    for (std::string line; std::getline(lines, line);) {
+      const auto object = json::parse(line);
+      if (object.value("type", "") != "msg") continue;
+      CHECK(object["seq"] == ++seq);
+      shown.push_back(object.value("text", ""));
+    }
+  } else {
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      if (const auto at = line.find("#ops <owner> "); at != std::string::npos) shown.push_back(line.substr(at + 13));
+    }
+  }
+  CHECK(shown == expected);
+}

@@ -232,6 +232,111 @@ TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what w
   CHECK(session.failed_requests() == 0);
 }
 
+TEST_CASE("a truncated rejoin fetches the gap with history first; replay and live messages follow, each once") {
+  FakeServer server;
+  std::vector<std::string> script_errors;
+  json rejoin;
+  std::vector<json> pages;
+  const auto expect = [&](bool ok, std::string what) {
+    if (!ok) script_errors.push_back(std::move(what));
+    return ok;
+  };
+  const auto entries = [](std::int64_t first, std::int64_t last) {
+    json messages = json::array();
+    for (auto seq = first; seq <= last; ++seq) {
+      messages.push_back({{"seq", seq}, {"from", "bob"}, {"ts", 0}, {"text", "m" + std::to_string(seq)}});
+    }
+    return messages;
+  };
+  const auto msg = [](std::int64_t seq, bool replay = false) {
+    return FakeServer::msg(seq, "m" + std::to_string(seq), replay);
+  };
+
+  std::thread peer([&] {
+    // First connection: log in, join, see seq 6, then drop.
+    if (!expect(server.accept(), "no first connection")) return;
+    server.hello();
+    auto request = server.next_request();
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    request = server.next_request();
+    if (!expect(request.value("op", "") == "join", "expected join: " + request.dump())) return;
+    server.send(FakeServer::ok(request, {{"room", "r"}, {"last_seq", 5}}));
+    server.send(msg(6));
+    server.close_peer();
+
+    // Second connection: 7..20 were sent meanwhile; the replay holds only 19 and 20.
+    if (!expect(server.accept(), "no reconnect")) return;
+    server.hello();
+    request = server.next_request();
+    server.send(FakeServer::ok(request, {{"user", "tester"}, {"guest", true}, {"rooms", json::array()}}));
+    rejoin = server.next_request();
+    server.send(msg(19, true));
+    server.send(msg(20, true));
+    server.send(FakeServer::ok(
+        rejoin, {{"room", "r"}, {"last_seq", 20}, {"replayed", 2}, {"truncated", true}, {"history_before", 19}}));
+    server.send(msg(21));  // live, while the gap is still to be fetched
+    pages.push_back(server.next_request());
+    if (!expect(pages.back().value("op", "") == "history", "expected history: " + pages.back().dump())) return;
+    server.send(FakeServer::ok(pages.back(), {{"room", "r"}, {"messages", entries(7, 12)}, {"truncated", true}}));
+    server.send(msg(22));
+    pages.push_back(server.next_request());
+    if (!expect(pages.back().value("op", "") == "history", "expected history: " + pages.back().dump())) return;
+    server.send(FakeServer::ok(pages.back(), {{"room", "r"}, {"messages", entries(13, 18)}}));
+    server.send(msg(23));
+    server.next();  // until the client quits
+  });
+
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = server.port();
+  options.credentials = Credentials{AuthMode::Guest, "tester", {}};
+  options.autojoin = {"r"};
+  options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  std::optional<bool> caught_up_at_rejoined;
+  recorder.on_status = [&](std::string_view text) {
+    if (text.starts_with("rejoined")) caught_up_at_rejoined = !session.catching_up();
+  };
+  recorder.on_event = [&](const json& event) {
+    if (event.value("seq", 0) == 23) session.quit();
+  };
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {  // the script went wrong: end the session so the peer thread ends too
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  peer.join();
+
+  std::string notes;
+  for (const auto& note : recorder.notes) notes += note + " | ";
+  INFO("notes: " << notes);
+  CHECK(script_errors.empty());
+  for (const auto& error : script_errors) MESSAGE(error);
+  REQUIRE(end.has_value());
+  std::vector<std::string> expected;
+  for (int seq = 6; seq <= 23; ++seq) expected.push_back("m" + std::to_string(seq));
+  CHECK(recorder.texts == expected);
+  CHECK(rejoin.value("since", -1) == 6);
+  REQUIRE(pages.size() == 2);
+  CHECK(pages[0].value("room", "") == "r");
+  CHECK(pages[0].value("after", -1) == 6);
+  CHECK(pages[0].value("before", -1) == 19);
+  CHECK(pages[1].value("after", -1) == 12);
+  CHECK(pages[1].value("before", -1) == 19);
+  CHECK(contains(recorder.notes, "fetching 12 missed messages of #r"));
+  CHECK(contains(recorder.notes, "rejoined #r, 14 missed messages"));
+  CHECK(caught_up_at_rejoined == true);
+  CHECK(session.resume().since("r") == 23);
+  CHECK(session.failed_requests() == 0);
+}
+
 TEST_CASE("reconnecting gives up after the allowed attempts") {
   auto server = std::make_unique<FakeServer>();
   const std::uint16_t port = server->port();
