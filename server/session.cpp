@@ -21,6 +21,9 @@ constexpr auto kNever = std::chrono::steady_clock::time_point::max();
 // The writer keeps its gather vectors between writes up to this many frames; a burst's larger
 // ones are given back when it goes idle.
 constexpr std::size_t kIdleBatchCapacity = 16;
+// Batches the writer sends in one turn on the strand before it yields to the connection's other
+// handlers.
+constexpr int kWritesPerTurn = 8;
 
 std::span<char> thread_read_buffer() {
   thread_local std::array<char, kReadChunk> buffer;
@@ -38,7 +41,11 @@ Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_addres
       framer_(limits.max_frame_bytes),
       resume_signal_(socket_.get_executor(), kNever),
       idle_timer_(socket_.get_executor()),
-      rate_(limits.rate_per_sec, limits.rate_burst) {}
+      rate_(limits.rate_per_sec, limits.rate_burst) {
+  // Reads past the first bytes and writes are tried at once and must never block an io thread.
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
+}
 
 Session::~Session() = default;
 
@@ -224,7 +231,6 @@ std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bo
 asio::awaitable<void> Session::read_loop() {
   auto self = shared_from_this();
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);  // the synchronous reads below must never block the io thread
   for (;;) {
     if (stop_reading_.load()) co_return;
     // The wait for data reads into the session's small buffer (the reactor's speculative read
@@ -275,39 +281,67 @@ asio::awaitable<void> Session::read_loop() {
 }
 
 void Session::write_next() {
-  bool finish = false;
-  {
-    std::lock_guard lock(out_mutex_);
-    if (outbound_.empty()) {
-      finish = flush_then_close_;
-      writing_ = false;
-    } else {
-      batch_.swap(outbound_);
+  for (int round = 0; round < kWritesPerTurn; ++round) {
+    bool finish = false;
+    {
+      std::lock_guard lock(out_mutex_);
+      if (outbound_.empty()) {
+        finish = flush_then_close_;
+        writing_ = false;
+      } else {
+        batch_.swap(outbound_);
+      }
     }
-  }
-  if (finish) {
-    close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
-    return;
-  }
-  if (batch_.empty()) {
-    // Idle: a burst's large gather vectors are given back.
-    if (batch_.capacity() > kIdleBatchCapacity) {
-      std::vector<Frame>().swap(batch_);
-      std::vector<asio::const_buffer>().swap(buffers_);
+    if (finish) {
+      close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
+      return;
     }
+    if (batch_.empty()) {
+      // Idle: a burst's large gather vectors are given back.
+      if (batch_.capacity() > kIdleBatchCapacity) {
+        std::vector<Frame>().swap(batch_);
+        std::vector<asio::const_buffer>().swap(buffers_);
+      }
+      return;
+    }
+    if (socket_closed_) {
+      // Closed while this was queued: nothing will be written. The chain ends here.
+      drop_batch(batch_bytes());
+      return;
+    }
+    buffers_.clear();
+    for (const auto& frame : batch_) buffers_.emplace_back(asio::buffer(*frame));
+    // Written at once (the socket is non-blocking): a reader that keeps up takes the whole batch,
+    // with no reactor round trip and no completion handler. Only what it cannot take now waits.
+    boost::system::error_code ec;
+    std::size_t written = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    const std::size_t total = batch_bytes();
+    if (ec || written == total) {
+      if (const auto drained = drop_batch(total)) drained();
+      if (ec) {
+        close(DisconnectReason::IoError);
+        std::lock_guard lock(out_mutex_);
+        writing_ = false;  // nothing more is written on this connection
+        return;
+      }
+      continue;
+    }
+    auto first = buffers_.begin();
+    for (; written >= first->size(); ++first) written -= first->size();
+    buffers_.erase(buffers_.begin(), first);
+    buffers_.front() += written;
+    write_in_flight_ = true;
+    asio::async_write(socket_, buffers_, [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+      self->on_written(error);
+    });
     return;
   }
-  if (socket_closed_) {
-    // Closed while this was queued: nothing will be written. The chain ends here.
-    drop_batch(batch_bytes());
-    return;
-  }
-  buffers_.clear();
-  for (const auto& frame : batch_) buffers_.emplace_back(asio::buffer(*frame));
-  write_in_flight_ = true;
-  asio::async_write(socket_, buffers_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-    self->on_written(ec);
-  });
+  // A connection written to without pause: let the strand's other work (its reader) run first.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
 }
 
 std::size_t Session::batch_bytes() const {
