@@ -1,8 +1,9 @@
 #include "loadtest/report.hpp"
 
 #include <cmath>
-#include <sstream>
 #include <iomanip>
+#include <sstream>
+#include <vector>
 
 namespace chat::loadtest {
 namespace {
@@ -32,21 +33,39 @@ nlohmann::json server_figures(const LoadOptions& options, const RunFacts& facts,
   return server;
 }
 
-std::string failure_reasons(const nlohmann::json& r) {
-  std::string reasons;
-  const auto add = [&](const char* key, const char* what) {
-    if (r.value(key, std::uint64_t{0}) > 0) reasons += (reasons.empty() ? "" : ", ") + std::string(what);
+// One phrase per reason the run is not correct; empty when it is. Any error
+// the server answered (a refused send, a refused join, an error event before
+// a close) fails the run as much as a lost message does: a run that was
+// partly refused measured something other than what it was asked to.
+std::vector<std::string> problems_of(const nlohmann::json& r) {
+  std::vector<std::string> problems;
+  const auto add = [&](const nlohmann::json& from, const char* key, const char* what) {
+    if (const auto n = from.value(key, std::uint64_t{0}); n > 0) problems.push_back(std::to_string(n) + " " + what);
   };
-  add("connect_failures", "connections failed");
-  add("disconnects", "connections lost");
-  add("lost", "messages lost");
-  add("dup", "duplicates");
-  add("out_of_order", "order violations");
-  add("unanswered", "sends unanswered");
-  if (r.value("senders", 0u) > 0 && r.value("acked", std::uint64_t{0}) == 0) {
-    reasons += (reasons.empty() ? "" : ", ") + std::string("nothing was sent");
+  add(r, "connect_failures", "connections failed");
+  add(r, "disconnects", "connections lost");
+  add(r, "lost", "messages lost");
+  add(r, "dup", "duplicates");
+  add(r, "out_of_order", "order violations");
+  add(r, "send_errors", "sends refused");
+  add(r, "unanswered", "sends unanswered");
+  if (r.contains("churn")) add(r["churn"], "failures", "churn cycles failed");
+  add(r, "unreadable_lines", "unreadable lines");
+  if (!r["errors"].empty()) {
+    std::string codes;
+    for (const auto& [code, n] : r["errors"].items()) {
+      codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(n.get<std::uint64_t>());
+    }
+    problems.push_back("errors (" + codes + ")");
   }
-  return reasons;
+  if (r.value("senders", 0u) > 0 && r.value("acked", std::uint64_t{0}) == 0) problems.emplace_back("nothing was sent");
+  return problems;
+}
+
+std::string joined(const nlohmann::json& phrases) {
+  std::string text;
+  for (const auto& phrase : phrases) text += (text.empty() ? "" : ", ") + phrase.get<std::string>();
+  return text;
 }
 
 std::string ms(std::uint64_t us) {
@@ -116,7 +135,9 @@ nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, co
                   {"failures", stats.churn_failures}};
   }
   if (options.server_pid > 0) r["server"] = server_figures(options, facts, stats.connected);
-  r["ok"] = failure_reasons(r).empty();
+  const auto problems = problems_of(r);
+  r["ok"] = problems.empty();
+  r["problems"] = problems;
   return r;
 }
 
@@ -160,8 +181,8 @@ std::string human_summary(const nlohmann::json& r) {
     }
     out << "\n";
   }
-  const auto reasons = failure_reasons(r);
-  out << "  result     " << (reasons.empty() ? "OK" : "FAILED: " + reasons) << "\n";
+  const auto& problems = r["problems"];
+  out << "  result     " << (problems.empty() ? "OK" : "FAILED: " + joined(problems)) << "\n";
   return out.str();
 }
 

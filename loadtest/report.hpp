@@ -22,7 +22,9 @@ struct RunFacts {
 
 // The one JSON line of a run (keys documented in docs/loadtest.md). "ok" is
 // true when every connection was set up and kept, every message reached
-// every member exactly once and in order, and every send was answered.
+// every member exactly once and in order, every send was answered with ok,
+// and nothing went wrong on the way (no error of any code, no failed churn
+// cycle, no unreadable line); "problems" says why when it is false.
 nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, const RunFacts& facts);
 
 // The same for a person: a few aligned lines.

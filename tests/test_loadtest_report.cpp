@@ -133,3 +133,35 @@ TEST_CASE("report: loss, duplicates and lost connections fail the run") {
   CHECK(text.find("FAILED") != std::string::npos);
   CHECK(text.find("messages lost") != std::string::npos);
 }
+
+TEST_CASE("report: any error, refused send, failed churn cycle or unreadable line fails the run") {
+  struct Case {
+    const char* name;
+    void (*spoil)(RunStats&);
+    const char* phrase;
+  };
+  const Case cases[] = {
+      {"refused sends", [](RunStats& s) { s.send_errors = 3, s.errors["rate_limited"] = 3; }, "3 sends refused"},
+      {"an error event", [](RunStats& s) { s.errors["overloaded"] = 2; }, "errors (overloaded 2)"},
+      {"churn failures", [](RunStats& s) { s.churn_failures = 4; }, "4 churn cycles failed"},
+      {"unreadable lines", [](RunStats& s) { s.unreadable_lines = 1; }, "1 unreadable lines"},
+      {"connect failures", [](RunStats& s) { s.connect_failures = 5; }, "5 connections failed"},
+  };
+  auto o = options();
+  o.churners = 2;
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto stats = clean_run();
+    c.spoil(stats);
+    const auto r = make_report(o, stats, RunFacts{});
+    CHECK(r["ok"] == false);
+    REQUIRE(r["problems"].is_array());
+    CHECK(r["problems"].size() >= 1);
+    const auto text = human_summary(r);
+    CHECK(text.find("FAILED") != std::string::npos);
+    CHECK(text.find(c.phrase) != std::string::npos);
+  }
+  const auto clean = make_report(o, clean_run(), RunFacts{});
+  CHECK(clean["ok"] == true);
+  CHECK(clean["problems"].empty());
+}
