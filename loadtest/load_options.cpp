@@ -152,8 +152,10 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
   } catch (const CLI::ParseError& error) {
     std::ostringstream out;
     std::ostringstream err;
+    // CLI11's own codes (105, 114, ...) say which rule broke; the tool
+    // promises 2 for every usage error, and 0 only for --help.
     const int code = app.exit(error, out, err);
-    return {std::nullopt, code, out.str() + err.str()};
+    return {std::nullopt, code == 0 ? 0 : 2, out.str() + err.str()};
   }
   if (auto problem = validate(options); !problem.empty()) return {std::nullopt, 2, "chat-loadtest: " + problem + "\n"};
   return {options, 0, {}};

@@ -87,6 +87,15 @@ TEST_CASE("usage errors") {
   CHECK(parse_fails({"--help"}) == 0);
 }
 
+TEST_CASE("every usage error exits with 2, whichever rule it breaks") {
+  CHECK(parse_fails({}) == 2);                                          // missing required
+  CHECK(parse_fails({"--port", "1", "-d", "10", "-d", "60"}) == 2);     // given twice
+  CHECK(parse_fails({"--port", "1", "--no-such-flag"}) == 2);           // unknown
+  CHECK(parse_fails({"--port", "1", "-c", "0"}) == 2);                  // out of range
+  CHECK(parse_fails({"--port", "1", "--mode", "sideways"}) == 2);       // not a choice
+  CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) == 2);       // cross-field rule
+}
+
 TEST_CASE("the socket budget decides the number of workers") {
   const auto o = parse_ok({"--port", "1", "-c", "39000", "-r", "1", "-s", "0", "--churners", "1000"});
   CHECK(o.resolved_workers() == 3);
