@@ -36,7 +36,7 @@ Coordinator::Coordinator(LoadOptions options)
       window_start_timer_(io_),
       window_end_timer_(io_),
       progress_timer_(io_) {
-  if (options_.room_tag.empty()) options_.room_tag = random_tag();
+  if (options_.run_tag.empty()) options_.run_tag = random_tag();
   facts_.workers = options_.resolved_workers();
 }
 
@@ -52,7 +52,7 @@ int Coordinator::run() {
   facts_.server_before = probe_.sample();
   if (probe_.enabled() && !facts_.server_before) std::cerr << "chat-loadtest: cannot read /proc of the server pid\n";
 
-  const Topology topology(options_, facts_.workers, options_.room_tag);
+  const Topology topology(options_, facts_.workers, options_.run_tag);
   std::vector<std::string> rooms;
   for (unsigned r = 0; r < options_.rooms; ++r) rooms.push_back(topology.room_name(r));
   try {

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/names.hpp"
+#include "loadtest/topology.hpp"
 
 namespace chat::loadtest {
 namespace {
@@ -91,7 +92,7 @@ void define(CLI::App& app, LoadOptions& o) {
   app.add_flag("-q,--quiet", o.quiet, "Print only the JSON line on stdout");
   app.add_option("--worker", o.worker_index, "(internal) run as worker N of the parent's run")
       ->group("");
-  app.add_option("--room-tag", o.room_tag, "(internal) the run's room-name tag")->group("");
+  app.add_option("--run-tag", o.run_tag, "(internal) the run's tag in room and guest names")->group("");
 }
 
 bool is_loopback_24(const std::string& text) {
@@ -137,7 +138,7 @@ std::vector<std::string> LoadOptions::to_args() const {
   if (!json_out.empty()) args.insert(args.end(), {"--json-out", json_out});
   if (quiet) args.emplace_back("--quiet");
   if (worker_index >= 0) args.insert(args.end(), {"--worker", std::to_string(worker_index)});
-  if (!room_tag.empty()) args.insert(args.end(), {"--room-tag", room_tag});
+  if (!run_tag.empty()) args.insert(args.end(), {"--run-tag", run_tag});
   return args;
 }
 
@@ -168,9 +169,15 @@ std::string validate(const LoadOptions& o) {
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";
   if (o.mode == SendMode::Open && o.senders > 0 && o.rate <= 0) return "--mode open needs --rate > 0";
-  const std::string sample_guest = o.name_prefix + std::to_string(kMaxWorkers) + "_c" +
-                                   std::to_string(kMaxConnections) + "_" + std::to_string(kMaxConnections);
-  if (!canonical_user_name(sample_guest)) return "--name-prefix must be short (<= 8) and of [A-Za-z0-9_.-]";
+  if (o.run_tag.size() > kMaxRunTagChars || o.run_tag.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return "--run-tag must be at most 6 lowercase hex digits";
+  }
+  // The longest name a run can use: a churner of the last worker, at the
+  // largest index and cycle number, with the longest tag.
+  const Topology longest(o, kMaxWorkers, std::string(kMaxRunTagChars, 'f'));
+  if (!canonical_user_name(longest.churner_name(kMaxWorkers - 1, kMaxConnections - 1, Topology::kChurnCycleNames - 1))) {
+    return "--name-prefix must be short (<= 8) and of [A-Za-z0-9_.-]";
+  }
   if (!canonical_user_name(o.owner)) return "--owner is not a valid user name";
   if (o.owner_password.size() < 8) return "--owner-password needs at least 8 bytes";
   const unsigned workers = o.resolved_workers();

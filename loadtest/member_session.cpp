@@ -7,13 +7,6 @@
 #include "loadtest/message_stamp.hpp"
 
 namespace chat::loadtest {
-namespace {
-
-// A guest name may still be held by a connection of a previous run that the
-// server has not finished closing; a suffixed name is tried instead.
-constexpr unsigned kGuestAttempts = 3;
-
-}  // namespace
 
 MemberSession::MemberSession(RunContext& context, Listener& listener)
     : context_(context),
@@ -25,7 +18,6 @@ void MemberSession::start(Setup setup) {
   state_ = State::Connecting;
   pending_.clear();
   sends_in_flight_ = 0;
-  guest_attempts_ = 0;
   tracker_.reset();
   setup_started_us_ = now_us();
   connection_.connect(context_.server, context_.sources.next());
@@ -35,8 +27,7 @@ void MemberSession::on_connected() { state_ = State::LoggingIn; }
 
 void MemberSession::send_guest() {
   auto body = make_request("guest");
-  body["name"] = guest_attempts_ == 0 ? setup_.name : setup_.name + "." + std::to_string(guest_attempts_);
-  ++guest_attempts_;
+  body["name"] = setup_.name;
   request(Op::Guest, std::move(body));
 }
 
@@ -138,8 +129,6 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
         auto body = make_request("join");
         body["room"] = setup_.room;
         request(Op::Join, std::move(body));
-      } else if (code == "conflict" && guest_attempts_ < kGuestAttempts) {
-        send_guest();
       } else {
         fail_setup(code);
       }

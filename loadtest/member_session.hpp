@@ -87,7 +87,6 @@ class MemberSession : private ClientConnection::Handler {
   std::deque<Pending> pending_;
   std::size_t sends_in_flight_ = 0;
   std::int64_t next_id_ = 1;
-  unsigned guest_attempts_ = 0;
   std::uint64_t setup_started_us_ = 0;
   std::optional<RoomTracker> tracker_;
 };

@@ -43,7 +43,7 @@ std::string canonical_room(const std::string& name) { return canonical_room_name
 
 WorkerProcess::WorkerProcess(const LoadOptions& options)
     : options_(options),
-      topology_(options, options.resolved_workers(), options.room_tag),
+      topology_(options, options.resolved_workers(), options.run_tag),
       read_buffer_(kReadBufferBytes),
       context_{io_,
                read_buffer_,

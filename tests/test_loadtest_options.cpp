@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/names.hpp"
 #include "loadtest/load_options.hpp"
 #include "loadtest/topology.hpp"
 
@@ -67,7 +68,7 @@ TEST_CASE("to_args round-trips, worker fields included") {
                      "50", "-r", "5", "-s", "2", "--churners", "3"});
   o.worker_index = 1;
   o.workers = 2;
-  o.room_tag = "a1b2c3";
+  o.run_tag = "a1b2c3";
   CHECK(parse_ok(o.to_args()) == o);
 }
 
@@ -113,7 +114,7 @@ TEST_CASE("topology: rooms, senders and workers") {
   }
   CHECK(senders == 4);
   CHECK(one.room_name(1) == "ltrt_1");
-  CHECK(one.guest_name(0, 7) == "lt0_7");
+  CHECK(one.guest_name(0, 7) == "ltt_0_7");
 
   o.mode = SendMode::Open;
   o.rate = 1000;
@@ -128,4 +129,30 @@ TEST_CASE("topology: rooms, senders and workers") {
   CHECK(room0_in_both);
   CHECK(two.senders_in_worker(0) + two.senders_in_worker(1) == 4);
   CHECK(two.rate_of_worker(0) + two.rate_of_worker(1) == doctest::Approx(1000));
+}
+
+TEST_CASE("topology: guest names are new in every run, like room names") {
+  const auto o = parse_ok({"--port", "1", "-c", "10", "-r", "2", "-s", "1", "--churners", "2"});
+  const Topology run1(o, 2, "a1b2c3");
+  const Topology run2(o, 2, "00ff00");
+  CHECK(run1.guest_name(1, 7) != run2.guest_name(1, 7));
+  CHECK(run1.churner_name(1, 0, 3) != run2.churner_name(1, 0, 3));
+  CHECK(run1.room_name(0) != run2.room_name(0));
+  // Within a run every member and churner cycle has its own name.
+  CHECK(run1.guest_name(0, 1) != run1.guest_name(0, 11));
+  CHECK(run1.guest_name(1, 1) != run1.guest_name(0, 11));
+  CHECK(run1.churner_name(0, 1, 2) != run1.churner_name(0, 12, 2));
+  CHECK(run1.churner_name(0, 1, 2) != run1.churner_name(0, 1, 3));
+}
+
+TEST_CASE("options: the longest names of a run are valid user names, and the run tag is checked") {
+  const auto o = parse_ok({"--port", "1", "--name-prefix", "abcdefgh"});
+  const Topology t(o, 64, "ffffff");
+  CHECK(chat::canonical_user_name(t.churner_name(63, 999'999, Topology::kChurnCycleNames - 1)).has_value());
+  CHECK(t.churner_name(0, 0, Topology::kChurnCycleNames) == t.churner_name(0, 0, 0));  // wraps, never too long
+  CHECK(chat::canonical_user_name(t.guest_name(63, 999'999)).has_value());
+  CHECK(parse_fails({"--port", "1", "--name-prefix", "abcdefghi"}) == 2);
+  CHECK(parse_fails({"--port", "1", "--run-tag", "1234567"}) == 2);
+  CHECK(parse_fails({"--port", "1", "--run-tag", "XYZ"}) == 2);
+  CHECK(parse_ok({"--port", "1", "--run-tag", "0a9f"}).run_tag == "0a9f");
 }
