@@ -10,6 +10,7 @@
 
 #include "loadtest/client_connection.hpp"
 #include "loadtest/line_fields.hpp"
+#include "loadtest/message_sender.hpp"
 #include "loadtest/room_tracker.hpp"
 #include "loadtest/run_context.hpp"
 
@@ -19,7 +20,7 @@ namespace chat::loadtest {
 // joins its room, then reads the room's messages and sends on request.
 // Tracked sessions feed every msg event to their RoomTracker and the latency
 // histogram; untracked ones (churners) only read them.
-class MemberSession : private ClientConnection::Handler {
+class MemberSession final : public MessageSender, private ClientConnection::Handler {
  public:
   class Listener {
    public:
@@ -43,13 +44,14 @@ class MemberSession : private ClientConnection::Handler {
   MemberSession(RunContext& context, Listener& listener);
 
   void start(Setup setup);
-  // Sends one stamped message to the room; send_us is the stamp.
-  void send_message(std::uint64_t send_us);
+  // Sends one stamped message to the room; send_us is the stamp. Ignored
+  // unless ready().
+  void send_message(std::uint64_t send_us) override;
   void leave();
   void ping();
   void close() noexcept;
 
-  bool ready() const noexcept { return state_ == State::Ready; }
+  bool ready() const noexcept override { return state_ == State::Ready; }
   bool setting_up() const noexcept {
     return state_ == State::Connecting || state_ == State::LoggingIn || state_ == State::Joining;
   }

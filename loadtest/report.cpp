@@ -49,6 +49,7 @@ std::vector<std::string> problems_of(const nlohmann::json& r) {
   add(r, "out_of_order", "order violations");
   add(r, "send_errors", "sends refused");
   add(r, "unanswered", "sends unanswered");
+  add(r, "missed_slots", "send slots missed (no sender ready)");
   if (r.contains("churn")) add(r["churn"], "failures", "churn cycles failed");
   add(r, "unreadable_lines", "unreadable lines");
   if (!r["errors"].empty()) {
@@ -128,6 +129,7 @@ nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, co
   } else {
     r["rate"] = options.rate;
     r["send_lag_us"] = summary_of(stats.send_lag_us);
+    r["missed_slots"] = stats.missed_slots;
   }
   if (options.churners > 0) {
     r["churn"] = {{"cycles", stats.churn_cycles},
@@ -162,7 +164,9 @@ std::string human_summary(const nlohmann::json& r) {
       << ", out of order " << r["out_of_order"] << ", disconnects " << r["disconnects"] << "\n";
   out << "  latency    " << percentiles(r["latency_us"]) << "\n";
   out << "  ack        " << percentiles(r["ack_latency_us"]) << "\n";
-  if (open) out << "  send lag   " << percentiles(r["send_lag_us"]) << "\n";
+  if (open) {
+    out << "  send lag   " << percentiles(r["send_lag_us"]) << "; " << r["missed_slots"] << " slots missed\n";
+  }
   if (r.contains("churn")) {
     out << "  churn      " << r["churn"]["cycles"] << " cycles (" << r["churn"]["cycles_per_s"].get<double>()
         << "/s measured), " << r["churn"]["failures"] << " failed\n";

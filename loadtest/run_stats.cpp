@@ -29,6 +29,7 @@ constexpr Counter kCounters[] = {
     {"churn_cycles", &RunStats::churn_cycles, false},
     {"churn_cycles_measured", &RunStats::churn_cycles_measured, false},
     {"churn_failures", &RunStats::churn_failures, false},
+    {"missed_slots", &RunStats::missed_slots, false},
 };
 
 struct HistogramField {

@@ -31,6 +31,7 @@ struct RunStats {
   std::uint64_t churn_cycles = 0;
   std::uint64_t churn_cycles_measured = 0;
   std::uint64_t churn_failures = 0;
+  std::uint64_t missed_slots = 0;      // open loop: send slots no sender was ready for
 
   Histogram latency_us;      // send -> msg event at each receiver
   Histogram ack_latency_us;  // send -> ok reply at the sender

@@ -62,7 +62,7 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
   stats_.rooms.resize(options.rooms);
   members_ = topology_.members_of_worker(worker);
   sessions_.reserve(members_.size());
-  std::vector<MemberSession*> senders;
+  std::vector<MessageSender*> senders;
   MemberSession::Listener& listener = *this;
   for (const auto& member : members_) {
     sessions_.push_back(std::make_unique<MemberSession>(context_, listener));
