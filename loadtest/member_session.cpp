@@ -19,6 +19,7 @@ void MemberSession::start(Setup setup) {
   pending_.clear();
   sends_in_flight_ = 0;
   tracker_.reset();
+  user_.clear();
   setup_started_us_ = now_us();
   connection_.connect(context_.server, context_.sources.next());
 }
@@ -91,13 +92,21 @@ void MemberSession::on_message(const LineFields& fields) {
     ++context_.stats.unreadable_lines;
     return;
   }
-  ++context_.stats.deliveries;
-  tracker_->on_message(static_cast<std::uint64_t>(*seq));
+  RunStats& stats = context_.stats;
+  ++stats.deliveries;
+  const bool fresh = tracker_->on_message(static_cast<std::uint64_t>(*seq)) != RoomTracker::Arrival::Duplicate;
+  // The sender's own copy is checked for loss and order like any other, but
+  // it is not a delivery to another member: the throughput and latency
+  // figures count only those, as the figures they are compared with do.
+  if (fields.string("from") == user_) {
+    if (fresh) ++stats.echo_deliveries;
+    return;
+  }
   const auto stamp = read_stamp(fields.string("text").value_or(""));
-  if (stamp && context_.window.contains(*stamp)) {
-    ++context_.stats.delivered_measured;
+  if (fresh && stamp && context_.window.contains(*stamp)) {
+    ++stats.delivered_measured;
     const std::uint64_t now = now_us();
-    context_.stats.latency_us.record(now > *stamp ? now - *stamp : 0);
+    stats.latency_us.record(now > *stamp ? now - *stamp : 0);
   }
 }
 
@@ -121,6 +130,8 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
   if (!ok) context_.stats.count_error(code);
   switch (pending->op) {
     case Op::Guest:
+      // The name as the server spells it (lowercase), to tell our own messages.
+      if (ok) user_ = std::string(fields.string("user").value_or(setup_.name));
       if (ok && setup_.room.empty()) {
         state_ = State::Ready;
         listener_.on_ready(*this);

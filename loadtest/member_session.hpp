@@ -18,8 +18,9 @@ namespace chat::loadtest {
 
 // One simulated user on one connection: waits for hello, logs in as a guest,
 // joins its room, then reads the room's messages and sends on request.
-// Tracked sessions feed every msg event to their RoomTracker and the latency
-// histogram; untracked ones (churners) only read them.
+// Tracked sessions feed every msg event to their RoomTracker, and those from
+// other members to the latency histogram; untracked ones (churners) only
+// read them.
 class MemberSession final : public MessageSender, private ClientConnection::Handler {
  public:
   class Listener {
@@ -85,6 +86,7 @@ class MemberSession final : public MessageSender, private ClientConnection::Hand
   Listener& listener_;
   ClientConnection connection_;
   Setup setup_;
+  std::string user_;  // logged in as
   State state_ = State::Idle;
   std::deque<Pending> pending_;
   std::size_t sends_in_flight_ = 0;

@@ -106,6 +106,7 @@ nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, co
       {"unanswered", stats.unanswered},
       {"expected", stats.expected()},
       {"delivered", stats.delivered()},
+      {"echo_deliveries", stats.echo_deliveries},
       {"lost", stats.lost()},
       {"dup", stats.duplicates()},
       {"out_of_order", stats.out_of_order()},
@@ -159,8 +160,9 @@ std::string human_summary(const nlohmann::json& r) {
       << ms(c["p50_us"]) << ", p99 " << ms(c["p99_us"]) << "\n";
   out << "  sent       " << r["sent"] << " (" << r["sends_per_s"].get<double>() << "/s measured), " << r["acked"]
       << " acked, " << r["send_errors"] << " errors, " << r["unanswered"] << " unanswered\n";
-  out << "  delivered  " << r["delivered"] << " of " << r["expected"] << " expected ("
-      << r["deliveries_per_s"].get<double>() << "/s measured); lost " << r["lost"] << ", dup " << r["dup"]
+  out << "  delivered  " << r["delivered"] << " of " << r["expected"] << " expected, " << r["echo_deliveries"]
+      << " of them own echoes (" << r["deliveries_per_s"].get<double>()
+      << "/s to other members measured); lost " << r["lost"] << ", dup " << r["dup"]
       << ", out of order " << r["out_of_order"] << ", disconnects " << r["disconnects"] << "\n";
   out << "  latency    " << percentiles(r["latency_us"]) << "\n";
   out << "  ack        " << percentiles(r["ack_latency_us"]) << "\n";

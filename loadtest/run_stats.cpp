@@ -24,6 +24,7 @@ constexpr Counter kCounters[] = {
     {"unanswered", &RunStats::unanswered, false},
     {"sent_measured", &RunStats::sent_measured, false},
     {"deliveries", &RunStats::deliveries, false},
+    {"echo_deliveries", &RunStats::echo_deliveries, false},
     {"delivered_measured", &RunStats::delivered_measured, false},
     {"unreadable_lines", &RunStats::unreadable_lines, false},
     {"churn_cycles", &RunStats::churn_cycles, false},

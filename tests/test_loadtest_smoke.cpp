@@ -69,6 +69,14 @@ TEST_CASE("closed loop over two worker processes: every message once, in order")
   check_correct(run);
   CHECK(run.result["workers"] == 2);
   CHECK(run.result["connected"] == 20);
+  // Rooms of 10: every message reaches its 9 other members, and once its
+  // sender, whose copy is counted apart from the deliveries to others.
+  const auto acked = run.result["acked"].get<std::uint64_t>();
+  CHECK(run.result["echo_deliveries"] == acked);
+  CHECK(run.result["delivered"].get<std::uint64_t>() - run.result["echo_deliveries"].get<std::uint64_t>() ==
+        9 * acked);
+  CHECK(run.result["deliveries_per_s"].get<double>() ==
+        doctest::Approx(9 * run.result["sends_per_s"].get<double>()).epsilon(0.001));
   CHECK(run.result["server"]["rss_after_kb"].get<std::uint64_t>() > 0);
 }
 
