@@ -1,5 +1,6 @@
 #include "loadtest/coordinator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -68,6 +69,7 @@ int Coordinator::run() {
   at(started_us_ + micros(budget), nullptr, deadline_);
   if (options_.progress_s > 0) at(now_us() + micros(options_.progress_s), &Coordinator::print_progress, progress_timer_);
   io_.run();
+  if (failure_.empty()) release_workers();
 
   for (auto& worker : workers_) {
     const int status = worker.process.wait();
@@ -88,7 +90,7 @@ bool Coordinator::spawn_workers() {
     worker_options.worker_index = static_cast<int>(i);
     worker_options.json_out.clear();
     try {
-      workers_.push_back(Worker{ChildProcess::spawn(worker_options.to_args()), nullptr, false, false, {}});
+      workers_.push_back(Worker{ChildProcess::spawn(worker_options.to_args()), nullptr, false, false, false, {}});
     } catch (const std::exception& error) {
       std::cerr << "chat-loadtest: cannot start a worker: " << error.what() << "\n";
       return false;
@@ -111,6 +113,14 @@ void Coordinator::on_worker_message(Worker& worker, const nlohmann::json& messag
     if (++ready_ == workers_.size()) go();
   } else if (event == "progress") {
     worker.progress = message;
+  } else if (event == "sends_done" && !worker.sends_done) {
+    worker.sends_done = true;
+    const auto acked = message.at("acked_seqs").get<std::vector<std::uint64_t>>();
+    if (final_seqs_.size() < acked.size()) final_seqs_.resize(acked.size());
+    for (std::size_t r = 0; r < acked.size(); ++r) final_seqs_[r] = std::max(final_seqs_[r], acked[r]);
+    if (++sends_done_ == workers_.size()) {
+      for (auto& w : workers_) w.pipe->write({{"event", "final_seqs"}, {"seqs", final_seqs_}});
+    }
   } else if (event == "result" && !worker.done) {
     worker.done = true;
     merged_.merge(message.at("stats").get<RunStats>());
@@ -120,6 +130,11 @@ void Coordinator::on_worker_message(Worker& worker, const nlohmann::json& messag
 
 void Coordinator::on_worker_gone(Worker& worker) {
   if (!worker.done) fail("a worker stopped without a result");
+}
+
+// Every result is in; the workers still hold their connections until now.
+void Coordinator::release_workers() {
+  for (auto& worker : workers_) worker.pipe->write({{"event", "exit"}});
 }
 
 void Coordinator::fail(const std::string& why) {

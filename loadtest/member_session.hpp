@@ -53,6 +53,7 @@ class MemberSession final : public MessageSender, private ClientConnection::Hand
   void close() noexcept;
 
   bool ready() const noexcept override { return state_ == State::Ready; }
+  bool closed() const noexcept { return state_ == State::Closed; }
   bool setting_up() const noexcept {
     return state_ == State::Connecting || state_ == State::LoggingIn || state_ == State::Joining;
   }
