@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "loadtest/clock.hpp"
 #include "loadtest/room_setup.hpp"
@@ -18,6 +19,10 @@ namespace {
 constexpr std::uint64_t kGoLeadUs = 200'000;
 // Slack over the phases' own limits before the parent gives up on its workers.
 constexpr double kDeadlineSlackSeconds = 60;
+// After the drain, how long the server may take to close what the churners
+// closed before a socket still open counts as leaked.
+constexpr auto kCloseSettleTime = std::chrono::seconds(5);
+constexpr auto kCloseSettlePoll = std::chrono::milliseconds(20);
 
 std::string random_tag() {
   std::random_device device;
@@ -35,6 +40,7 @@ Coordinator::Coordinator(LoadOptions options)
       probe_(options_.server_pid),
       deadline_(io_),
       window_start_timer_(io_),
+      window_mid_timer_(io_),
       window_end_timer_(io_),
       progress_timer_(io_) {
   if (options_.run_tag.empty()) options_.run_tag = random_tag();
@@ -69,7 +75,10 @@ int Coordinator::run() {
   at(started_us_ + micros(budget), nullptr, deadline_);
   if (options_.progress_s > 0) at(now_us() + micros(options_.progress_s), &Coordinator::print_progress, progress_timer_);
   io_.run();
-  if (failure_.empty()) release_workers();
+  if (failure_.empty()) {
+    sample_after_drain();
+    release_workers();
+  }
 
   for (auto& worker : workers_) {
     const int status = worker.process.wait();
@@ -147,8 +156,12 @@ void Coordinator::go() {
   go_us_ = now_us() + kGoLeadUs;
   window_start_us_ = go_us_ + micros(options_.warmup_s);
   window_end_us_ = window_start_us_ + micros(options_.duration_s);
+  // Every member is connected and no churner has started yet: the baseline
+  // the server's sockets must come back to after the run.
+  facts_.sockets_at_start = probe_.sockets();
   for (auto& worker : workers_) worker.pipe->write({{"event", "go"}, {"start_us", go_us_}});
   at(window_start_us_, &Coordinator::sample_window_start, window_start_timer_);
+  at(window_start_us_ + (window_end_us_ - window_start_us_) / 2, &Coordinator::sample_window_mid, window_mid_timer_);
   at(window_end_us_, &Coordinator::sample_window_end, window_end_timer_);
 }
 
@@ -162,7 +175,25 @@ void Coordinator::at(std::uint64_t when_us, void (Coordinator::*action)(), boost
 }
 
 void Coordinator::sample_window_start() { facts_.server_window_start = probe_.sample(); }
+void Coordinator::sample_window_mid() { facts_.server_window_mid = probe_.sample(); }
 void Coordinator::sample_window_end() { facts_.server_window_end = probe_.sample(); }
+
+// Runs while the workers still hold their members' connections and the
+// churners are gone: the server's sockets must be back at the baseline.
+// Closing is asynchronous on the server's side, so it gets a bounded while.
+void Coordinator::sample_after_drain() {
+  facts_.server_after_drain = probe_.sample();
+  if (!facts_.sockets_at_start) return;
+  const auto deadline = std::chrono::steady_clock::now() + kCloseSettleTime;
+  while (true) {
+    facts_.sockets_after = probe_.sockets();
+    if (!facts_.sockets_after || *facts_.sockets_after <= *facts_.sockets_at_start ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return;
+    }
+    std::this_thread::sleep_for(kCloseSettlePoll);
+  }
+}
 
 void Coordinator::print_progress() {
   std::uint64_t connected = 0, sent = 0, deliveries = 0, errors = 0, disconnects = 0;

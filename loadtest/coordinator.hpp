@@ -46,7 +46,9 @@ class Coordinator {
   void go();
   void at(std::uint64_t when_us, void (Coordinator::*action)(), boost::asio::steady_timer& timer);
   void sample_window_start();
+  void sample_window_mid();
   void sample_window_end();
+  void sample_after_drain();
   void print_progress();
   void fail(const std::string& why);
   int report();
@@ -71,6 +73,7 @@ class Coordinator {
   std::uint64_t last_deliveries_ = 0;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer window_start_timer_;
+  boost::asio::steady_timer window_mid_timer_;
   boost::asio::steady_timer window_end_timer_;
   boost::asio::steady_timer progress_timer_;
 };

@@ -85,6 +85,10 @@ void define(CLI::App& app, LoadOptions& o) {
       ->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "Server pid: report its RSS and CPU from /proc")
       ->check(CLI::Range(0, 1 << 30));
+  app.add_option("--max-rss-growth-kb", o.max_rss_growth_kb,
+                 "Fail when the server's RSS grows more than this over the measured window (0: not checked)")
+      ->check(CLI::Range(0u, 1u << 30))
+      ->capture_default_str();
   app.add_option("--progress", o.progress_s, "Seconds between progress lines on stderr (0: none)")
       ->check(CLI::Range(0.0, kMaxPhaseSeconds))
       ->capture_default_str();
@@ -133,6 +137,7 @@ std::vector<std::string> LoadOptions::to_args() const {
       "--owner", owner,
       "--owner-password", owner_password,
       "--server-pid", std::to_string(server_pid),
+      "--max-rss-growth-kb", std::to_string(max_rss_growth_kb),
       "--progress", format_double(progress_s),
   };
   if (!json_out.empty()) args.insert(args.end(), {"--json-out", json_out});
@@ -169,6 +174,7 @@ std::string validate(const LoadOptions& o) {
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";
   if (o.mode == SendMode::Open && o.senders > 0 && o.rate <= 0) return "--mode open needs --rate > 0";
+  if (o.max_rss_growth_kb > 0 && o.server_pid <= 0) return "--max-rss-growth-kb needs --server-pid";
   if (o.run_tag.size() > kMaxRunTagChars || o.run_tag.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return "--run-tag must be at most 6 lowercase hex digits";
   }

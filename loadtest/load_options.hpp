@@ -42,6 +42,7 @@ struct LoadOptions {
   std::string owner = "ltowner";
   std::string owner_password = "loadtest-owner";
   int server_pid = 0;
+  unsigned max_rss_growth_kb = 0;  // server RSS growth allowed over the window; 0: not checked
   double progress_s = 1;
   std::string json_out;
   bool quiet = false;

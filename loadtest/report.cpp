@@ -25,12 +25,45 @@ nlohmann::json server_figures(const LoadOptions& options, const RunFacts& facts,
                          static_cast<double>(facts.server_before->rss_kb);
     server["rss_per_connection_kb"] = round2(grown / static_cast<double>(connected));
   }
+  if (facts.server_window_start) server["rss_window_start_kb"] = facts.server_window_start->rss_kb;
+  if (facts.server_window_mid) server["rss_window_mid_kb"] = facts.server_window_mid->rss_kb;
+  if (facts.server_after_drain) server["rss_after_drain_kb"] = facts.server_after_drain->rss_kb;
   if (facts.server_window_start && facts.server_window_end) {
+    server["rss_growth_kb"] = static_cast<std::int64_t>(facts.server_window_end->rss_kb) -
+                              static_cast<std::int64_t>(facts.server_window_start->rss_kb);
     const double cpu = facts.server_window_end->cpu_s - facts.server_window_start->cpu_s;
     server["cpu_s"] = round2(cpu);
     server["cpu_percent"] = round2(100.0 * cpu / options.duration_s);
   }
+  if (options.max_rss_growth_kb > 0) server["max_rss_growth_kb"] = options.max_rss_growth_kb;
+  if (facts.sockets_at_start && facts.sockets_after) {
+    server["sockets_at_start"] = *facts.sockets_at_start;
+    server["sockets_after"] = *facts.sockets_after;
+    server["leaked_connections"] = *facts.sockets_after > *facts.sockets_at_start
+                                       ? *facts.sockets_after - *facts.sockets_at_start
+                                       : 0;
+  }
   return server;
+}
+
+// The server's side of the verdict: its memory grew beyond the tolerance it
+// was given, or it kept connections the churners had closed.
+void add_server_problems(const nlohmann::json& r, std::vector<std::string>& problems) {
+  if (!r.contains("server")) return;
+  const auto& s = r["server"];
+  if (s.contains("max_rss_growth_kb")) {
+    if (!s.contains("rss_growth_kb")) {
+      problems.emplace_back("server RSS not measured");
+    } else if (s["rss_growth_kb"].get<std::int64_t>() > s["max_rss_growth_kb"].get<std::int64_t>()) {
+      problems.push_back("server RSS grew " + s["rss_growth_kb"].dump() + " KiB in the window (tolerance " +
+                         s["max_rss_growth_kb"].dump() + " KiB)");
+    }
+  }
+  if (s.value("leaked_connections", std::uint64_t{0}) > 0) {
+    problems.push_back(s["leaked_connections"].dump() + " server connections leaked (sockets " +
+                       s["sockets_at_start"].dump() + " before the run, " + s["sockets_after"].dump() +
+                       " after)");
+  }
 }
 
 // One phrase per reason the run is not correct; empty when it is. Any error
@@ -60,6 +93,7 @@ std::vector<std::string> problems_of(const nlohmann::json& r) {
     problems.push_back("errors (" + codes + ")");
   }
   if (r.value("senders", 0u) > 0 && r.value("acked", std::uint64_t{0}) == 0) problems.emplace_back("nothing was sent");
+  add_server_problems(r, problems);
   return problems;
 }
 
@@ -186,6 +220,18 @@ std::string human_summary(const nlohmann::json& r) {
           << " % of a core)";
     }
     out << "\n";
+    if (s.contains("rss_growth_kb")) {
+      const auto kb = [&](const char* key) { return s.contains(key) ? s[key].dump() : std::string("?"); };
+      out << "  memory     RSS in the window " << kb("rss_window_start_kb") << " -> " << kb("rss_window_mid_kb")
+          << " -> " << kb("rss_after_kb") << " KiB, " << kb("rss_after_drain_kb") << " after the drain; growth "
+          << s["rss_growth_kb"] << " KiB";
+      if (s.contains("max_rss_growth_kb")) out << " (tolerance " << s["max_rss_growth_kb"] << ")";
+      out << "\n";
+    }
+    if (s.contains("leaked_connections")) {
+      out << "  leaks      server sockets " << s["sockets_at_start"] << " before the run, "
+          << s["sockets_after"] << " after: " << s["leaked_connections"] << " leaked\n";
+    }
   }
   const auto& problems = r["problems"];
   out << "  result     " << (problems.empty() ? "OK" : "FAILED: " + joined(problems)) << "\n";

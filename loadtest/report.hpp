@@ -17,7 +17,13 @@ struct RunFacts {
   std::string rooms_created_by;
   std::optional<ServerSample> server_before;        // before any connection
   std::optional<ServerSample> server_window_start;  // measured window opens
+  std::optional<ServerSample> server_window_mid;    // half-way through it
   std::optional<ServerSample> server_window_end;    // closes, connections still held
+  std::optional<ServerSample> server_after_drain;   // churners gone, members still connected
+  // The server's sockets when sending starts (members connected, no churner
+  // yet) and after the drain, once the churners' closes have settled.
+  std::optional<std::uint64_t> sockets_at_start;
+  std::optional<std::uint64_t> sockets_after;
 };
 
 // The one JSON line of a run (keys documented in docs/loadtest.md). "ok" is

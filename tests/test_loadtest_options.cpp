@@ -46,7 +46,8 @@ TEST_CASE("every flag parses") {
                            "--churners", "10", "--churn-hold-ms", "50", "--warmup", "0.5", "-d", "2", "--drain",
                            "3", "--connect-timeout", "20", "--connect-concurrency", "64", "--workers", "2",
                            "--max-per-worker", "1000", "--name-prefix", "abc", "--owner", "boss",
-                           "--owner-password", "12345678", "--server-pid", "42", "--progress", "0", "--json-out",
+                           "--owner-password", "12345678", "--server-pid", "42", "--max-rss-growth-kb", "8192",
+                           "--progress", "0", "--json-out",
                            "/tmp/x.json", "-q"});
   CHECK(o.host == "127.0.0.9");
   CHECK(o.source_addrs == 4);
@@ -59,13 +60,14 @@ TEST_CASE("every flag parses") {
   CHECK(o.warmup_s == 0.5);
   CHECK(o.workers == 2);
   CHECK(o.server_pid == 42);
+  CHECK(o.max_rss_growth_kb == 8192);
   CHECK(o.json_out == "/tmp/x.json");
   CHECK(o.quiet);
 }
 
 TEST_CASE("to_args round-trips, worker fields included") {
   auto o = parse_ok({"--port", "7", "--mode", "open", "--rate", "0.1", "--warmup", "0.3333333333333333", "-c",
-                     "50", "-r", "5", "-s", "2", "--churners", "3"});
+                     "50", "-r", "5", "-s", "2", "--churners", "3", "--server-pid", "9", "--max-rss-growth-kb", "5"});
   o.worker_index = 1;
   o.workers = 2;
   o.run_tag = "a1b2c3";
@@ -85,6 +87,7 @@ TEST_CASE("usage errors") {
   CHECK(parse_fails({"--port", "1", "-d", "100000"}) != 0);           // bounded in time
   CHECK(parse_fails({"--port", "1", "--source-addrs", "255"}) != 0);
   CHECK(parse_fails({"--port", "1", "-c", "30000", "-r", "0", "-s", "0", "--workers", "1"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--max-rss-growth-kb", "100"}) != 0);  // nothing to measure it on
   CHECK(parse_fails({"--help"}) == 0);
 }
 

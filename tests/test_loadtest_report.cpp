@@ -165,3 +165,57 @@ TEST_CASE("report: any error, refused send, failed churn cycle or unreadable lin
   CHECK(clean["ok"] == true);
   CHECK(clean["problems"].empty());
 }
+
+TEST_CASE("report: server memory sampled through the window, growth checked against the tolerance") {
+  auto o = options();
+  o.server_pid = 1234;
+  RunFacts facts;
+  facts.server_before = ServerSample{10'000, 1.0};
+  facts.server_window_start = ServerSample{12'000, 2.0};
+  facts.server_window_mid = ServerSample{14'000, 4.0};
+  facts.server_window_end = ServerSample{15'000, 7.0};
+  facts.server_after_drain = ServerSample{14'500, 7.5};
+
+  auto r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["rss_window_start_kb"] == 12'000);
+  CHECK(r["server"]["rss_window_mid_kb"] == 14'000);
+  CHECK(r["server"]["rss_after_kb"] == 15'000);
+  CHECK(r["server"]["rss_after_drain_kb"] == 14'500);
+  CHECK(r["server"]["rss_growth_kb"] == 3'000);
+  CHECK(r["ok"] == true);  // no tolerance given: reported, not judged
+  CHECK(human_summary(r).find("growth 3000 KiB") != std::string::npos);
+
+  o.max_rss_growth_kb = 4'000;
+  CHECK(make_report(o, clean_run(), facts)["ok"] == true);
+  o.max_rss_growth_kb = 2'000;
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("server RSS grew 3000 KiB in the window (tolerance 2000 KiB)") != std::string::npos);
+
+  facts.server_window_end.reset();  // asked for, but not measured: not a pass
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("server RSS not measured") != std::string::npos);
+}
+
+TEST_CASE("report: a server connection still open after the churners left is a leak") {
+  auto o = options();
+  o.server_pid = 1234;
+  o.churners = 10;
+  RunFacts facts;
+  facts.sockets_at_start = 505;
+  facts.sockets_after = 505;
+  auto r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["leaked_connections"] == 0);
+  CHECK(r["ok"] == true);
+  CHECK(human_summary(r).find("0 leaked") != std::string::npos);
+
+  facts.sockets_after = 503;  // members the server dropped are not leaks (they show as disconnects)
+  CHECK(make_report(o, clean_run(), facts)["server"]["leaked_connections"] == 0);
+
+  facts.sockets_after = 508;
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["leaked_connections"] == 3);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("3 server connections leaked") != std::string::npos);
+}

@@ -80,14 +80,25 @@ TEST_CASE("closed loop over two worker processes: every message once, in order")
   CHECK(run.result["server"]["rss_after_kb"].get<std::uint64_t>() > 0);
 }
 
-TEST_CASE("open loop with churn and several source addresses") {
+TEST_CASE("open loop with churn and several source addresses: no connection left behind on the server") {
   ServerProcess server(load_config());
   const auto run = run_tool("--port " + std::to_string(server.port()) +
                             " -c 20 -r 2 -s 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
-                            " --source-addrs 3 --warmup 0.5 -d 2 --drain 5");
+                            " --source-addrs 3 --warmup 0.5 -d 2 --drain 5 --server-pid " +
+                            std::to_string(server.pid()));
   check_correct(run);
   CHECK(run.result["churn"]["cycles"].get<std::uint64_t>() > 0);
   CHECK(run.result["send_lag_us"]["count"].get<std::uint64_t>() > 0);
+  const auto& s = run.result["server"];
+  // The 20 members (and the listener), before the churners came and after they left.
+  CHECK(s["sockets_at_start"].get<std::uint64_t>() >= 20);
+  CHECK(s["sockets_after"] == s["sockets_at_start"]);
+  CHECK(s["leaked_connections"] == 0);
+  for (const char* key : {"rss_window_start_kb", "rss_window_mid_kb", "rss_after_kb", "rss_after_drain_kb"}) {
+    CAPTURE(key);
+    CHECK(s[key].get<std::uint64_t>() > 0);
+  }
+  CHECK(s.contains("rss_growth_kb"));
 }
 
 TEST_CASE("usage errors exit with 2 before touching the server") {
