@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/error.hpp>
+
 #include "common/frames.hpp"
 #include "loadtest/clock.hpp"
 #include "loadtest/message_stamp.hpp"
@@ -20,6 +22,7 @@ void MemberSession::start(Setup setup) {
   sends_in_flight_ = 0;
   tracker_.reset();
   user_.clear();
+  end_reason_.clear();
   setup_started_us_ = now_us();
   connection_.connect(context_.server, context_.sources.next());
 }
@@ -78,7 +81,9 @@ void MemberSession::on_line(std::string_view line) {
   if (type == "error") {
     if (fields->has("id")) return on_reply(*fields, false);
     // An error event: the server is about to close the connection.
-    context_.stats.count_error(fields->string("code").value_or("unknown"));
+    const auto code = fields->string("code").value_or("unknown");
+    context_.stats.count_error(code);
+    end_reason_ = code;
     return;
   }
   if (type == "hello" && state_ == State::LoggingIn) send_guest();
@@ -180,12 +185,19 @@ void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64
   listener_.on_send_done(*this);
 }
 
-void MemberSession::fail_setup(std::string_view /*code*/) {
+void MemberSession::fail_setup(std::string_view code) {
+  end_reason_ = code;
   close();
   listener_.on_closed(*this, false);
 }
 
-void MemberSession::on_closed(const boost::system::error_code& /*error*/) {
+void MemberSession::on_closed(const boost::system::error_code& error) {
+  namespace error_codes = boost::asio::error;
+  if (end_reason_.empty()) {  // no error event came first
+    end_reason_ = error == error_codes::eof || error == error_codes::connection_reset ? "closed"
+                  : error == error_codes::connection_refused                           ? "refused"
+                                                                                       : "io_error";
+  }
   const bool was_ready = state_ == State::Ready || state_ == State::Leaving;
   state_ = State::Closed;
   if (was_ready) ++context_.stats.disconnects;

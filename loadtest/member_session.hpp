@@ -59,6 +59,10 @@ class MemberSession final : public MessageSender, private ClientConnection::Hand
   }
   std::size_t sends_in_flight() const noexcept { return sends_in_flight_; }
   std::uint64_t setup_started_us() const noexcept { return setup_started_us_; }
+  // Why the connection ended: the error code of the server's refusal (an
+  // error event or reply, e.g. "overloaded" at its connection limit), else
+  // "closed" (the server closed it), "refused" (TCP) or "io_error".
+  const std::string& end_reason() const noexcept { return end_reason_; }
   // Tracker of the joined room; nullopt when untracked or never joined.
   const std::optional<RoomTracker>& tracker() const noexcept { return tracker_; }
 
@@ -88,6 +92,7 @@ class MemberSession final : public MessageSender, private ClientConnection::Hand
   ClientConnection connection_;
   Setup setup_;
   std::string user_;  // logged in as
+  std::string end_reason_;
   State state_ = State::Idle;
   std::deque<Pending> pending_;
   std::size_t sends_in_flight_ = 0;

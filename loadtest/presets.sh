@@ -13,6 +13,10 @@
 #                     database, and stop it afterwards
 #   --bin PATH        chat-loadtest binary (default $BUILD_DIR/loadtest/chat-loadtest)
 #   --out DIR         also keep each run's JSON line in DIR/<preset>.json
+# The presets are meant for a server on loadtest/server-load.json (what
+# --start-server runs): rate limit off, and limits.max_connections and
+# max_connections_per_ip at 19,500. With the server's defaults (10,000 and
+# 1,000) idle-19000 is refused; the script then says so.
 # Each run prints its summary and JSON line; the script exits non-zero if any
 # run reported a problem.
 set -euo pipefail
@@ -27,7 +31,7 @@ out_dir=""
 presets=()
 extra=()
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -70,13 +74,28 @@ fi
 [ -n "$port" ] || { echo "presets.sh: --port is required" >&2; exit 2; }
 
 status=0
+# explain_refusals NAME JSON_LINE: connections the server refused at its
+# connection limit are the server's configuration, not the tool; say so.
+explain_refusals() {
+  local refused
+  refused="$(grep -o '"connect_errors":{[^}]*}' <<<"$2" | grep -o '"overloaded":[0-9]*' | cut -d: -f2 || true)"
+  [ -n "$refused" ] || return 0
+  echo "presets.sh: $1: the server refused $refused connections (overloaded): it is at limits.max_connections" \
+    "(default 10,000) or limits.max_connections_per_ip (default 1,000). The presets are meant for a server on" \
+    "loadtest/server-load.json (19,500 of each), as --start-server runs it." >&2
+}
+
 run() {  # run NAME FLAGS...
   local name="$1"; shift
   local args=(--host "$host" --port "$port" "$@")
   [ -n "$server_pid" ] && args+=(--server-pid "$server_pid")
   [ -n "$out_dir" ] && { mkdir -p "$out_dir"; args+=(--json-out "$out_dir/$name.json"); }
   echo "== $name: chat-loadtest ${args[*]} ${extra[*]:-}"
-  "$bin" "${args[@]}" ${extra[@]+"${extra[@]}"} || status=1
+  local output
+  output="$(mktemp /tmp/chat-loadtest-preset.XXXXXX)"
+  "$bin" "${args[@]}" ${extra[@]+"${extra[@]}"} | tee "$output" || status=1
+  explain_refusals "$name" "$(tail -n 1 "$output")"
+  rm -f "$output"
 }
 
 # Topology shared by fanout, latency and churn: 10 rooms x 50 members, 5 senders each.

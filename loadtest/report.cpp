@@ -66,6 +66,15 @@ void add_server_problems(const nlohmann::json& r, std::vector<std::string>& prob
   }
 }
 
+// "code n, code n" of a {code: n} object.
+std::string counts(const nlohmann::json& by_code) {
+  std::string text;
+  for (const auto& [code, n] : by_code.items()) {
+    text += (text.empty() ? "" : ", ") + code + " " + std::to_string(n.get<std::uint64_t>());
+  }
+  return text;
+}
+
 // One phrase per reason the run is not correct; empty when it is. Any error
 // the server answered (a refused send, a refused join, an error event before
 // a close) fails the run as much as a lost message does: a run that was
@@ -75,7 +84,10 @@ std::vector<std::string> problems_of(const nlohmann::json& r) {
   const auto add = [&](const nlohmann::json& from, const char* key, const char* what) {
     if (const auto n = from.value(key, std::uint64_t{0}); n > 0) problems.push_back(std::to_string(n) + " " + what);
   };
-  add(r, "connect_failures", "connections failed");
+  if (const auto n = r.value("connect_failures", std::uint64_t{0}); n > 0) {
+    const auto& why = r["connect_errors"];
+    problems.push_back(std::to_string(n) + " connections failed" + (why.empty() ? "" : " (" + counts(why) + ")"));
+  }
   add(r, "disconnects", "connections lost");
   add(r, "lost", "messages lost");
   add(r, "dup", "duplicates");
@@ -85,13 +97,7 @@ std::vector<std::string> problems_of(const nlohmann::json& r) {
   add(r, "missed_slots", "send slots missed (no sender ready)");
   if (r.contains("churn")) add(r["churn"], "failures", "churn cycles failed");
   add(r, "unreadable_lines", "unreadable lines");
-  if (!r["errors"].empty()) {
-    std::string codes;
-    for (const auto& [code, n] : r["errors"].items()) {
-      codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(n.get<std::uint64_t>());
-    }
-    problems.push_back("errors (" + codes + ")");
-  }
+  if (!r["errors"].empty()) problems.push_back("errors (" + counts(r["errors"]) + ")");
   if (r.value("senders", 0u) > 0 && r.value("acked", std::uint64_t{0}) == 0) problems.emplace_back("nothing was sent");
   add_server_problems(r, problems);
   return problems;
@@ -157,6 +163,7 @@ nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, co
         {"p99_us", stats.connect_us.percentile(99)},
         {"max_us", stats.connect_us.max()}}},
       {"errors", stats.errors},
+      {"connect_errors", stats.connect_errors},
       {"rooms_created_by", facts.rooms_created_by},
   };
   if (options.mode == SendMode::Closed) {
@@ -189,7 +196,9 @@ std::string human_summary(const nlohmann::json& r) {
   if (r["churners"].get<unsigned>() > 0) out << ", " << r["churners"] << " churners";
   out << ", " << r["workers"] << " worker(s), " << r["duration_s"].get<double>() << " s measured\n";
   const auto& c = r["connect"];
-  out << "  connect    " << r["connected"] << " ok, " << r["connect_failures"] << " failed in "
+  out << "  connect    " << r["connected"] << " ok, " << r["connect_failures"] << " failed";
+  if (!r["connect_errors"].empty()) out << " (" << counts(r["connect_errors"]) << ")";
+  out << " in "
       << c["time_s"].get<double>() << " s (" << c["rate_per_s"].get<double>() << "/s); setup p50 "
       << ms(c["p50_us"]) << ", p99 " << ms(c["p99_us"]) << "\n";
   out << "  sent       " << r["sent"] << " (" << r["sends_per_s"].get<double>() << "/s measured), " << r["acked"]

@@ -139,11 +139,13 @@ void WorkerProcess::give_up_setups() {
     if (session->setting_up()) {
       session->close();
       ++stats_.connect_failures;
+      ++stats_.connect_errors["timeout"];
       ++settled_;
     }
   }
   // Never started: the deadline came first.
   stats_.connect_failures += sessions_.size() - next_setup_;
+  if (next_setup_ < sessions_.size()) stats_.connect_errors["timeout"] += sessions_.size() - next_setup_;
   settled_ += sessions_.size() - next_setup_;
   next_setup_ = sessions_.size();
   setting_up_ = 0;
@@ -160,9 +162,10 @@ void WorkerProcess::on_ready(MemberSession& session) {
   settle_one();
 }
 
-void WorkerProcess::on_closed(MemberSession& /*session*/, bool was_ready) {
+void WorkerProcess::on_closed(MemberSession& session, bool was_ready) {
   if (was_ready || ready_sent_) return;  // a loss after setup is counted by the session
   ++stats_.connect_failures;
+  ++stats_.connect_errors[session.end_reason()];
   --setting_up_;
   ++settled_;
   start_more_setups();

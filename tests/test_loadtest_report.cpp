@@ -219,3 +219,16 @@ TEST_CASE("report: a server connection still open after the churners left is a l
   CHECK(r["ok"] == false);
   CHECK(human_summary(r).find("3 server connections leaked") != std::string::npos);
 }
+
+TEST_CASE("report: connections the server refused say why, on the connect line and in the verdict") {
+  auto stats = clean_run();
+  stats.connect_failures = 9'000;
+  stats.connect_errors["overloaded"] = 8'990;
+  stats.connect_errors["timeout"] = 10;
+  const auto r = make_report(options(), stats, RunFacts{});
+  CHECK(r["ok"] == false);
+  CHECK(r["connect_errors"]["overloaded"] == 8'990);
+  const auto text = human_summary(r);
+  CHECK(text.find("9000 failed (overloaded 8990, timeout 10)") != std::string::npos);
+  CHECK(text.find("FAILED: 9000 connections failed (overloaded 8990, timeout 10)") != std::string::npos);
+}

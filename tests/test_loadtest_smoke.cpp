@@ -101,6 +101,23 @@ TEST_CASE("open loop with churn and several source addresses: no connection left
   CHECK(s.contains("rss_growth_kb"));
 }
 
+TEST_CASE("a server at its connection limit: the run fails and says the server refused") {
+  auto config = load_config();
+  config.config["limits"]["max_connections"] = 10;
+  config.config["limits"]["max_connections_per_ip"] = 10;
+  ServerProcess server(config);
+  const auto run = run_tool("--port " + std::to_string(server.port()) +
+                            " -c 20 -r 0 -s 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
+  INFO(run.output);
+  REQUIRE_FALSE(run.result.is_discarded());
+  CHECK(run.exit_code == 1);
+  CHECK(run.result["ok"] == false);
+  CHECK(run.result["connected"] == 10);
+  CHECK(run.result["connect_failures"] == 10);
+  CHECK(run.result["connect_errors"]["overloaded"] == 10);
+  CHECK(run.output.find("failed (overloaded 10)") != std::string::npos);
+}
+
 TEST_CASE("usage errors exit with 2 before touching the server") {
   const auto run = run_tool("--port 1 --host 10.0.0.1 2>/dev/null");
   CHECK(run.exit_code == 2);
