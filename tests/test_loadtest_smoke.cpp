@@ -1,5 +1,6 @@
 // End-to-end run of chat-loadtest against the real server: a few seconds,
-// a few connections. Asserts correctness only, never speed.
+// a few connections. Asserts correctness only, never speed: nothing lost,
+// duplicated or reordered, and no error of any kind on the way.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -46,17 +47,30 @@ ServerProcess::Options load_config() {
 
 void check_correct(const ToolRun& run) {
   INFO(run.output);
-  REQUIRE_FALSE(run.result.is_discarded());
-  CHECK(run.result["ok"] == true);
+  const auto& r = run.result;
+  REQUIRE_FALSE(r.is_discarded());
+  CHECK(r["ok"] == true);
+  CHECK(r["problems"].empty());
   CHECK(run.exit_code == 0);
-  CHECK(run.result["sent"].get<std::uint64_t>() > 0);
-  CHECK(run.result["delivered"].get<std::uint64_t>() > 0);
-  CHECK(run.result["delivered"] == run.result["expected"]);
-  CHECK(run.result["lost"] == 0);
-  CHECK(run.result["dup"] == 0);
-  CHECK(run.result["out_of_order"] == 0);
-  CHECK(run.result["connect_failures"] == 0);
-  CHECK(run.result["latency_us"]["count"].get<std::uint64_t>() > 0);
+  CHECK(r["sent"].get<std::uint64_t>() > 0);
+  CHECK(r["delivered"].get<std::uint64_t>() > 0);
+  CHECK(r["delivered"] == r["expected"]);
+  CHECK(r["lost"] == 0);
+  CHECK(r["dup"] == 0);
+  CHECK(r["out_of_order"] == 0);
+  CHECK(r["latency_us"]["count"].get<std::uint64_t>() > 0);
+  // No error of any kind, whether or not the verdict looks at it.
+  CHECK(r["connect_failures"] == 0);
+  CHECK(r["connect_errors"].empty());
+  CHECK(r["disconnects"] == 0);
+  CHECK(r["errors"].empty());
+  CHECK(r["send_errors"] == 0);
+  CHECK(r["unanswered"] == 0);
+  CHECK(r["acked"] == r["sent"]);
+  CHECK(r["unreadable_lines"] == 0);
+  if (r.contains("churn")) CHECK(r["churn"]["failures"] == 0);
+  if (r["mode"] == "open") CHECK(r["missed_slots"] == 0);
+  if (r.contains("server")) CHECK(r["server"].value("leaked_connections", std::uint64_t{0}) == 0);
 }
 
 }  // namespace
