@@ -158,6 +158,8 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
     case Op::Send:
       return on_send_reply(fields, ok, pending->send_us);
     case Op::Leave:
+      // A refused leave is a failed cycle, not a completed one.
+      if (!ok) return fail_setup(code);
       state_ = State::Closed;
       listener_.on_left(*this);
       return;
@@ -185,6 +187,7 @@ void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64
   listener_.on_send_done(*this);
 }
 
+// Setup, or a churner's leave, was refused: the connection ends here.
 void MemberSession::fail_setup(std::string_view code) {
   end_reason_ = code;
   close();
