@@ -109,6 +109,16 @@ std::string joined(const nlohmann::json& phrases) {
   return text;
 }
 
+// At most two decimals and never an exponent: 1093210.5, not 1.09321e+06.
+std::string number(const nlohmann::json& value) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << value.get<double>();
+  std::string text = out.str();
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
 std::string ms(std::uint64_t us) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(us < 10'000 ? 2 : 1) << static_cast<double>(us) / 1000.0 << " ms";
@@ -191,20 +201,20 @@ std::string human_summary(const nlohmann::json& r) {
   const bool idle = r["senders"].get<unsigned>() == 0;
   out << "chat-loadtest: " << (idle ? "no senders" : open ? "open loop" : "closed loop") << ", " << r["connections"]
       << " connections in " << r["rooms"] << " rooms, " << r["senders"] << " senders";
-  if (!idle && open) out << ", " << r["rate"].get<double>() << " sends/s";
+  if (!idle && open) out << ", " << number(r["rate"]) << " sends/s";
   if (!idle && !open) out << ", window " << r["window"];
   if (r["churners"].get<unsigned>() > 0) out << ", " << r["churners"] << " churners";
-  out << ", " << r["workers"] << " worker(s), " << r["duration_s"].get<double>() << " s measured\n";
+  out << ", " << r["workers"] << " worker(s), " << number(r["duration_s"]) << " s measured\n";
   const auto& c = r["connect"];
   out << "  connect    " << r["connected"] << " ok, " << r["connect_failures"] << " failed";
   if (!r["connect_errors"].empty()) out << " (" << counts(r["connect_errors"]) << ")";
   out << " in "
-      << c["time_s"].get<double>() << " s (" << c["rate_per_s"].get<double>() << "/s); setup p50 "
+      << number(c["time_s"]) << " s (" << number(c["rate_per_s"]) << "/s); setup p50 "
       << ms(c["p50_us"]) << ", p99 " << ms(c["p99_us"]) << "\n";
-  out << "  sent       " << r["sent"] << " (" << r["sends_per_s"].get<double>() << "/s measured), " << r["acked"]
+  out << "  sent       " << r["sent"] << " (" << number(r["sends_per_s"]) << "/s measured), " << r["acked"]
       << " acked, " << r["send_errors"] << " errors, " << r["unanswered"] << " unanswered\n";
   out << "  delivered  " << r["delivered"] << " of " << r["expected"] << " expected, " << r["echo_deliveries"]
-      << " of them own echoes (" << r["deliveries_per_s"].get<double>()
+      << " of them own echoes (" << number(r["deliveries_per_s"])
       << "/s to other members measured); lost " << r["lost"] << ", dup " << r["dup"]
       << ", out of order " << r["out_of_order"] << ", disconnects " << r["disconnects"] << "\n";
   out << "  latency    " << percentiles(r["latency_us"]) << "\n";
@@ -213,7 +223,7 @@ std::string human_summary(const nlohmann::json& r) {
     out << "  send lag   " << percentiles(r["send_lag_us"]) << "; " << r["missed_slots"] << " slots missed\n";
   }
   if (r.contains("churn")) {
-    out << "  churn      " << r["churn"]["cycles"] << " cycles (" << r["churn"]["cycles_per_s"].get<double>()
+    out << "  churn      " << r["churn"]["cycles"] << " cycles (" << number(r["churn"]["cycles_per_s"])
         << "/s measured), " << r["churn"]["failures"] << " failed\n";
   }
   if (!r["errors"].empty()) out << "  errors     " << r["errors"].dump() << "\n";
@@ -223,9 +233,9 @@ std::string human_summary(const nlohmann::json& r) {
     if (s.contains("rss_before_kb") && s.contains("rss_after_kb")) {
       out << ", RSS " << s["rss_before_kb"] << " -> " << s["rss_after_kb"] << " KiB";
     }
-    if (s.contains("rss_per_connection_kb")) out << " (" << s["rss_per_connection_kb"].get<double>() << " KiB/conn)";
+    if (s.contains("rss_per_connection_kb")) out << " (" << number(s["rss_per_connection_kb"]) << " KiB/conn)";
     if (s.contains("cpu_s")) {
-      out << ", CPU " << s["cpu_s"].get<double>() << " s in the window (" << s["cpu_percent"].get<double>()
+      out << ", CPU " << number(s["cpu_s"]) << " s in the window (" << number(s["cpu_percent"])
           << " % of a core)";
     }
     out << "\n";

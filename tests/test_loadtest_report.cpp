@@ -232,3 +232,11 @@ TEST_CASE("report: connections the server refused say why, on the connect line a
   CHECK(text.find("9000 failed (overloaded 8990, timeout 10)") != std::string::npos);
   CHECK(text.find("FAILED: 9000 connections failed (overloaded 8990, timeout 10)") != std::string::npos);
 }
+
+TEST_CASE("report: the summary writes large rates in full, never with an exponent") {
+  auto stats = clean_run();
+  stats.delivered_measured = 10'932'105;  // over 10 s
+  const auto text = human_summary(make_report(options(), stats, RunFacts{}));
+  CHECK(text.find("1093210.5/s to other members") != std::string::npos);
+  CHECK(text.find("e+") == std::string::npos);
+}
