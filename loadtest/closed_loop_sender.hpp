@@ -11,14 +11,14 @@ namespace chat::loadtest {
 // the queueing the window itself creates.
 class ClosedLoopSender final : public SendDriver {
  public:
-  ClosedLoopSender(std::vector<MemberSession*> senders, unsigned window);
+  ClosedLoopSender(std::vector<MessageSender*> senders, unsigned window);
 
   void start(std::uint64_t start_us) override;
-  void on_send_done(MemberSession& session) override;
+  void on_send_done(MessageSender& sender) override;
   void stop() override { running_ = false; }
 
  private:
-  std::vector<MemberSession*> senders_;
+  std::vector<MessageSender*> senders_;
   unsigned window_;
   bool running_ = false;
 };

@@ -1,10 +1,12 @@
 #include "loadtest/coordinator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "loadtest/clock.hpp"
 #include "loadtest/room_setup.hpp"
@@ -17,6 +19,10 @@ namespace {
 constexpr std::uint64_t kGoLeadUs = 200'000;
 // Slack over the phases' own limits before the parent gives up on its workers.
 constexpr double kDeadlineSlackSeconds = 60;
+// After the drain, how long the server may take to close what the churners
+// closed before a socket still open counts as leaked.
+constexpr auto kCloseSettleTime = std::chrono::seconds(5);
+constexpr auto kCloseSettlePoll = std::chrono::milliseconds(20);
 
 std::string random_tag() {
   std::random_device device;
@@ -34,9 +40,10 @@ Coordinator::Coordinator(LoadOptions options)
       probe_(options_.server_pid),
       deadline_(io_),
       window_start_timer_(io_),
+      window_mid_timer_(io_),
       window_end_timer_(io_),
       progress_timer_(io_) {
-  if (options_.room_tag.empty()) options_.room_tag = random_tag();
+  if (options_.run_tag.empty()) options_.run_tag = random_tag();
   facts_.workers = options_.resolved_workers();
 }
 
@@ -52,7 +59,7 @@ int Coordinator::run() {
   facts_.server_before = probe_.sample();
   if (probe_.enabled() && !facts_.server_before) std::cerr << "chat-loadtest: cannot read /proc of the server pid\n";
 
-  const Topology topology(options_, facts_.workers, options_.room_tag);
+  const Topology topology(options_, facts_.workers, options_.run_tag);
   std::vector<std::string> rooms;
   for (unsigned r = 0; r < options_.rooms; ++r) rooms.push_back(topology.room_name(r));
   try {
@@ -68,6 +75,10 @@ int Coordinator::run() {
   at(started_us_ + micros(budget), nullptr, deadline_);
   if (options_.progress_s > 0) at(now_us() + micros(options_.progress_s), &Coordinator::print_progress, progress_timer_);
   io_.run();
+  if (failure_.empty()) {
+    sample_after_drain();
+    release_workers();
+  }
 
   for (auto& worker : workers_) {
     const int status = worker.process.wait();
@@ -88,7 +99,7 @@ bool Coordinator::spawn_workers() {
     worker_options.worker_index = static_cast<int>(i);
     worker_options.json_out.clear();
     try {
-      workers_.push_back(Worker{ChildProcess::spawn(worker_options.to_args()), nullptr, false, false, {}});
+      workers_.push_back(Worker{ChildProcess::spawn(worker_options.to_args()), nullptr, false, false, false, {}});
     } catch (const std::exception& error) {
       std::cerr << "chat-loadtest: cannot start a worker: " << error.what() << "\n";
       return false;
@@ -111,6 +122,14 @@ void Coordinator::on_worker_message(Worker& worker, const nlohmann::json& messag
     if (++ready_ == workers_.size()) go();
   } else if (event == "progress") {
     worker.progress = message;
+  } else if (event == "sends_done" && !worker.sends_done) {
+    worker.sends_done = true;
+    const auto acked = message.at("acked_seqs").get<std::vector<std::uint64_t>>();
+    if (final_seqs_.size() < acked.size()) final_seqs_.resize(acked.size());
+    for (std::size_t r = 0; r < acked.size(); ++r) final_seqs_[r] = std::max(final_seqs_[r], acked[r]);
+    if (++sends_done_ == workers_.size()) {
+      for (auto& w : workers_) w.pipe->write({{"event", "final_seqs"}, {"seqs", final_seqs_}});
+    }
   } else if (event == "result" && !worker.done) {
     worker.done = true;
     merged_.merge(message.at("stats").get<RunStats>());
@@ -120,6 +139,11 @@ void Coordinator::on_worker_message(Worker& worker, const nlohmann::json& messag
 
 void Coordinator::on_worker_gone(Worker& worker) {
   if (!worker.done) fail("a worker stopped without a result");
+}
+
+// Every result is in; the workers still hold their connections until now.
+void Coordinator::release_workers() {
+  for (auto& worker : workers_) worker.pipe->write({{"event", "exit"}});
 }
 
 void Coordinator::fail(const std::string& why) {
@@ -132,8 +156,12 @@ void Coordinator::go() {
   go_us_ = now_us() + kGoLeadUs;
   window_start_us_ = go_us_ + micros(options_.warmup_s);
   window_end_us_ = window_start_us_ + micros(options_.duration_s);
+  // Every member is connected and no churner has started yet: the baseline
+  // the server's sockets must come back to after the run.
+  facts_.sockets_at_start = probe_.sockets();
   for (auto& worker : workers_) worker.pipe->write({{"event", "go"}, {"start_us", go_us_}});
   at(window_start_us_, &Coordinator::sample_window_start, window_start_timer_);
+  at(window_start_us_ + (window_end_us_ - window_start_us_) / 2, &Coordinator::sample_window_mid, window_mid_timer_);
   at(window_end_us_, &Coordinator::sample_window_end, window_end_timer_);
 }
 
@@ -147,7 +175,25 @@ void Coordinator::at(std::uint64_t when_us, void (Coordinator::*action)(), boost
 }
 
 void Coordinator::sample_window_start() { facts_.server_window_start = probe_.sample(); }
+void Coordinator::sample_window_mid() { facts_.server_window_mid = probe_.sample(); }
 void Coordinator::sample_window_end() { facts_.server_window_end = probe_.sample(); }
+
+// Runs while the workers still hold their members' connections and the
+// churners are gone: the server's sockets must be back at the baseline.
+// Closing is asynchronous on the server's side, so it gets a bounded while.
+void Coordinator::sample_after_drain() {
+  facts_.server_after_drain = probe_.sample();
+  if (!facts_.sockets_at_start) return;
+  const auto deadline = std::chrono::steady_clock::now() + kCloseSettleTime;
+  while (true) {
+    facts_.sockets_after = probe_.sockets();
+    if (!facts_.sockets_after || *facts_.sockets_after <= *facts_.sockets_at_start ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return;
+    }
+    std::this_thread::sleep_for(kCloseSettlePoll);
+  }
+}
 
 void Coordinator::print_progress() {
   std::uint64_t connected = 0, sent = 0, deliveries = 0, errors = 0, disconnects = 0;

@@ -20,7 +20,8 @@ namespace chat::loadtest {
 
 // The parent role: creates the rooms, starts the workers (this executable
 // with --worker), starts them together once all are connected, prints
-// progress, merges their results and reports. Returns the exit code:
+// progress, tells them the rooms' final seqs when all have stopped sending,
+// merges their results, lets them go and reports. Returns the exit code:
 // 0 the run was correct, 1 it found a problem, 3 it could not run.
 class Coordinator {
  public:
@@ -33,6 +34,7 @@ class Coordinator {
     ChildProcess process;
     std::unique_ptr<LinePipe> pipe;
     bool ready = false;
+    bool sends_done = false;
     bool done = false;
     nlohmann::json progress;
   };
@@ -40,10 +42,13 @@ class Coordinator {
   bool spawn_workers();
   void on_worker_message(Worker& worker, const nlohmann::json& message);
   void on_worker_gone(Worker& worker);
+  void release_workers();
   void go();
   void at(std::uint64_t when_us, void (Coordinator::*action)(), boost::asio::steady_timer& timer);
   void sample_window_start();
+  void sample_window_mid();
   void sample_window_end();
+  void sample_after_drain();
   void print_progress();
   void fail(const std::string& why);
   int report();
@@ -55,7 +60,9 @@ class Coordinator {
   boost::asio::io_context io_{1};
   std::vector<Worker> workers_;
   std::size_t ready_ = 0;
+  std::size_t sends_done_ = 0;
   std::size_t done_ = 0;
+  std::vector<std::uint64_t> final_seqs_;  // per room: the highest seq acknowledged by any worker
   std::string failure_;
   std::uint64_t started_us_ = 0;
   std::uint64_t go_us_ = 0;
@@ -66,6 +73,7 @@ class Coordinator {
   std::uint64_t last_deliveries_ = 0;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer window_start_timer_;
+  boost::asio::steady_timer window_mid_timer_;
   boost::asio::steady_timer window_end_timer_;
   boost::asio::steady_timer progress_timer_;
 };

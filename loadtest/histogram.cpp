@@ -61,8 +61,13 @@ double Histogram::mean() const noexcept {
 
 std::uint64_t Histogram::percentile(double p) const noexcept {
   if (count_ == 0) return 0;
-  const double clamped = std::clamp(p, 0.0, 100.0);
-  auto rank = static_cast<std::uint64_t>(std::ceil(clamped / 100.0 * static_cast<double>(count_)));
+  // The rank is ceil(p% of count) in integers: in floating point 99.9 / 100
+  // is a hair above 0.999, and the ceiling of 999.0000000000001 would make
+  // the 99.9th percentile of 1,000 samples the maximum.
+  const auto per_billion = static_cast<std::uint64_t>(std::llround(std::clamp(p, 0.0, 100.0) * 1e7));
+  constexpr std::uint64_t kBillion = 1'000'000'000;
+  // Split so that no product overflows: count_ / 1e9 * p exactly, plus the ceiling of the rest.
+  std::uint64_t rank = count_ / kBillion * per_billion + (count_ % kBillion * per_billion + kBillion - 1) / kBillion;
   rank = std::clamp<std::uint64_t>(rank, 1, count_);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBucketCount; ++i) {

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/names.hpp"
+#include "loadtest/topology.hpp"
 
 namespace chat::loadtest {
 namespace {
@@ -84,6 +85,10 @@ void define(CLI::App& app, LoadOptions& o) {
       ->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "Server pid: report its RSS and CPU from /proc")
       ->check(CLI::Range(0, 1 << 30));
+  app.add_option("--max-rss-growth-kb", o.max_rss_growth_kb,
+                 "Fail when the server's RSS grows more than this over the measured window (0: not checked)")
+      ->check(CLI::Range(0u, 1u << 30))
+      ->capture_default_str();
   app.add_option("--progress", o.progress_s, "Seconds between progress lines on stderr (0: none)")
       ->check(CLI::Range(0.0, kMaxPhaseSeconds))
       ->capture_default_str();
@@ -91,7 +96,7 @@ void define(CLI::App& app, LoadOptions& o) {
   app.add_flag("-q,--quiet", o.quiet, "Print only the JSON line on stdout");
   app.add_option("--worker", o.worker_index, "(internal) run as worker N of the parent's run")
       ->group("");
-  app.add_option("--room-tag", o.room_tag, "(internal) the run's room-name tag")->group("");
+  app.add_option("--run-tag", o.run_tag, "(internal) the run's tag in room and guest names")->group("");
 }
 
 bool is_loopback_24(const std::string& text) {
@@ -132,12 +137,13 @@ std::vector<std::string> LoadOptions::to_args() const {
       "--owner", owner,
       "--owner-password", owner_password,
       "--server-pid", std::to_string(server_pid),
+      "--max-rss-growth-kb", std::to_string(max_rss_growth_kb),
       "--progress", format_double(progress_s),
   };
   if (!json_out.empty()) args.insert(args.end(), {"--json-out", json_out});
   if (quiet) args.emplace_back("--quiet");
   if (worker_index >= 0) args.insert(args.end(), {"--worker", std::to_string(worker_index)});
-  if (!room_tag.empty()) args.insert(args.end(), {"--room-tag", room_tag});
+  if (!run_tag.empty()) args.insert(args.end(), {"--run-tag", run_tag});
   return args;
 }
 
@@ -152,8 +158,10 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
   } catch (const CLI::ParseError& error) {
     std::ostringstream out;
     std::ostringstream err;
+    // CLI11's own codes (105, 114, ...) say which rule broke; the tool
+    // promises 2 for every usage error, and 0 only for --help.
     const int code = app.exit(error, out, err);
-    return {std::nullopt, code, out.str() + err.str()};
+    return {std::nullopt, code == 0 ? 0 : 2, out.str() + err.str()};
   }
   if (auto problem = validate(options); !problem.empty()) return {std::nullopt, 2, "chat-loadtest: " + problem + "\n"};
   return {options, 0, {}};
@@ -166,9 +174,16 @@ std::string validate(const LoadOptions& o) {
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";
   if (o.mode == SendMode::Open && o.senders > 0 && o.rate <= 0) return "--mode open needs --rate > 0";
-  const std::string sample_guest = o.name_prefix + std::to_string(kMaxWorkers) + "_c" +
-                                   std::to_string(kMaxConnections) + "_" + std::to_string(kMaxConnections);
-  if (!canonical_user_name(sample_guest)) return "--name-prefix must be short (<= 8) and of [A-Za-z0-9_.-]";
+  if (o.max_rss_growth_kb > 0 && o.server_pid <= 0) return "--max-rss-growth-kb needs --server-pid";
+  if (o.run_tag.size() > kMaxRunTagChars || o.run_tag.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return "--run-tag must be at most 6 lowercase hex digits";
+  }
+  // The longest name a run can use: a churner of the last worker, at the
+  // largest index and cycle number, with the longest tag.
+  const Topology longest(o, kMaxWorkers, std::string(kMaxRunTagChars, 'f'));
+  if (!canonical_user_name(longest.churner_name(kMaxWorkers - 1, kMaxConnections - 1, Topology::kChurnCycleNames - 1))) {
+    return "--name-prefix must be short (<= 8) and of [A-Za-z0-9_.-]";
+  }
   if (!canonical_user_name(o.owner)) return "--owner is not a valid user name";
   if (o.owner_password.size() < 8) return "--owner-password needs at least 8 bytes";
   const unsigned workers = o.resolved_workers();

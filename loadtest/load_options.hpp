@@ -9,6 +9,9 @@ namespace chat::loadtest {
 
 enum class SendMode { Closed, Open };
 
+// The run's tag in room and guest names (24 random bits in hex).
+constexpr std::size_t kMaxRunTagChars = 6;
+
 // Everything one run is made of. The parent parses it from the command line
 // and hands it to its workers as a command line again (to_args), so the two
 // must round-trip exactly.
@@ -39,13 +42,14 @@ struct LoadOptions {
   std::string owner = "ltowner";
   std::string owner_password = "loadtest-owner";
   int server_pid = 0;
+  unsigned max_rss_growth_kb = 0;  // server RSS growth allowed over the window; 0: not checked
   double progress_s = 1;
   std::string json_out;
   bool quiet = false;
 
   // Set by the parent on the command lines of its workers.
   int worker_index = -1;
-  std::string room_tag;
+  std::string run_tag;  // random per run, at most kMaxRunTagChars of [0-9a-f]
 
   bool is_worker() const noexcept { return worker_index >= 0; }
   unsigned sockets() const noexcept { return connections + churners; }

@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
+#include <boost/asio/error.hpp>
+
 #include "common/frames.hpp"
 #include "loadtest/clock.hpp"
 #include "loadtest/message_stamp.hpp"
 
 namespace chat::loadtest {
-namespace {
-
-// A guest name may still be held by a connection of a previous run that the
-// server has not finished closing; a suffixed name is tried instead.
-constexpr unsigned kGuestAttempts = 3;
-
-}  // namespace
 
 MemberSession::MemberSession(RunContext& context, Listener& listener)
     : context_(context),
@@ -25,8 +20,9 @@ void MemberSession::start(Setup setup) {
   state_ = State::Connecting;
   pending_.clear();
   sends_in_flight_ = 0;
-  guest_attempts_ = 0;
   tracker_.reset();
+  user_.clear();
+  end_reason_.clear();
   setup_started_us_ = now_us();
   connection_.connect(context_.server, context_.sources.next());
 }
@@ -35,8 +31,7 @@ void MemberSession::on_connected() { state_ = State::LoggingIn; }
 
 void MemberSession::send_guest() {
   auto body = make_request("guest");
-  body["name"] = guest_attempts_ == 0 ? setup_.name : setup_.name + "." + std::to_string(guest_attempts_);
-  ++guest_attempts_;
+  body["name"] = setup_.name;
   request(Op::Guest, std::move(body));
 }
 
@@ -86,7 +81,9 @@ void MemberSession::on_line(std::string_view line) {
   if (type == "error") {
     if (fields->has("id")) return on_reply(*fields, false);
     // An error event: the server is about to close the connection.
-    context_.stats.count_error(fields->string("code").value_or("unknown"));
+    const auto code = fields->string("code").value_or("unknown");
+    context_.stats.count_error(code);
+    end_reason_ = code;
     return;
   }
   if (type == "hello" && state_ == State::LoggingIn) send_guest();
@@ -100,13 +97,21 @@ void MemberSession::on_message(const LineFields& fields) {
     ++context_.stats.unreadable_lines;
     return;
   }
-  ++context_.stats.deliveries;
-  tracker_->on_message(static_cast<std::uint64_t>(*seq));
+  RunStats& stats = context_.stats;
+  ++stats.deliveries;
+  const bool fresh = tracker_->on_message(static_cast<std::uint64_t>(*seq)) != RoomTracker::Arrival::Duplicate;
+  // The sender's own copy is checked for loss and order like any other, but
+  // it is not a delivery to another member: the throughput and latency
+  // figures count only those, as the figures they are compared with do.
+  if (fields.string("from") == user_) {
+    if (fresh) ++stats.echo_deliveries;
+    return;
+  }
   const auto stamp = read_stamp(fields.string("text").value_or(""));
-  if (stamp && context_.window.contains(*stamp)) {
-    ++context_.stats.delivered_measured;
+  if (fresh && stamp && context_.window.contains(*stamp)) {
+    ++stats.delivered_measured;
     const std::uint64_t now = now_us();
-    context_.stats.latency_us.record(now > *stamp ? now - *stamp : 0);
+    stats.latency_us.record(now > *stamp ? now - *stamp : 0);
   }
 }
 
@@ -130,6 +135,8 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
   if (!ok) context_.stats.count_error(code);
   switch (pending->op) {
     case Op::Guest:
+      // The name as the server spells it (lowercase), to tell our own messages.
+      if (ok) user_ = std::string(fields.string("user").value_or(setup_.name));
       if (ok && setup_.room.empty()) {
         state_ = State::Ready;
         listener_.on_ready(*this);
@@ -138,8 +145,6 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
         auto body = make_request("join");
         body["room"] = setup_.room;
         request(Op::Join, std::move(body));
-      } else if (code == "conflict" && guest_attempts_ < kGuestAttempts) {
-        send_guest();
       } else {
         fail_setup(code);
       }
@@ -153,6 +158,8 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
     case Op::Send:
       return on_send_reply(fields, ok, pending->send_us);
     case Op::Leave:
+      // A refused leave is a failed cycle, not a completed one.
+      if (!ok) return fail_setup(code);
       state_ = State::Closed;
       listener_.on_left(*this);
       return;
@@ -180,12 +187,20 @@ void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64
   listener_.on_send_done(*this);
 }
 
-void MemberSession::fail_setup(std::string_view /*code*/) {
+// Setup, or a churner's leave, was refused: the connection ends here.
+void MemberSession::fail_setup(std::string_view code) {
+  end_reason_ = code;
   close();
   listener_.on_closed(*this, false);
 }
 
-void MemberSession::on_closed(const boost::system::error_code& /*error*/) {
+void MemberSession::on_closed(const boost::system::error_code& error) {
+  namespace error_codes = boost::asio::error;
+  if (end_reason_.empty()) {  // no error event came first
+    end_reason_ = error == error_codes::eof || error == error_codes::connection_reset ? "closed"
+                  : error == error_codes::connection_refused                           ? "refused"
+                                                                                       : "io_error";
+  }
   const bool was_ready = state_ == State::Ready || state_ == State::Leaving;
   state_ = State::Closed;
   if (was_ready) ++context_.stats.disconnects;

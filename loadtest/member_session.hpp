@@ -10,6 +10,7 @@
 
 #include "loadtest/client_connection.hpp"
 #include "loadtest/line_fields.hpp"
+#include "loadtest/message_sender.hpp"
 #include "loadtest/room_tracker.hpp"
 #include "loadtest/run_context.hpp"
 
@@ -17,9 +18,10 @@ namespace chat::loadtest {
 
 // One simulated user on one connection: waits for hello, logs in as a guest,
 // joins its room, then reads the room's messages and sends on request.
-// Tracked sessions feed every msg event to their RoomTracker and the latency
-// histogram; untracked ones (churners) only read them.
-class MemberSession : private ClientConnection::Handler {
+// Tracked sessions feed every msg event to their RoomTracker, and those from
+// other members to the latency histogram; untracked ones (churners) only
+// read them.
+class MemberSession final : public MessageSender, private ClientConnection::Handler {
  public:
   class Listener {
    public:
@@ -43,18 +45,24 @@ class MemberSession : private ClientConnection::Handler {
   MemberSession(RunContext& context, Listener& listener);
 
   void start(Setup setup);
-  // Sends one stamped message to the room; send_us is the stamp.
-  void send_message(std::uint64_t send_us);
+  // Sends one stamped message to the room; send_us is the stamp. Ignored
+  // unless ready().
+  void send_message(std::uint64_t send_us) override;
   void leave();
   void ping();
   void close() noexcept;
 
-  bool ready() const noexcept { return state_ == State::Ready; }
+  bool ready() const noexcept override { return state_ == State::Ready; }
+  bool closed() const noexcept { return state_ == State::Closed; }
   bool setting_up() const noexcept {
     return state_ == State::Connecting || state_ == State::LoggingIn || state_ == State::Joining;
   }
   std::size_t sends_in_flight() const noexcept { return sends_in_flight_; }
   std::uint64_t setup_started_us() const noexcept { return setup_started_us_; }
+  // Why the connection ended: the error code of the server's refusal (an
+  // error event or reply, e.g. "overloaded" at its connection limit), else
+  // "closed" (the server closed it), "refused" (TCP) or "io_error".
+  const std::string& end_reason() const noexcept { return end_reason_; }
   // Tracker of the joined room; nullopt when untracked or never joined.
   const std::optional<RoomTracker>& tracker() const noexcept { return tracker_; }
 
@@ -83,11 +91,12 @@ class MemberSession : private ClientConnection::Handler {
   Listener& listener_;
   ClientConnection connection_;
   Setup setup_;
+  std::string user_;  // logged in as
+  std::string end_reason_;
   State state_ = State::Idle;
   std::deque<Pending> pending_;
   std::size_t sends_in_flight_ = 0;
   std::int64_t next_id_ = 1;
-  unsigned guest_attempts_ = 0;
   std::uint64_t setup_started_us_ = 0;
   std::optional<RoomTracker> tracker_;
 };

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "loadtest/clock.hpp"
-#include "loadtest/member_session.hpp"
+#include "loadtest/message_sender.hpp"
 
 namespace chat::loadtest {
 
-OpenLoopSender::OpenLoopSender(boost::asio::io_context& io, std::vector<MemberSession*> senders, double rate,
+OpenLoopSender::OpenLoopSender(boost::asio::io_context& io, std::vector<MessageSender*> senders, double rate,
                                RunStats& stats, const MeasureWindow& window)
     : timer_(io), senders_(std::move(senders)), rate_(rate), stats_(stats), window_(window) {}
 
@@ -35,9 +35,9 @@ void OpenLoopSender::arm() {
   });
 }
 
-MemberSession* OpenLoopSender::next_ready_sender() noexcept {
+MessageSender* OpenLoopSender::next_ready_sender() noexcept {
   for (std::size_t tried = 0; tried < senders_.size(); ++tried) {
-    MemberSession* sender = senders_[next_sender_];
+    MessageSender* sender = senders_[next_sender_];
     next_sender_ = (next_sender_ + 1) % senders_.size();
     if (sender->ready()) return sender;
   }
@@ -47,14 +47,17 @@ MemberSession* OpenLoopSender::next_ready_sender() noexcept {
 void OpenLoopSender::send_due() {
   const std::uint64_t now = now_us();
   // Everything whose time has come goes now: a late generator catches up
-  // rather than silently lowering the rate.
+  // rather than silently lowering the rate. A moment without any ready
+  // sender (all of them lost, say) costs its slots, never the rest of the run.
   while (scheduled_us(issued_) <= now) {
-    MemberSession* sender = next_ready_sender();
-    if (sender == nullptr) return stop();
-    const std::uint64_t scheduled = scheduled_us(issued_);
+    const std::uint64_t scheduled = scheduled_us(issued_++);
+    MessageSender* sender = next_ready_sender();
+    if (sender == nullptr) {
+      ++stats_.missed_slots;
+      continue;
+    }
     sender->send_message(now);
     if (window_.contains(scheduled)) stats_.send_lag_us.record(now - scheduled);
-    ++issued_;
   }
   arm();
 }

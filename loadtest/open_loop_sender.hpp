@@ -15,24 +15,26 @@ namespace chat::loadtest {
 // at start + k / rate and dealt to the senders in turn. A message is stamped
 // when it is actually written; how late that is against its schedule is the
 // generator's own lag, recorded apart (send_lag_us), so that a generator
-// starved of CPU shows as such instead of as server latency.
+// starved of CPU shows as such instead of as server latency. A slot whose
+// sender is not ready goes to the next ready one; a slot no sender can take
+// is skipped and counted (missed_slots), and the schedule goes on.
 class OpenLoopSender final : public SendDriver {
  public:
-  OpenLoopSender(boost::asio::io_context& io, std::vector<MemberSession*> senders, double rate, RunStats& stats,
+  OpenLoopSender(boost::asio::io_context& io, std::vector<MessageSender*> senders, double rate, RunStats& stats,
                  const MeasureWindow& window);
 
   void start(std::uint64_t start_us) override;
-  void on_send_done(MemberSession& /*session*/) override {}
+  void on_send_done(MessageSender& /*sender*/) override {}
   void stop() override;
 
  private:
   std::uint64_t scheduled_us(std::uint64_t k) const noexcept;
   void send_due();
-  MemberSession* next_ready_sender() noexcept;
+  MessageSender* next_ready_sender() noexcept;
   void arm();
 
   boost::asio::steady_timer timer_;
-  std::vector<MemberSession*> senders_;
+  std::vector<MessageSender*> senders_;
   double rate_;
   RunStats& stats_;
   const MeasureWindow& window_;

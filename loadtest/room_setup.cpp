@@ -38,7 +38,7 @@ RoomSetupResult create_rooms(const LoadOptions& options, const std::vector<std::
   std::size_t first = 0;
   const bool guests = hello.value("guests", true);
   if (guests) {
-    auto reply = client.request("guest", {{"name", options.name_prefix + "setup" + options.room_tag}});
+    auto reply = client.request("guest", {{"name", options.name_prefix + "setup" + options.run_tag}});
     expect_ok(reply, "guest login of the room creator");
     reply = client.request("create", {{"room", room_names[0]}});
     if (is_ok(reply)) {

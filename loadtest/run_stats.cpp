@@ -24,11 +24,13 @@ constexpr Counter kCounters[] = {
     {"unanswered", &RunStats::unanswered, false},
     {"sent_measured", &RunStats::sent_measured, false},
     {"deliveries", &RunStats::deliveries, false},
+    {"echo_deliveries", &RunStats::echo_deliveries, false},
     {"delivered_measured", &RunStats::delivered_measured, false},
     {"unreadable_lines", &RunStats::unreadable_lines, false},
     {"churn_cycles", &RunStats::churn_cycles, false},
     {"churn_cycles_measured", &RunStats::churn_cycles_measured, false},
     {"churn_failures", &RunStats::churn_failures, false},
+    {"missed_slots", &RunStats::missed_slots, false},
 };
 
 struct HistogramField {
@@ -60,6 +62,7 @@ void RunStats::merge(const RunStats& other) {
   }
   for (const auto& h : kHistograms) (this->*h.field).merge(other.*h.field);
   for (const auto& [code, n] : other.errors) errors[code] += n;
+  for (const auto& [reason, n] : other.connect_errors) connect_errors[reason] += n;
   if (rooms.size() < other.rooms.size()) rooms.resize(other.rooms.size());
   for (std::size_t i = 0; i < other.rooms.size(); ++i) rooms[i].merge(other.rooms[i]);
 }
@@ -85,6 +88,7 @@ void to_json(nlohmann::json& json, const RunStats& stats) {
   for (const auto& c : kCounters) json[c.name] = stats.*c.field;
   for (const auto& h : kHistograms) json[h.name] = (stats.*h.field).to_json();
   json["errors"] = stats.errors;
+  json["connect_errors"] = stats.connect_errors;
   json["rooms"] = stats.rooms;
 }
 
@@ -92,6 +96,7 @@ void from_json(const nlohmann::json& json, RunStats& stats) {
   for (const auto& c : kCounters) stats.*c.field = json.at(c.name).get<std::uint64_t>();
   for (const auto& h : kHistograms) stats.*h.field = Histogram::from_json(json.at(h.name));
   stats.errors = json.at("errors").get<std::map<std::string, std::uint64_t>>();
+  stats.connect_errors = json.at("connect_errors").get<std::map<std::string, std::uint64_t>>();
   stats.rooms = json.at("rooms").get<std::vector<RoomTally>>();
 }
 

@@ -25,19 +25,23 @@ struct RunStats {
   std::uint64_t send_errors = 0;       // error replies to them
   std::uint64_t unanswered = 0;        // no reply by the end of the drain
   std::uint64_t sent_measured = 0;     // acked sends stamped in the window
-  std::uint64_t deliveries = 0;        // msg events at tracked receivers, duplicates included
-  std::uint64_t delivered_measured = 0;
+  std::uint64_t deliveries = 0;        // msg events at tracked receivers, duplicates and echoes included
+  std::uint64_t echo_deliveries = 0;   // a sender's own messages back to it, duplicates excluded
+  std::uint64_t delivered_measured = 0;  // to other members, stamped in the window, duplicates excluded
   std::uint64_t unreadable_lines = 0;  // lines that were not a JSON object
   std::uint64_t churn_cycles = 0;
   std::uint64_t churn_cycles_measured = 0;
   std::uint64_t churn_failures = 0;
+  std::uint64_t missed_slots = 0;      // open loop: send slots no sender was ready for
 
-  Histogram latency_us;      // send -> msg event at each receiver
+  Histogram latency_us;      // send -> msg event at each other member
   Histogram ack_latency_us;  // send -> ok reply at the sender
   Histogram send_lag_us;     // open loop: actual minus scheduled send time
   Histogram connect_us;      // TCP connect start -> logged in and joined
 
   std::map<std::string, std::uint64_t> errors;  // error code -> count (replies and events)
+  // Why connections failed during setup -> count (MemberSession::end_reason, or "timeout").
+  std::map<std::string, std::uint64_t> connect_errors;
   std::vector<RoomTally> rooms;
 
   void count_error(std::string_view code);

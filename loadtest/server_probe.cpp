@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -39,6 +40,21 @@ std::optional<double> cpu_seconds(int pid) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> ServerProbe::sockets() const {
+  if (!enabled()) return std::nullopt;
+  std::error_code error;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", error);
+  if (error) return std::nullopt;
+  std::uint64_t count = 0;
+  for (const std::filesystem::directory_iterator end; it != end; it.increment(error)) {
+    if (error) return std::nullopt;
+    // A descriptor closed since the listing has no link any more: not counted.
+    std::error_code gone;
+    if (std::filesystem::read_symlink(it->path(), gone).native().starts_with("socket:")) ++count;
+  }
+  return count;
+}
 
 std::optional<ServerSample> ServerProbe::sample() const {
   if (!enabled()) return std::nullopt;

@@ -5,7 +5,7 @@
 
 namespace chat::loadtest {
 
-// The server's resident memory and CPU time, read from /proc/<pid>.
+// The server's resident memory, CPU time and sockets, read from /proc/<pid>.
 struct ServerSample {
   std::uint64_t rss_kb = 0;
   double cpu_s = 0;  // user + system
@@ -18,6 +18,11 @@ class ServerProbe {
   int pid() const noexcept { return pid_; }
   // nullopt when disabled or the process is gone.
   std::optional<ServerSample> sample() const;
+  // The sockets among the server's descriptors (/proc/<pid>/fd): its
+  // listener and one per connection. Files are left out: the database opens
+  // its WAL lazily, per reader connection, which is no leak. nullopt when
+  // disabled or unreadable.
+  std::optional<std::uint64_t> sockets() const;
 
  private:
   int pid_;

@@ -2,8 +2,8 @@
 
 namespace chat::loadtest {
 
-Topology::Topology(const LoadOptions& options, unsigned workers, std::string room_tag)
-    : options_(options), workers_(workers == 0 ? 1 : workers), room_tag_(std::move(room_tag)) {}
+Topology::Topology(const LoadOptions& options, unsigned workers, std::string run_tag)
+    : options_(options), workers_(workers == 0 ? 1 : workers), run_tag_(std::move(run_tag)) {}
 
 Topology::Member Topology::member(unsigned index) const noexcept {
   if (options_.rooms == 0) return {index, -1, false};
@@ -44,16 +44,21 @@ unsigned Topology::churners_in_worker(unsigned worker) const noexcept {
 }
 
 std::string Topology::room_name(unsigned room) const {
-  return options_.name_prefix + "r" + room_tag_ + "_" + std::to_string(room);
+  return options_.name_prefix + "r" + run_tag_ + "_" + std::to_string(room);
 }
 
+// Guest names carry the run's tag like the rooms do: a guest name is taken
+// while any connection holds it, and the server may still be closing the
+// connections of an earlier run when the next one logs in.
 std::string Topology::guest_name(unsigned worker, unsigned index) const {
-  return options_.name_prefix + std::to_string(worker) + "_" + std::to_string(index);
+  return options_.name_prefix + run_tag_ + "_" + std::to_string(worker) + "_" + std::to_string(index);
 }
 
+// The cycle number wraps at kChurnCycleNames to keep the name within the
+// 32-character limit; two cycles of one churner that far apart never overlap.
 std::string Topology::churner_name(unsigned worker, unsigned churner, std::uint64_t cycle) const {
-  return options_.name_prefix + std::to_string(worker) + "_c" + std::to_string(churner) + "_" +
-         std::to_string(cycle);
+  return options_.name_prefix + run_tag_ + "_" + std::to_string(worker) + "c" + std::to_string(churner) + "_" +
+         std::to_string(cycle % kChurnCycleNames);
 }
 
 }  // namespace chat::loadtest

@@ -12,7 +12,8 @@ namespace chat::loadtest {
 // from the options alone. Connection i belongs to room i % R and has rank
 // i / R in it; the first S ranks send. Ranks are dealt to workers in turn, so
 // every room has members (and, when S >= workers, senders) in every worker and
-// deliveries cross process boundaries.
+// deliveries cross process boundaries. Room and guest names carry the run's
+// tag, so that no two runs share a room or a guest name.
 class Topology {
  public:
   struct Member {
@@ -21,7 +22,11 @@ class Topology {
     bool sender = false;
   };
 
-  Topology(const LoadOptions& options, unsigned workers, std::string room_tag);
+  // Churner names repeat after this many cycles (see churner_name).
+  static constexpr std::uint64_t kChurnCycleNames = 10'000'000;
+
+  // run_tag: at most kMaxRunTagChars characters, different in every run.
+  Topology(const LoadOptions& options, unsigned workers, std::string run_tag);
 
   unsigned workers() const noexcept { return workers_; }
   unsigned worker_of(unsigned index) const noexcept;
@@ -42,7 +47,7 @@ class Topology {
 
   LoadOptions options_;
   unsigned workers_;
-  std::string room_tag_;
+  std::string run_tag_;
 };
 
 }  // namespace chat::loadtest

@@ -17,9 +17,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::size_t kReadBufferBytes = 256 * 1024;
-// The drain ends once nothing is in flight and no message arrived for this long.
-constexpr std::uint64_t kQuietUs = 500'000;
-constexpr double kDrainPollSeconds = 0.05;
+constexpr double kDrainPollSeconds = 0.02;
 // Well under the server's idle timeout (300 s by default).
 constexpr double kKeepAliveSeconds = 60;
 // Slack over the phases' own limits before the worker gives up on its parent.
@@ -43,7 +41,7 @@ std::string canonical_room(const std::string& name) { return canonical_room_name
 
 WorkerProcess::WorkerProcess(const LoadOptions& options)
     : options_(options),
-      topology_(options, options.resolved_workers(), options.room_tag),
+      topology_(options, options.resolved_workers(), options.run_tag),
       read_buffer_(kReadBufferBytes),
       context_{io_,
                read_buffer_,
@@ -62,7 +60,7 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
   stats_.rooms.resize(options.rooms);
   members_ = topology_.members_of_worker(worker);
   sessions_.reserve(members_.size());
-  std::vector<MemberSession*> senders;
+  std::vector<MessageSender*> senders;
   MemberSession::Listener& listener = *this;
   for (const auto& member : members_) {
     sessions_.push_back(std::make_unique<MemberSession>(context_, listener));
@@ -141,11 +139,13 @@ void WorkerProcess::give_up_setups() {
     if (session->setting_up()) {
       session->close();
       ++stats_.connect_failures;
+      ++stats_.connect_errors["timeout"];
       ++settled_;
     }
   }
   // Never started: the deadline came first.
   stats_.connect_failures += sessions_.size() - next_setup_;
+  if (next_setup_ < sessions_.size()) stats_.connect_errors["timeout"] += sessions_.size() - next_setup_;
   settled_ += sessions_.size() - next_setup_;
   next_setup_ = sessions_.size();
   setting_up_ = 0;
@@ -162,9 +162,10 @@ void WorkerProcess::on_ready(MemberSession& session) {
   settle_one();
 }
 
-void WorkerProcess::on_closed(MemberSession& /*session*/, bool was_ready) {
+void WorkerProcess::on_closed(MemberSession& session, bool was_ready) {
   if (was_ready || ready_sent_) return;  // a loss after setup is counted by the session
   ++stats_.connect_failures;
+  ++stats_.connect_errors[session.end_reason()];
   --setting_up_;
   ++settled_;
   start_more_setups();
@@ -176,6 +177,8 @@ void WorkerProcess::on_send_done(MemberSession& session) { driver_->on_send_done
 void WorkerProcess::on_parent(const nlohmann::json& message) {
   const auto event = message.value("event", std::string{});
   if (event == "go" && ready_sent_ && !started_) return go(message.at("start_us").get<std::uint64_t>());
+  if (event == "final_seqs" && !final_seqs_) final_seqs_ = message.at("seqs").get<std::vector<std::uint64_t>>();
+  if (event == "exit" && finished_) io_.stop();
   if (event == "stop") abort();
 }
 
@@ -200,23 +203,47 @@ void WorkerProcess::go(std::uint64_t start_us) {
 void WorkerProcess::stop_sending() {
   driver_->stop();
   for (auto& churner : churners_) churner->stop();
-  last_deliveries_ = stats_.deliveries;
-  quiet_since_us_ = now_us();
   check_drained();
 }
 
+// The drain ends when every live receiver has seen its room's final seq:
+// the highest seq acknowledged to any sender of any worker. A worker cannot
+// know that alone (a room's senders are spread over the workers, and the
+// server delivers after it acknowledges), so it tells the parent once its own
+// sends are answered and waits for the parent's answer. Without one in time,
+// the drain's deadline ends it and what is missing counts as lost.
 void WorkerProcess::check_drained() {
-  const std::uint64_t now = now_us();
-  if (stats_.deliveries != last_deliveries_) {
-    last_deliveries_ = stats_.deliveries;
-    quiet_since_us_ = now;
+  if (!sends_done_sent_ && sends_in_flight() == 0) {
+    sends_done_sent_ = true;
+    std::vector<std::uint64_t> acked;
+    for (const auto& room : stats_.rooms) acked.push_back(room.max_acked_seq);
+    parent_.write({{"event", "sends_done"}, {"acked_seqs", acked}});
   }
-  const bool in_flight = stats_.sent > stats_.acked + stats_.send_errors;
-  if ((!in_flight && now - quiet_since_us_ >= kQuietUs) || now >= drain_deadline_us_) return finish();
+  if ((final_seqs_ && receivers_caught_up()) || now_us() >= drain_deadline_us_) return finish();
   phase_timer_.expires_after(seconds(kDrainPollSeconds));
   phase_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) check_drained();
   });
+}
+
+// Sends still owed a reply on connections that are still open (a closed
+// connection's sends will never be answered; they count as unanswered).
+std::size_t WorkerProcess::sends_in_flight() const noexcept {
+  std::size_t in_flight = 0;
+  for (const auto& session : sessions_) {
+    if (!session->closed()) in_flight += session->sends_in_flight();
+  }
+  return in_flight;
+}
+
+bool WorkerProcess::receivers_caught_up() const noexcept {
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    const auto& tracker = sessions_[i]->tracker();
+    if (!tracker || sessions_[i]->closed() || members_[i].room < 0) continue;
+    const auto room = static_cast<std::size_t>(members_[i].room);
+    if (room < final_seqs_->size() && tracker->highest() < (*final_seqs_)[room]) return false;
+  }
+  return true;
 }
 
 void WorkerProcess::finish() {
@@ -227,11 +254,15 @@ void WorkerProcess::finish() {
   }
   parent_.write({{"event", "result"}, {"stats", stats_}});
   finished_ = true;
-  io_.stop();
+  phase_timer_.cancel();
+  // The connections stay open until the parent's exit.
 }
 
 void WorkerProcess::abort() {
-  if (finished_) return;
+  if (finished_) {  // the result is out: the parent has what it needs
+    io_.stop();
+    return;
+  }
   std::cerr << "chat-loadtest worker " << options_.worker_index << ": stopped before the end of the run\n";
   finished_ = true;
   exit_code_ = 1;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -21,7 +22,13 @@ namespace chat::loadtest {
 //   out {"event":"ready",...}  all of its connections set up (or failed)
 //   in  {"event":"go","start_us":T}  warm-up starts at T (shared clock)
 //   out {"event":"progress",...}  now and then
-//   out {"event":"result","stats":{...}}  after the drain; then it exits.
+//   out {"event":"sends_done","acked_seqs":[...]}  sending stopped and every
+//       send of this worker answered; the highest seq acknowledged per room
+//   in  {"event":"final_seqs","seqs":[...]}  the same over all workers
+//   out {"event":"result","stats":{...}}  once every receiver has its room's
+//       final seq, or the drain's time is up
+//   in  {"event":"exit"}  then it closes its connections and exits; until
+//       then it holds them, so that the parent can look at the server first.
 // End of stdin (the parent is gone) stops it at once.
 class WorkerProcess final : private MemberSession::Listener {
  public:
@@ -41,6 +48,8 @@ class WorkerProcess final : private MemberSession::Listener {
   void go(std::uint64_t start_us);
   void stop_sending();
   void check_drained();
+  std::size_t sends_in_flight() const noexcept;
+  bool receivers_caught_up() const noexcept;
   void finish();
   void abort();
   void report_progress();
@@ -65,12 +74,12 @@ class WorkerProcess final : private MemberSession::Listener {
   std::uint64_t setup_started_us_ = 0;
   bool ready_sent_ = false;
   bool started_ = false;
-  bool finished_ = false;
+  bool finished_ = false;  // the result is out
   int exit_code_ = 0;
 
   std::uint64_t drain_deadline_us_ = 0;
-  std::uint64_t last_deliveries_ = 0;
-  std::uint64_t quiet_since_us_ = 0;
+  bool sends_done_sent_ = false;
+  std::optional<std::vector<std::uint64_t>> final_seqs_;  // per room, from the parent
 
   boost::asio::steady_timer setup_deadline_;
   boost::asio::steady_timer phase_timer_;

@@ -101,6 +101,9 @@ TEST_CASE("run stats merge counters, histograms, errors and rooms; JSON round tr
   b.latency_us.record(4200);
   b.count_error("rate_limited");
   b.count_error("overloaded");
+  a.connect_errors["overloaded"] = 2;
+  b.connect_errors["overloaded"] = 3;
+  b.connect_errors["timeout"] = 1;
   b.rooms.resize(2);
   b.rooms[1].receivers = 3;
 
@@ -110,6 +113,8 @@ TEST_CASE("run stats merge counters, histograms, errors and rooms; JSON round tr
   CHECK(a.latency_us.count() == 2);
   CHECK(a.errors.at("rate_limited") == 2);
   CHECK(a.errors.at("overloaded") == 1);
+  CHECK(a.connect_errors.at("overloaded") == 5);
+  CHECK(a.connect_errors.at("timeout") == 1);
   REQUIRE(a.rooms.size() == 2);
   CHECK(a.rooms[1].receivers == 3);
   CHECK(a.expected() == 8);
@@ -118,6 +123,7 @@ TEST_CASE("run stats merge counters, histograms, errors and rooms; JSON round tr
   const auto copy = json.get<RunStats>();
   CHECK(copy.sent == 12);
   CHECK(copy.errors == a.errors);
+  CHECK(copy.connect_errors == a.connect_errors);
   CHECK(copy.rooms == a.rooms);
   CHECK(copy.latency_us.max() == 4200);
 }

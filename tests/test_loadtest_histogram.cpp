@@ -67,6 +67,19 @@ TEST_CASE("percentiles of a wide uniform spread are within 1%") {
   CHECK(h.percentile(100) == 1'000'000);
 }
 
+TEST_CASE("nearest rank is exact: p99.9 of 1,000 samples is the 999th, not the maximum") {
+  Histogram h;
+  for (int i = 0; i < 999; ++i) h.record(10);
+  h.record(200);
+  CHECK(h.percentile(99.9) == 10);
+  CHECK(h.percentile(99.91) == 200);
+  CHECK(h.percentile(100) == 200);
+  Histogram hundred;
+  for (std::uint64_t v = 1; v <= 100; ++v) hundred.record(v);
+  for (int p = 1; p <= 100; ++p) CHECK(hundred.percentile(p) == static_cast<std::uint64_t>(p));
+  CHECK(hundred.percentile(0.001) == 1);  // never below the first rank
+}
+
 TEST_CASE("a percentile never exceeds the recorded maximum") {
   Histogram h;
   h.record(1'000'001);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/names.hpp"
 #include "loadtest/load_options.hpp"
 #include "loadtest/topology.hpp"
 
@@ -45,7 +46,8 @@ TEST_CASE("every flag parses") {
                            "--churners", "10", "--churn-hold-ms", "50", "--warmup", "0.5", "-d", "2", "--drain",
                            "3", "--connect-timeout", "20", "--connect-concurrency", "64", "--workers", "2",
                            "--max-per-worker", "1000", "--name-prefix", "abc", "--owner", "boss",
-                           "--owner-password", "12345678", "--server-pid", "42", "--progress", "0", "--json-out",
+                           "--owner-password", "12345678", "--server-pid", "42", "--max-rss-growth-kb", "8192",
+                           "--progress", "0", "--json-out",
                            "/tmp/x.json", "-q"});
   CHECK(o.host == "127.0.0.9");
   CHECK(o.source_addrs == 4);
@@ -58,16 +60,17 @@ TEST_CASE("every flag parses") {
   CHECK(o.warmup_s == 0.5);
   CHECK(o.workers == 2);
   CHECK(o.server_pid == 42);
+  CHECK(o.max_rss_growth_kb == 8192);
   CHECK(o.json_out == "/tmp/x.json");
   CHECK(o.quiet);
 }
 
 TEST_CASE("to_args round-trips, worker fields included") {
   auto o = parse_ok({"--port", "7", "--mode", "open", "--rate", "0.1", "--warmup", "0.3333333333333333", "-c",
-                     "50", "-r", "5", "-s", "2", "--churners", "3"});
+                     "50", "-r", "5", "-s", "2", "--churners", "3", "--server-pid", "9", "--max-rss-growth-kb", "5"});
   o.worker_index = 1;
   o.workers = 2;
-  o.room_tag = "a1b2c3";
+  o.run_tag = "a1b2c3";
   CHECK(parse_ok(o.to_args()) == o);
 }
 
@@ -84,7 +87,17 @@ TEST_CASE("usage errors") {
   CHECK(parse_fails({"--port", "1", "-d", "100000"}) != 0);           // bounded in time
   CHECK(parse_fails({"--port", "1", "--source-addrs", "255"}) != 0);
   CHECK(parse_fails({"--port", "1", "-c", "30000", "-r", "0", "-s", "0", "--workers", "1"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--max-rss-growth-kb", "100"}) != 0);  // nothing to measure it on
   CHECK(parse_fails({"--help"}) == 0);
+}
+
+TEST_CASE("every usage error exits with 2, whichever rule it breaks") {
+  CHECK(parse_fails({}) == 2);                                          // missing required
+  CHECK(parse_fails({"--port", "1", "-d", "10", "-d", "60"}) == 2);     // given twice
+  CHECK(parse_fails({"--port", "1", "--no-such-flag"}) == 2);           // unknown
+  CHECK(parse_fails({"--port", "1", "-c", "0"}) == 2);                  // out of range
+  CHECK(parse_fails({"--port", "1", "--mode", "sideways"}) == 2);       // not a choice
+  CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) == 2);       // cross-field rule
 }
 
 TEST_CASE("the socket budget decides the number of workers") {
@@ -104,7 +117,7 @@ TEST_CASE("topology: rooms, senders and workers") {
   }
   CHECK(senders == 4);
   CHECK(one.room_name(1) == "ltrt_1");
-  CHECK(one.guest_name(0, 7) == "lt0_7");
+  CHECK(one.guest_name(0, 7) == "ltt_0_7");
 
   o.mode = SendMode::Open;
   o.rate = 1000;
@@ -119,4 +132,30 @@ TEST_CASE("topology: rooms, senders and workers") {
   CHECK(room0_in_both);
   CHECK(two.senders_in_worker(0) + two.senders_in_worker(1) == 4);
   CHECK(two.rate_of_worker(0) + two.rate_of_worker(1) == doctest::Approx(1000));
+}
+
+TEST_CASE("topology: guest names are new in every run, like room names") {
+  const auto o = parse_ok({"--port", "1", "-c", "10", "-r", "2", "-s", "1", "--churners", "2"});
+  const Topology run1(o, 2, "a1b2c3");
+  const Topology run2(o, 2, "00ff00");
+  CHECK(run1.guest_name(1, 7) != run2.guest_name(1, 7));
+  CHECK(run1.churner_name(1, 0, 3) != run2.churner_name(1, 0, 3));
+  CHECK(run1.room_name(0) != run2.room_name(0));
+  // Within a run every member and churner cycle has its own name.
+  CHECK(run1.guest_name(0, 1) != run1.guest_name(0, 11));
+  CHECK(run1.guest_name(1, 1) != run1.guest_name(0, 11));
+  CHECK(run1.churner_name(0, 1, 2) != run1.churner_name(0, 12, 2));
+  CHECK(run1.churner_name(0, 1, 2) != run1.churner_name(0, 1, 3));
+}
+
+TEST_CASE("options: the longest names of a run are valid user names, and the run tag is checked") {
+  const auto o = parse_ok({"--port", "1", "--name-prefix", "abcdefgh"});
+  const Topology t(o, 64, "ffffff");
+  CHECK(chat::canonical_user_name(t.churner_name(63, 999'999, Topology::kChurnCycleNames - 1)).has_value());
+  CHECK(t.churner_name(0, 0, Topology::kChurnCycleNames) == t.churner_name(0, 0, 0));  // wraps, never too long
+  CHECK(chat::canonical_user_name(t.guest_name(63, 999'999)).has_value());
+  CHECK(parse_fails({"--port", "1", "--name-prefix", "abcdefghi"}) == 2);
+  CHECK(parse_fails({"--port", "1", "--run-tag", "1234567"}) == 2);
+  CHECK(parse_fails({"--port", "1", "--run-tag", "XYZ"}) == 2);
+  CHECK(parse_ok({"--port", "1", "--run-tag", "0a9f"}).run_tag == "0a9f");
 }

@@ -98,7 +98,7 @@ TEST_CASE("report: figures of a clean run") {
   // Above 256 buckets are 2 wide: the highest value of the bucket is reported.
   CHECK(r["latency_us"]["p50"] == 501);
   CHECK(r["latency_us"]["p99"] == 991);
-  CHECK(r["latency_us"]["p99_9"] == 1000);
+  CHECK(r["latency_us"]["p99_9"] == 999);  // the 999th of 1,000, in the bucket 996..999
   CHECK(r["latency_us"]["max"] == 1000);
   CHECK(r["connect"]["time_s"] == 2.0);
   CHECK(r["connect"]["rate_per_s"] == 2.0);
@@ -132,4 +132,111 @@ TEST_CASE("report: loss, duplicates and lost connections fail the run") {
   const auto text = human_summary(r);
   CHECK(text.find("FAILED") != std::string::npos);
   CHECK(text.find("messages lost") != std::string::npos);
+}
+
+TEST_CASE("report: any error, refused send, failed churn cycle or unreadable line fails the run") {
+  struct Case {
+    const char* name;
+    void (*spoil)(RunStats&);
+    const char* phrase;
+  };
+  const Case cases[] = {
+      {"refused sends", [](RunStats& s) { s.send_errors = 3, s.errors["rate_limited"] = 3; }, "3 sends refused"},
+      {"an error event", [](RunStats& s) { s.errors["overloaded"] = 2; }, "errors (overloaded 2)"},
+      {"churn failures", [](RunStats& s) { s.churn_failures = 4; }, "4 churn cycles failed"},
+      {"unreadable lines", [](RunStats& s) { s.unreadable_lines = 1; }, "1 unreadable lines"},
+      {"connect failures", [](RunStats& s) { s.connect_failures = 5; }, "5 connections failed"},
+  };
+  auto o = options();
+  o.churners = 2;
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto stats = clean_run();
+    c.spoil(stats);
+    const auto r = make_report(o, stats, RunFacts{});
+    CHECK(r["ok"] == false);
+    REQUIRE(r["problems"].is_array());
+    CHECK(r["problems"].size() >= 1);
+    const auto text = human_summary(r);
+    CHECK(text.find("FAILED") != std::string::npos);
+    CHECK(text.find(c.phrase) != std::string::npos);
+  }
+  const auto clean = make_report(o, clean_run(), RunFacts{});
+  CHECK(clean["ok"] == true);
+  CHECK(clean["problems"].empty());
+}
+
+TEST_CASE("report: server memory sampled through the window, growth checked against the tolerance") {
+  auto o = options();
+  o.server_pid = 1234;
+  RunFacts facts;
+  facts.server_before = ServerSample{10'000, 1.0};
+  facts.server_window_start = ServerSample{12'000, 2.0};
+  facts.server_window_mid = ServerSample{14'000, 4.0};
+  facts.server_window_end = ServerSample{15'000, 7.0};
+  facts.server_after_drain = ServerSample{14'500, 7.5};
+
+  auto r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["rss_window_start_kb"] == 12'000);
+  CHECK(r["server"]["rss_window_mid_kb"] == 14'000);
+  CHECK(r["server"]["rss_after_kb"] == 15'000);
+  CHECK(r["server"]["rss_after_drain_kb"] == 14'500);
+  CHECK(r["server"]["rss_growth_kb"] == 3'000);
+  CHECK(r["ok"] == true);  // no tolerance given: reported, not judged
+  CHECK(human_summary(r).find("growth 3000 KiB") != std::string::npos);
+
+  o.max_rss_growth_kb = 4'000;
+  CHECK(make_report(o, clean_run(), facts)["ok"] == true);
+  o.max_rss_growth_kb = 2'000;
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("server RSS grew 3000 KiB in the window (tolerance 2000 KiB)") != std::string::npos);
+
+  facts.server_window_end.reset();  // asked for, but not measured: not a pass
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("server RSS not measured") != std::string::npos);
+}
+
+TEST_CASE("report: a server connection still open after the churners left is a leak") {
+  auto o = options();
+  o.server_pid = 1234;
+  o.churners = 10;
+  RunFacts facts;
+  facts.sockets_at_start = 505;
+  facts.sockets_after = 505;
+  auto r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["leaked_connections"] == 0);
+  CHECK(r["ok"] == true);
+  CHECK(human_summary(r).find("0 leaked") != std::string::npos);
+
+  facts.sockets_after = 503;  // members the server dropped are not leaks (they show as disconnects)
+  CHECK(make_report(o, clean_run(), facts)["server"]["leaked_connections"] == 0);
+
+  facts.sockets_after = 508;
+  r = make_report(o, clean_run(), facts);
+  CHECK(r["server"]["leaked_connections"] == 3);
+  CHECK(r["ok"] == false);
+  CHECK(human_summary(r).find("3 server connections leaked") != std::string::npos);
+}
+
+TEST_CASE("report: connections the server refused say why, on the connect line and in the verdict") {
+  auto stats = clean_run();
+  stats.connect_failures = 9'000;
+  stats.connect_errors["overloaded"] = 8'990;
+  stats.connect_errors["timeout"] = 10;
+  const auto r = make_report(options(), stats, RunFacts{});
+  CHECK(r["ok"] == false);
+  CHECK(r["connect_errors"]["overloaded"] == 8'990);
+  const auto text = human_summary(r);
+  CHECK(text.find("9000 failed (overloaded 8990, timeout 10)") != std::string::npos);
+  CHECK(text.find("FAILED: 9000 connections failed (overloaded 8990, timeout 10)") != std::string::npos);
+}
+
+TEST_CASE("report: the summary writes large rates in full, never with an exponent") {
+  auto stats = clean_run();
+  stats.delivered_measured = 10'932'105;  // over 10 s
+  const auto text = human_summary(make_report(options(), stats, RunFacts{}));
+  CHECK(text.find("1093210.5/s to other members") != std::string::npos);
+  CHECK(text.find("e+") == std::string::npos);
 }

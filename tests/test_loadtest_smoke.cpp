@@ -1,5 +1,6 @@
 // End-to-end run of chat-loadtest against the real server: a few seconds,
-// a few connections. Asserts correctness only, never speed.
+// a few connections. Asserts correctness only, never speed: nothing lost,
+// duplicated or reordered, and no error of any kind on the way.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -46,17 +47,30 @@ ServerProcess::Options load_config() {
 
 void check_correct(const ToolRun& run) {
   INFO(run.output);
-  REQUIRE_FALSE(run.result.is_discarded());
-  CHECK(run.result["ok"] == true);
+  const auto& r = run.result;
+  REQUIRE_FALSE(r.is_discarded());
+  CHECK(r["ok"] == true);
+  CHECK(r["problems"].empty());
   CHECK(run.exit_code == 0);
-  CHECK(run.result["sent"].get<std::uint64_t>() > 0);
-  CHECK(run.result["delivered"].get<std::uint64_t>() > 0);
-  CHECK(run.result["delivered"] == run.result["expected"]);
-  CHECK(run.result["lost"] == 0);
-  CHECK(run.result["dup"] == 0);
-  CHECK(run.result["out_of_order"] == 0);
-  CHECK(run.result["connect_failures"] == 0);
-  CHECK(run.result["latency_us"]["count"].get<std::uint64_t>() > 0);
+  CHECK(r["sent"].get<std::uint64_t>() > 0);
+  CHECK(r["delivered"].get<std::uint64_t>() > 0);
+  CHECK(r["delivered"] == r["expected"]);
+  CHECK(r["lost"] == 0);
+  CHECK(r["dup"] == 0);
+  CHECK(r["out_of_order"] == 0);
+  CHECK(r["latency_us"]["count"].get<std::uint64_t>() > 0);
+  // No error of any kind, whether or not the verdict looks at it.
+  CHECK(r["connect_failures"] == 0);
+  CHECK(r["connect_errors"].empty());
+  CHECK(r["disconnects"] == 0);
+  CHECK(r["errors"].empty());
+  CHECK(r["send_errors"] == 0);
+  CHECK(r["unanswered"] == 0);
+  CHECK(r["acked"] == r["sent"]);
+  CHECK(r["unreadable_lines"] == 0);
+  if (r.contains("churn")) CHECK(r["churn"]["failures"] == 0);
+  if (r["mode"] == "open") CHECK(r["missed_slots"] == 0);
+  if (r.contains("server")) CHECK(r["server"].value("leaked_connections", std::uint64_t{0}) == 0);
 }
 
 }  // namespace
@@ -69,17 +83,53 @@ TEST_CASE("closed loop over two worker processes: every message once, in order")
   check_correct(run);
   CHECK(run.result["workers"] == 2);
   CHECK(run.result["connected"] == 20);
+  // Rooms of 10: every message reaches its 9 other members, and once its
+  // sender, whose copy is counted apart from the deliveries to others.
+  const auto acked = run.result["acked"].get<std::uint64_t>();
+  CHECK(run.result["echo_deliveries"] == acked);
+  CHECK(run.result["delivered"].get<std::uint64_t>() - run.result["echo_deliveries"].get<std::uint64_t>() ==
+        9 * acked);
+  CHECK(run.result["deliveries_per_s"].get<double>() ==
+        doctest::Approx(9 * run.result["sends_per_s"].get<double>()).epsilon(0.001));
   CHECK(run.result["server"]["rss_after_kb"].get<std::uint64_t>() > 0);
 }
 
-TEST_CASE("open loop with churn and several source addresses") {
+TEST_CASE("open loop with churn and several source addresses: no connection left behind on the server") {
   ServerProcess server(load_config());
   const auto run = run_tool("--port " + std::to_string(server.port()) +
                             " -c 20 -r 2 -s 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
-                            " --source-addrs 3 --warmup 0.5 -d 2 --drain 5");
+                            " --source-addrs 3 --warmup 0.5 -d 2 --drain 5 --server-pid " +
+                            std::to_string(server.pid()));
   check_correct(run);
   CHECK(run.result["churn"]["cycles"].get<std::uint64_t>() > 0);
   CHECK(run.result["send_lag_us"]["count"].get<std::uint64_t>() > 0);
+  const auto& s = run.result["server"];
+  // The 20 members (and the listener), before the churners came and after they left.
+  CHECK(s["sockets_at_start"].get<std::uint64_t>() >= 20);
+  CHECK(s["sockets_after"] == s["sockets_at_start"]);
+  CHECK(s["leaked_connections"] == 0);
+  for (const char* key : {"rss_window_start_kb", "rss_window_mid_kb", "rss_after_kb", "rss_after_drain_kb"}) {
+    CAPTURE(key);
+    CHECK(s[key].get<std::uint64_t>() > 0);
+  }
+  CHECK(s.contains("rss_growth_kb"));
+}
+
+TEST_CASE("a server at its connection limit: the run fails and says the server refused") {
+  auto config = load_config();
+  config.config["limits"]["max_connections"] = 10;
+  config.config["limits"]["max_connections_per_ip"] = 10;
+  ServerProcess server(config);
+  const auto run = run_tool("--port " + std::to_string(server.port()) +
+                            " -c 20 -r 0 -s 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
+  INFO(run.output);
+  REQUIRE_FALSE(run.result.is_discarded());
+  CHECK(run.exit_code == 1);
+  CHECK(run.result["ok"] == false);
+  CHECK(run.result["connected"] == 10);
+  CHECK(run.result["connect_failures"] == 10);
+  CHECK(run.result["connect_errors"]["overloaded"] == 10);
+  CHECK(run.output.find("failed (overloaded 10)") != std::string::npos);
 }
 
 TEST_CASE("usage errors exit with 2 before touching the server") {

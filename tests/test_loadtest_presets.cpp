@@ -1,0 +1,163 @@
+// loadtest/presets.sh run against a stand-in for chat-loadtest that records
+// its arguments: every preset must be the topology it is named for, and parse
+// as the real tool parses it.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loadtest/load_options.hpp"
+
+using chat::loadtest::LoadOptions;
+using chat::loadtest::parse_options;
+using chat::loadtest::SendMode;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ScriptRun {
+  int exit_code = -1;
+  std::string output;                              // stdout and stderr
+  std::vector<std::vector<std::string>> tool_args;  // one entry per chat-loadtest run
+};
+
+// A directory with the stand-in binary; removed at the end.
+class StandIn {
+ public:
+  StandIn() {
+    std::string pattern = (fs::temp_directory_path() / "chat-presets-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+    std::ofstream(bin()) << "#!/bin/sh\n"
+                            "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$FAKE_LOG\"\n"
+                            "echo '=='  >> \"$FAKE_LOG\"\n"
+                            "printf '%s\\n' \"$FAKE_JSON\"\n"
+                            "exit \"$FAKE_STATUS\"\n";
+    fs::permissions(bin(), fs::perms::owner_all);
+  }
+  ~StandIn() { fs::remove_all(dir_); }
+  StandIn(const StandIn&) = delete;
+  StandIn& operator=(const StandIn&) = delete;
+
+  fs::path bin() const { return dir_ / "fake-loadtest"; }
+  fs::path log() const { return dir_ / "args.log"; }
+
+  // Runs presets.sh with the stand-in answering json and exiting with status.
+  ScriptRun run(const std::string& script_args, const std::string& json = R"({"ok":true})", int status = 0) const {
+    fs::remove(log());
+    const std::string command = "FAKE_LOG='" + log().string() + "' FAKE_JSON='" + json +
+                                "' FAKE_STATUS=" + std::to_string(status) + " timeout 60 bash '" CHAT_SOURCE_DIR
+                                "/loadtest/presets.sh' --bin '" + bin().string() + "' " + script_args + " 2>&1";
+    ScriptRun result;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
+    const int raw = ::pclose(pipe);
+    result.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    std::ifstream in(log());
+    std::vector<std::string> args;
+    for (std::string line; std::getline(in, line);) {
+      if (line == "==") {
+        result.tool_args.push_back(std::move(args));
+        args.clear();
+      } else {
+        args.push_back(line);
+      }
+    }
+    return result;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+LoadOptions parsed(const std::vector<std::string>& args) {
+  const auto p = parse_options(args);
+  INFO(p.message);
+  REQUIRE(p.options.has_value());
+  return *p.options;
+}
+
+void check_rooms_of_fifty(const LoadOptions& o) {
+  CHECK(o.connections == 500);
+  CHECK(o.rooms == 10);
+  CHECK(o.senders == 5);
+}
+
+}  // namespace
+
+TEST_CASE("presets: each is the topology it is named for") {
+  const StandIn stand_in;
+  const auto run = stand_in.run("--port 4242 --server-pid 777 fanout latency bigroom idle churn");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  REQUIRE(run.tool_args.size() == 6);  // idle is two runs
+
+  const auto fanout = parsed(run.tool_args[0]);
+  check_rooms_of_fifty(fanout);
+  CHECK(fanout.mode == SendMode::Closed);
+  CHECK(fanout.window == 16);
+  CHECK(fanout.duration_s == 10);
+
+  const auto latency = parsed(run.tool_args[1]);
+  check_rooms_of_fifty(latency);
+  CHECK(latency.mode == SendMode::Open);
+  CHECK(latency.rate == 2000);  // x 49 other members = 98,000 deliveries/s
+  CHECK(latency.duration_s == 10);
+
+  const auto bigroom = parsed(run.tool_args[2]);
+  CHECK(bigroom.connections == 500);
+  CHECK(bigroom.rooms == 1);
+  CHECK(bigroom.senders == 1);
+  CHECK(bigroom.mode == SendMode::Closed);
+
+  for (const auto& [index, connections] : std::map<std::size_t, unsigned>{{3, 5000}, {4, 19000}}) {
+    const auto idle = parsed(run.tool_args[index]);
+    CHECK(idle.connections == connections);
+    CHECK(idle.rooms == 0);
+    CHECK(idle.server_pid == 777);  // RSS per connection needs it
+    // Spread so that no source address exceeds the server's default of 1,000 per address.
+    CHECK(idle.source_addrs * 1000 >= connections);
+  }
+
+  const auto churn = parsed(run.tool_args[5]);
+  check_rooms_of_fifty(churn);
+  CHECK(churn.duration_s == 60);
+  CHECK(churn.churners > 0);
+  CHECK(churn.mode == SendMode::Open);
+  CHECK(churn.rate > 0);
+  CHECK(churn.server_pid == 777);
+  CHECK(churn.max_rss_growth_kb > 0);
+}
+
+TEST_CASE("presets: a server at its connection limit is named as the cause") {
+  const StandIn stand_in;
+  const auto run = stand_in.run("--port 4242 --server-pid 777 idle",
+                                R"({"connect_errors":{"overloaded":9000},"connect_failures":9000,"ok":false})", 1);
+  INFO(run.output);
+  CHECK(run.exit_code != 0);
+  CHECK(run.output.find("refused 9000 connections (overloaded)") != std::string::npos);
+  CHECK(run.output.find("loadtest/server-load.json") != std::string::npos);
+
+  const auto clean = stand_in.run("--port 4242 --server-pid 777 idle");
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.output.find("refused") == std::string::npos);
+}
+
+TEST_CASE("presets: churn cannot pass without the server's pid") {
+  const StandIn stand_in;
+  const auto run = stand_in.run("--port 4242 churn");
+  INFO(run.output);
+  CHECK(run.exit_code != 0);
+  CHECK(run.output.find("churn needs --server-pid") != std::string::npos);
+  REQUIRE(run.tool_args.size() == 1);
+  CHECK(parsed(run.tool_args[0]).max_rss_growth_kb == 0);  // nothing to judge it on
+}
