@@ -1,12 +1,12 @@
 #include "loadtest/worker_process.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <iostream>
 
 #include "common/names.hpp"
+#include "common/open_file_limit.hpp"
 #include "loadtest/closed_loop_sender.hpp"
 #include "loadtest/clock.hpp"
 #include "loadtest/open_loop_sender.hpp"
@@ -25,14 +25,6 @@ constexpr double kWatchdogSlackSeconds = 120;
 
 std::chrono::microseconds seconds(double s) {
   return std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
-}
-
-void raise_open_file_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
 }
 
 std::string canonical_room(const std::string& name) { return canonical_room_name(name).value_or(name); }

@@ -13,8 +13,10 @@
 namespace chat {
 
 // Accepts connections and admits them through the connection limiter. A
-// refused connection gets one error line and is closed. Running out of file
-// descriptors pauses accepting briefly instead of spinning. The acceptor is
+// refused connection gets one error line and is closed. At the open-file
+// limit a spare descriptor lets it accept and refuse the waiting peers the
+// same way, and accepting pauses briefly rather than spinning when even that
+// fails. The acceptor is
 // used only on the listener's strand — the accept loop runs there and stop()
 // closes it there — because an acceptor, like any Asio object, must not be
 // used from two threads at once, and the io_context has several. listen()
@@ -26,6 +28,9 @@ class Listener {
   using OnAccept = std::function<void(boost::asio::ip::tcp::socket, std::string address)>;
 
   Listener(boost::asio::io_context& io, ConnectionLimiter& limiter, DisconnectCounters& disconnects, OnAccept on_accept);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
 
   // Binds and listens; returns the bound port (useful with port 0).
   std::uint16_t listen(const std::string& host, std::uint16_t port);
@@ -38,6 +43,12 @@ class Listener {
  private:
   boost::asio::awaitable<void> accept_loop();
   void refuse(boost::asio::ip::tcp::socket socket, std::string_view reason);
+  static bool out_of_descriptors(const boost::system::error_code& ec);
+  // True when the accept loop may go on at once: the waiting peer was
+  // refused, or it left.
+  bool refuse_with_spare_descriptor();
+  void open_spare_descriptor();
+  void release_spare_descriptor();
 
   boost::asio::io_context& io_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
@@ -46,6 +57,7 @@ class Listener {
   ConnectionLimiter& limiter_;
   DisconnectCounters& disconnects_;
   OnAccept on_accept_;
+  int spare_descriptor_ = -1;  // strand_ only, once start() was called
 };
 
 }  // namespace chat

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/open_file_limit.hpp"
 #include "common/protocol.hpp"
 #include "server/event_frames.hpp"
 #include "server/registry/room_role.hpp"
@@ -96,6 +97,7 @@ void Server::load_state() {
 }
 
 std::uint16_t Server::start() {
+  warn_if_descriptors_short();
   const auto port = listener_.listen(config_.server.host, config_.server.port);
   listener_.start();
   schedule_commit_kick();
@@ -109,6 +111,19 @@ std::uint16_t Server::start() {
   spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port,
                config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
   return port;
+}
+
+void Server::warn_if_descriptors_short() const {
+  // Besides its sockets the server holds the database, its journal, log files
+  // and the event loop's own descriptors.
+  constexpr std::uint64_t kOwnDescriptors = 64;
+  const auto limit = raise_open_file_limit();
+  spdlog::info("open-file limit {}", limit);
+  if (limit != 0 && limit < config_.limits.max_connections + kOwnDescriptors) {
+    spdlog::warn("open-file limit {} is below limits.max_connections {} + {}: connections past the limit are "
+                 "refused at accept",
+                 limit, config_.limits.max_connections, kOwnDescriptors);
+  }
 }
 
 void Server::schedule_commit_kick() {

@@ -60,6 +60,8 @@ class Server final : public SessionHost {
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;
   std::vector<SessionPtr> live_sessions() const;
+  // Raises the open-file limit and warns when it cannot hold max_connections.
+  void warn_if_descriptors_short() const;
   void schedule_commit_kick();
   // Tells every connection that the server stops and closes it after its last frames.
   struct StopNotice {};

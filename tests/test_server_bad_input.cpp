@@ -4,7 +4,13 @@
 
 #include <sys/socket.h>
 
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
@@ -24,6 +30,20 @@ Json error_for(TestClient& client, std::string_view line) {
   REQUIRE(reply.has_value());
   CHECK((*reply)["type"] == "error");
   return *reply;
+}
+
+// CPU time (user + system) the process has used so far, in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int index = 3; fields >> field && index <= 15; ++index) {
+    if (index == 14 || index == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace
@@ -199,6 +219,66 @@ TEST_CASE("the per-address limit refuses a third connection from 127.0.0.1 while
   // Another loopback address is another peer.
   TestClient other(server.port(), /*read_hello=*/true, "127.0.0.2");
   CHECK(other.request("ping")["type"] == "pong");
+}
+
+TEST_CASE("at the open-file limit new connections get an error line; the admitted ones keep chatting") {
+  ServerProcess::Options options;
+  options.open_file_limit = 96;
+  ServerProcess server(options);
+  CHECK(server.log().find("open-file limit 96") != std::string::npos);
+
+  std::vector<std::unique_ptr<TestClient>> admitted;
+  std::unique_ptr<TestClient> refused;
+  for (int attempt = 0; attempt < 200 && !refused; ++attempt) {
+    auto client = std::make_unique<TestClient>(server.port(), /*read_hello=*/false);
+    auto first = client->next(10s);
+    REQUIRE(first.has_value());
+    if ((*first)["type"] == "error") {
+      refused = std::move(client);
+      CHECK((*first)["code"] == "overloaded");
+      CHECK((*first)["message"].get<std::string>().find("file descriptors") != std::string::npos);
+    } else {
+      admitted.push_back(std::move(client));
+    }
+  }
+  REQUIRE(refused);
+  CHECK(refused->wait_closed(5s));
+  REQUIRE(admitted.size() >= 2);
+
+  // More peers knock while the server is full: each is refused, none hangs.
+  for (int knock = 0; knock < 20; ++knock) {
+    TestClient again(server.port(), /*read_hello=*/false);
+    auto line = again.next(10s);
+    REQUIRE(line.has_value());
+    CHECK((*line)["code"] == "overloaded");
+  }
+  // And the server does not spin while it stays full.
+  const double cpu_before = cpu_seconds(server.pid());
+  std::this_thread::sleep_for(1s);
+  CHECK(cpu_seconds(server.pid()) - cpu_before < 0.5);
+
+  // The connections it holds still chat.
+  auto& alice = *admitted[0];
+  auto& bob = *admitted[1];
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.guest("bob"));
+  expect_ok(alice.request("create", {{"room", "#full"}}));
+  expect_ok(bob.request("join", {{"room", "#full"}}));
+  expect_ok(alice.request("send", {{"room", "#full"}, {"text", "still here"}}));
+  CHECK(bob.wait_event([](const Json& e) { return e["type"] == "msg" && e["text"] == "still here"; })["room"] ==
+        "full");
+
+  // Descriptors freed are descriptors available again.
+  admitted.resize(admitted.size() - 5);
+  bool admitted_again = false;
+  for (int attempt = 0; attempt < 50 && !admitted_again; ++attempt) {
+    TestClient later(server.port(), /*read_hello=*/false);
+    auto line = later.next(10s);
+    REQUIRE(line.has_value());
+    admitted_again = (*line)["type"] != "error";
+    if (!admitted_again) std::this_thread::sleep_for(100ms);  // the server may not have closed them yet
+  }
+  CHECK(admitted_again);
 }
 
 TEST_CASE("idle connections are closed after the configured timeout") {

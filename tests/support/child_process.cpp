@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-pid_t spawn(std::vector<std::string> args, const fs::path& in, const fs::path& out, const fs::path& err) {
+pid_t spawn(std::vector<std::string> args, const fs::path& in, const fs::path& out, const fs::path& err,
+            std::uint64_t open_file_limit) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid > 0) return pid;
@@ -49,6 +51,10 @@ pid_t spawn(std::vector<std::string> args, const fs::path& in, const fs::path& o
   if (out_fd < 0 || err_fd < 0) _exit(126);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
+  if (open_file_limit != 0) {
+    const rlimit limit{static_cast<rlim_t>(open_file_limit), static_cast<rlim_t>(open_file_limit)};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+  }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,9 +23,10 @@ void remove_temp_dir(const std::filesystem::path& dir);
 std::string read_file(const std::filesystem::path& path);
 
 // Starts args[0] with args; stdin from `in` (or inherited when empty),
-// stdout to `out`, stderr to `err` (appended).
+// stdout to `out`, stderr to `err` (appended). A non-zero
+// `open_file_limit` becomes the child's soft and hard RLIMIT_NOFILE.
 pid_t spawn(std::vector<std::string> args, const std::filesystem::path& in, const std::filesystem::path& out,
-            const std::filesystem::path& err);
+            const std::filesystem::path& err, std::uint64_t open_file_limit = 0);
 
 // Waits up to `limit` for the child to exit; its exit code (-1 when killed
 // by a signal), or nullopt when it is still running.

@@ -56,7 +56,7 @@ void ServerProcess::start() {
                                 "--ready-file", ready.string()};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
-  pid_ = spawn(std::move(args), {}, log_path(), log_path());
+  pid_ = spawn(std::move(args), {}, log_path(), log_path(), options_.open_file_limit);
   for (int i = 0; i < 3000; ++i) {  // up to 30 s (sanitizer builds start slowly)
     std::ifstream in(ready);
     unsigned port = 0;

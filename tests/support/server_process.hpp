@@ -21,12 +21,14 @@ class ServerProcess {
     // Merged over the test defaults (port 0, fast password hashing, ...).
     nlohmann::json config = nlohmann::json::object();
     std::vector<std::string> extra_args;
+    // The process's open-file limit (soft and hard); 0 keeps the inherited one.
+    std::uint64_t open_file_limit = 0;
   };
 
   ServerProcess();
   explicit ServerProcess(Options options);
   // Only configuration overrides.
-  explicit ServerProcess(nlohmann::json config) : ServerProcess(Options{std::move(config), {}}) {}
+  explicit ServerProcess(nlohmann::json config) : ServerProcess(Options{std::move(config), {}, 0}) {}
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
