@@ -5,6 +5,8 @@
 
 #include <boost/asio/error.hpp>
 
+#include "loadtest/clock.hpp"
+
 namespace chat::loadtest {
 namespace {
 
@@ -100,12 +102,13 @@ void ClientConnection::on_readable() {
     const std::size_t n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
     if (ec == asio::error::would_block) break;
     if (ec) return fail(ec);
+    const std::uint64_t arrived_us = now_us();
     if (framer_.append(std::string_view(read_buffer_.data(), n)) == LineFramer::Status::TooLarge) {
       return fail(asio::error::message_size);
     }
     while (auto line = framer_.next_line()) {
       if (line->empty()) continue;
-      handler_.on_line(*line);
+      handler_.on_line(*line, arrived_us);
       if (generation != generation_) return;  // the handler closed or reconnected us
     }
     // A short read almost always means the socket is drained: skip the

@@ -26,7 +26,9 @@ class ClientConnection {
   class Handler {
    public:
     virtual void on_connected() = 0;
-    virtual void on_line(std::string_view line) = 0;
+    // arrived_us: when the read that brought the line returned (now_us()),
+    // read once per read rather than once per line.
+    virtual void on_line(std::string_view line, std::uint64_t arrived_us) = 0;
     // The peer closed or an I/O error occurred; not called after close().
     virtual void on_closed(const boost::system::error_code& error) = 0;
 

@@ -1,6 +1,7 @@
 #include "loadtest/line_fields.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace chat::loadtest {
 namespace {
@@ -23,14 +24,25 @@ class Cursor {
     return true;
   }
 
-  // After an opening quote: the content up to the closing quote.
+  // After an opening quote: the content up to the closing quote. memchr
+  // finds quotes a vector at a time; most of a line's bytes are in strings.
   std::optional<std::string_view> string_body() noexcept {
     const std::size_t start = pos_;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '"') return text_.substr(start, pos_++ - start);
-      pos_ += (c == '\\') ? 2 : 1;
+    std::size_t from = pos_;
+    while (from < text_.size()) {
+      const void* hit = std::memchr(text_.data() + from, '"', text_.size() - from);
+      if (hit == nullptr) break;
+      const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(hit) - text_.data());
+      // A quote after an odd run of backslashes is escaped.
+      std::size_t backslashes = 0;
+      while (quote - backslashes > start && text_[quote - backslashes - 1] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) {
+        pos_ = quote + 1;
+        return text_.substr(start, quote - start);
+      }
+      from = quote + 1;
     }
+    pos_ = text_.size();
     return std::nullopt;
   }
 
@@ -71,49 +83,54 @@ class Cursor {
 }  // namespace
 
 std::optional<LineFields> LineFields::scan(std::string_view line) noexcept {
-  LineFields fields;
+  // One named result, built in place: a LineFields is too big to copy per line.
+  std::optional<LineFields> result(std::in_place);
+  if (!result->parse(line)) result.reset();
+  return result;
+}
+
+bool LineFields::parse(std::string_view line) noexcept {
   Cursor cursor(line);
   cursor.skip_space();
-  if (!cursor.consume('{')) return std::nullopt;
+  if (!cursor.consume('{')) return false;
   cursor.skip_space();
   if (cursor.consume('}')) {
     cursor.skip_space();
-    return cursor.at_end() ? std::optional<LineFields>(fields) : std::nullopt;
+    return cursor.at_end();
   }
   while (true) {
     cursor.skip_space();
-    if (!cursor.consume('"')) return std::nullopt;
+    if (!cursor.consume('"')) return false;
     const auto key = cursor.string_body();
-    if (!key) return std::nullopt;
+    if (!key) return false;
     cursor.skip_space();
-    if (!cursor.consume(':')) return std::nullopt;
+    if (!cursor.consume(':')) return false;
     cursor.skip_space();
-    Field field{*key, {}, false};
+    bool is_string = false;
     std::optional<std::string_view> value;
     if (cursor.consume('"')) {
       value = cursor.string_body();
-      field.is_string = true;
+      is_string = true;
     } else if (cursor.peek() == '{' || cursor.peek() == '[') {
       value = cursor.nested();
     } else {
       value = cursor.token();
     }
-    if (!value) return std::nullopt;
-    field.value = *value;
+    if (!value) return false;
     // Members past the capacity are parsed but not kept: protocol lines the
     // tool reads have far fewer, and a longer one must still scan.
-    if (fields.size_ < kMaxFields) fields.fields_[fields.size_++] = field;
+    if (size_ < kMaxFields) fields_[size_++] = Field{key->data(), value->data(), key->size(), value->size(), is_string};
     cursor.skip_space();
     if (cursor.consume(',')) continue;
-    if (!cursor.consume('}')) return std::nullopt;
+    if (!cursor.consume('}')) return false;
     cursor.skip_space();
-    return cursor.at_end() ? std::optional<LineFields>(fields) : std::nullopt;
+    return cursor.at_end();
   }
 }
 
 const LineFields::Field* LineFields::find(std::string_view key) const noexcept {
   for (std::size_t i = 0; i < size_; ++i) {
-    if (fields_[i].key == key) return &fields_[i];
+    if (fields_[i].key() == key) return &fields_[i];
   }
   return nullptr;
 }
@@ -123,15 +140,16 @@ bool LineFields::has(std::string_view key) const noexcept { return find(key) != 
 std::optional<std::string_view> LineFields::string(std::string_view key) const noexcept {
   const Field* field = find(key);
   if (field == nullptr || !field->is_string) return std::nullopt;
-  return field->value;
+  return field->value();
 }
 
 std::optional<std::int64_t> LineFields::integer(std::string_view key) const noexcept {
   const Field* field = find(key);
   if (field == nullptr || field->is_string) return std::nullopt;
   std::int64_t value = 0;
-  const char* first = field->value.data();
-  const char* last = first + field->value.size();
+  const std::string_view text = field->value();
+  const char* first = text.data();
+  const char* last = first + text.size();
   const auto [end, ec] = std::from_chars(first, last, value);
   if (ec != std::errc{} || end != last) return std::nullopt;
   return value;

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,6 +17,10 @@ class LineFields {
  public:
   static constexpr std::size_t kMaxFields = 24;
 
+  // No members; scan() is how a line's are found. User-provided, so that
+  // value-initialising one does not clear the whole field array.
+  LineFields() noexcept {}
+
   // nullopt when the line is not one well-formed JSON object (at the level
   // of detail scanned: nested values are skipped, not validated).
   static std::optional<LineFields> scan(std::string_view line) noexcept;
@@ -30,14 +33,23 @@ class LineFields {
   std::size_t size() const noexcept { return size_; }
 
  private:
+  // Trivially constructible, so that the array below is not cleared for
+  // every line: only the first size_ entries are ever read.
   struct Field {
-    std::string_view key;
-    std::string_view value;  // string content, or the raw token of anything else
-    bool is_string = false;
+    const char* key_data;
+    const char* value_data;
+    std::size_t key_size;
+    std::size_t value_size;
+    bool is_string;  // the raw token of a number, literal or nested value otherwise
+
+    std::string_view key() const noexcept { return {key_data, key_size}; }
+    std::string_view value() const noexcept { return {value_data, value_size}; }
   };
+
+  bool parse(std::string_view line) noexcept;
   const Field* find(std::string_view key) const noexcept;
 
-  std::array<Field, kMaxFields> fields_{};
+  Field fields_[kMaxFields];
   std::size_t size_ = 0;
 };
 

@@ -69,17 +69,17 @@ void MemberSession::close() noexcept {
   state_ = State::Closed;
 }
 
-void MemberSession::on_line(std::string_view line) {
+void MemberSession::on_line(std::string_view line, std::uint64_t arrived_us) {
   const auto fields = LineFields::scan(line);
   if (!fields) {
     ++context_.stats.unreadable_lines;
     return;
   }
   const auto type = fields->string("type").value_or("");
-  if (type == "msg") return on_message(*fields);
-  if (type == "ok" || type == "pong") return on_reply(*fields, true);
+  if (type == "msg") return on_message(*fields, arrived_us);
+  if (type == "ok" || type == "pong") return on_reply(*fields, true, arrived_us);
   if (type == "error") {
-    if (fields->has("id")) return on_reply(*fields, false);
+    if (fields->has("id")) return on_reply(*fields, false, arrived_us);
     // An error event: the server is about to close the connection.
     const auto code = fields->string("code").value_or("unknown");
     context_.stats.count_error(code);
@@ -90,7 +90,7 @@ void MemberSession::on_line(std::string_view line) {
   // presence, topic and the rest carry nothing the measurement needs.
 }
 
-void MemberSession::on_message(const LineFields& fields) {
+void MemberSession::on_message(const LineFields& fields, std::uint64_t arrived_us) {
   if (!tracker_ || state_ != State::Ready) return;
   const auto seq = fields.integer("seq");
   if (!seq || fields.string("room") != setup_.room || fields.has("replay")) {
@@ -110,8 +110,7 @@ void MemberSession::on_message(const LineFields& fields) {
   const auto stamp = read_stamp(fields.string("text").value_or(""));
   if (fresh && stamp && context_.window.contains(*stamp)) {
     ++stats.delivered_measured;
-    const std::uint64_t now = now_us();
-    stats.latency_us.record(now > *stamp ? now - *stamp : 0);
+    stats.latency_us.record(arrived_us > *stamp ? arrived_us - *stamp : 0);
   }
 }
 
@@ -125,7 +124,7 @@ std::optional<MemberSession::Pending> MemberSession::take_pending(std::optional<
   return pending;
 }
 
-void MemberSession::on_reply(const LineFields& fields, bool ok) {
+void MemberSession::on_reply(const LineFields& fields, bool ok, std::uint64_t arrived_us) {
   const auto pending = take_pending(fields.integer("id"));
   if (!pending) {
     ++context_.stats.unreadable_lines;
@@ -156,7 +155,7 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
       listener_.on_ready(*this);
       return;
     case Op::Send:
-      return on_send_reply(fields, ok, pending->send_us);
+      return on_send_reply(fields, ok, pending->send_us, arrived_us);
     case Op::Leave:
       // A refused leave is a failed cycle, not a completed one.
       if (!ok) return fail_setup(code);
@@ -168,7 +167,8 @@ void MemberSession::on_reply(const LineFields& fields, bool ok) {
   }
 }
 
-void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64_t send_us) {
+void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64_t send_us,
+                                  std::uint64_t arrived_us) {
   --sends_in_flight_;
   RunStats& stats = context_.stats;
   if (ok) {
@@ -178,8 +178,7 @@ void MemberSession::on_send_reply(const LineFields& fields, bool ok, std::uint64
     }
     if (context_.window.contains(send_us)) {
       ++stats.sent_measured;
-      const std::uint64_t now = now_us();
-      stats.ack_latency_us.record(now > send_us ? now - send_us : 0);
+      stats.ack_latency_us.record(arrived_us > send_us ? arrived_us - send_us : 0);
     }
   } else {
     ++stats.send_errors;

@@ -76,12 +76,12 @@ class MemberSession final : public MessageSender, private ClientConnection::Hand
   };
 
   void on_connected() override;
-  void on_line(std::string_view line) override;
+  void on_line(std::string_view line, std::uint64_t arrived_us) override;
   void on_closed(const boost::system::error_code& error) override;
 
-  void on_message(const LineFields& fields);
-  void on_reply(const LineFields& fields, bool ok);
-  void on_send_reply(const LineFields& fields, bool ok, std::uint64_t send_us);
+  void on_message(const LineFields& fields, std::uint64_t arrived_us);
+  void on_reply(const LineFields& fields, bool ok, std::uint64_t arrived_us);
+  void on_send_reply(const LineFields& fields, bool ok, std::uint64_t send_us, std::uint64_t arrived_us);
   void request(Op op, nlohmann::json request, std::uint64_t send_us = 0);
   std::optional<Pending> take_pending(std::optional<std::int64_t> id);
   void send_guest();

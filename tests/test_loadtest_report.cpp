@@ -38,6 +38,16 @@ TEST_CASE("line fields: replies and malformed lines") {
   CHECK_FALSE(LineFields::scan(R"({"a":1,})").has_value());
 }
 
+TEST_CASE("line fields: a quote ends a string unless an odd run of backslashes escapes it") {
+  const auto even = LineFields::scan(R"({"a":"x\\\\","b":"\\\"q\\\"","c":1})");
+  REQUIRE(even.has_value());
+  CHECK(even->string("a") == R"(x\\\\)");
+  CHECK(even->string("b") == R"(\\\"q\\\")");
+  CHECK(even->integer("c") == 1);
+  CHECK_FALSE(LineFields::scan(R"({"a":"x\"})").has_value());  // the closing quote is escaped
+  CHECK_FALSE(LineFields::scan(R"({"a":"x\\\"})").has_value());  // so is this one, after three
+}
+
 TEST_CASE("message stamps carry the send time and pad to size") {
   const auto text = stamped_text(123456789, 40);
   CHECK(text.size() == 40);
