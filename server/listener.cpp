@@ -84,10 +84,9 @@ asio::awaitable<void> Listener::accept_loop() {
     if (out_of_descriptors(ec)) {
       if (!descriptors_exhausted) spdlog::error("accept: {}; refusing new connections", ec.message());
       descriptors_exhausted = true;
-      if (refuse_with_spare_descriptor()) {
-        ++refused_for_descriptors;
-        continue;
-      }
+      const auto spare = refuse_with_spare_descriptor();
+      if (spare == SpareOutcome::Refused) ++refused_for_descriptors;
+      if (spare != SpareOutcome::NoSpare) continue;
       // No spare left: the pending connection stays in the backlog, and
       // retrying at once would spin.
       backoff.expires_after(std::chrono::milliseconds(100));
@@ -122,13 +121,13 @@ asio::awaitable<void> Listener::accept_loop() {
   }
 }
 
-bool Listener::refuse_with_spare_descriptor() {
+Listener::SpareOutcome Listener::refuse_with_spare_descriptor() {
   // The classic way out of EMFILE: give back the descriptor kept for this,
   // accept the waiting peer with it, tell it why and close it. The peer gets
   // a clear answer instead of hanging in the backlog, and accepting never spins.
   if (spare_descriptor_ < 0) {
     open_spare_descriptor();  // freed descriptors may have come back since
-    return false;
+    return SpareOutcome::NoSpare;
   }
   release_spare_descriptor();
   boost::system::error_code ec;
@@ -136,7 +135,8 @@ bool Listener::refuse_with_spare_descriptor() {
   acceptor_.accept(socket, ec);
   if (!ec) refuse(std::move(socket), "the server is out of file descriptors");
   open_spare_descriptor();
-  return !ec || ec == asio::error::would_block;
+  if (!ec) return SpareOutcome::Refused;
+  return ec == asio::error::would_block ? SpareOutcome::NobodyWaiting : SpareOutcome::NoSpare;
 }
 
 void Listener::refuse(tcp::socket socket, std::string_view reason) {

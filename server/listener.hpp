@@ -44,9 +44,12 @@ class Listener {
   boost::asio::awaitable<void> accept_loop();
   void refuse(boost::asio::ip::tcp::socket socket, std::string_view reason);
   static bool out_of_descriptors(const boost::system::error_code& ec);
-  // True when the accept loop may go on at once: the waiting peer was
-  // refused, or it left.
-  bool refuse_with_spare_descriptor();
+  enum class SpareOutcome {
+    Refused,        // the waiting peer got its error line
+    NobodyWaiting,  // the peer left before it could be accepted
+    NoSpare,        // no descriptor even for that: pause before trying again
+  };
+  SpareOutcome refuse_with_spare_descriptor();
   void open_spare_descriptor();
   void release_spare_descriptor();
 
