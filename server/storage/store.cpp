@@ -2,7 +2,6 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -17,6 +16,7 @@
 #include "server/storage/connection_pool.hpp"
 #include "server/storage/schema.hpp"
 #include "server/storage/storage_error.hpp"
+#include "server/storage/write_transaction.hpp"
 
 namespace chat {
 namespace {
@@ -201,7 +201,7 @@ std::int64_t Store::user_count() const {
 bool Store::create_room(const RoomRecord& room) {
   std::lock_guard lock(write_mutex_);
   return with_context([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
-    SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction transaction(*writer_);
     {
       auto insert = writer_->statement(
           "INSERT INTO rooms (name, is_private, topic, owner, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -451,7 +451,7 @@ std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord>
                            current ? describe(*current) : std::string("commit"));
       },
       [&] {
-        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction transaction(*writer_);
         auto outcome = write_messages(messages, /*isolate_failures=*/false, current);
         transaction.commit();
         return outcome;
@@ -468,7 +468,7 @@ std::vector<AppendOutcome> Store::append_messages_individually(std::span<const M
                            current ? describe(*current) : std::string("commit"));
       },
       [&] {
-        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction transaction(*writer_);
         auto outcome = write_messages(messages, /*isolate_failures=*/true, current);
         transaction.commit();
         return outcome;
@@ -602,7 +602,7 @@ std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const s
   return with_context(
       [&] { return fmt::format("mark_delivered '{}' ({} messages from id {})", recipient, ids.size(), ids.front()); },
       [&] {
-        SQLite::Transaction transaction(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction transaction(*writer_);
         std::int64_t changed = 0;
         {
           auto update = writer_->statement(
