@@ -381,7 +381,7 @@ TEST_CASE("a resume the server replays only in part fetches the rest: every miss
   }
   constexpr int kMissed = 30;
   const auto missed_text = [](int n) {
-    char number[8];
+    char number[12];  // any int fits
     std::snprintf(number, sizeof number, "%02d", n);
     return "missed " + std::string(number) + " " + std::string(140, 'x');
   };

@@ -3,9 +3,9 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/command_table.hpp"
@@ -52,13 +52,25 @@ std::vector<std::string> cells(const std::string& row) {
   return out;
 }
 
+// The words written `like this` in a cell that consist of `allowed` characters only.
+std::vector<std::string> quoted_words(std::string_view text, std::string_view allowed) {
+  std::vector<std::string> words;
+  for (auto open = text.find('`'); open != std::string_view::npos; open = text.find('`', open)) {
+    const auto close = text.find('`', open + 1);
+    if (close == std::string_view::npos) break;
+    const auto word = text.substr(open + 1, close - open - 1);
+    if (!word.empty() && word.find_first_not_of(allowed) == std::string_view::npos) words.emplace_back(word);
+    open = close + 1;
+  }
+  return words;
+}
+
 // op -> how the table in docs/architecture.md schedules it; rows that name no op (broadcast, flush) are skipped.
 std::map<std::string, Documented> documented_schedule() {
   std::ifstream in(std::string(CHAT_SOURCE_DIR) + "/docs/architecture.md");
   REQUIRE(in.good());
   std::map<std::string, Documented> schedule;
   bool in_table = false;
-  const std::regex op_name("`([a-z]+)`");
   for (std::string line; std::getline(in, line);) {
     if (line.starts_with("| op | priority | ordering key")) {
       in_table = true;
@@ -69,12 +81,11 @@ std::map<std::string, Documented> documented_schedule() {
     const auto row = cells(line);
     REQUIRE(row.size() >= 4);
     if (!row[0].starts_with("`")) continue;
-    const std::regex class_name("`([a-z_]+)`");
-    std::smatch match;
-    std::string klass;
-    if (std::regex_search(row[3], match, class_name)) klass = match[1];
-    for (auto it = std::sregex_iterator(row[0].begin(), row[0].end(), op_name); it != std::sregex_iterator(); ++it) {
-      schedule[(*it)[1]] = Documented{priority_named(row[1]), key_described(row[2]), klass};
+    constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
+    const auto classes = quoted_words(row[3], std::string(kLower) + "_");
+    const std::string klass = classes.empty() ? "" : classes.front();
+    for (const auto& op : quoted_words(row[0], kLower)) {
+      schedule[op] = Documented{priority_named(row[1]), key_described(row[2]), klass};
     }
   }
   return schedule;
