@@ -141,14 +141,13 @@ Listener::SpareOutcome Listener::refuse_with_spare_descriptor() {
 
 void Listener::refuse(tcp::socket socket, std::string_view reason) {
   disconnects_.count(DisconnectReason::Refused);
-  auto line = std::make_shared<std::string>(to_line(error_reply(ErrorCode::Overloaded, reason)));
-  auto shared_socket = std::make_shared<tcp::socket>(std::move(socket));
+  const std::string line = to_line(error_reply(ErrorCode::Overloaded, reason));
   // A refused peer gets one line; if it does not take it, the socket is closed anyway.
   boost::system::error_code ignored;
-  shared_socket->non_blocking(true, ignored);
-  shared_socket->write_some(asio::buffer(*line), ignored);
-  shared_socket->shutdown(tcp::socket::shutdown_both, ignored);
-  shared_socket->close(ignored);
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(line), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace chat
