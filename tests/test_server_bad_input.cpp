@@ -221,7 +221,17 @@ TEST_CASE("the per-address limit refuses a third connection from 127.0.0.1 while
   CHECK(other.request("ping")["type"] == "pong");
 }
 
-TEST_CASE("at the open-file limit new connections get an error line; the admitted ones keep chatting") {
+#ifdef CHAT_UNDEFINED_SANITIZER
+// UBSan's vptr check opens a pipe to read memory safely; in a server with no
+// descriptor left it fails and reports valid objects as invalid. The normal
+// and the ThreadSanitizer runs cover this case.
+constexpr bool kRunsOutOfDescriptorsCleanly = false;
+#else
+constexpr bool kRunsOutOfDescriptorsCleanly = true;
+#endif
+
+TEST_CASE("at the open-file limit new connections get an error line; the admitted ones keep chatting" *
+          doctest::skip(!kRunsOutOfDescriptorsCleanly)) {
   ServerProcess::Options options;
   options.open_file_limit = 96;
   ServerProcess server(options);
