@@ -4,14 +4,11 @@
 
 #include <sys/socket.h>
 
-#include <unistd.h>
-
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "loadtest/server_probe.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 
@@ -34,16 +31,9 @@ Json error_for(TestClient& client, std::string_view line) {
 
 // CPU time (user + system) the process has used so far, in seconds.
 double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int index = 3; fields >> field && index <= 15; ++index) {
-    if (index == 14 || index == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const auto sample = chat::loadtest::ServerProbe(pid).sample();
+  REQUIRE(sample.has_value());
+  return sample->cpu_s;
 }
 
 }  // namespace
