@@ -138,6 +138,33 @@ bool contains(const std::vector<std::string>& lines, std::string_view text) {
   return false;
 }
 
+// Runs the session until it ends, for 20 s at most. Should the script have gone wrong
+// and it still runs, `on_stuck` is called and the session quits, so that the fake
+// server's thread ends too. `error` receives what run() threw, if anything.
+std::optional<SessionEnd> run_session(boost::asio::io_context& io, Session& session,
+                                      const std::function<void()>& on_stuck = {}, std::exception_ptr* error = nullptr) {
+  std::optional<SessionEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, SessionEnd result) {
+    if (error) *error = e;
+    end = result;
+    io.stop();  // the keep-alive timer would hold run_for() to its limit
+  });
+  io.run_for(20s);
+  if (!end) {
+    if (on_stuck) on_stuck();
+    session.quit();
+    io.restart();
+    io.run_for(1s);
+  }
+  return end;
+}
+
+std::string joined(const std::vector<std::string>& notes) {
+  std::string text;
+  for (const auto& note : notes) text += note + " | ";
+  return text;
+}
+
 }  // namespace
 
 TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what was queued, and shows nothing twice") {
@@ -198,22 +225,10 @@ TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what w
     }
     if (event.value("text", "") == "queued") session.quit();
   };
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {  // the script went wrong: end the session so the peer thread ends too
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session);
   peer.join();
 
-  std::string notes;
-  for (const auto& note : recorder.notes) notes += note + " | ";
-  INFO("notes: " << notes);
+  INFO("notes: " << joined(recorder.notes));
   CHECK(script_errors.empty());
   for (const auto& error : script_errors) MESSAGE(error);
   REQUIRE(end.has_value());
@@ -301,22 +316,10 @@ TEST_CASE("a truncated rejoin fetches the gap with history first; replay and liv
   recorder.on_event = [&](const json& event) {
     if (event.value("seq", 0) == 23) session.quit();
   };
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {  // the script went wrong: end the session so the peer thread ends too
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session);
   peer.join();
 
-  std::string notes;
-  for (const auto& note : recorder.notes) notes += note + " | ";
-  INFO("notes: " << notes);
+  INFO("notes: " << joined(recorder.notes));
   CHECK(script_errors.empty());
   for (const auto& error : script_errors) MESSAGE(error);
   REQUIRE(end.has_value());
@@ -353,12 +356,7 @@ TEST_CASE("reconnecting gives up after the allowed attempts") {
   options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 3};
   Recorder recorder;
   Session session(io.get_executor(), options, recorder);
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
+  const auto end = run_session(io, session);
   peer.join();
   REQUIRE(end.has_value());
   CHECK(*end == SessionEnd::GaveUp);
@@ -389,17 +387,7 @@ TEST_CASE("an account registered at start-up is logged in to after a reconnect")
   recorder.on_status = [&](std::string_view text) {
     if (text.starts_with("logged in again")) session.quit();
   };
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {  // the script went wrong: end the session so the peer thread ends too
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session);
   peer.join();
 
   CHECK(end == SessionEnd::Quit);
@@ -449,19 +437,8 @@ TEST_CASE("a malformed or unexpected server line is reported in one line and ski
   recorder.on_event = [&](const json& event) {
     if (event.value("text", "") == "after the junk") session.quit();
   };
-  std::optional<SessionEnd> end;
   std::exception_ptr error;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, SessionEnd result) {
-    error = e;
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session, {}, &error);
   peer.join();
 
   std::string notes;
@@ -530,18 +507,7 @@ TEST_CASE("a script's session keeps only the replies someone waits for") {
         gave_up = true;
       },
       boost::asio::detached);
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {
-    gave_up = true;
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session, [&] { gave_up = true; });
   peer.join();
 
   CHECK(script_errors.empty());
@@ -574,22 +540,10 @@ TEST_CASE("without a login, every connection that reached the hello starts the b
   recorder.on_status = [&](std::string_view text) {
     if (text.starts_with("connected to") && ++connected == kConnections) session.quit();
   };
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr, SessionEnd result) {
-    end = result;
-    io.stop();  // the keep-alive timer would hold run_for() to its limit
-  });
-  io.run_for(20s);
-  if (!end) {
-    session.quit();
-    io.restart();
-    io.run_for(1s);
-  }
+  const auto end = run_session(io, session);
   peer.join();
 
-  std::string notes;
-  for (const auto& note : recorder.notes) notes += note + " | ";
-  INFO("notes: " << notes);
+  INFO("notes: " << joined(recorder.notes));
   CHECK(connected == kConnections);
   CHECK(end == SessionEnd::Quit);
 }
