@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,8 @@ nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, t
 Frame msg_event(const MessageRecord& message, bool replay = false);
 // The same event as one protocol line ('\n' included), for frames that carry several.
 std::string msg_line(const MessageRecord& message, bool replay = false);
+// Appends that line to `out`, with `seq` in place of message.seq (a record is stored before it has one).
+void append_msg_line(std::string& out, const MessageRecord& message, std::int64_t seq, bool replay = false);
 Frame presence_event(std::string_view room, std::string_view user, std::string_view action);
 Frame dm_event(const DirectMessageRecord& message);
 Frame topic_event(std::string_view room, std::string_view topic, std::string_view by);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_object_writer.hpp"
 #include "common/protocol_error.hpp"
 #include "server/command.hpp"
 #include "server/event_frames.hpp"
@@ -39,11 +40,7 @@ void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const
   if (client_id) {
     std::lock_guard dedup_lock(log->dedup_mutex);
     if (const auto seq = find_delivered(*log, room->name(), sender, *client_id)) {
-      auto reply = ok_reply("send", request_id);
-      reply["room"] = room->name();
-      reply["seq"] = *seq;
-      reply["duplicate"] = true;
-      session->send(reply);
+      session->deliver(acknowledgement(request_id, room->name(), *seq, std::nullopt));
       return;
     }
   }
@@ -77,8 +74,19 @@ void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<Ro
     if (log->drain_scheduled) return;
     log->drain_scheduled = true;
   }
-  DrainRequest request{room, log};
-  if (!bus_.publish(request, PublishOptions{room->name(), Priority::High, {}}).ok()) {
+  batch_drains_.push_back(DrainRequest{room, log});
+}
+
+void MessagePipeline::after_commit_batch() {
+  // Published only now, not at a room's first outcome: a worker would pick the drain up at once and
+  // take that one message, leaving the rest of the batch to further drains, frames and writes.
+  for (auto& request : batch_drains_) publish_drain(std::move(request));
+  batch_drains_.clear();
+}
+
+void MessagePipeline::publish_drain(DrainRequest request) {
+  const std::string& key = request.room->name();
+  if (!bus_.publish(request, PublishOptions{key, Priority::High, {}}).ok()) {
     // The pool refused (overloaded or stopping): broadcast here rather than
     // leave committed messages unseen. broadcast_mutex keeps the room's order.
     drain(request);
@@ -103,30 +111,54 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
   // Frames stay below kBroadcastFrameBytes so that a large batch cannot fill a member's
   // outbound queue at once.
   std::string frame;
-  std::int64_t last_seq = 0;
-  const auto flush = [&] {
-    if (frame.empty()) return;
+  std::int64_t frame_last_seq = 0;
+  const auto flush = [&](std::string& full, std::int64_t last_seq) {
+    if (full.empty()) return;
     // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
     // next history read, a join's replay) finds it.
     room.set_delivered_seq(last_seq);
-    room.broadcast(std::make_shared<const std::string>(std::move(frame)));
-    frame.clear();
+    room.broadcast(std::make_shared<const std::string>(std::move(full)));
+    full.clear();
   };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Pending& pending = batch[i];
     if (pending.outcome.status != AppendOutcome::Status::stored) continue;
-    MessageRecord delivered = pending.record;
-    delivered.seq = pending.outcome.seq;
-    std::string line = msg_line(delivered);
-    if (!frame.empty() && frame.size() + line.size() > kBroadcastFrameBytes) flush();
     if (frame.empty()) {
-      // Sized once from this line, not grown by doubling: the messages of one batch are much alike.
-      frame.reserve(std::min(kBroadcastFrameBytes, (batch.size() - i) * (line.size() + line.size() / 4)));
+      // Sized once, from this message, not grown by doubling: the messages of one batch are much alike.
+      const auto& record = pending.record;
+      const std::size_t estimate = record.text.size() + record.sender.size() + record.room.size() +
+                                   (record.client_id ? record.client_id->size() : 0) + kMsgLineOverhead;
+      frame.reserve(std::min(kBroadcastFrameBytes, (batch.size() - i) * estimate));
     }
-    frame += line;
-    last_seq = delivered.seq;
+    const std::size_t before = frame.size();
+    append_msg_line(frame, pending.record, pending.outcome.seq);
+    if (before > 0 && frame.size() > kBroadcastFrameBytes) {
+      // This line would overfill the frame: it starts the next one instead.
+      std::string next(frame, before);
+      frame.resize(before);
+      flush(frame, frame_last_seq);
+      frame = std::move(next);
+    }
+    frame_last_seq = pending.outcome.seq;
   }
-  flush();
+  flush(frame, frame_last_seq);
+}
+
+Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
+                                       std::optional<std::int64_t> ts_ms) {
+  // {"type":"ok","op":"send",...} written directly: one per message. Keys in ascending order, as
+  // ok_reply()'s document would have them.
+  std::string line;
+  JsonObjectWriter reply(line);
+  if (!ts_ms) reply.boolean("duplicate", true);
+  if (!request_id.is_null()) reply.json("id", request_id);
+  reply.string("op", "send");
+  reply.string("room", room);
+  reply.integer("seq", seq);
+  if (ts_ms) reply.integer("ts", *ts_ms);
+  reply.string("type", "ok");
+  reply.end_line();
+  return std::make_shared<const std::string>(std::move(line));
 }
 
 void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
@@ -144,15 +176,9 @@ void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
     std::lock_guard dedup_lock(log.dedup_mutex);
     log.dedup.remember(record.sender, *record.client_id, outcome.seq);
   }
-  auto reply = ok_reply("send", pending.request_id);
-  reply["room"] = record.room;
-  reply["seq"] = outcome.seq;
-  if (outcome.status == AppendOutcome::Status::stored) {
-    reply["ts"] = record.ts_ms;
-  } else {
-    reply["duplicate"] = true;
-  }
-  pending.sender->send(reply);
+  const bool stored = outcome.status == AppendOutcome::Status::stored;
+  pending.sender->deliver(
+      acknowledgement(pending.request_id, record.room, outcome.seq, stored ? std::optional(record.ts_ms) : std::nullopt));
 }
 
 }  // namespace chat

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,11 @@ class MessagePipeline {
   void send(const RoomPtr& room, const std::string& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 
+  // Publishes one drain for every room that received outcomes since the last call, so that a room's
+  // messages of one commit batch leave together. The group committer calls it after each batch
+  // (GroupCommitter::Options::after_batch), on the flushing thread.
+  void after_commit_batch();
+
   // Runs `action` while no broadcast of the room runs, so that delivered_seq
   // stays put: a join subscribes and replays up to it without gap or
   // duplicate.
@@ -84,14 +90,22 @@ class MessagePipeline {
   // first use). A miss is no verdict: the store's unique index recognises every retry at commit.
   std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, const std::string& sender,
                                              const std::string& client_id);
+  // On the flushing thread: queues the outcome in the room's outbox; the room's drain is published by
+  // after_commit_batch().
   void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
+  void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
   static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
   // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.
   void answer(RoomLog& log, const Pending& pending);
+  // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
+  static Frame acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
+                               std::optional<std::int64_t> ts_ms);
   // Large enough to carry a batch to a member in one write, small against outbound limits.
   static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
+  // A msg line's bytes besides its strings: keys, quotes, seq, ts (sizes a frame's buffer).
+  static constexpr std::size_t kMsgLineOverhead = 96;
 
   EventBus& bus_;
   GroupCommitter& committer_;
@@ -99,6 +113,9 @@ class MessagePipeline {
   Options options_;
   std::mutex logs_mutex_;
   std::unordered_map<std::string, std::shared_ptr<RoomLog>> logs_;
+  // Rooms whose outbox got outcomes in the batch being completed. Touched only on the flushing thread,
+  // and the committer runs one flush at a time.
+  std::vector<DrainRequest> batch_drains_;
   Subscription drain_subscription_;
 };
 

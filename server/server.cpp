@@ -57,7 +57,10 @@ Server::Server(ServerConfig config)
                    return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, std::move(options))
                        .ok();
                  },
-                 GroupCommitter::Options{config_.storage.commit_batch_max, config_.storage.commit_backlog_max}),
+                 GroupCommitter::Options{config_.storage.commit_batch_max, config_.storage.commit_backlog_max,
+                                         // messages_ is built after the committer, but no batch is committed
+                                         // before the server runs, and shutdown drains it before messages_ goes.
+                                         [this] { messages_.after_commit_batch(); }}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),

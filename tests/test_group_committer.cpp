@@ -140,6 +140,34 @@ TEST_CASE("a backlog larger than max_batch takes several flushes, each reschedul
   CHECK(stats.largest_batch == 10);
 }
 
+TEST_CASE("after_batch runs once per batch, after all of its completions and before the next batch") {
+  Fixture f;
+  ManualScheduler scheduler;
+  Log log;
+  std::vector<std::size_t> completions_seen;  // how many completions had run at each after_batch call
+  GroupCommitter::Options options{10};
+  options.after_batch = [&] { completions_seen.push_back(log.entries.size()); };
+  GroupCommitter committer(f.store, scheduler.as_schedule(), options);
+  for (std::int64_t seq = 1; seq <= 25; ++seq) committer.append(message("r0", seq), log.record(seq));
+  scheduler.run();
+  CHECK(completions_seen == std::vector<std::size_t>{10, 20, 25});
+  committer.kick();  // nothing pending: no flush, no call
+  scheduler.run();
+  CHECK(completions_seen.size() == 3);
+
+  // A throwing callback is logged; the committer goes on.
+  GroupCommitter::Options throwing{10};
+  throwing.after_batch = [] { throw std::runtime_error("after_batch failed"); };
+  GroupCommitter second(f.store, scheduler.as_schedule(), throwing);
+  Log second_log;
+  second.append(message("r0", 0), second_log.record(1));
+  scheduler.run();
+  second.append(message("r0", 0), second_log.record(2));
+  scheduler.run();
+  CHECK(second_log.entries.size() == 2);
+  CHECK(second.stats().batches == 2);
+}
+
 TEST_CASE("a failing record in a batch fails alone and takes no seq; completions stay in order") {
   Fixture f;
   chat::test::poison_messages(f.dir.db());

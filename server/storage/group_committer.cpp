@@ -14,7 +14,7 @@
 namespace chat {
 
 GroupCommitter::GroupCommitter(Store& store, Schedule schedule, Options options)
-    : store_(store), schedule_(std::move(schedule)), options_(options) {
+    : store_(store), schedule_(std::move(schedule)), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.max_backlog = std::max<std::size_t>(options_.max_backlog, 1);
 }
@@ -150,6 +150,15 @@ bool GroupCommitter::flush_once() {
   const std::size_t size = batch_records_.size();
   batch_records_.clear();
   batch_completions_.clear();
+  if (size > 0 && options_.after_batch) {
+    try {
+      options_.after_batch();
+    } catch (const std::exception& e) {
+      spdlog::error("group commit: the after-batch callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("group commit: the after-batch callback threw a non-standard exception");
+    }
+  }
 
   std::lock_guard lock(mutex_);
   in_flight_ = 0;

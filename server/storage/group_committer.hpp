@@ -46,6 +46,10 @@ class GroupCommitter {
   struct Options {
     std::size_t max_batch = 4096;     // messages per transaction; a larger backlog takes several flushes
     std::size_t max_backlog = 16384;  // messages appended and not yet completed (the batch in flight counts)
+    // Called on the flushing thread once all completions of a batch have run, before the next batch is
+    // taken: a consumer that gathers outcomes in its completions acts on them once per batch (the server
+    // broadcasts a room's messages of one batch together). Same rules as a completion.
+    std::function<void()> after_batch = nullptr;
   };
 
   enum class Admission {
