@@ -112,13 +112,13 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
   // outbound queue at once.
   std::string frame;
   std::int64_t frame_last_seq = 0;
-  const auto flush = [&](std::string& full, std::int64_t last_seq) {
-    if (full.empty()) return;
+  const auto flush = [&] {
+    if (frame.empty()) return;
     // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
     // next history read, a join's replay) finds it.
-    room.set_delivered_seq(last_seq);
-    room.broadcast(std::make_shared<const std::string>(std::move(full)));
-    full.clear();
+    room.set_delivered_seq(frame_last_seq);
+    room.broadcast(std::make_shared<const std::string>(std::move(frame)));
+    frame.clear();
   };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Pending& pending = batch[i];
@@ -136,12 +136,12 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
       // This line would overfill the frame: it starts the next one instead.
       std::string next(frame, before);
       frame.resize(before);
-      flush(frame, frame_last_seq);
+      flush();
       frame = std::move(next);
     }
     frame_last_seq = pending.outcome.seq;
   }
-  flush(frame, frame_last_seq);
+  flush();
 }
 
 Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
