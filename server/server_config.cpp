@@ -150,6 +150,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "commit_batch_max", c.storage.commit_batch_max, Rule{1, 1e6});
   v("storage", "commit_backlog_max", c.storage.commit_backlog_max, Rule{1, 1e7});
   v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
+  v("storage", "checkpoint_pages", c.storage.checkpoint_pages, Rule{1, 1e7});
+  v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
 
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "admins", c.auth.admins);
@@ -209,6 +211,9 @@ void ServerConfig::validate() const {
                       " (twice the largest message event that limits.max_message_chars allows)");
   }
   if (storage.path.empty()) throw ConfigError("storage.path: must not be empty");
+  if (storage.wal_max_pages < storage.checkpoint_pages) {
+    throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
+  }
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");
 }
 

@@ -322,6 +322,8 @@ TEST_CASE("login failures and admin-only stats") {
   CHECK(stats["connections"] == 3);
   CHECK(stats["users_online"] == 2);
   CHECK(stats["pool"]["submitted"].get<int>() > 0);
+  CHECK(stats["checkpoints"]["failed"] == 0);
+  CHECK(stats["checkpoints"]["wal_pages"].get<int>() > 0);  // the registrations were committed
   CHECK(stats["disconnects"].contains("slow_consumer"));
 }
 

@@ -35,6 +35,10 @@ TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
   CHECK_THROWS_AS(ServerConfig::from_json({{"auth", {{"admins", {1, 2}}}}}), ConfigError);
   CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"pool", {{"min_threads", 8}, {"max_threads", 2}}}}),
                        "pool.min_threads: must not exceed pool.max_threads", ConfigError);
+  CHECK_THROWS_WITH_AS(
+      ServerConfig::from_json({{"storage", {{"checkpoint_pages", 2000}, {"wal_max_pages", 1000}}}}),
+      "storage.wal_max_pages: must not be below storage.checkpoint_pages", ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"storage", {{"checkpoint_pages", 0}}}}), ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json(Json::array()), ConfigError);
 }
 

@@ -55,6 +55,7 @@ void stats(const CommandContext& ctx) {
   if (!ctx.user().admin) throw ProtocolError(ErrorCode::Forbidden, "stats are for admins");
   const auto pool = ctx.server.pool.stats();
   const auto commits = ctx.server.committer.stats();
+  const auto checkpoints = ctx.server.store.checkpoint_stats();
   auto reply = ctx.ok();
   reply["connections"] = ctx.server.connection_count();
   reply["users_online"] = ctx.server.users.user_count();
@@ -81,6 +82,10 @@ void stats(const CommandContext& ctx) {
                       {"failed", commits.failed},
                       {"refused", commits.refused_full},
                       {"largest_batch", commits.largest_batch}};
+  reply["checkpoints"] = {{"background", checkpoints.background_passes},
+                          {"writer", checkpoints.writer_passes},
+                          {"failed", checkpoints.failures},
+                          {"wal_pages", checkpoints.wal_pages}};
   nlohmann::json disconnects = nlohmann::json::object();
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
     const auto reason = static_cast<DisconnectReason>(i);

@@ -90,4 +90,12 @@ struct StoredDirectMessage {
   bool duplicate = false;
 };
 
+// How the WAL is being copied back into the database (WalCheckpointer).
+struct CheckpointStats {
+  std::uint64_t background_passes = 0;  // checkpoints run by the checkpoint thread
+  std::uint64_t writer_passes = 0;      // tails (or, at wal_max_pages, everything left) copied by the writer
+  std::uint64_t failures = 0;           // checkpoints that failed with an error other than busy
+  std::int64_t wal_pages = 0;           // frames in the WAL after the latest commit
+};
+
 }  // namespace chat

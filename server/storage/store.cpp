@@ -16,6 +16,7 @@
 #include "server/storage/connection_pool.hpp"
 #include "server/storage/schema.hpp"
 #include "server/storage/storage_error.hpp"
+#include "server/storage/wal_checkpointer.hpp"
 #include "server/storage/write_transaction.hpp"
 
 namespace chat {
@@ -156,6 +157,7 @@ Store::Store(StoreOptions options)
   const int found = migrate(writer_->db());
   // Readers open after the writer so that they find the file in WAL mode with the schema in place.
   readers_ = std::make_unique<ConnectionPool>(options_, options_.read_connections);
+  checkpointer_ = std::make_unique<WalCheckpointer>(options_, writer_->db());
   spdlog::info("storage: opened '{}' (schema {} -> {}, synchronous {}, {} readers)", options_.path.string(), found,
                current_schema_version(), options_.synchronous, std::max<std::size_t>(options_.read_connections, 1));
 }
@@ -636,6 +638,8 @@ std::string Store::integrity_check() const {
 
 bool Store::checkpoint() {
   std::lock_guard lock(write_mutex_);
+  // A background pass in progress would make this one give up at once (one checkpoint at a time).
+  checkpointer_->stop();
   return with_context([] { return std::string("checkpoint"); }, [&] {
     auto pragma = writer_->statement("PRAGMA wal_checkpoint(TRUNCATE)");
     pragma->executeStep();
@@ -648,5 +652,7 @@ bool Store::checkpoint() {
     return true;
   });
 }
+
+CheckpointStats Store::checkpoint_stats() const { return checkpointer_->stats(); }
 
 }  // namespace chat

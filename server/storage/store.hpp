@@ -19,10 +19,12 @@ namespace chat {
 
 class Connection;
 class ConnectionPool;
+class WalCheckpointer;
 
 // Thread-safe: one writer connection behind a mutex (writes are serialized), reads through a small pool of
 // read-only connections, so history reads never wait for a write transaction (WAL mode). A read sees every
-// write that returned before it started.
+// write that returned before it started. The WAL is copied back into the database by a thread of the
+// Store's own (WalCheckpointer), not inside the commits.
 //
 // Errors: SQLite failures throw StorageError, whose message names the operation and its subject. Outcomes the
 // caller expects (a name already taken, nothing to remove) are return values, not exceptions. The Store logs
@@ -108,9 +110,11 @@ class Store {
 
   // --- maintenance ---
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
-  // Copies the WAL into the database and truncates it (for shutdown). Returns false — and logs — when readers
-  // kept it from completing; nothing is lost then, the WAL is simply kept.
+  // Stops the background checkpoints, copies the WAL into the database and truncates it (for shutdown; later
+  // commits checkpoint as SQLite does by default). Returns false — and logs — when readers kept it from
+  // completing; nothing is lost then, the WAL is simply kept.
   bool checkpoint();
+  CheckpointStats checkpoint_stats() const;
 
  private:
   struct RoomHead;
@@ -122,6 +126,7 @@ class Store {
   std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;
   std::unique_ptr<ConnectionPool> readers_;  // declared after writer_: readers close first
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // last: stops before any connection closes
 };
 
 }  // namespace chat
