@@ -56,8 +56,8 @@ struct ServerConfig {
     std::size_t commit_batch_max = 4096;
     std::size_t commit_backlog_max = 16384;
     std::size_t read_connections = 4;
-    int checkpoint_pages = 1000;
-    int wal_max_pages = 8192;
+    int checkpoint_pages = 4000;
+    int wal_max_pages = 16384;
   } storage;
 
   struct Auth {

@@ -13,10 +13,11 @@ struct StoreOptions {
   std::string synchronous = "NORMAL";
   int busy_timeout_ms = 5000;
   std::size_t read_connections = 4;  // reader pool size; at least 1 is opened
-  // WAL pages at which a background thread starts copying the WAL back into the database (SQLite's own
-  // automatic threshold), and the size past which the writer finishes that copy itself (see WalCheckpointer).
-  int checkpoint_pages = 1000;
-  int wal_max_pages = 8192;
+  // WAL pages at which a background thread starts copying the WAL back into the database (16 MiB: four times
+  // SQLite's automatic threshold, so that the writer's short share of each checkpoint comes a quarter as
+  // often), and the size past which the writer finishes that copy itself (see WalCheckpointer).
+  int checkpoint_pages = 4000;
+  int wal_max_pages = 16384;
 };
 
 }  // namespace chat
