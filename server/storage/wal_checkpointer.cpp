@@ -83,7 +83,7 @@ void WalCheckpointer::after_commit(sqlite3* writer, int wal_pages) {
 }
 
 void WalCheckpointer::run() {
-  // Background work: copying a thousand pages takes a core for a few milliseconds, which on a busy machine
+  // Background work: copying a checkpoint's pages takes a core for a few milliseconds, which on a busy machine
   // should come from idle time rather than from the threads that read and write sockets (Linux: a thread's
   // own nice value).
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kThreadNice) != 0) {
