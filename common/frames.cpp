@@ -8,7 +8,17 @@ std::string to_line(const nlohmann::json& message) {
   return line;
 }
 
-Frame to_frame(const nlohmann::json& message) { return std::make_shared<const std::string>(to_line(message)); }
+Frame to_frame(const nlohmann::json& message) { return make_frame(to_line(message)); }
+
+Frame make_frame(std::string lines) {
+  if (lines.capacity() - lines.size() > lines.size() / 8) lines.shrink_to_fit();
+  return std::make_shared<const std::string>(std::move(lines));
+}
+
+std::size_t frame_cost(const std::string& frame) noexcept {
+  constexpr std::size_t kFrameOverhead = 64;  // control block and string (48), queue slot (16)
+  return frame.capacity() + kFrameOverhead;
+}
 
 nlohmann::json ok_reply(std::string_view op, const nlohmann::json& id) {
   nlohmann::json reply{{"type", "ok"}, {"op", op}};

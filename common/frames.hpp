@@ -17,6 +17,13 @@ using Frame = std::shared_ptr<const std::string>;
 // UTF-8 in strings is replaced rather than thrown on: a line always goes out.
 std::string to_line(const nlohmann::json& message);
 Frame to_frame(const nlohmann::json& message);
+// A frame of one or more complete lines. Its buffer is trimmed to its text when it was grown well past it,
+// since a queued frame costs its whole buffer.
+Frame make_frame(std::string lines);
+// What a queued frame costs in memory, as a connection's outbound limit counts it: its buffer, the shared
+// string with its control block, and its slot in the queue. Counting only the text would let a queue of
+// small frames hold about twice its limit.
+std::size_t frame_cost(const std::string& frame) noexcept;
 
 // {"type":"ok","op":op,"id":id} — id omitted when null.
 nlohmann::json ok_reply(std::string_view op, const nlohmann::json& id);

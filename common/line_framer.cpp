@@ -26,7 +26,8 @@ LineFramer::Status LineFramer::append(std::string_view bytes) {
 }
 
 std::optional<std::string_view> LineFramer::next_line() {
-  if (too_large_) return std::nullopt;
+  // Complete lines that arrived before an over-long tail are still handed out: each of them is a request
+  // owed its reply. An over-long complete line ends the stream at once: nothing after it can be trusted.
   if (consumed_ >= tail_start_) {
     // Every byte was handed out: give the storage back, so that an idle connection holds no
     // buffer at all (a busy one gets a fresh one on its next read).
@@ -42,6 +43,7 @@ std::optional<std::string_view> LineFramer::next_line() {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.size() > max_line_bytes_) {
     too_large_ = true;
+    tail_start_ = consumed_;  // no line after this one
     return std::nullopt;
   }
   return line;

@@ -23,13 +23,16 @@ class LineFramer {
   Status append(std::string_view bytes);
 
   // The next complete line without its terminator, or nullopt (no complete
-  // line, or a line over the limit: then failed() turns true). The view stays
-  // valid until the next call to append() or next_line(). Once everything
-  // appended has been returned, the framer frees its buffer.
+  // line, or a line over the limit: then failed() turns true). Complete lines
+  // that arrived before an over-long unfinished tail are still returned. The
+  // view stays valid until the next call to append() or next_line(). Once
+  // everything appended has been returned, the framer frees its buffer.
   std::optional<std::string_view> next_line();
 
   // True once a line over the limit was seen.
   bool failed() const noexcept;
+  // Whether an unfinished line has begun: bytes after the last '\n'.
+  bool has_partial_line() const noexcept { return buffer_.size() > tail_start_; }
 
   std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
   std::size_t buffered_bytes() const noexcept { return buffer_.size() - consumed_; }

@@ -52,6 +52,9 @@ bool Request::optional_bool(std::string_view key, bool fallback) const {
 
 Request parse_request(std::string_view line) {
   if (!is_valid_utf8(line)) throw RequestError(ErrorCode::BadRequest, "request is not valid UTF-8");
+  // The JSON parser takes a NUL byte for the end of its input: whatever followed it would pass unseen. JSON
+  // allows no raw control character anywhere, so a line with a NUL is malformed as a whole.
+  if (line.find('\0') != std::string_view::npos) throw RequestError(ErrorCode::BadRequest, "malformed JSON");
   nlohmann::json body = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) throw RequestError(ErrorCode::BadRequest, "malformed JSON");
   if (!body.is_object()) throw RequestError(ErrorCode::BadRequest, "request must be a JSON object");

@@ -62,7 +62,7 @@ void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
     messages = store_.undelivered_direct_messages(delivery.user, kPartRead);
     for (const auto& message : messages) {
       auto frame = dm_event(message);
-      if (!budget.take(frame->size())) break;
+      if (!budget.take(frame_cost(*frame))) break;
       if (!session->deliver(std::move(frame))) {
         dropped = true;  // closed, or cut as a slow consumer: the rest waits for the next log-in
         break;

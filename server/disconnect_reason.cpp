@@ -12,6 +12,8 @@ std::string_view to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::Shutdown: return "shutdown";
     case DisconnectReason::IoError: return "io_error";
     case DisconnectReason::Refused: return "refused";
+    case DisconnectReason::LoginTimeout: return "login_timeout";
+    case DisconnectReason::LineTimeout: return "line_timeout";
   }
   return "io_error";
 }

@@ -18,8 +18,10 @@ enum class DisconnectReason : std::uint8_t {
   Shutdown,
   IoError,
   Refused,
+  LoginTimeout,  // connected without logging in for server.login_timeout_sec
+  LineTimeout,   // a request line begun and not finished within server.line_timeout_sec
 };
-inline constexpr std::size_t kDisconnectReasonCount = 8;
+inline constexpr std::size_t kDisconnectReasonCount = 10;
 
 std::string_view to_string(DisconnectReason reason) noexcept;
 

@@ -32,7 +32,7 @@ std::string msg_line(const MessageRecord& message, bool replay) {
 }
 
 Frame msg_event(const MessageRecord& message, bool replay) {
-  return std::make_shared<const std::string>(msg_line(message, replay));
+  return make_frame(msg_line(message, replay));
 }
 
 Frame presence_event(std::string_view room, std::string_view user, std::string_view action) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/frames.hpp"
+#include "server/log_throttle.hpp"
 
 namespace chat {
 
@@ -116,7 +117,8 @@ asio::awaitable<void> Listener::accept_loop() {
     const std::string_view reason = verdict == ConnectionLimiter::Verdict::TooManyTotal
                                         ? "too many connections"
                                         : "too many connections from your address";
-    spdlog::warn("refused a connection from {}: {}", address, reason);
+    static LogThrottle throttle;
+    warn_throttled(throttle, "refused a connection from {}: {}", address, reason);
     refuse(std::move(socket), reason);
   }
 }

@@ -49,6 +49,7 @@ void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const
   pending.record = MessageRecord{room->name(), 0, sender, CommandContext::now_ms(), std::move(text),
                                  std::move(client_id)};
   pending.sender = session;
+  pending.reply = ReplyHold(session);
   pending.request_id = request_id;
 
   MessageRecord record = pending.record;
@@ -117,7 +118,9 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
     // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
     // next history read, a join's replay) finds it.
     room.set_delivered_seq(frame_last_seq);
-    room.broadcast(std::make_shared<const std::string>(std::move(frame)));
+    // make_frame trims a buffer grown past its text (by the line that overfilled it): a member's queue
+    // counts a frame by its buffer.
+    room.broadcast(make_frame(std::move(frame)));
     frame.clear();
   };
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -158,7 +161,7 @@ Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const s
   if (ts_ms) reply.integer("ts", *ts_ms);
   reply.string("type", "ok");
   reply.end_line();
-  return std::make_shared<const std::string>(std::move(line));
+  return make_frame(std::move(line));
 }
 
 void MessagePipeline::answer(RoomLog& log, const Pending& pending) {

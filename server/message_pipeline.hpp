@@ -68,6 +68,7 @@ class MessagePipeline {
     MessageRecord record;
     AppendOutcome outcome;
     SessionPtr sender;
+    ReplyHold reply;  // the sender's connection owes this request its reply until it is answered
     nlohmann::json request_id;
   };
   struct RoomLog {

@@ -2,13 +2,14 @@
 
 #include "common/request.hpp"
 #include "server/command.hpp"
+#include "server/reply_hold.hpp"
 #include "server/session.hpp"
 
 namespace chat {
 
 // A parsed request on its way through the event bus to the pool.
 struct RequestEvent {
-  SessionPtr session;
+  ReplyHold reply;  // the connection, which owes this request its reply until the event is gone
   Request request;
   const CommandSpec* command = nullptr;
 };

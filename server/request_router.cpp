@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/names.hpp"
+#include "server/log_throttle.hpp"
 #include "server/logging.hpp"
 #include "server/request_event.hpp"
 
@@ -19,12 +20,36 @@ RequestRouter::RequestRouter(ServerContext& server, const CommandTable& commands
                                                       Priority::Normal);
 }
 
+Frame RequestRouter::refusal(std::string_view line, ErrorCode code, const std::string& message) {
+  // Parsed only to name the op and id, so that the client can tell which request was refused.
+  std::string op;
+  nlohmann::json id;
+  try {
+    const auto request = parse_request(line);
+    op = request.op();
+    id = request.id();
+  } catch (const RequestError& e) {
+    op = e.op();
+    id = e.id();
+  }
+  return to_frame(error_reply(code, message, op, id));
+}
+
 bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
-  if (!session->take_rate_token()) {
-    if (!session->is_closed()) {
-      session->send(error_reply(ErrorCode::RateLimited, "too many requests; slow down"));
-    }
+  if (refusing_.load(std::memory_order_relaxed)) {
+    session->deliver(refusal(line, ErrorCode::Overloaded, "the server is shutting down"));
     return false;
+  }
+  switch (session->take_rate_token()) {
+    case Session::RateVerdict::Admitted:
+      break;
+    case Session::RateVerdict::Refused:
+      session->deliver(refusal(line, ErrorCode::RateLimited, "too many requests; slow down"));
+      return false;
+    case Session::RateVerdict::Abuse:
+      session->close_after(DisconnectReason::RateAbuse,
+                           refusal(line, ErrorCode::RateLimited, "too many requests; closing the connection"));
+      return false;
   }
   try {
     Request request = parse_request(line);
@@ -43,10 +68,11 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
       auto op = request.op();
       auto id = request.id();
       const auto published = server_.bus.publish(
-          RequestEvent{session, std::move(request), command},
+          RequestEvent{ReplyHold(session), std::move(request), command},
           PublishOptions{std::move(key), command->priority, std::string(command->concurrency_class)});
       if (!published.ok()) {
-        spdlog::warn("conn={} op={} refused: the work queue is full", session->connection_id(), op);
+        static LogThrottle throttle;
+        warn_throttled(throttle, "conn={} op={} refused: the work queue is full", session->connection_id(), op);
         session->send(error_reply(ErrorCode::Overloaded, "the server is busy; retry later", op, id));
         return false;
       }
@@ -91,17 +117,18 @@ std::string RequestRouter::ordering_key(const CommandSpec& command, const Sessio
 
 void RequestRouter::run(const RequestEvent& event) {
   const auto& request = event.request;
+  const auto& session = event.reply.session();
   try {
-    event.command->handler(CommandContext(server_, event.session, request));
+    event.command->handler(CommandContext(server_, session, request));
   } catch (const ProtocolError& e) {
-    event.session->send(error_reply(e.code(), e.what(), request.op(), request.id()));
+    session->send(error_reply(e.code(), e.what(), request.op(), request.id()));
   } catch (const std::exception& e) {
-    const auto identity = event.session->identity();
-    spdlog::error("conn={} user={} op={} failed: {}", event.session->connection_id(),
-                  identity ? identity->user : "-", request.op(), e.what());
-    event.session->send(error_reply(ErrorCode::Internal, "internal error", request.op(), request.id()));
+    const auto identity = session->identity();
+    spdlog::error("conn={} user={} op={} failed: {}", session->connection_id(), identity ? identity->user : "-",
+                  request.op(), e.what());
+    session->send(error_reply(ErrorCode::Internal, "internal error", request.op(), request.id()));
   }
-  if (event.command->pauses_reading) event.session->resume_reading();
+  if (event.command->pauses_reading) session->resume_reading();
 }
 
 }  // namespace chat

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string_view>
 
 #include "server/command_table.hpp"
@@ -19,15 +20,23 @@ class RequestRouter {
   RequestRouter(ServerContext& server, const CommandTable& commands);
 
   // Returns true when the session must stop reading until the request is handled.
+  // Every line gets exactly one reply: its answer, or a refusal naming its op and id.
   bool route(const SessionPtr& session, std::string_view line);
+
+  // From now on every request is refused with `overloaded` ("the server is
+  // shutting down"): the server stops, and what is read meanwhile is answered.
+  void refuse_all() noexcept { refusing_.store(true, std::memory_order_relaxed); }
 
  private:
   std::string ordering_key(const CommandSpec& command, const Session& session, const Request& request) const;
   void run(const struct RequestEvent& event);
+  // Answers a request refused before it is parsed for handling (rate, shutdown) with its op and id.
+  static Frame refusal(std::string_view line, ErrorCode code, const std::string& message);
 
   ServerContext& server_;
   const CommandTable& commands_;
   Subscription subscription_;
+  std::atomic<bool> refusing_{false};
 };
 
 }  // namespace chat

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -95,6 +96,8 @@ class Server final : public SessionHost {
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
   std::atomic<std::uint64_t> next_connection_id_{1};
   std::atomic<bool> shut_down_{false};
+  // Until when clients told of the shutdown may take their last frames.
+  std::atomic<std::chrono::steady_clock::time_point> close_deadline_{};
 };
 
 }  // namespace chat

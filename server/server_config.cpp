@@ -123,6 +123,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("server", "port", c.server.port, port);
   v("server", "io_threads", c.server.io_threads, Rule{1, 64});
   v("server", "idle_timeout_sec", c.server.idle_timeout_sec, Rule{1, 7 * 24 * 3600});
+  v("server", "login_timeout_sec", c.server.login_timeout_sec, Rule{1, 3600});
+  v("server", "line_timeout_sec", c.server.line_timeout_sec, Rule{1, 3600});
   v("server", "shutdown_timeout_ms", c.server.shutdown_timeout_ms, ms);
 
   v("pool", "min_threads", c.pool.min_threads, Rule{1, 256});

@@ -18,6 +18,8 @@ struct ServerConfig {
     std::uint16_t port = 7777;
     std::size_t io_threads = 2;
     std::uint32_t idle_timeout_sec = 300;
+    std::uint32_t login_timeout_sec = 30;
+    std::uint32_t line_timeout_sec = 15;
     std::uint32_t shutdown_timeout_ms = 5000;
   } server;
 

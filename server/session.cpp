@@ -6,6 +6,7 @@
 #include <span>
 
 #include "common/error_code.hpp"
+#include "server/log_throttle.hpp"
 
 namespace chat {
 
@@ -40,7 +41,7 @@ Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_addres
       host_(host),
       framer_(limits.max_frame_bytes),
       resume_signal_(socket_.get_executor(), kNever),
-      idle_timer_(socket_.get_executor()),
+      watchdog_(socket_.get_executor()),
       rate_(limits.rate_per_sec, limits.rate_burst) {
   // Reads past the first bytes and writes are tried at once and must never block an io thread.
   boost::system::error_code ignored;
@@ -50,7 +51,10 @@ Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_addres
 Session::~Session() = default;
 
 void Session::start() {
-  idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+  const auto now = std::chrono::steady_clock::now();
+  idle_deadline_ = now + limits_.idle_timeout;
+  login_deadline_ = now + limits_.login_timeout;
+  line_deadline_ = kNever;
   auto self = shared_from_this();
   const auto on_done = [self](std::exception_ptr error) {
     if (error) {
@@ -62,6 +66,8 @@ void Session::start() {
       self->close(DisconnectReason::IoError);
     }
     self->reader_done_ = true;
+    // The final flush is done and the peer has closed its side too: nothing is left to exchange.
+    if (self->output_ended_) self->close(DisconnectReason::ClientClosed);
     self->maybe_finished();
   };
   asio::co_spawn(socket_.get_executor(), read_loop(), on_done);
@@ -74,16 +80,17 @@ bool Session::deliver(Frame frame) {
   {
     std::lock_guard lock(out_mutex_);
     if (closed_.load(std::memory_order_relaxed) || flush_then_close_) return false;
-    if (outbound_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
+    if (outbound_bytes_ + frame_cost(*frame) > limits_.outbound_queue_bytes) {
       overflow = true;
     } else {
-      outbound_bytes_ += frame->size();
+      outbound_bytes_ += frame_cost(*frame);
       outbound_.push_back(std::move(frame));
       wake = !std::exchange(writing_, true);
     }
   }
   if (overflow) {
-    spdlog::warn("conn={} slow consumer: more than {} bytes queued", id_, limits_.outbound_queue_bytes);
+    static LogThrottle throttle;
+    warn_throttled(throttle, "conn={} slow consumer: more than {} bytes queued", id_, limits_.outbound_queue_bytes);
     close(DisconnectReason::SlowConsumer);
     return false;
   }
@@ -120,43 +127,64 @@ void Session::close(DisconnectReason reason) {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
 }
 
-void Session::close_after(DisconnectReason reason, Frame last) {
+void Session::close_after(DisconnectReason reason, Frame last, std::optional<std::chrono::milliseconds> grace) {
   record_reason(reason);
   stop_reading_.store(true);
-  bool wake = false;
   {
     std::lock_guard lock(out_mutex_);
-    if (closed_.load() || flush_then_close_) return;
-    if (last) {
-      outbound_bytes_ += last->size();
-      outbound_.push_back(std::move(last));
-    }
-    flush_then_close_ = true;
-    wake = !std::exchange(writing_, true);
+    if (closed_.load() || close_requested_) return;
+    close_requested_ = true;
+    close_last_ = std::move(last);
   }
-  asio::post(socket_.get_executor(), [self = shared_from_this(), wake] {
-    // Reading ends now; a peer that does not read gets close_grace to take the last frame.
-    self->resume_signal_.cancel();
-    boost::system::error_code ignored;
-    self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
-    if (wake) self->write_next();
+  const auto limit = grace.value_or(limits_.close_grace);
+  asio::post(socket_.get_executor(), [self = shared_from_this(), limit] {
+    self->resume_signal_.cancel();  // a paused reader goes on, dropping what it reads
     if (self->socket_closed_) return;
     // Made only now: most connections never close this way, and an idle one should be small.
     self->grace_timer_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor());
-    self->grace_timer_->expires_after(self->limits_.close_grace);
+    self->grace_timer_->expires_after(limit);
     self->grace_timer_->async_wait([self](boost::system::error_code ec) {
       if (!ec) self->close(DisconnectReason::SlowConsumer);
     });
   });
+  // Pairs with release_reply(): whichever of the two comes last sees the other's write.
+  if (reply_holds_.load() == 0) finish_when_answered();
 }
 
-void Session::stop_reading() {
-  stop_reading_.store(true);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
-    self->resume_signal_.cancel();
-  });
+void Session::release_reply() {
+  if (reply_holds_.fetch_sub(1) != 1) return;
+  bool requested = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    requested = close_requested_;
+  }
+  if (requested) finish_when_answered();
+}
+
+void Session::finish_when_answered() {
+  if (finishing_.exchange(true)) return;
+  bool wake = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (closed_.load()) return;
+    if (close_last_) {
+      outbound_bytes_ += frame_cost(*close_last_);
+      outbound_.push_back(std::move(close_last_));
+    }
+    flush_then_close_ = true;
+    wake = !std::exchange(writing_, true);
+  }
+  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+}
+
+void Session::end_output() {
+  if (output_ended_ || socket_closed_) return;
+  output_ended_ = true;
+  // FIN, then wait for the peer's: closing with unread input would send a reset, and a reset can
+  // destroy the replies the peer has not read yet. The reader drops what still arrives.
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  if (reader_done_) close(DisconnectReason::ClientClosed);
 }
 
 void Session::close_socket() {
@@ -175,7 +203,7 @@ void Session::close_socket() {
     on_drained_ = nullptr;
   }
   resume_signal_.cancel();
-  idle_timer_.cancel();
+  watchdog_.cancel();
   if (grace_timer_) grace_timer_->cancel();
   socket_closed_ = true;
   maybe_finished();
@@ -188,25 +216,26 @@ void Session::resume_reading() {
   });
 }
 
-bool Session::take_rate_token() {
+Session::RateVerdict Session::take_rate_token() {
   if (rate_.try_take()) {
     rate_strikes_ = 0;
-    return true;
+    return RateVerdict::Admitted;
   }
-  if (++rate_strikes_ >= limits_.rate_abuse_strikes) {
-    spdlog::warn("conn={} addr={} closed for rate abuse after {} refused requests", id_, remote_address_,
+  if (++rate_strikes_ < limits_.rate_abuse_strikes) return RateVerdict::Refused;
+  static LogThrottle throttle;
+  warn_throttled(throttle, "conn={} addr={} closed for rate abuse after {} refused requests", id_, remote_address_,
                  rate_strikes_);
-    close_after(DisconnectReason::RateAbuse,
-                to_frame(error_reply(ErrorCode::RateLimited, "too many requests; closing the connection")));
-  }
-  return false;
+  return RateVerdict::Abuse;
 }
 
 bool Session::establish(Identity identity, const std::function<bool()>& admit) {
-  std::lock_guard lock(state_mutex_);
-  if (departed_ || identity_ || closed_.load()) return false;
-  if (!admit()) return false;
-  identity_ = std::move(identity);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (departed_ || identity_ || closed_.load()) return false;
+    if (!admit()) return false;
+    identity_ = std::move(identity);
+  }
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->login_deadline_ = kNever; });
   return true;
 }
 
@@ -223,61 +252,92 @@ bool Session::track_room(const std::string& room) {
 }
 
 std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bool final) {
-  std::lock_guard lock(state_mutex_);
-  if (final) departed_ = true;
-  return {std::exchange(identity_, std::nullopt), std::exchange(rooms_, {})};
+  std::pair<std::optional<Identity>, std::set<std::string>> state;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (final) departed_ = true;
+    state = {std::exchange(identity_, std::nullopt), std::exchange(rooms_, {})};
+  }
+  if (!final && state.first) {
+    // Logged out: the connection has login_timeout to log in again, as after connecting.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->login_deadline_ = std::chrono::steady_clock::now() + self->limits_.login_timeout;
+      self->watch_deadline(self->login_deadline_);
+    });
+  }
+  return state;
 }
 
 asio::awaitable<void> Session::read_loop() {
-  auto self = shared_from_this();
-  boost::system::error_code ec;
+  const auto self = shared_from_this();
   for (;;) {
-    if (stop_reading_.load()) co_return;
     // The wait for data reads into the session's small buffer (the reactor's speculative read
-    // and its wake-up are race-free); whatever else has arrived is then read at once into the
-    // io thread's buffer. A read shorter than its buffer means the socket is drained.
-    std::size_t n = co_await socket_.async_read_some(asio::buffer(first_bytes_), asio::redirect_error(use_awaitable, ec));
-    if (!ec) (void)framer_.append(std::string_view(first_bytes_.data(), n));
-    for (std::size_t filled = first_bytes_.size(); !ec && n == filled && !framer_.failed();) {
+    // and its wake-up are race-free). A full buffer means more may be waiting: it is read one
+    // io-thread buffer at a time, each one's lines handed out before the next is read, so the
+    // input held never exceeds one unfinished line plus one buffer.
+    boost::system::error_code ec;
+    std::size_t n =
+        co_await socket_.async_read_some(asio::buffer(first_bytes_), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return on_read_error(ec);
+    co_await take_bytes(self, std::string_view(first_bytes_.data(), n));
+    for (std::size_t filled = first_bytes_.size(); n == filled;) {
       const std::span<char> more = thread_read_buffer();
       n = socket_.read_some(asio::buffer(more.data(), more.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) co_return on_read_error(ec);
       filled = more.size();
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        ec = {};
-      } else if (!ec) {
-        (void)framer_.append(std::string_view(more.data(), n));  // a line too long shows in failed()
-      }
-    }
-    if (stop_reading_.load()) co_return;  // reading was ended on purpose; writing goes on
-    if (!ec) idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
-    // Lines read before an end of stream or an error are still handled.
-    while (auto line = framer_.next_line()) {
-      if (line->empty()) continue;
-      if (host_.on_line(self, *line)) {
-        reading_paused_ = true;
-        while (reading_paused_ && !stop_reading_.load() && !is_closed()) {
-          boost::system::error_code ignored;
-          co_await resume_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
-          resume_signal_.expires_at(kNever);
-        }
-      }
-      if (stop_reading_.load() || is_closed()) co_return;
-    }
-    if (framer_.failed()) break;
-    if (ec) {
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) {
-        close(DisconnectReason::ClientClosed);
-      } else if (ec != asio::error::operation_aborted) {
-        spdlog::debug("conn={} read failed: {}", id_, ec.message());
-        close(DisconnectReason::IoError);
-      }
-      co_return;
+      co_await take_bytes(self, std::string_view(more.data(), n));  // copied into the framer before any wait
     }
   }
-  spdlog::warn("conn={} addr={} request line over {} bytes; closing", id_, remote_address_, limits_.max_frame_bytes);
-  close_after(DisconnectReason::TooLarge,
-              to_frame(error_reply(ErrorCode::TooLarge, "request line longer than " +
-                                                           std::to_string(limits_.max_frame_bytes) + " bytes")));
+}
+
+asio::awaitable<void> Session::take_bytes(const SessionPtr& self, std::string_view bytes) {
+  if (stop_reading_.load()) co_return;  // closing: what still arrives is dropped
+  (void)framer_.append(bytes);           // a line too long shows in failed(), after the lines before it
+  bool requests = false;
+  while (auto line = framer_.next_line()) {
+    if (line->empty()) continue;
+    requests = true;
+    if (host_.on_line(self, *line)) {
+      reading_paused_ = true;
+      while (reading_paused_ && !stop_reading_.load() && !is_closed()) {
+        boost::system::error_code ignored;
+        co_await resume_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
+        resume_signal_.expires_at(kNever);
+      }
+    }
+    if (stop_reading_.load() || is_closed()) co_return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (requests) idle_deadline_ = now + limits_.idle_timeout;
+  if (framer_.failed()) {
+    static LogThrottle throttle;
+    warn_throttled(throttle, "conn={} addr={} request line over {} bytes; closing", id_, remote_address_,
+                   limits_.max_frame_bytes);
+    close_after(DisconnectReason::TooLarge,
+                to_frame(error_reply(ErrorCode::TooLarge, "request line longer than " +
+                                                             std::to_string(limits_.max_frame_bytes) + " bytes")));
+    co_return;
+  }
+  if (!framer_.has_partial_line()) {
+    line_deadline_ = kNever;
+  } else if (line_deadline_ == kNever) {
+    // A line has begun: it must be finished in time, however slowly its bytes trickle in.
+    line_deadline_ = now + limits_.line_timeout;
+    watch_deadline(line_deadline_);
+  }
+}
+
+void Session::on_read_error(boost::system::error_code ec) {
+  if (ec == asio::error::eof) {
+    // The peer has finished sending (perhaps only half-closed): what it sent is still answered.
+    close_after(DisconnectReason::ClientClosed, nullptr);
+  } else if (ec == asio::error::connection_reset) {
+    close(DisconnectReason::ClientClosed);
+  } else if (ec != asio::error::operation_aborted && !socket_closed_) {
+    spdlog::debug("conn={} read failed: {}", id_, ec.message());
+    close(DisconnectReason::IoError);
+  }
 }
 
 void Session::write_next() {
@@ -293,7 +353,7 @@ void Session::write_next() {
       }
     }
     if (finish) {
-      close(reason_set_.load() ? static_cast<DisconnectReason>(reason_.load()) : DisconnectReason::Shutdown);
+      end_output();
       return;
     }
     if (batch_.empty()) {
@@ -306,7 +366,7 @@ void Session::write_next() {
     }
     if (socket_closed_) {
       // Closed while this was queued: nothing will be written. The chain ends here.
-      drop_batch(batch_bytes());
+      drop_batch(batch_cost());
       return;
     }
     buffers_.clear();
@@ -319,9 +379,8 @@ void Session::write_next() {
       ec = {};
       written = 0;
     }
-    const std::size_t total = batch_bytes();
-    if (ec || written == total) {
-      if (const auto drained = drop_batch(total)) drained();
+    if (ec || written == asio::buffer_size(buffers_)) {
+      if (const auto drained = drop_batch(batch_cost())) drained();
       if (ec) {
         close(DisconnectReason::IoError);
         std::lock_guard lock(out_mutex_);
@@ -344,16 +403,16 @@ void Session::write_next() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
 }
 
-std::size_t Session::batch_bytes() const {
+std::size_t Session::batch_cost() const {
   std::size_t bytes = 0;
-  for (const auto& frame : batch_) bytes += frame->size();
+  for (const auto& frame : batch_) bytes += frame_cost(*frame);
   return bytes;
 }
 
-std::function<void()> Session::drop_batch(std::size_t bytes) {
+std::function<void()> Session::drop_batch(std::size_t cost) {
   batch_.clear();
   std::lock_guard lock(out_mutex_);
-  outbound_bytes_ -= bytes;
+  outbound_bytes_ -= cost;
   if (on_drained_ && outbound_bytes_ <= limits_.outbound_queue_bytes / 2 && !is_closed()) {
     return std::exchange(on_drained_, nullptr);
   }
@@ -362,7 +421,7 @@ std::function<void()> Session::drop_batch(std::size_t bytes) {
 
 void Session::on_written(boost::system::error_code ec) {
   write_in_flight_ = false;
-  if (const auto drained = drop_batch(batch_bytes())) drained();
+  if (const auto drained = drop_batch(batch_cost())) drained();
   if (ec) {
     if (ec != asio::error::operation_aborted) close(DisconnectReason::IoError);
     std::lock_guard lock(out_mutex_);
@@ -374,17 +433,39 @@ void Session::on_written(boost::system::error_code ec) {
 }
 
 void Session::arm_watchdog() {
-  // The deadline moves with every read; the timer is re-armed only when it fires, so reads never
-  // touch the timer. A plain handler rather than a third coroutine: an idle connection is
-  // mostly its frames.
+  // Deadlines move with reads; the timer is re-armed only when it fires, or when a deadline comes
+  // earlier than the one it is set for, so reads rarely touch it. Plain handlers rather than a
+  // third coroutine: an idle connection is mostly its frames.
   if (is_closed()) return;
-  idle_timer_.expires_at(idle_deadline_);
-  idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->is_closed()) return;
-    if (std::chrono::steady_clock::now() < self->idle_deadline_) return self->arm_watchdog();
-    spdlog::info("conn={} idle for {} s; closing", self->id_, self->limits_.idle_timeout.count());
-    self->close(DisconnectReason::IdleTimeout);
+  watchdog_at_ = std::min({idle_deadline_, login_deadline_, line_deadline_});
+  watchdog_.expires_at(watchdog_at_);
+  watchdog_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_watchdog();  // aborted: closed, or set again for an earlier deadline
   });
+}
+
+void Session::watch_deadline(std::chrono::steady_clock::time_point deadline) {
+  if (deadline < watchdog_at_) arm_watchdog();
+}
+
+void Session::on_watchdog() {
+  if (is_closed()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= line_deadline_) {
+    spdlog::info("conn={} addr={} request line unfinished after {} s; closing", id_, remote_address_,
+                 limits_.line_timeout.count());
+    return close(DisconnectReason::LineTimeout);
+  }
+  if (now >= login_deadline_) {
+    spdlog::info("conn={} addr={} not logged in after {} s; closing", id_, remote_address_,
+                 limits_.login_timeout.count());
+    return close(DisconnectReason::LoginTimeout);
+  }
+  if (now >= idle_deadline_) {
+    spdlog::info("conn={} no request for {} s; closing", id_, limits_.idle_timeout.count());
+    return close(DisconnectReason::IdleTimeout);
+  }
+  arm_watchdog();
 }
 
 void Session::maybe_finished() {

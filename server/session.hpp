@@ -21,6 +21,7 @@
 #include "server/disconnect_reason.hpp"
 #include "server/identity.hpp"
 #include "server/registry/participant.hpp"
+#include "server/reply_hold.hpp"
 #include "server/token_bucket.hpp"
 
 namespace chat {
@@ -43,22 +44,29 @@ class SessionHost {
 
 // One client connection: a reader coroutine that frames requests and hands
 // them to the host, a writer that gathers every queued frame into one write,
-// and an idle watchdog. The writer and the watchdog are plain completion
-// handlers that exist only while they have something to do, so an idle
-// connection costs the reader's frame, the socket and this object (see
+// and a watchdog for its deadlines. The writer and the watchdog are plain
+// completion handlers that exist only while they have something to do, so an
+// idle connection costs the reader's frame, the socket and this object (see
 // docs/architecture.md, "Memory per connection"). Socket state changes only
 // on the session's strand; deliver(), close() and the identity accessors are
 // safe to call from any thread.
+//
+// Input is bounded: the reader takes one read buffer at a time and hands out
+// its complete lines before it reads again, so a peer can make it hold at
+// most one unfinished line (max_frame_bytes) plus one read buffer, whatever
+// it sends; while a handed-out line waits (a log-in), nothing more is read.
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   struct Limits {
     std::size_t max_frame_bytes;
     std::size_t outbound_queue_bytes;
-    std::chrono::seconds idle_timeout;
+    std::chrono::seconds idle_timeout;   // without a complete request
+    std::chrono::seconds login_timeout;  // connected (or logged out) without logging in
+    std::chrono::seconds line_timeout;   // a request line begun and not finished
     double rate_per_sec;
     double rate_burst;
     std::uint32_t rate_abuse_strikes;
-    std::chrono::milliseconds close_grace{2000};  // how long a closing write may take
+    std::chrono::milliseconds close_grace{2000};  // how long closing after a last frame may take
   };
 
   Session(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
@@ -87,47 +95,68 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Closes at once; the first reason given is the one recorded.
   void close(DisconnectReason reason);
-  // Sends `last` (if any), then closes; reading stops now. Bounded by close_grace.
-  void close_after(DisconnectReason reason, Frame last);
-  // Stops reading requests; replies and events still go out (shutdown).
-  void stop_reading();
+  // Stops reading now (what arrives later is read and dropped, so that the
+  // close sends no reset that could destroy replies in flight); once every
+  // request already read has its reply queued (no ReplyHold left), queues
+  // `last` (if any), writes everything, sends FIN and closes when the peer
+  // closes too. The whole of it is bounded by `grace` (close_grace when not
+  // given); a peer that does not read by then is cut. The first reason given
+  // is the one recorded.
+  void close_after(DisconnectReason reason, Frame last, std::optional<std::chrono::milliseconds> grace = {});
   bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   // Continues reading after on_line() returned true.
   void resume_reading();
 
-  // Per-request rate limiting: false when the request must be refused; after
-  // too many refusals in a row the connection is closed for abuse.
-  bool take_rate_token();
+  // Per-request rate limiting, on the reader: Refused when the request must
+  // be refused; Abuse after too many refusals in a row, when the caller closes
+  // the connection (close_after) with the refusal as its last frame.
+  enum class RateVerdict { Admitted, Refused, Abuse };
+  RateVerdict take_rate_token();
 
   // Identity: established at log-in. establish() runs `admit` (registration
   // in the user registry) atomically with the check that the connection is
   // still open and not logged in, so that a closing connection can never be
-  // left registered.
+  // left registered. A log-in ends the log-in deadline.
   bool establish(Identity identity, const std::function<bool()>& admit);
   std::optional<Identity> identity() const;
 
   // Rooms this connection subscribed to, so that they can be left when it
   // goes. track_room() fails once the connection is closed.
   bool track_room(const std::string& room);
-  // Clears identity and tracked rooms and returns them: at log-out, and
-  // (final = true, after which nothing can be established or tracked) when
-  // the connection has closed.
+  // Clears identity and tracked rooms and returns them: at log-out (which
+  // starts a new log-in deadline), and (final = true, after which nothing can
+  // be established or tracked) when the connection has closed.
   std::pair<std::optional<Identity>, std::set<std::string>> take_state(bool final);
 
   const std::string& remote_address() const noexcept { return remote_address_; }
 
  private:
+  friend class ReplyHold;
+  void hold_reply() noexcept { reply_holds_.fetch_add(1, std::memory_order_relaxed); }
+  void release_reply();
+  // Queues the last frame and starts the final flush once no reply is owed; runs once.
+  void finish_when_answered();
+
   boost::asio::awaitable<void> read_loop();
+  // Frames `bytes` and hands out every complete line before the next read.
+  boost::asio::awaitable<void> take_bytes(const SessionPtr& self, std::string_view bytes);
+  void on_read_error(boost::system::error_code ec);
   // The writer: one write at a time gathers everything queued; it runs only while there is
   // something to write, so an idle connection holds no writer state.
   void write_next();
   void on_written(boost::system::error_code ec);
-  std::size_t batch_bytes() const;
+  // What the batch counts against the outbound limit (frame_cost of each frame).
+  std::size_t batch_cost() const;
   // Forgets the written (or abandoned) batch; returns the drain callback if it is now due.
-  std::function<void()> drop_batch(std::size_t bytes);
-  // Closes the connection once idle_deadline_ passes.
+  std::function<void()> drop_batch(std::size_t cost);
+  // After the final flush: FIN to the peer; the socket closes once the reader has seen the peer's end.
+  void end_output();
+  // The watchdog: one timer for the idle, log-in and line deadlines, set to the earliest.
   void arm_watchdog();
+  void on_watchdog();
+  // Brings the watchdog forward when `deadline` comes before the time it is set for.
+  void watch_deadline(std::chrono::steady_clock::time_point deadline);
   void record_reason(DisconnectReason reason);
   void close_socket();
   // Calls SessionHost::on_closed once the socket is closed, the reader has ended and no write is
@@ -146,16 +175,20 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // thread's buffer.
   std::array<char, 256> first_bytes_{};
   boost::asio::steady_timer resume_signal_;
-  boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer watchdog_;
   std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // only while closing after a last frame
   std::vector<Frame> batch_;                                // being written
   std::vector<boost::asio::const_buffer> buffers_;
   bool reading_paused_ = false;
   bool reader_done_ = false;
   bool write_in_flight_ = false;
+  bool output_ended_ = false;  // FIN sent after the final flush
   bool socket_closed_ = false;
   bool finished_ = false;
   std::chrono::steady_clock::time_point idle_deadline_;
+  std::chrono::steady_clock::time_point login_deadline_;
+  std::chrono::steady_clock::time_point line_deadline_;
+  std::chrono::steady_clock::time_point watchdog_at_;  // what the watchdog is set for
 
   // Reader-only state.
   TokenBucket rate_;
@@ -167,10 +200,14 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::size_t outbound_bytes_ = 0;
   bool writing_ = false;  // a write_next() is posted or a write is in flight
   bool flush_then_close_ = false;
+  bool close_requested_ = false;  // close_after() was called: waiting for the replies owed
+  Frame close_last_;              // the frame close_after() sends last
   std::function<void()> on_drained_;
 
   std::atomic<bool> closed_{false};
   std::atomic<bool> stop_reading_{false};
+  std::atomic<std::uint32_t> reply_holds_{0};
+  std::atomic<bool> finishing_{false};
   std::atomic<std::uint8_t> reason_{0};
   std::atomic<bool> reason_set_{false};
 

@@ -69,3 +69,21 @@ TEST_CASE("an oversized line hidden among good lines in one read is caught") {
   CHECK_FALSE(framer.next_line().has_value());
   CHECK(framer.failed());
 }
+
+TEST_CASE("complete lines that arrive before an over-long tail are still handed out") {
+  LineFramer framer(8);
+  CHECK(framer.append("ok\nfine\n" + std::string(20, 'x')) == LineFramer::Status::TooLarge);
+  CHECK(framer.failed());
+  CHECK(drain(framer) == std::vector<std::string>{"ok", "fine"});
+  CHECK_FALSE(framer.next_line().has_value());
+}
+
+TEST_CASE("has_partial_line tells whether a line has begun") {
+  LineFramer framer(64);
+  CHECK_FALSE(framer.has_partial_line());
+  framer.append("{\"op\"");
+  CHECK(framer.has_partial_line());
+  framer.append(":\"ping\"}\n");
+  CHECK(drain(framer).size() == 1);
+  CHECK_FALSE(framer.has_partial_line());
+}

@@ -43,6 +43,17 @@ TEST_CASE("malformed input is a bad_request") {
   CHECK(parse_error_code(R"({"op":"ping"} {"op":"ping"})") == ErrorCode::BadRequest);
 }
 
+TEST_CASE("NulSmuggling: a NUL byte anywhere in a line makes the whole line bad_request") {
+  using namespace std::string_view_literals;
+  CHECK(parse_error_code("{\"op\":\"ping\",\"id\":\"x\"}\0{\"op\":\"nope\"}"sv) == ErrorCode::BadRequest);
+  CHECK(parse_error_code("{\"op\":\"ping\"}\0"sv) == ErrorCode::BadRequest);
+  CHECK(parse_error_code("{\"op\":\"ping\",\"pad\":\"a\0b\"}"sv) == ErrorCode::BadRequest);
+}
+
+TEST_CASE("a duplicated key: the last occurrence wins") {
+  CHECK(chat::parse_request(R"({"op":"nope","op":"ping"})").op() == "ping");
+}
+
 TEST_CASE("the id survives a request error so the reply can be matched") {
   try {
     chat::parse_request(R"({"id":"abc","op":5})");

@@ -8,9 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <thread>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -84,4 +86,123 @@ TEST_CASE("SIGTERM and SIGINT: clients are told, new connections are refused aft
     SQLite::Database db(server.db_path().string(), SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("SELECT COUNT(*) FROM messages").getInt() >= acknowledged);
   }
+}
+
+TEST_CASE("ShutdownMidStream: every request read before the notice is answered, then the notice, then an orderly close") {
+  ServerProcess server(Json({{"limits", {{"rate_per_sec", 0}}}}));
+  TestClient client(server.port());
+  expect_ok(client.guest("streamer"));
+  std::string block;
+  constexpr int kPings = 20000;
+  for (int id = 1; id <= kPings; ++id) block += R"({"op":"ping","id":)" + std::to_string(id) + "}\n";
+  std::thread writer([&] {
+    try {
+      client.send_raw(block);
+    } catch (const std::exception&) {
+      // The server stopped reading and closed: the rest is never read, and the notice says so.
+    }
+  });
+  std::this_thread::sleep_for(20ms);
+  server.send_signal(SIGTERM);
+  CHECK(client.wait_closed(20s));
+  writer.join();
+  CHECK_FALSE(client.was_reset());
+  const auto status = server.wait_exit(20s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+
+  // Replies for a prefix of the requests, each once (a refusal may overtake a pong); nothing after the notice.
+  std::vector<std::int64_t> ids;
+  bool noticed = false;
+  for (const auto& line : client.events()) {
+    if (line.value("type", "") == "shutdown") {
+      noticed = true;
+      continue;
+    }
+    CHECK_FALSE(noticed);
+    if (!line.contains("id")) continue;
+    ids.push_back(line["id"].get<std::int64_t>());
+    CHECK((line["type"] == "pong" || line.value("code", "") == "overloaded"));
+  }
+  CHECK(noticed);
+  std::sort(ids.begin(), ids.end());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] != static_cast<std::int64_t>(i + 1)) {
+      FAIL_CHECK("replies skip or repeat request " << i + 1);
+      break;
+    }
+  }
+  const auto expected = static_cast<std::int64_t>(ids.size()) + 1;
+  MESSAGE("answered " << expected - 1 << " of " << kPings << " pings");
+}
+
+namespace {
+
+// A member of #general with a small receive window, so that what the room says piles up in the server's
+// queue for it rather than in the kernel's buffers.
+struct SlowReader {
+  TestClient client;
+  explicit SlowReader(std::uint16_t port) : client(port) {
+    expect_ok(client.register_user("slow"));
+    expect_ok(client.request("join", {{"room", "general"}}));
+    int small = 64 * 1024;
+    setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  }
+};
+
+// Says about `bytes` in #general through `sender`, each message acknowledged.
+void talk(TestClient& sender, std::size_t bytes) {
+  const std::string text(4000, 't');
+  for (std::size_t sent = 0; sent < bytes; sent += text.size()) {
+    expect_ok(sender.request("send", {{"room", "general"}, {"text", text}}));
+  }
+}
+
+// More than the kernel buffers both ends can hold, less than the slow reader's queue.
+constexpr std::size_t kBacklogBytes = 12 * 1024 * 1024;
+const Json kLargeQueue = {{"outbound_queue_bytes", 32 * 1024 * 1024}, {"rate_per_sec", 0}};
+
+}  // namespace
+
+TEST_CASE("SlowReaderAtShutdown: a client that reads late still gets the notice within shutdown_timeout_ms") {
+  ServerProcess server(Json({{"server", {{"shutdown_timeout_ms", 4000}}}, {"limits", kLargeQueue}}));
+  TestClient owner(server.port());
+  expect_ok(owner.register_user("owner"));
+  expect_ok(owner.request("create", {{"room", "general"}}));
+  SlowReader slow(server.port());
+  talk(owner, kBacklogBytes);
+  server.send_signal(SIGTERM);
+  // Longer than the fixed grace a close once had, shorter than the configured timeout.
+  std::this_thread::sleep_for(2500ms);
+  std::size_t messages = 0;
+  for (;;) {
+    auto line = slow.client.next(10s);
+    REQUIRE(line.has_value());
+    if ((*line)["type"] == "shutdown") break;
+    messages += (*line)["type"] == "msg";
+  }
+  CHECK(messages == kBacklogBytes / 4000 + (kBacklogBytes % 4000 != 0));
+  CHECK(slow.client.wait_closed(10s));
+  const auto status = server.wait_exit(10s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+}
+
+TEST_CASE("StuckReaderAtShutdown: a client that never reads does not hold the process past its bound") {
+  constexpr int kTimeoutMs = 500;
+  ServerProcess server(Json({{"server", {{"shutdown_timeout_ms", kTimeoutMs}}}, {"limits", kLargeQueue}}));
+  TestClient owner(server.port());
+  expect_ok(owner.register_user("owner"));
+  expect_ok(owner.request("create", {{"room", "general"}}));
+  SlowReader stuck(server.port());
+  talk(owner, kBacklogBytes);
+  const auto signalled = std::chrono::steady_clock::now();
+  server.send_signal(SIGTERM);
+  const auto status = server.wait_exit(10s);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  MESSAGE("exit after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  // Documented: shutdown_timeout_ms + 1 s. The margin is for the process's own exit on a loaded machine.
+  CHECK(took < std::chrono::milliseconds(kTimeoutMs + 1000) + 500ms);
 }

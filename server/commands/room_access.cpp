@@ -77,7 +77,7 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
       FrameBudget budget(ctx.session->reply_budget());
       for (auto message = messages.rbegin(); message != messages.rend(); ++message) {
         auto frame = msg_event(*message, /*replay=*/true);
-        if (!budget.take(frame->size())) break;
+        if (!budget.take(frame_cost(*frame))) break;
         replay.push_back(std::move(frame));
         first = message->seq;
       }

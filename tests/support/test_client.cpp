@@ -88,6 +88,8 @@ std::optional<std::string> TestClient::read_line(std::chrono::milliseconds timeo
     char chunk[65536];
     const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      reset_ = n < 0 && errno == ECONNRESET;
       closed_ = true;
       continue;
     }

@@ -59,6 +59,8 @@ class TestClient {
   }
 
   int fd() const noexcept { return fd_; }
+  // True once the server reset the connection (rather than closing it in order).
+  bool was_reset() const noexcept { return reset_; }
 
  private:
   // Reads until a full line is buffered or the timeout passes.
@@ -70,6 +72,7 @@ class TestClient {
   std::deque<Json> events_;
   std::int64_t next_id_ = 1;
   bool closed_ = false;
+  bool reset_ = false;
 };
 
 // Throws unless `reply` is an ok reply; returns it.
