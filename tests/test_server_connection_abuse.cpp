@@ -24,6 +24,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+#ifdef CHAT_SANITIZED_MEMORY
+// A sanitizer's quarantine keeps freed memory resident on purpose: what these tests measure is then
+// the sanitizer. The behaviour around the measurement is still checked.
+constexpr bool kRssMeansMemoryHeld = false;
+#else
+constexpr bool kRssMeansMemoryHeld = true;
+#endif
+
 std::uint64_t rss_kib(pid_t pid) {
   const auto sample = chat::loadtest::ServerProbe(pid).sample();
   REQUIRE(sample.has_value());
@@ -80,7 +88,7 @@ TEST_CASE("NewlineFlood: 50 MiB of empty lines in one stream leave the server's 
   const auto growth = static_cast<std::int64_t>(rss_kib(server.pid())) - static_cast<std::int64_t>(before);
   INFO("RSS growth: " << growth << " KiB");
   // One frame (64 KiB) plus one read buffer, and the allocator's slack: far below the 50 MiB sent.
-  CHECK(growth < 8 * 1024);
+  if (kRssMeansMemoryHeld) CHECK(growth < 2 * 1024);
 }
 
 TEST_CASE("PayloadLimitBypass: lines that pile up behind a paused reader are not read ahead") {
@@ -102,7 +110,7 @@ TEST_CASE("PayloadLimitBypass: lines that pile up behind a paused reader are not
   writer.join();
   const auto growth = static_cast<std::int64_t>(rss_kib(server.pid())) - static_cast<std::int64_t>(before);
   INFO("RSS growth: " << growth << " KiB");
-  CHECK(growth < 16 * 1024);
+  if (kRssMeansMemoryHeld) CHECK(growth < 4 * 1024);
 }
 
 TEST_CASE("NulSmuggling: bytes after a NUL make the whole line bad_request") {
@@ -250,7 +258,7 @@ TEST_CASE("HalfClose: requests sent before the client shuts its side are all ans
 }
 
 TEST_CASE("SlowConsumerMemory: a reader that never reads holds about its outbound_queue_bytes, not a multiple") {
-  constexpr std::size_t kQueueBytes = 8 * 1024 * 1024;
+  constexpr std::size_t kQueueBytes = 48 * 1024 * 1024;
   ServerProcess server(Json({{"limits", {{"outbound_queue_bytes", kQueueBytes}, {"rate_per_sec", 0}}}}));
   TestClient owner(server.port());
   expect_ok(owner.register_user("owner"));
@@ -272,7 +280,8 @@ TEST_CASE("SlowConsumerMemory: a reader that never reads holds about its outboun
     }
   };
   // The same traffic once without the sleeper, so that the allocator's caches are warm for both figures.
-  constexpr std::size_t kSaid = 6 * 1024 * 1024;
+  // Far more than the kernel's socket buffers hold, so that most of it waits in the server's queue.
+  constexpr std::size_t kSaid = 24 * 1024 * 1024;
   say(kSaid);
   const auto before = rss_kib(server.pid());
 
@@ -284,8 +293,9 @@ TEST_CASE("SlowConsumerMemory: a reader that never reads holds about its outboun
   say(kSaid);
   const auto growth = static_cast<std::int64_t>(rss_kib(server.pid())) - static_cast<std::int64_t>(before);
   INFO("RSS growth: " << growth << " KiB for about " << kSaid / 1024 << " KiB of messages queued");
-  // What is queued is counted by what it holds; msg lines add their fields to each text (about 1.1x).
-  CHECK(growth < static_cast<std::int64_t>(kSaid * 3 / 2 / 1024));
+  // A queued frame holds about its text: msg lines add their fields to each message (about 1.1x). A frame
+  // that kept the slack of the line that overfilled it held twice that.
+  if (kRssMeansMemoryHeld) CHECK(growth < static_cast<std::int64_t>(kSaid * 5 / 4 / 1024));
   CHECK(owner.request("ping")["type"] == "pong");
 }
 
