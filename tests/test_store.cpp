@@ -360,6 +360,9 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   CHECK(retried.message.ts_ms == 1);
   CHECK(retried.message.client_id == "a1");
   CHECK_FALSE(store.store_direct_message({0, "carol", "bob", 4, "three", "a1"}).duplicate);  // other sender
+  const auto to_dave = store.store_direct_message({0, "alice", "dave", 4, "for dave", "a1"});  // other recipient
+  CHECK_FALSE(to_dave.duplicate);
+  CHECK(to_dave.message.id != first.message.id);
   CHECK_FALSE(store.store_direct_message({0, "alice", "bob", 5, "four", std::nullopt}).duplicate);
   const auto to_carol = store.store_direct_message({0, "bob", "carol", 6, "for carol", std::nullopt});
 

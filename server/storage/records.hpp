@@ -81,7 +81,7 @@ struct DirectMessageRecord {
   std::string sender, recipient;
   std::int64_t ts_ms = 0;
   std::string text;
-  std::optional<std::string> client_id;  // a retried send with the same (sender, client_id) is stored once
+  std::optional<std::string> client_id;  // a retried dm with the same (sender, recipient, client_id) is stored once
 };
 
 // Result of Store::store_direct_message: the stored row, and whether it already existed (a retried send).

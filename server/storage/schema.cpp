@@ -17,7 +17,7 @@ namespace {
 // User names are stored as text rather than as foreign keys to users: the server checks users before writing,
 // and the message hot path would otherwise pay a second index lookup per row. Rooms are referenced by id so
 // that the per-room indexes stay small.
-constexpr std::array<std::string_view, 1> migrations{
+constexpr std::array<std::string_view, 2> migrations{
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -86,6 +86,13 @@ CREATE TABLE direct_messages (
 CREATE UNIQUE INDEX direct_messages_client_id ON direct_messages (sender, client_id) WHERE client_id IS NOT NULL;
 -- Only the undelivered backlog is indexed; delivered messages drop out of it.
 CREATE INDEX direct_messages_undelivered ON direct_messages (recipient, id) WHERE delivered = 0;
+)sql",
+    // A direct message's client id names it among the sender's messages to one recipient, as a room message's
+    // does among the sender's messages to one room: the same cid to someone else is another message.
+    R"sql(
+DROP INDEX direct_messages_client_id;
+CREATE UNIQUE INDEX direct_messages_client_id ON direct_messages (sender, recipient, client_id)
+  WHERE client_id IS NOT NULL;
 )sql"};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

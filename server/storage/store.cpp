@@ -131,7 +131,8 @@ const std::string undelivered_sql =
     sql({"SELECT ", direct_message_columns,
          " FROM direct_messages WHERE recipient = ?1 AND delivered = 0 ORDER BY id LIMIT ?2"});
 const std::string find_direct_message_sql =
-    sql({"SELECT ", direct_message_columns, " FROM direct_messages WHERE sender = ?1 AND client_id = ?2"});
+    sql({"SELECT ", direct_message_columns,
+         " FROM direct_messages WHERE sender = ?1 AND recipient = ?2 AND client_id = ?3"});
 
 // Inserts one message under `seq`; true if it was written, false if its client id was stored before.
 bool insert_message(SQLite::Statement& insert, std::int64_t room_id, std::int64_t seq, const MessageRecord& message) {
@@ -563,7 +564,7 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
         {
           auto insert = writer_->statement(
               "INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id) VALUES (?1, ?2, ?3, ?4, ?5)"
-              " ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING");
+              " ON CONFLICT (sender, recipient, client_id) WHERE client_id IS NOT NULL DO NOTHING");
           insert->bindNoCopy(1, message.sender);
           insert->bindNoCopy(2, message.recipient);
           insert->bind(3, message.ts_ms);
@@ -578,7 +579,8 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
         if (!message.client_id) throw StorageError("insert ignored without a client id");
         auto select = writer_->statement(find_direct_message_sql);
         select->bindNoCopy(1, message.sender);
-        select->bindNoCopy(2, *message.client_id);
+        select->bindNoCopy(2, message.recipient);
+        select->bindNoCopy(3, *message.client_id);
         if (!select->executeStep()) throw StorageError("conflicting direct message not found");
         return StoredDirectMessage{read_direct_message(*select), true};
       });

@@ -98,8 +98,8 @@ class Store {
   std::int64_t message_count() const;
 
   // --- direct messages ---
-  // Stores the message and assigns its id (the id passed in is ignored). If (sender, client_id) was stored
-  // before, nothing is written and the stored message is returned with duplicate = true.
+  // Stores the message and assigns its id (the id passed in is ignored). If (sender, recipient, client_id) was
+  // stored before, nothing is written and the stored message is returned with duplicate = true.
   StoredDirectMessage store_direct_message(DirectMessageRecord message);
   // The oldest `limit` undelivered messages for the recipient, ascending by id.
   std::vector<DirectMessageRecord> undelivered_direct_messages(std::string_view recipient,
