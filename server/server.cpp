@@ -64,11 +64,12 @@ Server::Server(ServerConfig config)
                                          [this] { messages_.after_commit_batch(); }}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      guest_ids_([this] { return store_.begin_run(CommandContext::now_ms()); }),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
-      departures_(bus_, rooms_, users_),
       inbox_(bus_, store_, users_),
-      context_{config_,  pool_,      bus_,        store_,  committer_,   rooms_, users_,
-               hasher_,  messages_,  departures_, inbox_,  disconnects_, [this] { return connection_count(); }},
+      departures_(bus_, rooms_, users_, inbox_),
+      context_{config_,    pool_,     bus_,        store_, committer_,   rooms_, users_, hasher_,
+               guest_ids_, messages_, departures_, inbox_, disconnects_, [this] { return connection_count(); }},
       router_(context_, commands_),
       listener_(io_, limiter_, disconnects_,
                 [this](asio::ip::tcp::socket socket, std::string address) {
@@ -95,6 +96,10 @@ void Server::load_state() {
   }
   for (const auto& ban : store_.load_bans()) {
     if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
+  }
+  // Every guest of an earlier run is gone; what still waited for one is nobody's to read.
+  if (const auto discarded = store_.discard_undelivered_to_guests(); discarded > 0) {
+    spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
   }
   spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_.user_count(),
                store_.message_count(), config_.storage.path);

@@ -16,6 +16,7 @@
 #include "server/connection_limiter.hpp"
 #include "server/direct_message_inbox.hpp"
 #include "server/disconnect_reason.hpp"
+#include "server/guest_ids.hpp"
 #include "server/listener.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
@@ -81,9 +82,10 @@ class Server final : public SessionHost {
   PasswordHasher hasher_;
   DisconnectCounters disconnects_;
   ConnectionLimiter limiter_;
+  GuestIds guest_ids_;
   MessagePipeline messages_;
-  SessionDeparture departures_;
   DirectMessageInbox inbox_;
+  SessionDeparture departures_;
   ServerContext context_;
   CommandTable commands_;
   RequestRouter router_;

@@ -7,6 +7,7 @@
 #include "server/concurrency/thread_pool.hpp"
 #include "server/direct_message_inbox.hpp"
 #include "server/disconnect_reason.hpp"
+#include "server/guest_ids.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -29,6 +30,7 @@ struct ServerContext {
   RoomRegistry& rooms;
   UserRegistry& users;
   PasswordHasher& hasher;
+  GuestIds& guest_ids;
   MessagePipeline& messages;
   SessionDeparture& departures;
   DirectMessageInbox& inbox;

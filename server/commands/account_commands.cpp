@@ -35,7 +35,7 @@ bool is_admin(const CommandContext& ctx, const std::string& user) {
 // messages waiting: its inbox opens once they are delivered (DirectMessageInbox); other sessions' at once.
 void establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
   const bool ok = ctx.session->establish(identity, [&] {
-    return ctx.server.users.add(identity.user, identity.guest, ctx.session, /*inbox_open=*/!backlog);
+    return ctx.server.users.add(identity.user, identity.id, identity.guest, ctx.session, /*inbox_open=*/!backlog);
   });
   if (!ok) throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
 }
@@ -67,10 +67,9 @@ void register_user(const CommandContext& ctx) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
   }
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
-  if (!ctx.server.store.create_user(record)) {
-    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
-  }
-  const Identity identity{name, false, is_admin(ctx, name)};
+  const auto id = ctx.server.store.create_user(record);
+  if (!id) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
+  const Identity identity{*id, name, false, is_admin(ctx, name)};
   establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
@@ -84,10 +83,10 @@ void login(const CommandContext& ctx) {
   static const std::string kDummyHash = ctx.server.hasher.hash("not a password of anyone");
   const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
   if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
-  const Identity identity{name, false, is_admin(ctx, name)};
+  const Identity identity{user->id, name, false, is_admin(ctx, name)};
   establish(ctx, identity, /*backlog=*/true);
-  reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(name));
-  ctx.server.inbox.deliver_pending_later(ctx.session, name);
+  reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(identity.id));
+  ctx.server.inbox.deliver_pending_later(ctx.session, identity);
 }
 
 void guest(const CommandContext& ctx) {
@@ -95,7 +94,8 @@ void guest(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
-  const Identity identity{name, true, false};
+  // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
+  const Identity identity{ctx.server.guest_ids.next(), name, true, false};
   establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
