@@ -46,8 +46,7 @@ Session::Limits session_limits(const ServerConfig& config) {
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       work_guard_(asio::make_work_guard(io_)),
-      store_(StoreOptions{config_.storage.path, config_.storage.synchronous, 5000, config_.storage.read_connections,
-                          config_.storage.checkpoint_pages, config_.storage.wal_max_pages}),
+      store_(config_.store_options()),
       pool_(pool_options(config_)),
       bus_(pool_),
       committer_(store_,

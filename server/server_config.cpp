@@ -26,6 +26,14 @@ std::string describe(const std::vector<std::string>& values) {
   return text;
 }
 
+// Keys older servers read and this one does not, with what to do instead: ignoring one silently could leave
+// the operator believing it still had its effect.
+const std::map<std::string, std::string> kRetiredKeys{
+    {"auth.admins",
+     "no longer supported: administrators are made on the host with `chat-server user set-admin NAME on` (or "
+     "`chat-server user add NAME --admin`); remove the key"},
+};
+
 // Reads keys from a JSON document into a config, remembering which keys it
 // knows so that anything else can be reported as unknown.
 class Reader {
@@ -50,7 +58,11 @@ class Reader {
       if (known == known_.end()) throw ConfigError(section + ": unknown section");
       if (!body.is_object()) throw ConfigError(section + ": must be an object");
       for (const auto& [key, value] : body.items()) {
-        if (!known->second.contains(key)) throw ConfigError(section + "." + key + ": unknown key");
+        const auto name = section + "." + key;
+        if (const auto retired = kRetiredKeys.find(name); retired != kRetiredKeys.end()) {
+          throw ConfigError(name + ": " + retired->second);
+        }
+        if (!known->second.contains(key)) throw ConfigError(name + ": unknown key");
       }
     }
   }
@@ -68,16 +80,6 @@ class Reader {
       throw ConfigError(name + ": must be one of " + describe(rule.one_of));
     }
     field = std::move(text);
-  }
-
-  static void assign(const std::string& name, const json& value, std::vector<std::string>& field, const Rule&) {
-    if (!value.is_array()) throw ConfigError(name + ": must be an array of strings");
-    std::vector<std::string> items;
-    for (const auto& item : value) {
-      if (!item.is_string()) throw ConfigError(name + ": must be an array of strings");
-      items.push_back(item.get<std::string>());
-    }
-    field = std::move(items);
   }
 
   template <class T>
@@ -154,7 +156,6 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
 
   v("auth", "allow_guests", c.auth.allow_guests);
-  v("auth", "admins", c.auth.admins);
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
   v("auth", "hash_ops_limit", c.auth.hash_ops_limit, Rule{1, 20});
   v("auth", "hash_mem_limit_kib", c.auth.hash_mem_limit_kib, Rule{8, 4.0 * 1024 * 1024});
@@ -194,6 +195,16 @@ json ServerConfig::to_json() const {
   Writer writer;
   visit_keys(*this, writer);
   return writer.document;
+}
+
+StoreOptions ServerConfig::store_options() const {
+  StoreOptions options;  // the busy timeout keeps its default
+  options.path = storage.path;
+  options.synchronous = storage.synchronous;
+  options.read_connections = storage.read_connections;
+  options.checkpoint_pages = storage.checkpoint_pages;
+  options.wal_max_pages = storage.wal_max_pages;
+  return options;
 }
 
 void ServerConfig::validate() const {

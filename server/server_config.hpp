@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/storage/store_options.hpp"
+
 namespace chat {
 
 // Every tunable of the server with its default. config.example.json holds the
@@ -62,7 +64,6 @@ struct ServerConfig {
 
   struct Auth {
     bool allow_guests = true;
-    std::vector<std::string> admins;
     std::size_t password_min_length = 8;
     std::uint64_t hash_ops_limit = 2;        // libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE
     std::uint64_t hash_mem_limit_kib = 65536;  // libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE
@@ -86,6 +87,9 @@ struct ServerConfig {
 
   // Cross-key rules (min_threads <= max_threads, ...); throws ConfigError.
   void validate() const;
+
+  // How the server, and the `user` commands, open storage.path.
+  StoreOptions store_options() const;
 };
 
 class ConfigError : public std::runtime_error {

@@ -77,8 +77,9 @@ TEST_CASE("live messages racing a log-in neither overtake nor erase the ones tha
 
 TEST_CASE("a direct message a connection dropped as a slow consumer waits for the next log-in") {
   ServerProcess server(Json({{"limits", {{"max_message_chars", 1000}, {"outbound_queue_bytes", 16384}, {"rate_per_sec", 0}}}}));
+  server.add_admin("admin");
   TestClient admin(server.port());
-  expect_ok(admin.register_user("admin"));
+  expect_ok(admin.login("admin"));
   TestClient alice(server.port());
   expect_ok(alice.register_user("alice"));
   TestClient sleeper(server.port());

@@ -134,7 +134,7 @@ TEST_CASE("invalid options are rejected with a StorageError") {
   CHECK_NOTHROW(Store{options});
 }
 
-TEST_CASE("users: create, conflict, find, count") {
+TEST_CASE("users: create, conflict, find, count, administrators") {
   TempDir dir;
   Store store(options_for(dir.db()));
   CHECK(store.user_count() == 0);
@@ -148,6 +148,21 @@ TEST_CASE("users: create, conflict, find, count") {
   CHECK(store.user_count() == 2);
   CHECK(store.find_user("alice")->password_hash == "h1");
   CHECK(store.find_user("alice")->id == *alice);
+  CHECK_FALSE(store.find_user("alice")->is_admin);  // nobody is one unless the operator says so
+  CHECK(store.set_admin("alice", true));
+  CHECK(store.find_user("alice")->is_admin);
+  CHECK_FALSE(store.set_admin("carol", true));  // no such user
+  UserRecord root{"root", "h4", 4};
+  root.is_admin = true;
+  REQUIRE(store.create_user(root));
+  CHECK(store.set_admin("alice", false));
+  const auto users = store.load_users();
+  REQUIRE(users.size() == 3);
+  CHECK(users[0].name == "alice");
+  CHECK_FALSE(users[0].is_admin);
+  CHECK(users[0].password_hash.empty());  // a listing carries no hashes
+  CHECK(users[2].name == "root");
+  CHECK(users[2].is_admin);
   CHECK_FALSE(store.find_user("carol"));
   CHECK_FALSE(store.find_user("Alice"));  // names are stored as given (canonical lowercase)
 }

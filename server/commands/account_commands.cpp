@@ -1,14 +1,12 @@
 // register, login, guest, logout: how a connection gets (and drops) an identity.
-#include <algorithm>
-
 #include "common/names.hpp"
 #include "server/command_table.hpp"
+#include "server/password_policy.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
 namespace {
 
-constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::string_view kPasswordHashClass = "password_hash";
 
 void require_logged_out(const CommandContext& ctx) {
@@ -23,12 +21,6 @@ std::string requested_name(const CommandContext& ctx) {
                                                    " characters of A-Z a-z 0-9 _ - .");
   }
   return std::move(*name);
-}
-
-bool is_admin(const CommandContext& ctx, const std::string& user) {
-  const auto& admins = ctx.server.config.auth.admins;
-  return std::any_of(admins.begin(), admins.end(),
-                     [&](const std::string& admin) { return canonical_user_name(admin) == user; });
 }
 
 // Binds the identity to the connection and lists it online, or throws conflict. Only a log-in has direct
@@ -58,10 +50,8 @@ void register_user(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   const auto password = ctx.request.required_string("password");
-  if (password.size() < ctx.server.config.auth.password_min_length || password.size() > kMaxPasswordBytes) {
-    throw ProtocolError(ErrorCode::BadRequest, "password must be " +
-                                                   std::to_string(ctx.server.config.auth.password_min_length) +
-                                                   " to " + std::to_string(kMaxPasswordBytes) + " bytes");
+  if (const auto problem = password_problem(password, ctx.server.config.auth.password_min_length)) {
+    throw ProtocolError(ErrorCode::BadRequest, *problem);
   }
   if (ctx.server.users.is_guest(name).value_or(false)) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
@@ -69,7 +59,8 @@ void register_user(const CommandContext& ctx) {
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
   const auto id = ctx.server.store.create_user(record);
   if (!id) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
-  const Identity identity{*id, name, false, is_admin(ctx, name)};
+  // A new account is never an administrator: only the operator makes one (chat-server user set-admin).
+  const Identity identity{*id, name, false, false};
   establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
@@ -83,7 +74,7 @@ void login(const CommandContext& ctx) {
   static const std::string kDummyHash = ctx.server.hasher.hash("not a password of anyone");
   const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
   if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
-  const Identity identity{user->id, name, false, is_admin(ctx, name)};
+  const Identity identity{user->id, name, false, user->is_admin};
   establish(ctx, identity, /*backlog=*/true);
   reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(identity.id));
   ctx.server.inbox.deliver_pending_later(ctx.session, identity);

@@ -23,6 +23,7 @@ struct UserRecord {
   std::string password_hash;
   std::int64_t created_ms = 0;
   PrincipalId id = 0;  // assigned by the Store
+  bool is_admin = false;  // may call `stats`; set by the operator only (chat-server user)
 };
 
 struct RoomRecord {

@@ -17,7 +17,7 @@ namespace {
 // User names are stored as text rather than as foreign keys to users: the server checks users before writing,
 // and the message hot path would otherwise pay a second index lookup per row. Rooms are referenced by id so
 // that the per-room indexes stay small.
-constexpr std::array<std::string_view, 3> migrations{
+constexpr std::array<std::string_view, 4> migrations{
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -139,6 +139,12 @@ CREATE UNIQUE INDEX direct_messages_client_id ON direct_messages (sender_id, rec
 DROP INDEX direct_messages_undelivered;
 CREATE INDEX direct_messages_undelivered ON direct_messages (recipient_id, id) WHERE delivered = 0;
 DROP TABLE legacy_guests;
+)sql",
+    // Administrators are made on the host (`chat-server user add --admin`, `user set-admin`) and stored with
+    // their account. A list of names in the configuration handed the rights to whoever registered a listed
+    // name first.
+    R"sql(
+ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1));
 )sql"};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

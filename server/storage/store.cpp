@@ -178,10 +178,12 @@ std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
   std::lock_guard lock(write_mutex_);
   return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&]() -> std::optional<PrincipalId> {
     auto insert = writer_->statement(
-        "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING");
+        "INSERT INTO users (name, password_hash, created_ms, is_admin) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (name) DO NOTHING");
     insert->bindNoCopy(1, user.name);
     insert->bindNoCopy(2, user.password_hash);
     insert->bind(3, user.created_ms);
+    insert->bind(4, user.is_admin ? 1 : 0);
     if (insert->exec() != 1) return std::nullopt;
     return writer_->db().getLastInsertRowid();
   });
@@ -190,11 +192,36 @@ std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
 std::optional<UserRecord> Store::find_user(std::string_view name) const {
   return with_context([&] { return fmt::format("find_user '{}'", name); }, [&]() -> std::optional<UserRecord> {
     auto reader = readers_->acquire();
-    auto select = reader->statement("SELECT name, password_hash, created_ms, id FROM users WHERE name = ?1");
+    auto select =
+        reader->statement("SELECT name, password_hash, created_ms, id, is_admin FROM users WHERE name = ?1");
     bind_text(*select, 1, name);
     if (!select->executeStep()) return std::nullopt;
     return UserRecord{select->getColumn(0).getString(), select->getColumn(1).getString(),
-                      select->getColumn(2).getInt64(), select->getColumn(3).getInt64()};
+                      select->getColumn(2).getInt64(), select->getColumn(3).getInt64(),
+                      select->getColumn(4).getInt() != 0};
+  });
+}
+
+bool Store::set_admin(std::string_view name, bool is_admin) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("set_admin '{}' {}", name, is_admin); }, [&] {
+    auto update = writer_->statement("UPDATE users SET is_admin = ?2 WHERE name = ?1");
+    bind_text(*update, 1, name);
+    update->bind(2, is_admin ? 1 : 0);
+    return update->exec() == 1;
+  });
+}
+
+std::vector<UserRecord> Store::load_users() const {
+  return with_context([] { return std::string("load_users"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT name, created_ms, id, is_admin FROM users ORDER BY name");
+    std::vector<UserRecord> users;
+    while (select->executeStep()) {
+      users.push_back(UserRecord{select->getColumn(0).getString(), {}, select->getColumn(1).getInt64(),
+                                 select->getColumn(2).getInt64(), select->getColumn(3).getInt() != 0});
+    }
+    return users;
   });
 }
 

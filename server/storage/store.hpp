@@ -46,6 +46,8 @@ class Store {
   // The new account's id (user.id is ignored); nullopt: name taken.
   std::optional<PrincipalId> create_user(const UserRecord& user);
   std::optional<UserRecord> find_user(std::string_view name) const;  // with its id
+  bool set_admin(std::string_view name, bool is_admin);  // false: no such user
+  std::vector<UserRecord> load_users() const;            // by name, without password hashes
   std::int64_t user_count() const;
 
   // --- runs ---
