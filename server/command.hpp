@@ -60,6 +60,9 @@ struct CommandSpec {
   OrderingKey key = OrderingKey::None;
   std::string_view concurrency_class = {};
   bool pauses_reading = false;  // the connection reads nothing else until it is handled
+  // Checks a password: admitted only through the LoginGate (per account and address lockouts, a bounded
+  // number of hashes per address), before it waits for a worker.
+  bool password_gate = false;
   std::function<void(const CommandContext&)> handler = {};
 };
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "common/request.hpp"
 #include "server/command.hpp"
 #include "server/session.hpp"
@@ -11,6 +13,8 @@ struct RequestEvent {
   SessionPtr session;
   Request request;
   const CommandSpec* command = nullptr;
+  // What the request holds until it is handled and dropped (a log-in's place in its address's hash queue).
+  std::shared_ptr<const void> held;
 };
 
 }  // namespace chat

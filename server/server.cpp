@@ -32,6 +32,19 @@ ThreadPoolOptions pool_options(const ServerConfig& config) {
   return options;
 }
 
+LoginGate::Options login_gate_options(const ServerConfig& config) {
+  const auto& auth = config.auth;
+  LoginGate::Options options;
+  options.throttle.account_failures = auth.login_account_failures;
+  options.throttle.address_failures = auth.login_address_failures;
+  options.throttle.lockout = std::chrono::milliseconds(auth.login_lockout_ms);
+  options.throttle.lockout_max = std::chrono::milliseconds(auth.login_lockout_max_ms);
+  options.throttle.window = std::chrono::seconds(auth.login_failure_window_sec);
+  options.throttle.max_entries = auth.throttle_max_entries;
+  options.hashes_per_address = auth.hash_queue_per_address;
+  return options;
+}
+
 Session::Limits session_limits(const ServerConfig& config) {
   return Session::Limits{config.limits.max_frame_bytes,
                          config.limits.outbound_queue_bytes,
@@ -62,12 +75,13 @@ Server::Server(ServerConfig config)
                                          // before the server runs, and shutdown drains it before messages_ goes.
                                          [this] { messages_.after_commit_batch(); }}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
+      login_gate_(login_gate_options(config_)),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       guest_ids_([this] { return store_.begin_run(CommandContext::now_ms()); }),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
       inbox_(bus_, store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
-      context_{config_,    pool_,     bus_,        store_, committer_,   rooms_, users_, hasher_,
+      context_{config_,    pool_,     bus_,        store_, committer_,   rooms_, users_, hasher_, login_gate_,
                guest_ids_, messages_, departures_, inbox_, disconnects_, [this] { return connection_count(); }},
       router_(context_, commands_),
       listener_(io_, limiter_, disconnects_,

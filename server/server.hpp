@@ -18,6 +18,7 @@
 #include "server/disconnect_reason.hpp"
 #include "server/guest_ids.hpp"
 #include "server/listener.hpp"
+#include "server/login_gate.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -80,6 +81,7 @@ class Server final : public SessionHost {
   RoomRegistry rooms_;
   UserRegistry users_;
   PasswordHasher hasher_;
+  LoginGate login_gate_;
   DisconnectCounters disconnects_;
   ConnectionLimiter limiter_;
   GuestIds guest_ids_;

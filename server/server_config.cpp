@@ -159,6 +159,13 @@ void visit_keys(Config& c, Visitor& v) {
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
   v("auth", "hash_ops_limit", c.auth.hash_ops_limit, Rule{1, 20});
   v("auth", "hash_mem_limit_kib", c.auth.hash_mem_limit_kib, Rule{8, 4.0 * 1024 * 1024});
+  v("auth", "login_account_failures", c.auth.login_account_failures, Rule{1, 1000});
+  v("auth", "login_address_failures", c.auth.login_address_failures, Rule{1, 1e6});
+  v("auth", "login_lockout_ms", c.auth.login_lockout_ms, ms);
+  v("auth", "login_lockout_max_ms", c.auth.login_lockout_max_ms, ms);
+  v("auth", "login_failure_window_sec", c.auth.login_failure_window_sec, Rule{1, 7 * 24 * 3600});
+  v("auth", "hash_queue_per_address", c.auth.hash_queue_per_address, Rule{1, 1e6});
+  v("auth", "throttle_max_entries", c.auth.throttle_max_entries, Rule{1000, 1e8});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
@@ -226,6 +233,9 @@ void ServerConfig::validate() const {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
   }
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");
+  if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
+    throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");
+  }
 }
 
 }  // namespace chat

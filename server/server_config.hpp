@@ -67,6 +67,18 @@ struct ServerConfig {
     std::size_t password_min_length = 8;
     std::uint64_t hash_ops_limit = 2;        // libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE
     std::uint64_t hash_mem_limit_kib = 65536;  // libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE
+    // Failed log-ins (LoginThrottle): allowed per account and per address before a lockout that starts at
+    // login_lockout_ms and doubles with each further failure up to login_lockout_max_ms; failures older than
+    // the window are forgotten.
+    std::uint32_t login_account_failures = 5;
+    std::uint32_t login_address_failures = 20;
+    std::uint32_t login_lockout_ms = 1000;
+    std::uint32_t login_lockout_max_ms = 300000;
+    std::uint32_t login_failure_window_sec = 900;
+    // login and register requests of one address waiting for or running a password hash (LoginGate).
+    std::size_t hash_queue_per_address = 4;
+    // Accounts and addresses the throttles remember at once, each.
+    std::size_t throttle_max_entries = 100000;
   } auth;
 
   struct Log {

@@ -8,6 +8,7 @@
 #include "server/direct_message_inbox.hpp"
 #include "server/disconnect_reason.hpp"
 #include "server/guest_ids.hpp"
+#include "server/login_gate.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -30,6 +31,7 @@ struct ServerContext {
   RoomRegistry& rooms;
   UserRegistry& users;
   PasswordHasher& hasher;
+  LoginGate& login_gate;
   GuestIds& guest_ids;
   MessagePipeline& messages;
   SessionDeparture& departures;

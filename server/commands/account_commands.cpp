@@ -23,14 +23,15 @@ std::string requested_name(const CommandContext& ctx) {
   return std::move(*name);
 }
 
-// Binds the identity to the connection and lists it online, or throws conflict. Only a log-in has direct
-// messages waiting: its inbox opens once they are delivered (DirectMessageInbox); other sessions' at once.
-void establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
-  const bool ok = ctx.session->establish(identity, [&] {
+// Binds the identity to the connection and lists it online; false when the name is held by someone else
+// online (or the connection closed). Only a log-in has direct messages waiting: its inbox opens once they
+// are delivered (DirectMessageInbox); other sessions' at once.
+bool establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
+  return ctx.session->establish(identity, [&] {
     return ctx.server.users.add(identity.user, identity.id, identity.guest, ctx.session, /*inbox_open=*/!backlog);
   });
-  if (!ok) throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
 }
+
 
 void reply_logged_in(const CommandContext& ctx, const Identity& identity, std::size_t pending_dms) {
   auto reply = ctx.ok();
@@ -56,12 +57,15 @@ void register_user(const CommandContext& ctx) {
   if (ctx.server.users.is_guest(name).value_or(false)) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
   }
+  ctx.server.login_gate.check(ctx.session->remote_address(), name);
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
   const auto id = ctx.server.store.create_user(record);
   if (!id) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
   // A new account is never an administrator: only the operator makes one (chat-server user set-admin).
   const Identity identity{*id, name, false, false};
-  establish(ctx, identity, /*backlog=*/false);
+  if (!establish(ctx, identity, /*backlog=*/false)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+  }
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -69,13 +73,22 @@ void login(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   const auto password = ctx.request.required_string("password");
+  const auto& address = ctx.session->remote_address();
+  // Checked again here, right before the hash: a lockout may have begun while the request waited.
+  ctx.server.login_gate.check(address, name);
   const auto user = ctx.server.store.find_user(name);
   // Unknown names cost a hash too, so timing does not tell which names exist.
   static const std::string kDummyHash = ctx.server.hasher.hash("not a password of anyone");
   const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
-  if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
+  if (!valid) {
+    ctx.server.login_gate.failed(name, address);
+    throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
+  }
+  ctx.server.login_gate.succeeded(name);
   const Identity identity{user->id, name, false, user->is_admin};
-  establish(ctx, identity, /*backlog=*/true);
+  if (!establish(ctx, identity, /*backlog=*/true)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+  }
   reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(identity.id));
   ctx.server.inbox.deliver_pending_later(ctx.session, identity);
 }
@@ -87,7 +100,9 @@ void guest(const CommandContext& ctx) {
   if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
   // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
   const Identity identity{ctx.server.guest_ids.next(), name, true, false};
-  establish(ctx, identity, /*backlog=*/false);
+  if (!establish(ctx, identity, /*backlog=*/false)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+  }
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -108,6 +123,7 @@ void add_account_commands(CommandTable& table) {
              .key = OrderingKey::Name,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
+             .password_gate = true,
              .handler = register_user});
   table.add({.op = "login",
              .requires_login = false,
@@ -115,6 +131,7 @@ void add_account_commands(CommandTable& table) {
              .key = OrderingKey::Connection,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
+             .password_gate = true,
              .handler = login});
   table.add({.op = "guest",
              .requires_login = false,

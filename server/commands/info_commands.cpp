@@ -97,6 +97,10 @@ void stats(const CommandContext& ctx) {
     disconnects[std::string(to_string(reason))] = ctx.server.disconnects.get(reason);
   }
   reply["disconnects"] = std::move(disconnects);
+  const auto logins = ctx.server.login_gate.stats();
+  reply["auth"] = {{"login_failures", logins.failures},
+                   {"logins_throttled", logins.throttled},
+                   {"logins_busy", logins.busy}};
   ctx.reply(reply);
 }
 
