@@ -38,6 +38,10 @@ class CommandContext {
   std::string user_name(std::string_view field = "user") const;
   // The room named by the "room" field; not_found when there is none.
   RoomPtr room() const;
+  // Around a look-up whose answer tells the client whether a name exists (NameProbes): before it, rate_limited
+  // while the connection's address has no probes left; after an answer that told, one probe is spent.
+  void check_name_probe() const;
+  void charge_name_probe() const;
   // Current server time in milliseconds since the Unix epoch.
   static std::int64_t now_ms();
 };

@@ -19,6 +19,7 @@
 #include "server/guest_ids.hpp"
 #include "server/listener.hpp"
 #include "server/login_gate.hpp"
+#include "server/name_probes.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -82,6 +83,7 @@ class Server final : public SessionHost {
   UserRegistry users_;
   PasswordHasher hasher_;
   LoginGate login_gate_;
+  NameProbes name_probes_;
   DisconnectCounters disconnects_;
   ConnectionLimiter limiter_;
   GuestIds guest_ids_;

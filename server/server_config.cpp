@@ -165,6 +165,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("auth", "login_lockout_max_ms", c.auth.login_lockout_max_ms, ms);
   v("auth", "login_failure_window_sec", c.auth.login_failure_window_sec, Rule{1, 7 * 24 * 3600});
   v("auth", "hash_queue_per_address", c.auth.hash_queue_per_address, Rule{1, 1e6});
+  v("auth", "name_probe_burst", c.auth.name_probe_burst, Rule{1, 1e6});
+  v("auth", "name_probe_per_min", c.auth.name_probe_per_min, Rule{0.01, 1e6});
   v("auth", "throttle_max_entries", c.auth.throttle_max_entries, Rule{1000, 1e8});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});

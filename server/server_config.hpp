@@ -77,6 +77,10 @@ struct ServerConfig {
     std::uint32_t login_failure_window_sec = 900;
     // login and register requests of one address waiting for or running a password hash (LoginGate).
     std::size_t hash_queue_per_address = 4;
+    // Requests that tell whether a name exists, per address (NameProbes): a bucket of this many, refilled at
+    // name_probe_per_min a minute.
+    std::uint32_t name_probe_burst = 20;
+    double name_probe_per_min = 30;
     // Accounts and addresses the throttles remember at once, each.
     std::size_t throttle_max_entries = 100000;
   } auth;

@@ -9,6 +9,7 @@
 #include "server/disconnect_reason.hpp"
 #include "server/guest_ids.hpp"
 #include "server/login_gate.hpp"
+#include "server/name_probes.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -32,6 +33,7 @@ struct ServerContext {
   UserRegistry& users;
   PasswordHasher& hasher;
   LoginGate& login_gate;
+  NameProbes& name_probes;
   GuestIds& guest_ids;
   MessagePipeline& messages;
   SessionDeparture& departures;

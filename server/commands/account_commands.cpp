@@ -32,6 +32,11 @@ bool establish(const CommandContext& ctx, const Identity& identity, bool backlog
   });
 }
 
+// The one answer to a name someone holds, registered or online: the two are not told apart (NameProbes).
+[[noreturn]] void name_taken(const CommandContext& ctx, const std::string& name) {
+  ctx.charge_name_probe();
+  throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
+}
 
 void reply_logged_in(const CommandContext& ctx, const Identity& identity, std::size_t pending_dms) {
   auto reply = ctx.ok();
@@ -54,13 +59,13 @@ void register_user(const CommandContext& ctx) {
   if (const auto problem = password_problem(password, ctx.server.config.auth.password_min_length)) {
     throw ProtocolError(ErrorCode::BadRequest, *problem);
   }
-  if (ctx.server.users.is_guest(name).value_or(false)) {
-    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
-  }
+  ctx.check_name_probe();
+  // Before the hash: a taken name costs none.
+  if (ctx.server.users.is_online(name) || ctx.server.store.find_user(name)) name_taken(ctx, name);
   ctx.server.login_gate.check(ctx.session->remote_address(), name);
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
   const auto id = ctx.server.store.create_user(record);
-  if (!id) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
+  if (!id) name_taken(ctx, name);
   // A new account is never an administrator: only the operator makes one (chat-server user set-admin).
   const Identity identity{*id, name, false, false};
   if (!establish(ctx, identity, /*backlog=*/false)) {
@@ -97,12 +102,11 @@ void guest(const CommandContext& ctx) {
   if (!ctx.server.config.auth.allow_guests) throw ProtocolError(ErrorCode::Forbidden, "guests are not allowed");
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
-  if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
+  ctx.check_name_probe();
+  if (ctx.server.store.find_user(name)) name_taken(ctx, name);
   // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
   const Identity identity{ctx.server.guest_ids.next(), name, true, false};
-  if (!establish(ctx, identity, /*backlog=*/false)) {
-    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
-  }
+  if (!establish(ctx, identity, /*backlog=*/false)) name_taken(ctx, name);
   reply_logged_in(ctx, identity, 0);
 }
 

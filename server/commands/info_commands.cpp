@@ -100,7 +100,8 @@ void stats(const CommandContext& ctx) {
   const auto logins = ctx.server.login_gate.stats();
   reply["auth"] = {{"login_failures", logins.failures},
                    {"logins_throttled", logins.throttled},
-                   {"logins_busy", logins.busy}};
+                   {"logins_busy", logins.busy},
+                   {"name_probes_refused", ctx.server.name_probes.refused()}};
   ctx.reply(reply);
 }
 

@@ -45,8 +45,12 @@ void direct_message(const CommandContext& ctx) {
   const auto to = ctx.user_name("to");
   auto text = checked_text(ctx);
   auto cid = checked_client_id(ctx);
+  ctx.check_name_probe();
   const auto recipient = ctx.server.inbox.find_recipient(to);
-  if (!recipient) throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
+  if (!recipient) {
+    ctx.charge_name_probe();
+    throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
+  }
   const auto stored = ctx.server.inbox.send(user, *recipient, std::move(text), std::move(cid));
   auto reply = ctx.ok();
   reply["to"] = to;
