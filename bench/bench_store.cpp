@@ -136,7 +136,7 @@ struct Setup {
   static std::string room(int p) { return "room" + std::to_string(p); }
   MessageRecord next(int p) {
     const auto seq = next_seq[static_cast<std::size_t>(p)]++;  // only the timestamp: the store gives seqs
-    return MessageRecord{room(p), seq, "user" + std::to_string(p), seq,
+    return MessageRecord{room(p), seq, "user" + std::to_string(p), p + 1, seq,
                          "a chat line of a typical length, around eighty bytes of text in all", std::nullopt};
   }
 };

@@ -75,9 +75,15 @@ std::string OutputFormatter::room(const nlohmann::json& message) const {
   return paint(Style::Room, "#" + string_field(message, "room"));
 }
 
+std::string OutputFormatter::sender(const nlohmann::json& message) {
+  // '~' is no character of a name, so a guest cannot pass for the account of the same name (IRC's mark of an
+  // unverified user).
+  return (bool_field(message, "guest") ? "~" : "") + string_field(message, "from");
+}
+
 std::string OutputFormatter::message_line(std::string_view room_name, const nlohmann::json& message) const {
   return clock(message) + " " + paint(Style::Room, "#" + std::string(room_name)) + " <" +
-         paint_user(string_field(message, "from")) + "> " + string_field(message, "text");
+         paint_user(sender(message)) + "> " + string_field(message, "text");
 }
 
 std::string OutputFormatter::status(std::string_view text) const { return paint(Style::Note, note(text)); }
@@ -98,9 +104,8 @@ std::vector<std::string> OutputFormatter::event(const nlohmann::json& event) con
   const auto type = string_field(event, "type");
   if (type == "msg") return {message_line(string_field(event, "room"), event)};
   if (type == "dm") {
-    return {clock(event) + " " + paint(Style::Dm, "[dm " + string_field(event, "from") + " -> " +
-                                                      string_field(event, "to") + "]") +
-            " " + string_field(event, "text")};
+    const auto header = "[dm " + sender(event) + " -> " + string_field(event, "to") + "]";
+    return {clock(event) + " " + paint(Style::Dm, header) + " " + string_field(event, "text")};
   }
   if (type == "presence") {
     return {clock(event) + " " + room(event) + " " +

@@ -43,6 +43,8 @@ class OutputFormatter {
   std::string paint(Style style, std::string_view text) const;
   std::string paint_user(std::string_view user) const;
   std::string clock(const nlohmann::json& message) const;
+  // Who wrote a msg, history entry or dm: "~name" for a guest.
+  static std::string sender(const nlohmann::json& message);
   std::string room(const nlohmann::json& message) const;
   std::string message_line(std::string_view room_name, const nlohmann::json& message) const;
   std::string error_line(const nlohmann::json& error, std::string_view context) const;

@@ -6,25 +6,17 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "common/password_input.hpp"
+
 namespace chat::client {
 
 // Passwords never come from the command line, where `ps` would show them:
-// they are typed at a prompt that does not echo, or read from a file.
+// they are typed at a prompt that does not echo (prompt_on_tty), or read from
+// a file (read_password_file); both in common/password_input.hpp.
 using AskPassword = std::function<boost::asio::awaitable<std::optional<std::string>>(std::string prompt)>;
 
-struct PasswordFile {
-  std::optional<std::string> password;  // the first line, without its line end
-  std::string error;                    // why there is none
-  bool readable_by_others = false;      // worth a warning, as ssh gives one
-};
-
-PasswordFile read_password_file(const std::string& path);
-
-// Asks on the controlling terminal (/dev/tty) with echo off; nullopt when
-// there is no terminal or the input ended. Echo comes back on every way out,
-// including SIGINT, SIGTERM, SIGHUP or SIGQUIT during the prompt (they then
-// take their usual course). Blocks: only for use before the event loop runs
-// or in script mode, where nothing else is waiting.
-std::optional<std::string> prompt_on_tty(const std::string& prompt);
+using chat::PasswordFile;
+using chat::prompt_on_tty;
+using chat::read_password_file;
 
 }  // namespace chat::client

@@ -35,6 +35,12 @@ nlohmann::json error_reply(ErrorCode code, std::string_view message, std::string
   return reply;
 }
 
+nlohmann::json error_reply(const ProtocolError& error, std::string_view op, const nlohmann::json& id) {
+  auto reply = error_reply(error.code(), error.what(), op, id);
+  if (const auto wait = error.retry_after()) reply["retry_after_ms"] = wait->count();
+  return reply;
+}
+
 nlohmann::json event(std::string_view type) { return nlohmann::json{{"type", type}}; }
 
 nlohmann::json make_request(std::string_view op, const nlohmann::json& id) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error_code.hpp"
+#include "common/protocol_error.hpp"
 
 namespace chat {
 
@@ -32,6 +33,8 @@ nlohmann::json ok_reply(std::string_view op, const nlohmann::json& id);
 // omitted when empty/null (errors that cannot be tied to a request).
 nlohmann::json error_reply(ErrorCode code, std::string_view message, std::string_view op = {},
                            const nlohmann::json& id = nullptr);
+// The same for a thrown error, with its "retry_after_ms" when it has one.
+nlohmann::json error_reply(const ProtocolError& error, std::string_view op = {}, const nlohmann::json& id = nullptr);
 
 // {"type":type} — an event; the caller adds its fields.
 nlohmann::json event(std::string_view type);

@@ -17,6 +17,9 @@ class RequestError : public ProtocolError {
  public:
   RequestError(ErrorCode code, const std::string& message, std::string op = {}, nlohmann::json id = nullptr)
       : ProtocolError(code, message), op_(std::move(op)), id_(std::move(id)) {}
+  // The same error, tied to its request.
+  RequestError(const ProtocolError& error, std::string op, nlohmann::json id)
+      : ProtocolError(error), op_(std::move(op)), id_(std::move(id)) {}
   const std::string& op() const noexcept { return op_; }
   const nlohmann::json& id() const noexcept { return id_; }
 

@@ -38,6 +38,10 @@ class CommandContext {
   std::string user_name(std::string_view field = "user") const;
   // The room named by the "room" field; not_found when there is none.
   RoomPtr room() const;
+  // Around a look-up whose answer tells the client whether a name exists (NameProbes): before it, rate_limited
+  // while the connection's address has no probes left; after an answer that told, one probe is spent.
+  void check_name_probe() const;
+  void charge_name_probe() const;
   // Current server time in milliseconds since the Unix epoch.
   static std::int64_t now_ms();
 };
@@ -60,6 +64,9 @@ struct CommandSpec {
   OrderingKey key = OrderingKey::None;
   std::string_view concurrency_class = {};
   bool pauses_reading = false;  // the connection reads nothing else until it is handled
+  // Checks a password: admitted only through the LoginGate (per account and address lockouts, a bounded
+  // number of hashes per address), before it waits for a worker.
+  bool password_gate = false;
   std::function<void(const CommandContext&)> handler = {};
 };
 

@@ -18,28 +18,54 @@ constexpr std::size_t kPartRead = 256;  // messages read per part; the reply bud
 
 DirectMessageInbox::DirectMessageInbox(EventBus& bus, Store& store, UserRegistry& users)
     : bus_(bus), store_(store), users_(users) {
-  subscription_ = bus_.subscribe<PendingDelivery>(
+  delivery_subscription_ = bus_.subscribe<PendingDelivery>(
       [this](const PendingDelivery& delivery) { deliver_pending(delivery); }, Priority::Normal);
+  departure_subscription_ =
+      bus_.subscribe<GuestGone>([this](const GuestGone& gone) { discard(gone); }, Priority::Normal);
 }
 
-StoredDirectMessage DirectMessageInbox::send(const std::string& from, const std::string& to, std::string text,
+std::optional<DirectMessageInbox::Recipient> DirectMessageInbox::find_recipient(const std::string& name) const {
+  // Online first: a guest exists only there, and an account online needs no database read.
+  if (const auto online = users_.find(name)) return Recipient{online->id, name};
+  if (const auto account = store_.find_user(name)) return Recipient{account->id, name};
+  return std::nullopt;
+}
+
+StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipient& to, std::string text,
                                              std::optional<std::string> client_id) {
-  DirectMessageRecord record{0, from, to, CommandContext::now_ms(), std::move(text), std::move(client_id)};
+  DirectMessageRecord record{
+      0, from.user, from.id, to.name, to.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
   auto stored = store_.store_direct_message(std::move(record));
   if (stored.duplicate) return stored;
   const auto frame = dm_event(stored.message);
   bool queued = false;
-  for (const auto& session : users_.inbox_sessions_of(to)) queued = session->deliver(frame) || queued;
-  if (queued) store_.mark_delivered(to, std::array{stored.message.id});
+  for (const auto& session : users_.inbox_sessions_of(to.name, to.id)) queued = session->deliver(frame) || queued;
+  if (queued) store_.mark_delivered(to.id, std::array{stored.message.id});
   return stored;
 }
 
-std::size_t DirectMessageInbox::pending_count(const std::string& user) const {
-  return store_.undelivered_direct_messages(user, kPendingCountLimit).size();
+std::size_t DirectMessageInbox::pending_count(std::int64_t principal) const {
+  return store_.undelivered_direct_messages(principal, kPendingCountLimit).size();
 }
 
-void DirectMessageInbox::deliver_pending_later(const SessionPtr& session, const std::string& user) {
-  schedule(PendingDelivery{session, user});
+void DirectMessageInbox::deliver_pending_later(const SessionPtr& session, const Identity& identity) {
+  schedule(PendingDelivery{session, identity.user, identity.id});
+}
+
+void DirectMessageInbox::forget_guest(const Identity& guest) {
+  const GuestGone gone{guest.user, guest.id};
+  if (!bus_.publish(gone, PublishOptions{ordering_key(gone.user), Priority::Normal, {}}).ok()) {
+    discard(gone);  // refused (overloaded or stopping): nobody can address the guest any more, so now is safe
+  }
+}
+
+void DirectMessageInbox::discard(const GuestGone& gone) {
+  try {
+    store_.discard_undelivered_direct_messages(gone.principal);
+  } catch (const std::exception& e) {
+    // Nobody can read them (no one else is ever this principal); the next start discards them.
+    spdlog::error("user={} discarding direct messages that waited for the guest failed: {}", gone.user, e.what());
+  }
 }
 
 void DirectMessageInbox::schedule(const PendingDelivery& delivery) {
@@ -53,13 +79,13 @@ void DirectMessageInbox::schedule(const PendingDelivery& delivery) {
 void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
   const auto& session = delivery.session;
   const auto identity = session->identity();
-  if (session->is_closed() || !identity || identity->user != delivery.user) return;  // gone, or logged out
+  if (session->is_closed() || !identity || identity->id != delivery.principal) return;  // gone, or logged out
   std::vector<std::int64_t> queued;
   bool dropped = false;
   std::vector<DirectMessageRecord> messages;
   FrameBudget budget(session->reply_budget(), /*min_frames=*/1);
   try {
-    messages = store_.undelivered_direct_messages(delivery.user, kPartRead);
+    messages = store_.undelivered_direct_messages(delivery.principal, kPartRead);
     for (const auto& message : messages) {
       auto frame = dm_event(message);
       if (!budget.take(frame_cost(*frame))) break;
@@ -69,7 +95,7 @@ void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
       }
       queued.push_back(message.id);
     }
-    store_.mark_delivered(delivery.user, queued);
+    store_.mark_delivered(delivery.principal, queued);
   } catch (const std::exception& e) {
     // What was queued but not marked comes again at the next log-in: twice rather than never.
     spdlog::error("conn={} user={} delivering waiting direct messages failed: {}", session->connection_id(),

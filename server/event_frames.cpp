@@ -7,6 +7,7 @@ namespace chat {
 nlohmann::json message_json(const MessageRecord& message) {
   nlohmann::json json{{"seq", message.seq}, {"from", message.sender}, {"ts", message.ts_ms}, {"text", message.text}};
   if (message.client_id) json["cid"] = *message.client_id;
+  if (is_guest_principal(message.sender_id)) json["guest"] = true;
   return json;
 }
 
@@ -16,6 +17,8 @@ void append_msg_line(std::string& out, const MessageRecord& message, std::int64_
   JsonObjectWriter line(out);
   if (message.client_id) line.string("cid", *message.client_id);
   line.string("from", message.sender);
+  // Only a guest's lines carry the flag: the common case stays as short as it was.
+  if (is_guest_principal(message.sender_id)) line.boolean("guest", true);
   if (replay) line.boolean("replay", true);
   line.string("room", message.room);
   line.integer("seq", seq);
@@ -47,6 +50,7 @@ Frame dm_event(const DirectMessageRecord& message) {
   auto json = event("dm");
   json["dm_id"] = message.id;
   json["from"] = message.sender;
+  if (is_guest_principal(message.sender_id)) json["guest"] = true;
   json["to"] = message.recipient;
   json["ts"] = message.ts_ms;
   json["text"] = message.text;

@@ -12,7 +12,9 @@
 namespace chat {
 
 // The server's events (docs/protocol.md, "Events"), built in one place.
-nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, text[, cid]} as in history
+// A guest sender is marked ("guest":true) wherever a message shows who wrote it, so that a guest cannot pass
+// for the account that holds its name before or after it.
+nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, text[, cid][, guest]} as in history
 Frame msg_event(const MessageRecord& message, bool replay = false);
 // The same event as one protocol line ('\n' included), for frames that carry several.
 std::string msg_line(const MessageRecord& message, bool replay = false);

@@ -1,5 +1,6 @@
 // chat-server: reads its configuration, serves until SIGINT/SIGTERM, then
-// shuts down gracefully and exits 0.
+// shuts down gracefully and exits 0. `chat-server user ...` instead manages
+// the accounts in the configured database and exits (UserCommand).
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "common/protocol.hpp"
 #include "server/logging.hpp"
 #include "server/server.hpp"
+#include "server/user_command.hpp"
 
 namespace {
 
@@ -57,6 +59,28 @@ int main(int argc, char** argv) {
   app.add_option("--ready-file", ready_file, "write the bound port to this file once listening");
   app.add_flag("--print-config", print_config, "print the effective configuration as JSON and exit");
   app.set_version_flag("--version", std::string(chat::protocol::kServerVersion));
+
+  // Accounts made on the host. The options above (--config, --db) may also follow the subcommand.
+  auto* user = app.add_subcommand("user", "manage the accounts in the database (storage.path, --db), then exit");
+  user->require_subcommand(1);
+  user->fallthrough();
+  std::string user_name;
+  bool add_admin = false;
+  std::string password_file;
+  auto* user_add = user->add_subcommand(
+      "add", "create an account; the password comes from --password-file, else the terminal (not echoed), "
+             "else the first line of standard input");
+  user_add->add_option("name", user_name, "the account's name")->required();
+  user_add->add_flag("--admin", add_admin, "make it an administrator");
+  user_add->add_option("--password-file", password_file, "read the password from the first line of this file");
+  user_add->fallthrough();
+  std::string admin_state;
+  auto* user_set_admin = user->add_subcommand("set-admin", "grant (on) or revoke (off) administration");
+  user_set_admin->add_option("name", user_name, "the account's name")->required();
+  user_set_admin->add_option("state", admin_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  user_set_admin->fallthrough();
+  auto* user_list = user->add_subcommand("list", "list the accounts, one per line: name, then admin or user");
+  user_list->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   chat::ServerConfig config;
@@ -78,6 +102,16 @@ int main(int argc, char** argv) {
   if (print_config) {
     std::cout << config.to_json().dump(2) << '\n';
     return 0;
+  }
+  if (*user) {
+    // Quiet unless something is wrong: the command's own lines are its output.
+    spdlog::set_level(spdlog::level::warn);
+    const chat::UserCommand command{config, std::cout, std::cerr};
+    if (*user_list) return command.list();
+    if (*user_set_admin) return command.set_admin(user_name, admin_state == "on");
+    const auto password = chat::read_new_password(password_file, user_name, std::cerr);
+    if (!password) return 1;
+    return command.add(user_name, *password, add_admin);
   }
 
   StopSignals signals;

@@ -23,31 +23,31 @@ std::shared_ptr<MessagePipeline::RoomLog> MessagePipeline::log_of(const std::str
 }
 
 std::optional<std::int64_t> MessagePipeline::find_delivered(RoomLog& log, const std::string& room,
-                                                             const std::string& sender, const std::string& client_id) {
+                                                             std::int64_t sender_id, const std::string& client_id) {
   if (!log.dedup_loaded) {
     // Everything stored before this first send with a client id was delivered (at the latest by the restart).
     for (const auto& ref : store_.recent_client_messages(room, options_.dedup_window)) {
-      log.dedup.remember(ref.sender, ref.client_id, ref.seq);
+      log.dedup.remember(ref.sender_id, ref.client_id, ref.seq);
     }
     log.dedup_loaded = true;
   }
-  return log.dedup.find(sender, client_id);
+  return log.dedup.find(sender_id, client_id);
 }
 
-void MessagePipeline::send(const RoomPtr& room, const std::string& sender, const SessionPtr& session,
+void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const SessionPtr& session,
                            const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id) {
   auto log = log_of(room->name());
   if (client_id) {
     std::lock_guard dedup_lock(log->dedup_mutex);
-    if (const auto seq = find_delivered(*log, room->name(), sender, *client_id)) {
+    if (const auto seq = find_delivered(*log, room->name(), sender.id, *client_id)) {
       session->deliver(acknowledgement(request_id, room->name(), *seq, std::nullopt));
       return;
     }
   }
 
   Pending pending;
-  pending.record = MessageRecord{room->name(), 0, sender, CommandContext::now_ms(), std::move(text),
-                                 std::move(client_id)};
+  pending.record = MessageRecord{
+      room->name(), 0, sender.user, sender.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
   pending.sender = session;
   pending.reply = ReplyHold(session);
   pending.request_id = request_id;
@@ -177,7 +177,7 @@ void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
   }
   if (record.client_id) {
     std::lock_guard dedup_lock(log.dedup_mutex);
-    log.dedup.remember(record.sender, *record.client_id, outcome.seq);
+    log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
   }
   const bool stored = outcome.status == AppendOutcome::Status::stored;
   pending.sender->deliver(

@@ -13,6 +13,7 @@
 
 #include "server/concurrency/event_bus.hpp"
 #include "server/dedup_window.hpp"
+#include "server/identity.hpp"
 #include "server/registry/room.hpp"
 #include "server/session.hpp"
 #include "server/storage/group_committer.hpp"
@@ -45,7 +46,7 @@ class MessagePipeline {
 
   // Throws ProtocolError overloaded when the committer refuses the message (its backlog is full, or it is
   // closed): then nothing was stored and nothing will be answered later.
-  void send(const RoomPtr& room, const std::string& sender, const SessionPtr& session, const nlohmann::json& request_id,
+  void send(const RoomPtr& room, const Identity& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 
   // Publishes one drain for every room that received outcomes since the last call, so that a room's
@@ -89,7 +90,7 @@ class MessagePipeline {
   std::shared_ptr<RoomLog> log_of(const std::string& room);
   // The seq of a delivered message with this client id, if the window holds it (loaded from the store on
   // first use). A miss is no verdict: the store's unique index recognises every retry at commit.
-  std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, const std::string& sender,
+  std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, std::int64_t sender_id,
                                              const std::string& client_id);
   // On the flushing thread: queues the outcome in the room's outbox; the room's drain is published by
   // after_commit_batch().
@@ -105,8 +106,8 @@ class MessagePipeline {
                                std::optional<std::int64_t> ts_ms);
   // Large enough to carry a batch to a member in one write, small against outbound limits.
   static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
-  // A msg line's bytes besides its strings: keys, quotes, seq, ts (sizes a frame's buffer).
-  static constexpr std::size_t kMsgLineOverhead = 96;
+  // A msg line's bytes besides its strings: keys, quotes, seq, ts, a guest's flag (sizes a frame's buffer).
+  static constexpr std::size_t kMsgLineOverhead = 110;
 
   EventBus& bus_;
   GroupCommitter& committer_;

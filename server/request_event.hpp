@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "common/request.hpp"
 #include "server/command.hpp"
 #include "server/reply_hold.hpp"
@@ -12,6 +14,8 @@ struct RequestEvent {
   ReplyHold reply;  // the connection, which owes this request its reply until the event is gone
   Request request;
   const CommandSpec* command = nullptr;
+  // What the request holds until it is handled and dropped (a log-in's place in its address's hash queue).
+  std::shared_ptr<const void> held;
 };
 
 }  // namespace chat

@@ -65,10 +65,14 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
         throw ProtocolError(ErrorCode::Unauthorized, "log in first");
       }
       auto key = ordering_key(*command, *session, request);
+      // Refused here, before it waits for a worker: a locked account or address costs no hash, and one
+      // address cannot fill the hash class's queue.
+      std::shared_ptr<const void> held;
+      if (command->password_gate) held = server_.login_gate.admit(session->remote_address(), account_of(request));
       auto op = request.op();
       auto id = request.id();
       const auto published = server_.bus.publish(
-          RequestEvent{ReplyHold(session), std::move(request), command},
+          RequestEvent{ReplyHold(session), std::move(request), command, std::move(held)},
           PublishOptions{std::move(key), command->priority, std::string(command->concurrency_class)});
       if (!published.ok()) {
         static LogThrottle throttle;
@@ -78,12 +82,12 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
       }
       return command->pauses_reading;
     } catch (const ProtocolError& e) {
-      throw RequestError(e.code(), e.what(), command ? std::string(command->op) : std::string(), request.id());
+      throw RequestError(e, command ? std::string(command->op) : std::string(), request.id());
     }
   } catch (const RequestError& e) {
     spdlog::debug("conn={} {}: {} (sample: {})", session->connection_id(), to_string(e.code()), e.what(),
                   log_sample(line));
-    session->send(error_reply(e.code(), e.what(), e.op(), e.id()));
+    session->send(error_reply(e, e.op(), e.id()));
   }
   return false;
 }
@@ -115,13 +119,19 @@ std::string RequestRouter::ordering_key(const CommandSpec& command, const Sessio
   return {};
 }
 
+std::string RequestRouter::account_of(const Request& request) const {
+  const auto name = request.optional_string("name");
+  if (!name) return {};
+  return canonical_user_name(*name, server_.config.limits.max_name_length).value_or(std::string());
+}
+
 void RequestRouter::run(const RequestEvent& event) {
   const auto& request = event.request;
   const auto& session = event.reply.session();
   try {
     event.command->handler(CommandContext(server_, session, request));
   } catch (const ProtocolError& e) {
-    session->send(error_reply(e.code(), e.what(), request.op(), request.id()));
+    session->send(error_reply(e, request.op(), request.id()));
   } catch (const std::exception& e) {
     const auto identity = session->identity();
     spdlog::error("conn={} user={} op={} failed: {}", session->connection_id(), identity ? identity->user : "-",

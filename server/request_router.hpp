@@ -29,6 +29,8 @@ class RequestRouter {
 
  private:
   std::string ordering_key(const CommandSpec& command, const Session& session, const Request& request) const;
+  // The canonical "name" of a log-in or registration; empty when it has no valid one (its handler says why).
+  std::string account_of(const Request& request) const;
   void run(const struct RequestEvent& event);
   // Answers a request refused before it is parsed for handling (rate, shutdown) with its op and id.
   static Frame refusal(std::string_view line, ErrorCode code, const std::string& message);

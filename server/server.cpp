@@ -32,6 +32,19 @@ ThreadPoolOptions pool_options(const ServerConfig& config) {
   return options;
 }
 
+LoginGate::Options login_gate_options(const ServerConfig& config) {
+  const auto& auth = config.auth;
+  LoginGate::Options options;
+  options.throttle.account_failures = auth.login_account_failures;
+  options.throttle.address_failures = auth.login_address_failures;
+  options.throttle.lockout = std::chrono::milliseconds(auth.login_lockout_ms);
+  options.throttle.lockout_max = std::chrono::milliseconds(auth.login_lockout_max_ms);
+  options.throttle.window = std::chrono::seconds(auth.login_failure_window_sec);
+  options.throttle.max_entries = auth.throttle_max_entries;
+  options.hashes_per_address = auth.hash_queue_per_address;
+  return options;
+}
+
 Session::Limits session_limits(const ServerConfig& config) {
   return Session::Limits{.max_frame_bytes = config.limits.max_frame_bytes,
                          .outbound_queue_bytes = config.limits.outbound_queue_bytes,
@@ -48,8 +61,7 @@ Session::Limits session_limits(const ServerConfig& config) {
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       work_guard_(asio::make_work_guard(io_)),
-      store_(StoreOptions{config_.storage.path, config_.storage.synchronous, 5000, config_.storage.read_connections,
-                          config_.storage.checkpoint_pages, config_.storage.wal_max_pages}),
+      store_(config_.store_options()),
       pool_(pool_options(config_)),
       bus_(pool_),
       committer_(store_,
@@ -65,12 +77,16 @@ Server::Server(ServerConfig config)
                                          // before the server runs, and shutdown drains it before messages_ goes.
                                          [this] { messages_.after_commit_batch(); }}),
       hasher_(config_.auth.hash_ops_limit, config_.auth.hash_mem_limit_kib),
+      login_gate_(login_gate_options(config_)),
+      name_probes_(NameProbes::Options{config_.auth.name_probe_per_min, config_.auth.name_probe_burst,
+                                       config_.auth.throttle_max_entries}),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      guest_ids_([this] { return store_.begin_run(CommandContext::now_ms()); }),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
-      departures_(bus_, rooms_, users_),
       inbox_(bus_, store_, users_),
-      context_{config_,  pool_,      bus_,        store_,  committer_,   rooms_, users_,
-               hasher_,  messages_,  departures_, inbox_,  disconnects_, [this] { return connection_count(); }},
+      departures_(bus_, rooms_, users_, inbox_),
+      context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
+               guest_ids_, messages_, departures_, inbox_, disconnects_, [this] { return connection_count(); }},
       router_(context_, commands_),
       listener_(io_, limiter_, disconnects_,
                 [this](asio::ip::tcp::socket socket, std::string address) {
@@ -97,6 +113,10 @@ void Server::load_state() {
   }
   for (const auto& ban : store_.load_bans()) {
     if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
+  }
+  // Every guest of an earlier run is gone; what still waited for one is nobody's to read.
+  if (const auto discarded = store_.discard_undelivered_to_guests(); discarded > 0) {
+    spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
   }
   spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_.user_count(),
                store_.message_count(), config_.storage.path);

@@ -17,7 +17,10 @@
 #include "server/connection_limiter.hpp"
 #include "server/direct_message_inbox.hpp"
 #include "server/disconnect_reason.hpp"
+#include "server/guest_ids.hpp"
 #include "server/listener.hpp"
+#include "server/login_gate.hpp"
+#include "server/name_probes.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -80,11 +83,14 @@ class Server final : public SessionHost {
   RoomRegistry rooms_;
   UserRegistry users_;
   PasswordHasher hasher_;
+  LoginGate login_gate_;
+  NameProbes name_probes_;
   DisconnectCounters disconnects_;
   ConnectionLimiter limiter_;
+  GuestIds guest_ids_;
   MessagePipeline messages_;
-  SessionDeparture departures_;
   DirectMessageInbox inbox_;
+  SessionDeparture departures_;
   ServerContext context_;
   CommandTable commands_;
   RequestRouter router_;

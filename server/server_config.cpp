@@ -26,6 +26,14 @@ std::string describe(const std::vector<std::string>& values) {
   return text;
 }
 
+// Keys older servers read and this one does not, with what to do instead: ignoring one silently could leave
+// the operator believing it still had its effect.
+const std::map<std::string, std::string> kRetiredKeys{
+    {"auth.admins",
+     "no longer supported: administrators are made on the host with `chat-server user set-admin NAME on` (or "
+     "`chat-server user add NAME --admin`); remove the key"},
+};
+
 // Reads keys from a JSON document into a config, remembering which keys it
 // knows so that anything else can be reported as unknown.
 class Reader {
@@ -50,7 +58,11 @@ class Reader {
       if (known == known_.end()) throw ConfigError(section + ": unknown section");
       if (!body.is_object()) throw ConfigError(section + ": must be an object");
       for (const auto& [key, value] : body.items()) {
-        if (!known->second.contains(key)) throw ConfigError(section + "." + key + ": unknown key");
+        const auto name = section + "." + key;
+        if (const auto retired = kRetiredKeys.find(name); retired != kRetiredKeys.end()) {
+          throw ConfigError(name + ": " + retired->second);
+        }
+        if (!known->second.contains(key)) throw ConfigError(name + ": unknown key");
       }
     }
   }
@@ -68,16 +80,6 @@ class Reader {
       throw ConfigError(name + ": must be one of " + describe(rule.one_of));
     }
     field = std::move(text);
-  }
-
-  static void assign(const std::string& name, const json& value, std::vector<std::string>& field, const Rule&) {
-    if (!value.is_array()) throw ConfigError(name + ": must be an array of strings");
-    std::vector<std::string> items;
-    for (const auto& item : value) {
-      if (!item.is_string()) throw ConfigError(name + ": must be an array of strings");
-      items.push_back(item.get<std::string>());
-    }
-    field = std::move(items);
   }
 
   template <class T>
@@ -156,10 +158,18 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
 
   v("auth", "allow_guests", c.auth.allow_guests);
-  v("auth", "admins", c.auth.admins);
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
   v("auth", "hash_ops_limit", c.auth.hash_ops_limit, Rule{1, 20});
   v("auth", "hash_mem_limit_kib", c.auth.hash_mem_limit_kib, Rule{8, 4.0 * 1024 * 1024});
+  v("auth", "login_account_failures", c.auth.login_account_failures, Rule{1, 1000});
+  v("auth", "login_address_failures", c.auth.login_address_failures, Rule{1, 1e6});
+  v("auth", "login_lockout_ms", c.auth.login_lockout_ms, ms);
+  v("auth", "login_lockout_max_ms", c.auth.login_lockout_max_ms, ms);
+  v("auth", "login_failure_window_sec", c.auth.login_failure_window_sec, Rule{1, 7 * 24 * 3600});
+  v("auth", "hash_queue_per_address", c.auth.hash_queue_per_address, Rule{1, 1e6});
+  v("auth", "name_probe_burst", c.auth.name_probe_burst, Rule{1, 1e6});
+  v("auth", "name_probe_per_min", c.auth.name_probe_per_min, Rule{0.01, 1e6});
+  v("auth", "throttle_max_entries", c.auth.throttle_max_entries, Rule{1000, 1e8});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
@@ -198,6 +208,16 @@ json ServerConfig::to_json() const {
   return writer.document;
 }
 
+StoreOptions ServerConfig::store_options() const {
+  StoreOptions options;  // the busy timeout keeps its default
+  options.path = storage.path;
+  options.synchronous = storage.synchronous;
+  options.read_connections = storage.read_connections;
+  options.checkpoint_pages = storage.checkpoint_pages;
+  options.wal_max_pages = storage.wal_max_pages;
+  return options;
+}
+
 void ServerConfig::validate() const {
   if (pool.min_threads > pool.max_threads) throw ConfigError("pool.min_threads: must not exceed pool.max_threads");
   if (pool.password_hash_threads > pool.max_threads) {
@@ -217,6 +237,9 @@ void ServerConfig::validate() const {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
   }
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");
+  if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
+    throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");
+  }
 }
 
 }  // namespace chat

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/storage/store_options.hpp"
+
 namespace chat {
 
 // Every tunable of the server with its default. config.example.json holds the
@@ -64,10 +66,25 @@ struct ServerConfig {
 
   struct Auth {
     bool allow_guests = true;
-    std::vector<std::string> admins;
     std::size_t password_min_length = 8;
     std::uint64_t hash_ops_limit = 2;        // libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE
     std::uint64_t hash_mem_limit_kib = 65536;  // libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE
+    // Failed log-ins (LoginThrottle): allowed per account and per address before a lockout that starts at
+    // login_lockout_ms and doubles with each further failure up to login_lockout_max_ms; failures older than
+    // the window are forgotten.
+    std::uint32_t login_account_failures = 5;
+    std::uint32_t login_address_failures = 20;
+    std::uint32_t login_lockout_ms = 1000;
+    std::uint32_t login_lockout_max_ms = 300000;
+    std::uint32_t login_failure_window_sec = 900;
+    // login and register requests of one address waiting for or running a password hash (LoginGate).
+    std::size_t hash_queue_per_address = 4;
+    // Requests that tell whether a name exists, per address (NameProbes): a bucket of this many, refilled at
+    // name_probe_per_min a minute.
+    std::uint32_t name_probe_burst = 20;
+    double name_probe_per_min = 30;
+    // Accounts and addresses the throttles remember at once, each.
+    std::size_t throttle_max_entries = 100000;
   } auth;
 
   struct Log {
@@ -88,6 +105,9 @@ struct ServerConfig {
 
   // Cross-key rules (min_threads <= max_threads, ...); throws ConfigError.
   void validate() const;
+
+  // How the server, and the `user` commands, open storage.path.
+  StoreOptions store_options() const;
 };
 
 class ConfigError : public std::runtime_error {

@@ -7,6 +7,9 @@
 #include "server/concurrency/thread_pool.hpp"
 #include "server/direct_message_inbox.hpp"
 #include "server/disconnect_reason.hpp"
+#include "server/guest_ids.hpp"
+#include "server/login_gate.hpp"
+#include "server/name_probes.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
@@ -29,6 +32,9 @@ struct ServerContext {
   RoomRegistry& rooms;
   UserRegistry& users;
   PasswordHasher& hasher;
+  LoginGate& login_gate;
+  NameProbes& name_probes;
+  GuestIds& guest_ids;
   MessagePipeline& messages;
   SessionDeparture& departures;
   DirectMessageInbox& inbox;

@@ -6,8 +6,9 @@
 
 namespace chat {
 
-SessionDeparture::SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users)
-    : bus_(bus), rooms_(rooms), users_(users) {
+SessionDeparture::SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users,
+                                   DirectMessageInbox& inbox)
+    : bus_(bus), rooms_(rooms), users_(users), inbox_(inbox) {
   subscription_ = bus_.subscribe<RoomExit>([this](const RoomExit& exit) { leave_room(exit); }, Priority::Normal);
 }
 
@@ -15,6 +16,8 @@ void SessionDeparture::depart(const SessionPtr& session, bool final) {
   auto [identity, rooms] = session->take_state(final);
   if (!identity) return;
   users_.remove(identity->user, session->connection_id());
+  // A guest has this one session: it is gone for good, and what waits for it with it.
+  if (identity->guest) inbox_.forget_guest(*identity);
   for (const auto& room : rooms) {
     RoomExit exit{session, identity->user, identity->guest, room};
     if (!bus_.publish(exit, PublishOptions{room, Priority::Normal, {}}).ok()) {

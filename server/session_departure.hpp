@@ -3,6 +3,7 @@
 #include <string>
 
 #include "server/concurrency/event_bus.hpp"
+#include "server/direct_message_inbox.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
 #include "server/session.hpp"
@@ -13,10 +14,11 @@ namespace chat {
 // out of the online users at once, out of each joined room under that
 // room's ordering key (so that a join in flight cannot re-add it), with a
 // `disconnect` presence event where the user has no other connection in the
-// room. A guest's memberships end with it. Thread-safe.
+// room. A guest's memberships end with it, and so do the direct messages
+// still waiting for it. Thread-safe.
 class SessionDeparture {
  public:
-  SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users);
+  SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, DirectMessageInbox& inbox);
 
   // final: the connection has closed and can never log in again.
   void depart(const SessionPtr& session, bool final);
@@ -33,6 +35,7 @@ class SessionDeparture {
   EventBus& bus_;
   RoomRegistry& rooms_;
   UserRegistry& users_;
+  DirectMessageInbox& inbox_;
   Subscription subscription_;
 };
 

@@ -114,7 +114,7 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   const auto sent = owner.wait_event(
       [](const json& e) { return e.value("type", "") == "msg" && e.value("text", "") == "half a line"; });
   CHECK(sent.value("from", "") == "tim");
-  CHECK(tmux.wait_until([&] { return tmux.screen().find("#lobby <tim> half a line") != std::string::npos; }));
+  CHECK(tmux.wait_until([&] { return tmux.screen().find("#lobby <~tim> half a line") != std::string::npos; }));
 
   // Tab completes commands and rooms.
   tmux.type("/swi");

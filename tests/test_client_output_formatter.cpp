@@ -20,6 +20,21 @@ TEST_CASE("a room message shows time, room, sender and text") {
   CHECK(plain().event(msg) == Lines{"16:00 #general <bob> hi"});
 }
 
+TEST_CASE("GuestImpersonation: a guest's messages and direct messages show its name marked with ~") {
+  const json msg{{"type", "msg"}, {"room", "general"}, {"seq", 3}, {"from", "bob"}, {"guest", true}, {"ts", kTs},
+                 {"text", "hi"}};
+  CHECK(plain().event(msg) == Lines{"16:00 #general <~bob> hi"});
+  const json dm{{"type", "dm"}, {"from", "bob"}, {"guest", true}, {"to", "alice"}, {"ts", kTs}, {"text", "psst"}};
+  CHECK(plain().event(dm) == Lines{"16:00 [dm ~bob -> alice] psst"});
+  const json history{{"type", "ok"},
+                     {"op", "history"},
+                     {"room", "general"},
+                     {"messages", {{{"seq", 1}, {"from", "bob"}, {"guest", true}, {"ts", kTs}, {"text", "a"}},
+                                   {{"seq", 2}, {"from", "bob"}, {"ts", kTs}, {"text", "b"}}}}};
+  CHECK(plain().reply(json{{"op", "history"}}, history) ==
+        Lines{"16:00 #general <~bob> a", "16:00 #general <bob> b"});
+}
+
 TEST_CASE("other events read as sentences") {
   CHECK(plain().event(json{{"type", "dm"}, {"from", "bob"}, {"to", "alice"}, {"ts", kTs}, {"text", "psst"}}) ==
         Lines{"16:00 [dm bob -> alice] psst"});

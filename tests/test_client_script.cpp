@@ -53,11 +53,11 @@ TEST_CASE("a guest joins, talks and lists members; the script exits 0 after the 
   room_owner(owner, "lobby");
 
   const auto result = run(server.port(), {"--guest", "--user", "Gus", "--join", "#lobby"},
-                          "hello everyone\n/wait <gus> hello everyone\n/who\n");
+                          "hello everyone\n/wait <~gus> hello everyone\n/who\n");
   INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
   CHECK(result.status == 0);
   CHECK(result.out.find("-- joined #lobby") != std::string::npos);
-  CHECK(count(result.out, "#lobby <gus> hello everyone") == 1);
+  CHECK(count(result.out, "#lobby <~gus> hello everyone") == 1);
   CHECK(result.out.find("#lobby members: ") != std::string::npos);
   CHECK(result.out.find("gus") != std::string::npos);
   CHECK(result.err.find("logged in as gus (guest)") != std::string::npos);
@@ -70,19 +70,19 @@ TEST_CASE("two clients chat in a room, each line shown once") {
   room_owner(owner, "lobby");
 
   ClientProcess alice(client_args(server.port(), {"--guest", "--user", "alice"}),
-                      "/join #lobby\n/wait <bob> hi alice\nhi bob\n/wait <alice> hi bob\n");
+                      "/join #lobby\n/wait <~bob> hi alice\nhi bob\n/wait <~alice> hi bob\n");
   // Bob speaks only once alice is in the room, so she cannot miss it.
   REQUIRE(alice.wait_for_output("-- joined #lobby"));
   ClientProcess bob(client_args(server.port(), {"--guest", "--user", "bob"}),
-                    "/join #lobby\nhi alice\n/wait <alice> hi bob\n");
+                    "/join #lobby\nhi alice\n/wait <~alice> hi bob\n");
   const int alice_status = alice.wait();
   const int bob_status = bob.wait();
   INFO("alice:\n" << alice.out() << alice.err() << "\nbob:\n" << bob.out() << bob.err());
   CHECK(alice_status == 0);
   CHECK(bob_status == 0);
   for (const auto& out : {alice.out(), bob.out()}) {
-    CHECK(count(out, "#lobby <bob> hi alice") == 1);
-    CHECK(count(out, "#lobby <alice> hi bob") == 1);
+    CHECK(count(out, "#lobby <~bob> hi alice") == 1);  // guests, marked as such
+    CHECK(count(out, "#lobby <~alice> hi bob") == 1);
   }
 }
 
@@ -214,13 +214,13 @@ TEST_CASE("--script FILE runs the file's lines, not stdin") {
   ServerProcess server;
   TestClient owner(server.port());
   room_owner(owner, "lobby");
-  const auto script = temp_file("script", "/join #lobby\nfrom the script file\n/wait <sam> from the script file\n");
+  const auto script = temp_file("script", "/join #lobby\nfrom the script file\n/wait <~sam> from the script file\n");
   const auto result = run(server.port(), {"--guest", "--user", "sam", "--script", script.string()},
                           "/join #nowhere\n");
   INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
   CHECK(result.status == 0);
   CHECK(result.out.find("-- joined #lobby") != std::string::npos);
-  CHECK(count(result.out, "#lobby <sam> from the script file") == 1);
+  CHECK(count(result.out, "#lobby <~sam> from the script file") == 1);
   CHECK(result.err.find("nowhere") == std::string::npos);
   CHECK(wait_msg(owner, "from the script file")["from"] == "sam");
 }

@@ -169,8 +169,9 @@ TEST_CASE("a client that never reads is disconnected as a slow consumer while ot
   }
   CHECK(received == kMessages);
 
+  server.add_admin("admin");
   TestClient admin(server.port());
-  expect_ok(admin.register_user("admin"));
+  expect_ok(admin.login("admin"));
   Json stats;
   for (int attempt = 0; attempt < 100; ++attempt) {
     stats = expect_ok(admin.request("stats"));

@@ -1,4 +1,5 @@
-// The chat-server command line, run as a real process: --help, and a configuration that cannot start.
+// The chat-server command line, run as a real process: --help, a configuration that cannot start, and the
+// operator's `user` commands.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -51,7 +52,7 @@ Run run_with_config(const Json& config) {
 TEST_CASE("--help lists the flags and exits 0") {
   const auto run = run_server({"--help"});
   CHECK(run.status == 0);
-  for (const char* flag : {"--config", "--port", "--db", "--log-level", "--print-config", "--version"}) {
+  for (const char* flag : {"--config", "--port", "--db", "--log-level", "--print-config", "--version", "user"}) {
     CHECK_MESSAGE(run.out.find(flag) != std::string::npos, flag);
   }
 }
@@ -90,4 +91,58 @@ TEST_CASE("auth.allow_guests=false refuses guests, and says so in hello") {
   CHECK(refused["code"] == "forbidden");
   CHECK(client.request("join", {{"room", "x"}})["code"] == "unauthorized");  // still not logged in
   expect_ok(client.register_user("member"));  // accounts still work
+}
+
+TEST_CASE("AdminNameSquatting: registering a name gives no administration; only the operator's command does") {
+  ServerProcess server;
+  // Whoever registers "admin" first over the network is an ordinary user.
+  TestClient squatter(server.port());
+  const auto registered = expect_ok(squatter.register_user("admin"));
+  CHECK(registered["admin"] == false);
+  CHECK(squatter.request("stats")["code"] == "forbidden");
+
+  // The operator grants it on the host, and revokes it: each takes effect at the next stats.
+  REQUIRE(server.run_user_command({"set-admin", "admin", "on"}) == 0);
+  CHECK(expect_ok(squatter.request("stats"))["connections"] == 1);
+  TestClient again(server.port());
+  CHECK(expect_ok(again.login("admin"))["admin"] == true);
+  REQUIRE(server.run_user_command({"set-admin", "admin", "off"}) == 0);
+  CHECK(squatter.request("stats")["code"] == "forbidden");
+  CHECK(again.request("stats")["code"] == "forbidden");
+}
+
+TEST_CASE("chat-server user: add, set-admin and list work on the configured database, also while it serves") {
+  ServerProcess server;
+  const auto log = [&] { return chat::test::read_file(server.user_command_log()); };
+  // The password from standard input (no terminal here), from a file, never from the command line.
+  REQUIRE(server.run_user_command({"add", "Root", "--admin"}, "correct horse\n") == 0);
+  const auto password_file = server.directory() / "pw";
+  std::ofstream(password_file) << "battery staple\n";
+  REQUIRE(server.run_user_command({"add", "carol", "--password-file", password_file.string()}) == 0);
+  TestClient root(server.port());
+  CHECK(expect_ok(root.login("root", "correct horse"))["admin"] == true);
+  expect_ok(root.request("stats"));
+  TestClient carol(server.port());
+  CHECK(expect_ok(carol.login("carol", "battery staple"))["admin"] == false);
+
+  // Refusals: a taken name, an invalid one, a short password, an unknown account, a wrong state.
+  CHECK(server.run_user_command({"add", "carol"}, "another password\n") == 1);
+  CHECK(log().find("name 'carol' is taken") != std::string::npos);
+  CHECK(server.run_user_command({"add", "no spaces"}, "long enough\n") == 1);
+  CHECK(server.run_user_command({"add", "dave"}, "short\n") == 1);
+  CHECK(log().find("password must be 8 to 1024 bytes") != std::string::npos);
+  CHECK(server.run_user_command({"set-admin", "nobody", "on"}) == 1);
+  CHECK(log().find("no account 'nobody'") != std::string::npos);
+  CHECK(server.run_user_command({"set-admin", "carol", "maybe"}) != 0);
+
+  std::filesystem::remove(server.user_command_log());
+  REQUIRE(server.run_user_command({"list"}) == 0);
+  CHECK(log() == "carol\tuser\nroot\tadmin\n");
+}
+
+TEST_CASE("a configuration that still lists auth.admins stops start-up and names the command to use") {
+  const auto run = run_with_config({{"auth", {{"admins", {"root"}}}}});
+  CHECK(run.status == 2);
+  CHECK(run.err.find("auth.admins: no longer supported") != std::string::npos);
+  CHECK(run.err.find("chat-server user set-admin") != std::string::npos);
 }

@@ -77,8 +77,9 @@ TEST_CASE("live messages racing a log-in neither overtake nor erase the ones tha
 
 TEST_CASE("a direct message a connection dropped as a slow consumer waits for the next log-in") {
   ServerProcess server(Json({{"limits", {{"max_message_chars", 1000}, {"outbound_queue_bytes", 16384}, {"rate_per_sec", 0}}}}));
+  server.add_admin("admin");
   TestClient admin(server.port());
-  expect_ok(admin.register_user("admin"));
+  expect_ok(admin.login("admin"));
   TestClient alice(server.port());
   expect_ok(alice.register_user("alice"));
   TestClient sleeper(server.port());
@@ -126,4 +127,29 @@ TEST_CASE("a backlog of direct messages larger than the outbound queue arrives w
   CHECK(bob.wait_event("dm")["dm_id"] == live);
   TestClient again(server.port());
   CHECK(expect_ok(again.login("bob"))["pending_dms"] == 0);
+}
+
+TEST_CASE("DirectMessageCidCollision: a cid already used for one recipient does not swallow a dm to another") {
+  ServerProcess server;
+  TestClient alice(server.port());
+  expect_ok(alice.register_user("alice"));
+  TestClient bob(server.port());
+  expect_ok(bob.register_user("bob"));
+  TestClient carol(server.port());
+  expect_ok(carol.register_user("carol"));
+
+  const auto to_bob = expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "for bob"}, {"cid", "same"}}));
+  const auto to_carol = expect_ok(alice.request("dm", {{"to", "carol"}, {"text", "for carol"}, {"cid", "same"}}));
+  CHECK_FALSE(to_carol.contains("duplicate"));
+  CHECK(to_carol["dm_id"] != to_bob["dm_id"]);
+  const auto dm = carol.wait_event("dm");
+  CHECK(dm["text"] == "for carol");
+  CHECK(dm["dm_id"] == to_carol["dm_id"]);
+  // A retry to the same recipient is still one message.
+  const auto retry = expect_ok(alice.request("dm", {{"to", "carol"}, {"text", "for carol"}, {"cid", "same"}}));
+  CHECK(retry["duplicate"] == true);
+  CHECK(retry["dm_id"] == to_carol["dm_id"]);
+  CHECK(bob.wait_event("dm")["text"] == "for bob");
+  CHECK_FALSE(bob.next(300ms).has_value());
+  CHECK_FALSE(carol.next(300ms).has_value());
 }

@@ -41,10 +41,17 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A principal id for a test's account name: one per name, positive as accounts' are.
+inline PrincipalId principal_of(const std::string& name) {
+  return static_cast<PrincipalId>(std::hash<std::string>{}(name) >> 2) + 1;
+}
+
 inline MessageRecord message(std::string room, std::int64_t seq, std::string sender = "alice",
                              std::optional<std::string> client_id = std::nullopt) {
-  return MessageRecord{std::move(room), seq, std::move(sender), 1'700'000'000'000 + seq,
-                       "text " + std::to_string(seq), std::move(client_id)};
+  const auto sender_id = principal_of(sender);
+  return MessageRecord{
+      std::move(room), seq, std::move(sender), sender_id, 1'700'000'000'000 + seq, "text " + std::to_string(seq),
+      std::move(client_id)};
 }
 
 // Keeps scheduled tasks until the test runs them, so batching is deterministic. Can refuse tasks.

@@ -14,6 +14,7 @@
 
 using namespace chat;
 using chat::test::message;
+using chat::test::principal_of;
 using chat::test::PoisonMode;
 using chat::test::TempDir;
 using Status = chat::AppendOutcome::Status;
@@ -44,6 +45,11 @@ MessageRecord poison(std::string room) {
   auto record = message(std::move(room), 0);
   record.text = std::string(chat::test::kPoisonText);
   return record;
+}
+
+DirectMessageRecord dm(const std::string& from, const std::string& to, std::int64_t ts_ms, std::string text,
+                       std::optional<std::string> client_id) {
+  return {0, from, principal_of(from), to, principal_of(to), ts_ms, std::move(text), std::move(client_id)};
 }
 
 std::vector<std::int64_t> range(std::int64_t first, std::int64_t last) {
@@ -79,7 +85,7 @@ TEST_CASE("a new file gets the schema, WAL mode, and its data survives reopening
     store.add_ban({"lobby", "mallory", "alice", "spam", 8});
     store.add_invite({"lobby", "carol", "alice", 9});
     store.append_messages(std::vector{message("lobby", 1, "alice", "c1"), message("lobby", 2)});
-    CHECK(store.store_direct_message({0, "alice", "bob", 11, "hi", "d1"}).message.id > 0);
+    CHECK(store.store_direct_message(dm("alice", "bob", 11, "hi", "d1")).message.id > 0);
   }
   REQUIRE(std::filesystem::exists(path));
   {
@@ -105,8 +111,8 @@ TEST_CASE("a new file gets the schema, WAL mode, and its data survives reopening
   CHECK(store.load_bans().size() == 1);
   CHECK(store.load_invites().size() == 1);
   CHECK(store.message_count() == 2);
-  CHECK(store.find_client_message("lobby", "alice", "c1") == 1);
-  CHECK(store.undelivered_direct_messages("bob", 10).size() == 1);
+  CHECK(store.find_client_message("lobby", principal_of("alice"), "c1") == 1);
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 10).size() == 1);
 }
 
 TEST_CASE("a file from a newer schema version is refused") {
@@ -128,17 +134,143 @@ TEST_CASE("invalid options are rejected with a StorageError") {
   CHECK_NOTHROW(Store{options});
 }
 
-TEST_CASE("users: create, conflict, find, count") {
+TEST_CASE("users: create, conflict, find, count, administrators") {
   TempDir dir;
   Store store(options_for(dir.db()));
   CHECK(store.user_count() == 0);
-  CHECK(store.create_user({"alice", "h1", 1}));
+  const auto alice = store.create_user({"alice", "h1", 1});
+  REQUIRE(alice);
+  CHECK(*alice > 0);  // an account's principal id
   CHECK_FALSE(store.create_user({"alice", "h2", 2}));  // taken: the first one stays
-  CHECK(store.create_user({"bob", "h3", 3}));
+  const auto bob = store.create_user({"bob", "h3", 3});
+  REQUIRE(bob);
+  CHECK(*bob != *alice);
   CHECK(store.user_count() == 2);
   CHECK(store.find_user("alice")->password_hash == "h1");
+  CHECK(store.find_user("alice")->id == *alice);
+  CHECK_FALSE(store.find_user("alice")->is_admin);  // nobody is one unless the operator says so
+  CHECK(store.set_admin("alice", true));
+  CHECK(store.find_user("alice")->is_admin);
+  CHECK_FALSE(store.set_admin("carol", true));  // no such user
+  UserRecord root{"root", "h4", 4};
+  root.is_admin = true;
+  REQUIRE(store.create_user(root));
+  CHECK(store.set_admin("alice", false));
+  const auto users = store.load_users();
+  REQUIRE(users.size() == 3);
+  CHECK(users[0].name == "alice");
+  CHECK_FALSE(users[0].is_admin);
+  CHECK(users[0].password_hash.empty());  // a listing carries no hashes
+  CHECK(users[2].name == "root");
+  CHECK(users[2].is_admin);
   CHECK_FALSE(store.find_user("carol"));
   CHECK_FALSE(store.find_user("Alice"));  // names are stored as given (canonical lowercase)
+}
+
+TEST_CASE("runs are numbered once each, also across reopening") {
+  TempDir dir;
+  std::int64_t first = 0;
+  std::int64_t second = 0;
+  {
+    Store store(options_for(dir.db()));
+    first = store.begin_run(1);
+    second = store.begin_run(2);
+  }
+  CHECK(first > 0);
+  CHECK(second > first);
+  {
+    // Even with the newest run's row gone, its number is never given again.
+    SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
+    raw.exec("DELETE FROM runs WHERE id = " + std::to_string(second));
+  }
+  Store store(options_for(dir.db()));
+  CHECK(store.begin_run(3) > second);
+}
+
+TEST_CASE("GuestCidReplay: a guest's and an account's messages under one name are different senders") {
+  Fixture f;
+  auto guest = message("lobby", 0, "bob", "c1");
+  guest.sender_id = -(std::int64_t{2} << 32);
+  const auto account = message("lobby", 0, "bob", "c1");
+  using E = std::vector<std::pair<Status, std::int64_t>>;
+  CHECK(summary(f.store.append_messages(std::vector{guest, account, guest})) ==
+        E{{Status::stored, 11}, {Status::stored, 12}, {Status::duplicate, 11}});
+  CHECK(f.store.find_client_message("lobby", guest.sender_id, "c1") == 11);
+  CHECK(f.store.find_client_message("lobby", account.sender_id, "c1") == 12);
+  const auto page = f.store.history("lobby", std::nullopt, std::nullopt, 2);
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].sender == "bob");
+  CHECK(page[0].sender_id == guest.sender_id);
+  CHECK(page[1].sender_id == account.sender_id);
+  const auto recent = f.store.recent_client_messages("lobby", 10);
+  REQUIRE(recent.size() == 2);
+  CHECK(recent[0].sender_id == guest.sender_id);
+}
+
+TEST_CASE("GuestNameTakeover: what waits for a guest is discarded, and is never an account's of its name") {
+  TempDir dir;
+  Store store(options_for(dir.db()));
+  auto to_guest = dm("alice", "bob", 1, "for the guest", "d1");
+  to_guest.recipient_id = -(std::int64_t{2} << 32);
+  auto to_other_guest = dm("alice", "carol", 2, "for another guest", std::nullopt);
+  to_other_guest.recipient_id = -(std::int64_t{3} << 32);
+  const auto stored = store.store_direct_message(to_guest);
+  store.store_direct_message(to_other_guest);
+  const auto to_account = store.store_direct_message(dm("alice", "bob", 3, "for the account", "d1"));
+  CHECK_FALSE(to_account.duplicate);  // the same cid, another recipient
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 10).size() == 1);
+  CHECK(store.discard_undelivered_direct_messages(to_guest.recipient_id) == 1);
+  CHECK(store.undelivered_direct_messages(to_guest.recipient_id, 10).empty());
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 10).size() == 1);
+  CHECK(store.discard_undelivered_to_guests() == 1);  // carol's
+  CHECK(store.undelivered_direct_messages(to_other_guest.recipient_id, 10).empty());
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 10).size() == 1);
+  CHECK(stored.message.id != to_account.message.id);
+}
+
+TEST_CASE("migrating to principal ids: a message from before its sender's name was an account's was a guest's") {
+  TempDir dir;
+  {
+    // Rows as a server of schema 2 wrote them: names only. Guest "bob" wrote at 100, the account bob exists
+    // from 150 on; "zed" was only ever a guest.
+    SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    migrate(raw, 2);
+    raw.exec(R"sql(
+INSERT INTO users (name, password_hash, created_ms) VALUES ('alice', 'h', 10), ('bob', 'h', 150);
+INSERT INTO rooms (name, owner, created_ms) VALUES ('lobby', 'alice', 20);
+INSERT INTO messages (room_id, seq, sender, ts_ms, text, client_id) VALUES
+  (1, 1, 'alice', 30, 'hi', 'c1'), (1, 2, 'bob', 100, 'guest bob', 'c1'), (1, 3, 'bob', 200, 'account bob', 'c2'),
+  (1, 4, 'zed', 210, 'guest zed', 'c1');
+INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id, delivered) VALUES
+  ('alice', 'bob', 90, 'to guest bob', 'd1', 0), ('alice', 'bob', 160, 'to account bob', 'd2', 0),
+  ('zed', 'alice', 220, 'from guest zed', NULL, 0);
+)sql");
+  }
+  Store store(options_for(dir.db()));
+  CHECK(store.integrity_check() == "ok");
+  const auto alice = store.find_user("alice")->id;
+  const auto bob = store.find_user("bob")->id;
+  const auto page = store.history("lobby", std::nullopt, std::nullopt, 10);
+  REQUIRE(page.size() == 4);
+  CHECK(page[0].sender_id == alice);
+  CHECK(is_guest_principal(page[1].sender_id));
+  CHECK(page[2].sender_id == bob);
+  CHECK(is_guest_principal(page[3].sender_id));
+  CHECK(page[3].sender_id != page[1].sender_id);  // one guest per name
+  // Each client id is found under its own sender only: the guest's c1 is not the account's.
+  CHECK(store.find_client_message("lobby", bob, "c2") == 3);
+  CHECK_FALSE(store.find_client_message("lobby", bob, "c1"));
+  CHECK(store.find_client_message("lobby", page[1].sender_id, "c1") == 2);
+  // Only what was written to the account waits for it; the guest's message is not its.
+  const auto waiting = store.undelivered_direct_messages(bob, 10);
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].text == "to account bob");
+  const auto for_alice = store.undelivered_direct_messages(alice, 10);
+  REQUIRE(for_alice.size() == 1);
+  CHECK(is_guest_principal(for_alice[0].sender_id));
+  CHECK(store.discard_undelivered_to_guests() == 1);  // "to guest bob"
+  // Guests of later runs never get a legacy guest's id.
+  CHECK(-store.begin_run(1) * (std::int64_t{1} << 32) < page[3].sender_id);
 }
 
 TEST_CASE("rooms: create, conflict, owner membership, topic, last_seq") {
@@ -303,11 +435,11 @@ TEST_CASE("a client id is stored once per room and sender; a retry gets the orig
                                                     message("lobby", 0, "alice", "c2"), message("lobby", 0)})) ==
         E{{Status::stored, 13}, {Status::stored, 14}, {Status::duplicate, 13}, {Status::stored, 15}});
 
-  CHECK(f.store.find_client_message("lobby", "alice", "c1") == 11);
-  CHECK(f.store.find_client_message("lobby", "bob", "c1") == 12);
-  CHECK(f.store.find_client_message("other", "alice", "c1") == 1);
-  CHECK_FALSE(f.store.find_client_message("lobby", "alice", "c3"));
-  CHECK_FALSE(f.store.find_client_message("nowhere", "alice", "c1"));
+  CHECK(f.store.find_client_message("lobby", principal_of("alice"), "c1") == 11);
+  CHECK(f.store.find_client_message("lobby", principal_of("bob"), "c1") == 12);
+  CHECK(f.store.find_client_message("other", principal_of("alice"), "c1") == 1);
+  CHECK_FALSE(f.store.find_client_message("lobby", principal_of("alice"), "c3"));
+  CHECK_FALSE(f.store.find_client_message("nowhere", principal_of("alice"), "c1"));
 
   f.store.append_messages(std::vector{message("lobby", 0, "alice", "c3")});
   const auto recent = f.store.recent_client_messages("lobby", 2);
@@ -315,7 +447,7 @@ TEST_CASE("a client id is stored once per room and sender; a retry gets the orig
   CHECK(recent[0].seq == 13);
   CHECK(recent[0].client_id == "c2");
   CHECK(recent[1].seq == 16);
-  CHECK(recent[1].sender == "alice");
+  CHECK(recent[1].sender_id == principal_of("alice"));
   CHECK(f.store.recent_client_messages("lobby", 100).size() == 4);  // 11, 12, 13, 16
   CHECK(f.store.recent_client_messages("lobby", 0).empty());
 }
@@ -347,49 +479,52 @@ TEST_CASE("a transaction that fails as a whole stores nothing and takes no seq")
 TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   TempDir dir;
   Store store(options_for(dir.db()));
-  const auto first = store.store_direct_message({0, "alice", "bob", 1, "one", "a1"});
+  const auto first = store.store_direct_message(dm("alice", "bob", 1, "one", "a1"));
   CHECK_FALSE(first.duplicate);
   CHECK(first.message.id > 0);
   CHECK(first.message.text == "one");
-  const auto second = store.store_direct_message({0, "alice", "bob", 2, "two", std::nullopt});
+  const auto second = store.store_direct_message(dm("alice", "bob", 2, "two", std::nullopt));
   CHECK(second.message.id > first.message.id);
-  const auto retried = store.store_direct_message({0, "alice", "bob", 3, "one again", "a1"});
+  const auto retried = store.store_direct_message(dm("alice", "bob", 3, "one again", "a1"));
   CHECK(retried.duplicate);
   CHECK(retried.message.id == first.message.id);
   CHECK(retried.message.text == "one");  // the stored message, not the retry
   CHECK(retried.message.ts_ms == 1);
   CHECK(retried.message.client_id == "a1");
-  CHECK_FALSE(store.store_direct_message({0, "carol", "bob", 4, "three", "a1"}).duplicate);  // other sender
-  CHECK_FALSE(store.store_direct_message({0, "alice", "bob", 5, "four", std::nullopt}).duplicate);
-  const auto to_carol = store.store_direct_message({0, "bob", "carol", 6, "for carol", std::nullopt});
+  CHECK_FALSE(store.store_direct_message(dm("carol", "bob", 4, "three", "a1")).duplicate);  // other sender
+  const auto to_dave = store.store_direct_message(dm("alice", "dave", 4, "for dave", "a1"));  // other recipient
+  CHECK_FALSE(to_dave.duplicate);
+  CHECK(to_dave.message.id != first.message.id);
+  CHECK_FALSE(store.store_direct_message(dm("alice", "bob", 5, "four", std::nullopt)).duplicate);
+  const auto to_carol = store.store_direct_message(dm("bob", "carol", 6, "for carol", std::nullopt));
 
-  auto backlog = store.undelivered_direct_messages("bob", 100);
+  auto backlog = store.undelivered_direct_messages(principal_of("bob"), 100);
   REQUIRE(backlog.size() == 4);
   CHECK(backlog[0].id == first.message.id);
   CHECK(backlog[0].sender == "alice");
   CHECK(backlog[0].recipient == "bob");
   CHECK(std::is_sorted(backlog.begin(), backlog.end(), [](auto& a, auto& b) { return a.id < b.id; }));
-  CHECK(store.undelivered_direct_messages("bob", 2).size() == 2);  // oldest first, limited
-  CHECK(store.undelivered_direct_messages("bob", 2)[1].id == second.message.id);
-  CHECK(store.undelivered_direct_messages("bob", 0).empty());
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 2).size() == 2);  // oldest first, limited
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 2)[1].id == second.message.id);
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 0).empty());
 
   // Exactly the ids given: an older message still undelivered stays so.
   const std::vector<std::int64_t> second_only{backlog[1].id};
-  CHECK(store.mark_delivered("bob", second_only) == 1);
-  CHECK(store.mark_delivered("bob", second_only) == 0);  // already delivered
-  backlog = store.undelivered_direct_messages("bob", 100);
+  CHECK(store.mark_delivered(principal_of("bob"), second_only) == 1);
+  CHECK(store.mark_delivered(principal_of("bob"), second_only) == 0);  // already delivered
+  backlog = store.undelivered_direct_messages(principal_of("bob"), 100);
   REQUIRE(backlog.size() == 3);
   CHECK(backlog[0].id == first.message.id);
   CHECK(backlog[1].text == "three");
   const std::vector<std::int64_t> two{backlog[0].id, backlog[2].id};
-  CHECK(store.mark_delivered("bob", two) == 2);
-  REQUIRE(store.undelivered_direct_messages("bob", 100).size() == 1);
-  CHECK(store.undelivered_direct_messages("bob", 100)[0].text == "three");
+  CHECK(store.mark_delivered(principal_of("bob"), two) == 2);
+  REQUIRE(store.undelivered_direct_messages(principal_of("bob"), 100).size() == 1);
+  CHECK(store.undelivered_direct_messages(principal_of("bob"), 100)[0].text == "three");
   const std::vector<std::int64_t> carols{to_carol.message.id};
-  CHECK(store.mark_delivered("bob", carols) == 0);  // another recipient's message is not bob's to mark
-  CHECK(store.undelivered_direct_messages("carol", 100).size() == 1);
-  CHECK(store.mark_delivered("carol", carols) == 1);
-  CHECK(store.undelivered_direct_messages("carol", 100).empty());
+  CHECK(store.mark_delivered(principal_of("bob"), carols) == 0);  // another recipient's message is not bob's
+  CHECK(store.undelivered_direct_messages(principal_of("carol"), 100).size() == 1);
+  CHECK(store.mark_delivered(principal_of("carol"), carols) == 1);
+  CHECK(store.undelivered_direct_messages(principal_of("carol"), 100).empty());
 }
 
 TEST_CASE("reads do not wait for another connection's open write transaction") {

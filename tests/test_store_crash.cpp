@@ -60,7 +60,7 @@ std::string room_of(std::int64_t producer) { return "crash" + std::to_string(pro
         for (std::int64_t seq = 1; seq <= max_per_producer; ++seq) {
           // Backpressure keeps memory bounded; the wait itself is bounded by the kill or by the flusher.
           while (seq - acked[static_cast<std::size_t>(p)].load() > 2000) std::this_thread::yield();
-          MessageRecord m{room, seq, "writer", seq, std::string(64, 'x'), "c" + std::to_string(seq)};
+          MessageRecord m{room, seq, "writer", 1, seq, std::string(64, 'x'), "c" + std::to_string(seq)};
           committer.append(std::move(m), [&, p, seq, ack_fd](const AppendOutcome& outcome) {
             if (outcome.status != AppendOutcome::Status::stored) return;
             // One producer per room, appending in order: the store's seq is the producer's count.

@@ -11,7 +11,9 @@
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <cctype>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -44,6 +46,14 @@ class FakeSession final : public chat::Participant {
 
 ParticipantPtr session(std::uint64_t id) { return std::make_shared<FakeSession>(id); }
 
+// Principal ids: an account's is one per name (case-insensitive, as the registry's keys), a guest's its own.
+std::int64_t account(std::string_view name) {
+  std::string key(name);
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  return static_cast<std::int64_t>(std::hash<std::string>{}(key) >> 2) + 1;
+}
+std::int64_t guest_id(std::uint64_t n) { return -static_cast<std::int64_t>(n) - 1; }
+
 // Runs `fn` on its own thread; false if it has not finished within `limit`
 // (a deadlock), in which case the thread is abandoned so the test can fail
 // instead of hanging. (Same helper as in test_room_registry.cpp.)
@@ -72,38 +82,52 @@ std::vector<std::uint64_t> ids(const std::vector<ParticipantPtr>& sessions) {
 
 TEST_CASE("a session's inbox opens on request and goes with the session") {
   UserRegistry registry;
-  REQUIRE(registry.add("bob", false, session(1)));
-  REQUIRE(registry.add("bob", false, session(2), /*inbox_open=*/true));
+  REQUIRE(registry.add("bob", account("bob"), false, session(1)));
+  REQUIRE(registry.add("bob", account("bob"), false, session(2), /*inbox_open=*/true));
   CHECK(registry.sessions_of("bob").size() == 2);
-  auto open = registry.inbox_sessions_of("BOB");
+  auto open = registry.inbox_sessions_of("BOB", account("bob"));
   REQUIRE(open.size() == 1);
   CHECK(open[0]->connection_id() == 2);
   CHECK(registry.open_inbox("bob", 1));
   CHECK_FALSE(registry.open_inbox("bob", 3));
   CHECK_FALSE(registry.open_inbox("carol", 1));
-  CHECK(registry.inbox_sessions_of("bob").size() == 2);
+  CHECK(registry.inbox_sessions_of("bob", account("bob")).size() == 2);
   // A new session on the same connection (log out, log in again) starts closed.
   REQUIRE(registry.remove("bob", 1));
-  REQUIRE(registry.add("bob", false, session(1)));
-  open = registry.inbox_sessions_of("bob");
+  REQUIRE(registry.add("bob", account("bob"), false, session(1)));
+  open = registry.inbox_sessions_of("bob", account("bob"));
   REQUIRE(open.size() == 1);
   CHECK(open[0]->connection_id() == 2);
-  CHECK(registry.inbox_sessions_of("nobody").empty());
+  CHECK(registry.inbox_sessions_of("nobody", account("nobody")).empty());
+}
+
+TEST_CASE("GuestNameTakeover: a principal's sessions are never another principal's under the same name") {
+  UserRegistry registry;
+  REQUIRE(registry.add("bob", guest_id(1), true, session(1), /*inbox_open=*/true));
+  CHECK(registry.find("bob")->id == guest_id(1));
+  REQUIRE(registry.remove("bob", 1));
+  // The guest left; the account of the name logs in. What was meant for the guest finds no session.
+  REQUIRE(registry.add("bob", account("bob"), false, session(2), /*inbox_open=*/true));
+  CHECK(registry.inbox_sessions_of("bob", guest_id(1)).empty());
+  CHECK(registry.inbox_sessions_of("bob", account("bob")).size() == 1);
+  CHECK_FALSE(registry.add("bob", account("bob") + 1, false, session(3)));  // another principal, same name
+  CHECK(registry.find("bob")->guest == false);
+  CHECK_FALSE(registry.find("nobody").has_value());
 }
 
 TEST_CASE("a registered user may have several sessions") {
   UserRegistry users;
-  CHECK(users.add("Alice", false, session(1)));
-  CHECK(users.add("alice", false, session(2)));
-  CHECK_FALSE(users.add("ALICE", false, session(2)));  // same connection twice
-  CHECK(users.add("bob", false, session(3)));
+  CHECK(users.add("Alice", account("Alice"), false, session(1)));
+  CHECK(users.add("alice", account("alice"), false, session(2)));
+  CHECK_FALSE(users.add("ALICE", account("ALICE"), false, session(2)));  // same connection twice
+  CHECK(users.add("bob", account("bob"), false, session(3)));
   CHECK(ids(users.sessions_of("alice")) == std::vector<std::uint64_t>{1, 2});
   CHECK(users.user_count() == 2);
   CHECK(users.session_count() == 3);
   CHECK(users.is_online("aLiCe"));
   CHECK(users.is_guest("alice") == false);
   CHECK_FALSE(users.is_guest("carol").has_value());
-  CHECK_THROWS_AS(users.add("x", false, nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(users.add("x", account("x"), false, nullptr), std::invalid_argument);
 
   CHECK_FALSE(users.remove("alice", 3));  // bob's connection, not alice's
   CHECK_FALSE(users.remove("carol", 1));
@@ -119,22 +143,22 @@ TEST_CASE("a registered user may have several sessions") {
 
 TEST_CASE("guest names are exclusive") {
   UserRegistry users;
-  REQUIRE(users.add("Guest1", true, session(1)));
-  CHECK_FALSE(users.add("guest1", true, session(2)));   // another guest
-  CHECK_FALSE(users.add("guest1", false, session(3)));  // a registered user under a guest's name
-  REQUIRE(users.add("dora", false, session(4)));
-  CHECK_FALSE(users.add("DORA", true, session(5)));  // a guest under an online user's name
+  REQUIRE(users.add("Guest1", guest_id(1), true, session(1)));
+  CHECK_FALSE(users.add("guest1", guest_id(2), true, session(2)));          // another guest
+  CHECK_FALSE(users.add("guest1", account("guest1"), false, session(3)));  // a registered user under a guest's name
+  REQUIRE(users.add("dora", account("dora"), false, session(4)));
+  CHECK_FALSE(users.add("DORA", guest_id(5), true, session(5)));  // a guest under an online user's name
   CHECK(users.is_guest("guest1") == true);
   CHECK(users.session_count() == 2);
   REQUIRE(users.remove("guest1", 1));
-  CHECK(users.add("guest1", true, session(2)));  // free again once offline
+  CHECK(users.add("guest1", guest_id(2), true, session(2)));  // free again once offline
 }
 
 TEST_CASE("list is a sorted snapshot with names as first given") {
   UserRegistry users;
-  REQUIRE(users.add("zed", false, session(1)));
-  REQUIRE(users.add("Amy", true, session(2)));
-  REQUIRE(users.add("amy2", false, session(3)));
+  REQUIRE(users.add("zed", account("zed"), false, session(1)));
+  REQUIRE(users.add("Amy", guest_id(2), true, session(2)));
+  REQUIRE(users.add("amy2", account("amy2"), false, session(3)));
   const auto online = users.list();
   REQUIRE(online.size() == 3);
   CHECK(online[0].name == "Amy");
@@ -156,7 +180,8 @@ TEST_CASE("concurrent guest logins under one name: exactly one wins") {
       threads.emplace_back([&, t] {
         const auto id = static_cast<std::uint64_t>(round * kThreads + t);
         start.arrive_and_wait();
-        won[static_cast<std::size_t>(t)] = users.add(t % 2 == 0 ? "Guest" : "guest", true, session(id)) ? 1 : 0;
+        const auto name = t % 2 == 0 ? "Guest" : "guest";
+        won[static_cast<std::size_t>(t)] = users.add(name, guest_id(id), true, session(id)) ? 1 : 0;
       });
     }
     for (auto& t : threads) {
@@ -194,7 +219,7 @@ TEST_CASE("concurrent session churn keeps the counts consistent") {
         const std::uint64_t c = rng() % kConnsPerThread;
         const std::uint64_t id = static_cast<std::uint64_t>(t) * 1000 + c;
         if (rng() % 2 == 0) {
-          if (users.add(user_of(t, c), false, session(id)) == model[c]) {
+          if (users.add(user_of(t, c), account(user_of(t, c)), false, session(id)) == model[c]) {
             wrong_results.fetch_add(1);
           }
           model[c] = true;
@@ -247,12 +272,13 @@ TEST_CASE("a session's destructor may call back into the registry") {
     return std::make_shared<FakeSession>(id, [&] {
       (void)users.is_online("alice");
       (void)users.list();
-      (void)users.add("bystander", false, session(1000 + static_cast<std::uint64_t>(destroyed.load())));
+      (void)users.add("bystander", account("bystander"), false,
+                      session(1000 + static_cast<std::uint64_t>(destroyed.load())));
       destroyed.fetch_add(1);
     });
   };
-  REQUIRE(users.add("alice", false, reentrant(1)));
-  REQUIRE(users.add("alice", false, reentrant(2)));
+  REQUIRE(users.add("alice", account("alice"), false, reentrant(1)));
+  REQUIRE(users.add("alice", account("alice"), false, reentrant(2)));
   // The registry holds the only references: each remove releases the last one.
   std::atomic<int> removed{0};
   REQUIRE(finishes_within(std::chrono::seconds(10), [&] {

@@ -48,7 +48,7 @@ struct Fixture {
   void commit_batch() {
     std::vector<MessageRecord> batch;
     for (int i = 0; i < kMessagesPerCommit; ++i) {
-      batch.push_back(MessageRecord{"lobby", 0, "alice", 1'700'000'000'000 + next_, std::string(600, 'x'), {}});
+      batch.push_back(MessageRecord{"lobby", 0, "alice", 1, 1'700'000'000'000 + next_, std::string(600, 'x'), {}});
       ++next_;
     }
     const auto outcome = store.append_messages(batch);

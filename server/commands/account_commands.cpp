@@ -1,14 +1,12 @@
 // register, login, guest, logout: how a connection gets (and drops) an identity.
-#include <algorithm>
-
 #include "common/names.hpp"
 #include "server/command_table.hpp"
+#include "server/password_policy.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
 namespace {
 
-constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::string_view kPasswordHashClass = "password_hash";
 
 void require_logged_out(const CommandContext& ctx) {
@@ -25,19 +23,19 @@ std::string requested_name(const CommandContext& ctx) {
   return std::move(*name);
 }
 
-bool is_admin(const CommandContext& ctx, const std::string& user) {
-  const auto& admins = ctx.server.config.auth.admins;
-  return std::any_of(admins.begin(), admins.end(),
-                     [&](const std::string& admin) { return canonical_user_name(admin) == user; });
+// Binds the identity to the connection and lists it online; false when the name is held by someone else
+// online (or the connection closed). Only a log-in has direct messages waiting: its inbox opens once they
+// are delivered (DirectMessageInbox); other sessions' at once.
+bool establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
+  return ctx.session->establish(identity, [&] {
+    return ctx.server.users.add(identity.user, identity.id, identity.guest, ctx.session, /*inbox_open=*/!backlog);
+  });
 }
 
-// Binds the identity to the connection and lists it online, or throws conflict. Only a log-in has direct
-// messages waiting: its inbox opens once they are delivered (DirectMessageInbox); other sessions' at once.
-void establish(const CommandContext& ctx, const Identity& identity, bool backlog) {
-  const bool ok = ctx.session->establish(identity, [&] {
-    return ctx.server.users.add(identity.user, identity.guest, ctx.session, /*inbox_open=*/!backlog);
-  });
-  if (!ok) throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+// The one answer to a name someone holds, registered or online: the two are not told apart (NameProbes).
+[[noreturn]] void name_taken(const CommandContext& ctx, const std::string& name) {
+  ctx.charge_name_probe();
+  throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
 }
 
 void reply_logged_in(const CommandContext& ctx, const Identity& identity, std::size_t pending_dms) {
@@ -58,20 +56,21 @@ void register_user(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   const auto password = ctx.request.required_string("password");
-  if (password.size() < ctx.server.config.auth.password_min_length || password.size() > kMaxPasswordBytes) {
-    throw ProtocolError(ErrorCode::BadRequest, "password must be " +
-                                                   std::to_string(ctx.server.config.auth.password_min_length) +
-                                                   " to " + std::to_string(kMaxPasswordBytes) + " bytes");
+  if (const auto problem = password_problem(password, ctx.server.config.auth.password_min_length)) {
+    throw ProtocolError(ErrorCode::BadRequest, *problem);
   }
-  if (ctx.server.users.is_guest(name).value_or(false)) {
-    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is in use by a guest");
-  }
+  ctx.check_name_probe();
+  // Before the hash: a taken name costs none.
+  if (ctx.server.users.is_online(name) || ctx.server.store.find_user(name)) name_taken(ctx, name);
+  ctx.server.login_gate.check(ctx.session->remote_address(), name);
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
-  if (!ctx.server.store.create_user(record)) {
-    throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is taken");
+  const auto id = ctx.server.store.create_user(record);
+  if (!id) name_taken(ctx, name);
+  // A new account is never an administrator: only the operator makes one (chat-server user set-admin).
+  const Identity identity{*id, name, false, false};
+  if (!establish(ctx, identity, /*backlog=*/false)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
   }
-  const Identity identity{name, false, is_admin(ctx, name)};
-  establish(ctx, identity, /*backlog=*/false);
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -79,24 +78,35 @@ void login(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   const auto password = ctx.request.required_string("password");
+  const auto& address = ctx.session->remote_address();
+  // Checked again here, right before the hash: a lockout may have begun while the request waited.
+  ctx.server.login_gate.check(address, name);
   const auto user = ctx.server.store.find_user(name);
   // Unknown names cost a hash too, so timing does not tell which names exist.
   static const std::string kDummyHash = ctx.server.hasher.hash("not a password of anyone");
   const bool valid = ctx.server.hasher.verify(password, user ? user->password_hash : kDummyHash) && user;
-  if (!valid) throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
-  const Identity identity{name, false, is_admin(ctx, name)};
-  establish(ctx, identity, /*backlog=*/true);
-  reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(name));
-  ctx.server.inbox.deliver_pending_later(ctx.session, name);
+  if (!valid) {
+    ctx.server.login_gate.failed(name, address);
+    throw ProtocolError(ErrorCode::Unauthorized, "wrong name or password");
+  }
+  ctx.server.login_gate.succeeded(name);
+  const Identity identity{user->id, name, false, user->is_admin};
+  if (!establish(ctx, identity, /*backlog=*/true)) {
+    throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
+  }
+  reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(identity.id));
+  ctx.server.inbox.deliver_pending_later(ctx.session, identity);
 }
 
 void guest(const CommandContext& ctx) {
   if (!ctx.server.config.auth.allow_guests) throw ProtocolError(ErrorCode::Forbidden, "guests are not allowed");
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
-  if (ctx.server.store.find_user(name)) throw ProtocolError(ErrorCode::Conflict, "name '" + name + "' is registered");
-  const Identity identity{name, true, false};
-  establish(ctx, identity, /*backlog=*/false);
+  ctx.check_name_probe();
+  if (ctx.server.store.find_user(name)) name_taken(ctx, name);
+  // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
+  const Identity identity{ctx.server.guest_ids.next(), name, true, false};
+  if (!establish(ctx, identity, /*backlog=*/false)) name_taken(ctx, name);
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -117,6 +127,7 @@ void add_account_commands(CommandTable& table) {
              .key = OrderingKey::Name,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
+             .password_gate = true,
              .handler = register_user});
   table.add({.op = "login",
              .requires_login = false,
@@ -124,6 +135,7 @@ void add_account_commands(CommandTable& table) {
              .key = OrderingKey::Connection,
              .concurrency_class = kPasswordHashClass,
              .pauses_reading = true,
+             .password_gate = true,
              .handler = login});
   table.add({.op = "guest",
              .requires_login = false,

@@ -52,7 +52,12 @@ void members(const CommandContext& ctx) {
 }
 
 void stats(const CommandContext& ctx) {
-  if (!ctx.user().admin) throw ProtocolError(ErrorCode::Forbidden, "stats are for admins");
+  // Read from the database at each call, not from the log-in: a right the operator revoked is gone at once.
+  const auto identity = ctx.user();
+  const auto account = identity.guest ? std::nullopt : ctx.server.store.find_user(identity.user);
+  if (!account || account->id != identity.id || !account->is_admin) {
+    throw ProtocolError(ErrorCode::Forbidden, "stats are for admins");
+  }
   const auto pool = ctx.server.pool.stats();
   const auto commits = ctx.server.committer.stats();
   const auto checkpoints = ctx.server.store.checkpoint_stats();
@@ -92,6 +97,11 @@ void stats(const CommandContext& ctx) {
     disconnects[std::string(to_string(reason))] = ctx.server.disconnects.get(reason);
   }
   reply["disconnects"] = std::move(disconnects);
+  const auto logins = ctx.server.login_gate.stats();
+  reply["auth"] = {{"login_failures", logins.failures},
+                   {"logins_throttled", logins.throttled},
+                   {"logins_busy", logins.busy},
+                   {"name_probes_refused", ctx.server.name_probes.refused()}};
   ctx.reply(reply);
 }
 

@@ -37,7 +37,7 @@ void send(const CommandContext& ctx) {
   auto cid = checked_client_id(ctx);
   if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
   // The reply is sent by the pipeline once the message is committed.
-  ctx.server.messages.send(room, user.user, ctx.session, ctx.request.id(), std::move(text), std::move(cid));
+  ctx.server.messages.send(room, user, ctx.session, ctx.request.id(), std::move(text), std::move(cid));
 }
 
 void direct_message(const CommandContext& ctx) {
@@ -45,9 +45,13 @@ void direct_message(const CommandContext& ctx) {
   const auto to = ctx.user_name("to");
   auto text = checked_text(ctx);
   auto cid = checked_client_id(ctx);
-  const bool exists = ctx.server.users.is_online(to) || ctx.server.store.find_user(to).has_value();
-  if (!exists) throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
-  const auto stored = ctx.server.inbox.send(user.user, to, std::move(text), std::move(cid));
+  ctx.check_name_probe();
+  const auto recipient = ctx.server.inbox.find_recipient(to);
+  if (!recipient) {
+    ctx.charge_name_probe();
+    throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
+  }
+  const auto stored = ctx.server.inbox.send(user, *recipient, std::move(text), std::move(cid));
   auto reply = ctx.ok();
   reply["to"] = to;
   reply["dm_id"] = stored.message.id;

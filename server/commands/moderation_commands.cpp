@@ -36,7 +36,11 @@ void invite(const CommandContext& ctx) {
   const auto room = ctx.room();
   const auto target = ctx.user_name();
   require_role(*room, actor.user, RoomRole::Moderator, "invite");
-  if (!ctx.server.store.find_user(target)) throw ProtocolError(ErrorCode::NotFound, "no user '" + target + "'");
+  ctx.check_name_probe();
+  if (!ctx.server.store.find_user(target)) {
+    ctx.charge_name_probe();
+    throw ProtocolError(ErrorCode::NotFound, "no user '" + target + "'");
+  }
   ctx.server.store.add_invite(InviteRecord{room->name(), target, actor.user, CommandContext::now_ms()});
   room->invite(target);
   const auto event = invited_event(room->name(), actor.user);

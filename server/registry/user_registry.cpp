@@ -9,7 +9,8 @@
 
 namespace chat {
 
-bool UserRegistry::add(std::string_view user, bool guest, ParticipantPtr participant, bool inbox_open) {
+bool UserRegistry::add(std::string_view user, std::int64_t principal, bool guest, ParticipantPtr participant,
+                       bool inbox_open) {
   if (!participant) {
     throw std::invalid_argument("UserRegistry::add: null participant");
   }
@@ -19,10 +20,10 @@ bool UserRegistry::add(std::string_view user, bool guest, ParticipantPtr partici
   std::unique_lock lock(mutex_);
   const auto found = users_.find(key);
   if (found == users_.end()) {
-    users_.emplace(std::move(key), Entry{std::string(user), guest, {std::move(session)}});
+    users_.emplace(std::move(key), Entry{std::string(user), principal, guest, {std::move(session)}});
   } else {
     std::vector<Session>& sessions = found->second.sessions;
-    const bool taken = guest || found->second.guest;
+    const bool taken = guest || found->second.guest || found->second.id != principal;
     const bool duplicate = std::any_of(sessions.begin(), sessions.end(), [&session](const Session& s) {
       return s.connection_id == session.connection_id;
     });
@@ -77,22 +78,23 @@ bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id
 }
 
 std::vector<ParticipantPtr> UserRegistry::sessions_of(std::string_view user) const {
-  return sessions_where(user, /*inbox_only=*/false);
+  return sessions_where(user, std::nullopt);
 }
 
-std::vector<ParticipantPtr> UserRegistry::inbox_sessions_of(std::string_view user) const {
-  return sessions_where(user, /*inbox_only=*/true);
+std::vector<ParticipantPtr> UserRegistry::inbox_sessions_of(std::string_view user, std::int64_t principal) const {
+  return sessions_where(user, principal);
 }
 
-std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user, bool inbox_only) const {
+std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user,
+                                                         std::optional<std::int64_t> inbox_of) const {
   const std::string key = canonical_name(user);
   std::vector<ParticipantPtr> result;
   std::shared_lock lock(mutex_);
   const auto found = users_.find(key);
-  if (found != users_.end()) {
+  if (found != users_.end() && (!inbox_of || found->second.id == *inbox_of)) {
     result.reserve(found->second.sessions.size());
     for (const Session& session : found->second.sessions) {
-      if (!inbox_only || session.inbox_open) {
+      if (!inbox_of || session.inbox_open) {
         result.push_back(session.participant);
       }
     }
@@ -100,16 +102,24 @@ std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user, 
   return result;
 }
 
-bool UserRegistry::is_online(std::string_view user) const { return is_guest(user).has_value(); }
-
-std::optional<bool> UserRegistry::is_guest(std::string_view user) const {
+std::optional<UserRegistry::OnlineUser> UserRegistry::find(std::string_view user) const {
   const std::string key = canonical_name(user);
   std::shared_lock lock(mutex_);
   const auto found = users_.find(key);
   if (found == users_.end()) {
     return std::nullopt;
   }
-  return found->second.guest;
+  return OnlineUser{found->second.name, found->second.id, found->second.guest};
+}
+
+bool UserRegistry::is_online(std::string_view user) const { return find(user).has_value(); }
+
+std::optional<bool> UserRegistry::is_guest(std::string_view user) const {
+  const auto online = find(user);
+  if (!online) {
+    return std::nullopt;
+  }
+  return online->guest;
 }
 
 std::size_t UserRegistry::user_count() const {
@@ -128,7 +138,7 @@ std::vector<UserRegistry::OnlineUser> UserRegistry::list() const {
     std::shared_lock lock(mutex_);
     result.reserve(users_.size());
     for (const auto& entry : users_) {
-      result.push_back(OnlineUser{entry.second.name, entry.second.guest});
+      result.push_back(OnlineUser{entry.second.name, entry.second.id, entry.second.guest});
     }
   }
   std::sort(result.begin(), result.end(), [](const OnlineUser& a, const OnlineUser& b) { return a.name < b.name; });

@@ -19,6 +19,10 @@ namespace chat {
 // A registered user may have several sessions at once. A guest name is
 // exclusive: a guest cannot share a name with any other session, guest or
 // registered, and a registered user cannot log in under a name a guest holds.
+// Each name online belongs to one principal (an account's or a guest's id,
+// see Identity): sessions of another principal are refused under it, and
+// whoever looks for a principal's sessions names the principal, so that the
+// holder of a name now never gets what was meant for an earlier holder.
 //
 // Each session also carries whether its inbox is open: whether the user's
 // direct messages go to it live. A session that logs in opens it only once
@@ -32,13 +36,16 @@ class UserRegistry {
  public:
   struct OnlineUser {
     std::string name;  // as given by the user's first current session
+    std::int64_t id = 0;
     bool guest = false;
   };
 
-  // Adds a session, its inbox open or not. False if it would break guest
-  // exclusivity (see above) or that connection is already a session of
-  // `user`. `participant` must not be null (std::invalid_argument).
-  bool add(std::string_view user, bool guest, ParticipantPtr participant, bool inbox_open = false);
+  // Adds a session of `principal`, its inbox open or not. False if it would
+  // break guest exclusivity (see above), another principal holds the name, or
+  // that connection is already a session of `user`. `participant` must not
+  // be null (std::invalid_argument).
+  bool add(std::string_view user, std::int64_t principal, bool guest, ParticipantPtr participant,
+           bool inbox_open = false);
   // Opens the inbox of one session. False if there is no such session.
   bool open_inbox(std::string_view user, std::uint64_t connection_id);
   // Removes one session; the user goes offline with the last one. False if
@@ -47,8 +54,11 @@ class UserRegistry {
 
   // In the order they were added; empty if offline.
   std::vector<ParticipantPtr> sessions_of(std::string_view user) const;
-  // The sessions whose inbox is open, in the order they were added.
-  std::vector<ParticipantPtr> inbox_sessions_of(std::string_view user) const;
+  // The sessions whose inbox is open, in the order they were added; none
+  // when the name is not held by `principal` now.
+  std::vector<ParticipantPtr> inbox_sessions_of(std::string_view user, std::int64_t principal) const;
+  // Who holds the name now; nullopt if nobody.
+  std::optional<OnlineUser> find(std::string_view user) const;
   bool is_online(std::string_view user) const;
   // nullopt if offline.
   std::optional<bool> is_guest(std::string_view user) const;
@@ -63,9 +73,10 @@ class UserRegistry {
     ParticipantPtr participant;
     bool inbox_open = false;
   };
-  std::vector<ParticipantPtr> sessions_where(std::string_view user, bool inbox_only) const;
+  std::vector<ParticipantPtr> sessions_where(std::string_view user, std::optional<std::int64_t> inbox_of) const;
   struct Entry {
     std::string name;
+    std::int64_t id;
     bool guest;
     std::vector<Session> sessions;  // never empty
   };

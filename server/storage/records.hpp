@@ -9,6 +9,12 @@
 
 namespace chat {
 
+// Who wrote or receives a message: a principal, not a name. An account is its users.id (> 0); a guest is a
+// negative id never given to anyone else (GuestIds). A name is only what a principal is called now: a guest's
+// goes free when it leaves and may become an account's, which must inherit nothing of the guest's.
+using PrincipalId = std::int64_t;
+constexpr bool is_guest_principal(PrincipalId id) noexcept { return id < 0; }
+
 // Membership roles; the numeric values are stored in the database and must not change.
 enum class Role : int { member = 0, moderator = 1, owner = 2 };
 
@@ -16,6 +22,8 @@ struct UserRecord {
   std::string name;
   std::string password_hash;
   std::int64_t created_ms = 0;
+  PrincipalId id = 0;  // assigned by the Store
+  bool is_admin = false;  // may call `stats`; set by the operator only (chat-server user)
 };
 
 struct RoomRecord {
@@ -48,16 +56,17 @@ struct MessageRecord {
   std::string room;
   std::int64_t seq = 0;  // > 0, unique per room; given by the Store when the message is appended (ignored there)
   std::string sender;
+  PrincipalId sender_id = 0;
   std::int64_t ts_ms = 0;
   std::string text;
-  std::optional<std::string> client_id;  // a retried send with the same (room, sender, client_id) is stored once
+  std::optional<std::string> client_id;  // a retried send with the same (room, sender_id, client_id) is stored once
 };
 
 // What became of one appended message.
 struct AppendOutcome {
   enum class Status {
     stored,     // written; `seq` is the one it was given
-    duplicate,  // (room, sender, client_id) was stored before: nothing written, `seq` is the original's
+    duplicate,  // (room, sender_id, client_id) was stored before: nothing written, `seq` is the original's
     failed,     // not written, took no seq; `error` says why
   };
   Status status = Status::failed;
@@ -71,17 +80,21 @@ struct AppendOutcome {
 
 // One entry of a room's de-duplication window, as rebuilt after a restart.
 struct ClientMessageRef {
-  std::string sender;
+  PrincipalId sender_id = 0;
   std::string client_id;
   std::int64_t seq = 0;
 };
 
 struct DirectMessageRecord {
   std::int64_t id = 0;  // assigned by the Store
-  std::string sender, recipient;
+  std::string sender;
+  PrincipalId sender_id = 0;
+  std::string recipient;
+  PrincipalId recipient_id = 0;
   std::int64_t ts_ms = 0;
   std::string text;
-  std::optional<std::string> client_id;  // a retried send with the same (sender, client_id) is stored once
+  // A retried dm with the same (sender_id, recipient_id, client_id) is stored once.
+  std::optional<std::string> client_id;
 };
 
 // Result of Store::store_direct_message: the stored row, and whether it already existed (a retried send).

@@ -57,31 +57,35 @@ std::optional<std::string> optional_text(const SQLite::Statement& statement, int
   return statement.getColumn(index).getString();
 }
 
-// Column order: seq, sender, ts_ms, text, client_id.
-constexpr std::string_view message_columns = "seq, sender, ts_ms, text, client_id";
+// Column order: seq, sender, sender_id, ts_ms, text, client_id.
+constexpr std::string_view message_columns = "seq, sender, sender_id, ts_ms, text, client_id";
 
 MessageRecord read_message(const SQLite::Statement& statement, std::string_view room) {
   MessageRecord message;
   message.room = std::string(room);
   message.seq = statement.getColumn(0).getInt64();
   message.sender = statement.getColumn(1).getString();
-  message.ts_ms = statement.getColumn(2).getInt64();
-  message.text = statement.getColumn(3).getString();
-  message.client_id = optional_text(statement, 4);
+  message.sender_id = statement.getColumn(2).getInt64();
+  message.ts_ms = statement.getColumn(3).getInt64();
+  message.text = statement.getColumn(4).getString();
+  message.client_id = optional_text(statement, 5);
   return message;
 }
 
-// Column order: id, sender, recipient, ts_ms, text, client_id.
-constexpr std::string_view direct_message_columns = "id, sender, recipient, ts_ms, text, client_id";
+// Column order: id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id.
+constexpr std::string_view direct_message_columns =
+    "id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id";
 
 DirectMessageRecord read_direct_message(const SQLite::Statement& statement) {
   DirectMessageRecord message;
   message.id = statement.getColumn(0).getInt64();
   message.sender = statement.getColumn(1).getString();
-  message.recipient = statement.getColumn(2).getString();
-  message.ts_ms = statement.getColumn(3).getInt64();
-  message.text = statement.getColumn(4).getString();
-  message.client_id = optional_text(statement, 5);
+  message.sender_id = statement.getColumn(2).getInt64();
+  message.recipient = statement.getColumn(3).getString();
+  message.recipient_id = statement.getColumn(4).getInt64();
+  message.ts_ms = statement.getColumn(5).getInt64();
+  message.text = statement.getColumn(6).getString();
+  message.client_id = optional_text(statement, 7);
   return message;
 }
 
@@ -114,9 +118,11 @@ const std::string room_head_sql =
     "SELECT id, COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = rooms.id), 0) FROM rooms WHERE name = ?1";
 // A retried client id hits the partial unique index and writes nothing; every other conflict still aborts.
 const std::string insert_message_sql =
-    "INSERT INTO messages (room_id, seq, sender, ts_ms, text, client_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (room_id, sender, client_id) WHERE client_id IS NOT NULL DO NOTHING";
-const std::string original_seq_sql = "SELECT seq FROM messages WHERE room_id = ?1 AND sender = ?2 AND client_id = ?3";
+    "INSERT INTO messages (room_id, seq, sender, sender_id, ts_ms, text, client_id)"
+    " VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6)"
+    " ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING";
+const std::string original_seq_sql =
+    "SELECT seq FROM messages WHERE room_id = ?1 AND sender_id = ?2 AND client_id = ?3";
 const std::string history_forward_sql =
     sql({"SELECT ", message_columns, " FROM messages WHERE room_id = ", room_id_of,
          " AND seq > ?2 AND seq < ?3 ORDER BY seq ASC LIMIT ?4"});
@@ -129,9 +135,10 @@ const std::string find_room_sql = sql({room_select, " WHERE r.name = ?1"});
 const std::string load_rooms_sql = sql({room_select, " ORDER BY r.id"});
 const std::string undelivered_sql =
     sql({"SELECT ", direct_message_columns,
-         " FROM direct_messages WHERE recipient = ?1 AND delivered = 0 ORDER BY id LIMIT ?2"});
+         " FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0 ORDER BY id LIMIT ?2"});
 const std::string find_direct_message_sql =
-    sql({"SELECT ", direct_message_columns, " FROM direct_messages WHERE sender = ?1 AND client_id = ?2"});
+    sql({"SELECT ", direct_message_columns,
+         " FROM direct_messages WHERE sender_id = ?1 AND recipient_id = ?2 AND client_id = ?3"});
 
 // Inserts one message under `seq`; true if it was written, false if its client id was stored before.
 bool insert_message(SQLite::Statement& insert, std::int64_t room_id, std::int64_t seq, const MessageRecord& message) {
@@ -142,6 +149,7 @@ bool insert_message(SQLite::Statement& insert, std::int64_t room_id, std::int64_
   insert.bind(4, message.ts_ms);
   insert.bindNoCopy(5, message.text);
   bind_optional_text(insert, 6, message.client_id);
+  insert.bind(7, message.sender_id);
   return insert.exec() == 1;
 }
 
@@ -166,26 +174,64 @@ Store::~Store() = default;
 
 // --- users ---
 
-bool Store::create_user(const UserRecord& user) {
+std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
   std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&] {
+  return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&]() -> std::optional<PrincipalId> {
     auto insert = writer_->statement(
-        "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING");
+        "INSERT INTO users (name, password_hash, created_ms, is_admin) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (name) DO NOTHING");
     insert->bindNoCopy(1, user.name);
     insert->bindNoCopy(2, user.password_hash);
     insert->bind(3, user.created_ms);
-    return insert->exec() == 1;
+    insert->bind(4, user.is_admin ? 1 : 0);
+    if (insert->exec() != 1) return std::nullopt;
+    return writer_->db().getLastInsertRowid();
   });
 }
 
 std::optional<UserRecord> Store::find_user(std::string_view name) const {
   return with_context([&] { return fmt::format("find_user '{}'", name); }, [&]() -> std::optional<UserRecord> {
     auto reader = readers_->acquire();
-    auto select = reader->statement("SELECT name, password_hash, created_ms FROM users WHERE name = ?1");
+    auto select =
+        reader->statement("SELECT name, password_hash, created_ms, id, is_admin FROM users WHERE name = ?1");
     bind_text(*select, 1, name);
     if (!select->executeStep()) return std::nullopt;
     return UserRecord{select->getColumn(0).getString(), select->getColumn(1).getString(),
-                      select->getColumn(2).getInt64()};
+                      select->getColumn(2).getInt64(), select->getColumn(3).getInt64(),
+                      select->getColumn(4).getInt() != 0};
+  });
+}
+
+bool Store::set_admin(std::string_view name, bool is_admin) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("set_admin '{}' {}", name, is_admin); }, [&] {
+    auto update = writer_->statement("UPDATE users SET is_admin = ?2 WHERE name = ?1");
+    bind_text(*update, 1, name);
+    update->bind(2, is_admin ? 1 : 0);
+    return update->exec() == 1;
+  });
+}
+
+std::vector<UserRecord> Store::load_users() const {
+  return with_context([] { return std::string("load_users"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT name, created_ms, id, is_admin FROM users ORDER BY name");
+    std::vector<UserRecord> users;
+    while (select->executeStep()) {
+      users.push_back(UserRecord{select->getColumn(0).getString(), {}, select->getColumn(1).getInt64(),
+                                 select->getColumn(2).getInt64(), select->getColumn(3).getInt() != 0});
+    }
+    return users;
+  });
+}
+
+std::int64_t Store::begin_run(std::int64_t started_ms) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([] { return std::string("begin_run"); }, [&] {
+    auto insert = writer_->statement("INSERT INTO runs (started_ms) VALUES (?1)");
+    insert->bind(1, started_ms);
+    insert->exec();
+    return writer_->db().getLastInsertRowid();
   });
 }
 
@@ -434,7 +480,7 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
     }
     auto original = writer_->statement(original_seq_sql);
     original->bind(1, room.id);
-    original->bindNoCopy(2, message.sender);
+    original->bind(2, message.sender_id);
     original->bindNoCopy(3, *message.client_id);  // only a client id conflict writes nothing
     if (!original->executeStep()) throw std::runtime_error("conflicting client id not found");
     outcome.push_back(AppendOutcome::duplicate_of(original->getColumn(0).getInt64()));
@@ -511,16 +557,16 @@ std::vector<MessageRecord> Store::replay(std::string_view room, std::int64_t sin
   });
 }
 
-std::optional<std::int64_t> Store::find_client_message(std::string_view room, std::string_view sender,
+std::optional<std::int64_t> Store::find_client_message(std::string_view room, PrincipalId sender_id,
                                                        std::string_view client_id) const {
   return with_context(
-      [&] { return fmt::format("find_client_message '{}' '{}' '{}'", room, sender, client_id); },
+      [&] { return fmt::format("find_client_message '{}' {} '{}'", room, sender_id, client_id); },
       [&]() -> std::optional<std::int64_t> {
         auto reader = readers_->acquire();
         auto select = reader->statement(sql(
-            {"SELECT seq FROM messages WHERE room_id = ", room_id_of, " AND sender = ?2 AND client_id = ?3"}));
+            {"SELECT seq FROM messages WHERE room_id = ", room_id_of, " AND sender_id = ?2 AND client_id = ?3"}));
         bind_text(*select, 1, room);
-        bind_text(*select, 2, sender);
+        select->bind(2, sender_id);
         bind_text(*select, 3, client_id);
         if (!select->executeStep()) return std::nullopt;
         return select->getColumn(0).getInt64();
@@ -531,13 +577,13 @@ std::vector<ClientMessageRef> Store::recent_client_messages(std::string_view roo
   if (limit == 0) return {};
   return with_context([&] { return fmt::format("recent_client_messages '{}'", room); }, [&] {
     auto reader = readers_->acquire();
-    auto select = reader->statement(sql({"SELECT sender, client_id, seq FROM messages WHERE room_id = ", room_id_of,
+    auto select = reader->statement(sql({"SELECT sender_id, client_id, seq FROM messages WHERE room_id = ", room_id_of,
                                          " AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?2"}));
     bind_text(*select, 1, room);
     select->bind(2, sql_limit(limit));
     std::vector<ClientMessageRef> refs;
     while (select->executeStep()) {
-      refs.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
+      refs.push_back({select->getColumn(0).getInt64(), select->getColumn(1).getString(),
                       select->getColumn(2).getInt64()});
     }
     std::reverse(refs.begin(), refs.end());
@@ -562,35 +608,40 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
       [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
         {
           auto insert = writer_->statement(
-              "INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id) VALUES (?1, ?2, ?3, ?4, ?5)"
-              " ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING");
+              "INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id, sender_id, recipient_id)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+              " ON CONFLICT (sender_id, recipient_id, client_id) WHERE client_id IS NOT NULL DO NOTHING");
           insert->bindNoCopy(1, message.sender);
           insert->bindNoCopy(2, message.recipient);
           insert->bind(3, message.ts_ms);
           insert->bindNoCopy(4, message.text);
           bind_optional_text(*insert, 5, message.client_id);
+          insert->bind(6, message.sender_id);
+          insert->bind(7, message.recipient_id);
           if (insert->exec() == 1) {
             message.id = writer_->db().getLastInsertRowid();
             return StoredDirectMessage{std::move(message), false};
           }
         }
-        // Only a client id conflict makes the insert do nothing, and rows are never deleted, so it is there.
+        // Only a client id conflict makes the insert do nothing, and nothing deletes it while the write lock is
+        // held, so it is there.
         if (!message.client_id) throw StorageError("insert ignored without a client id");
         auto select = writer_->statement(find_direct_message_sql);
-        select->bindNoCopy(1, message.sender);
-        select->bindNoCopy(2, *message.client_id);
+        select->bind(1, message.sender_id);
+        select->bind(2, message.recipient_id);
+        select->bindNoCopy(3, *message.client_id);
         if (!select->executeStep()) throw StorageError("conflicting direct message not found");
         return StoredDirectMessage{read_direct_message(*select), true};
       });
 }
 
-std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_view recipient,
+std::vector<DirectMessageRecord> Store::undelivered_direct_messages(PrincipalId recipient,
                                                                     std::size_t limit) const {
   if (limit == 0) return {};
-  return with_context([&] { return fmt::format("undelivered_direct_messages '{}'", recipient); }, [&] {
+  return with_context([&] { return fmt::format("undelivered_direct_messages {}", recipient); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(undelivered_sql);
-    bind_text(*select, 1, recipient);
+    select->bind(1, recipient);
     select->bind(2, sql_limit(limit));
     std::vector<DirectMessageRecord> messages;
     while (select->executeStep()) messages.push_back(read_direct_message(*select));
@@ -598,18 +649,18 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_
   });
 }
 
-std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids) {
+std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) {
   if (ids.empty()) return 0;
   std::lock_guard lock(write_mutex_);
   return with_context(
-      [&] { return fmt::format("mark_delivered '{}' ({} messages from id {})", recipient, ids.size(), ids.front()); },
+      [&] { return fmt::format("mark_delivered {} ({} messages from id {})", recipient, ids.size(), ids.front()); },
       [&] {
         WriteTransaction transaction(*writer_);
         std::int64_t changed = 0;
         {
           auto update = writer_->statement(
-              "UPDATE direct_messages SET delivered = 1 WHERE id = ?1 AND recipient = ?2 AND delivered = 0");
-          bind_text(*update, 2, recipient);
+              "UPDATE direct_messages SET delivered = 1 WHERE id = ?1 AND recipient_id = ?2 AND delivered = 0");
+          update->bind(2, recipient);
           for (const auto id : ids) {
             update->reset();
             update->bind(1, id);
@@ -619,6 +670,23 @@ std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const s
         transaction.commit();
         return changed;
       });
+}
+
+std::int64_t Store::discard_undelivered_direct_messages(PrincipalId recipient) {
+  std::lock_guard lock(write_mutex_);
+  return with_context([&] { return fmt::format("discard_undelivered_direct_messages {}", recipient); }, [&] {
+    auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0");
+    remove->bind(1, recipient);
+    return static_cast<std::int64_t>(remove->exec());
+  });
+}
+
+std::int64_t Store::discard_undelivered_to_guests() {
+  std::lock_guard lock(write_mutex_);
+  return with_context([] { return std::string("discard_undelivered_to_guests"); }, [&] {
+    auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id < 0 AND delivered = 0");
+    return static_cast<std::int64_t>(remove->exec());
+  });
 }
 
 // --- maintenance ---

@@ -43,9 +43,17 @@ class Store {
   const StoreOptions& options() const noexcept { return options_; }
 
   // --- users ---
-  bool create_user(const UserRecord& user);  // false: name taken
-  std::optional<UserRecord> find_user(std::string_view name) const;
+  // The new account's id (user.id is ignored); nullopt: name taken.
+  std::optional<PrincipalId> create_user(const UserRecord& user);
+  std::optional<UserRecord> find_user(std::string_view name) const;  // with its id
+  bool set_admin(std::string_view name, bool is_admin);  // false: no such user
+  std::vector<UserRecord> load_users() const;            // by name, without password hashes
   std::int64_t user_count() const;
+
+  // --- runs ---
+  // Records a start of the server and returns its number: never returned before, by this file, > 0. Guests'
+  // principal ids are drawn from it (GuestIds).
+  std::int64_t begin_run(std::int64_t started_ms);
 
   // --- rooms, memberships, bans, invites (each call one short transaction) ---
   // false: name taken. A non-empty owner becomes a member with Role::owner in the same transaction.
@@ -72,8 +80,9 @@ class Store {
   // Appends in one transaction, giving each message written the next seq of its room (message.seq is
   // ignored): seqs are read and advanced inside the transaction, so a seq is never given twice nor skipped,
   // and one that a failed transaction would have used goes to the next message. A message whose (room,
-  // sender, client_id) is stored already writes nothing and takes no seq: its outcome is `duplicate` with the
+  // sender_id, client_id) is stored already writes nothing and takes no seq: its outcome is `duplicate` with the
   // original's seq. Returns one outcome per message, none of them `failed`; on a throw nothing is stored.
+  // A message's sender is its sender_id; `sender`, the name, is what readers are shown.
   std::vector<AppendOutcome> append_messages(std::span<const MessageRecord> messages);
   // The same, except that a message violating a constraint (an unknown room...) fails alone: its outcome is
   // `failed`, it takes no seq, and the others are kept. Throws StorageError — and stores nothing — when the
@@ -89,8 +98,8 @@ class Store {
   // `limit`, the most recent `limit` of them.
   std::vector<MessageRecord> replay(std::string_view room, std::int64_t since, std::int64_t up_to,
                                     std::size_t limit) const;
-  // seq of the message stored for (room, sender, client_id), if any.
-  std::optional<std::int64_t> find_client_message(std::string_view room, std::string_view sender,
+  // seq of the message stored for (room, sender_id, client_id), if any.
+  std::optional<std::int64_t> find_client_message(std::string_view room, PrincipalId sender_id,
                                                   std::string_view client_id) const;
   // The `limit` most recent messages of the room that carry a client id, ascending by seq: enough to rebuild
   // an in-memory de-duplication window after a restart.
@@ -98,15 +107,18 @@ class Store {
   std::int64_t message_count() const;
 
   // --- direct messages ---
-  // Stores the message and assigns its id (the id passed in is ignored). If (sender, client_id) was stored
-  // before, nothing is written and the stored message is returned with duplicate = true.
+  // Stores the message and assigns its id (the id passed in is ignored). If (sender_id, recipient_id,
+  // client_id) was stored before, nothing is written and the stored message is returned with duplicate = true.
   StoredDirectMessage store_direct_message(DirectMessageRecord message);
   // The oldest `limit` undelivered messages for the recipient, ascending by id.
-  std::vector<DirectMessageRecord> undelivered_direct_messages(std::string_view recipient,
-                                                               std::size_t limit) const;
+  std::vector<DirectMessageRecord> undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const;
   // Marks exactly these messages of the recipient delivered, in one transaction; returns how many changed.
   // Not a watermark: an older message may still be on its way to the recipient, or have been dropped.
-  std::int64_t mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids);
+  std::int64_t mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids);
+  // Deletes what waits for the recipient (a guest that left: nobody else may ever read it); returns how many.
+  std::int64_t discard_undelivered_direct_messages(PrincipalId recipient);
+  // The same for every guest: at start-up, when the guests of earlier runs are all gone.
+  std::int64_t discard_undelivered_to_guests();
 
   // --- maintenance ---
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line

@@ -24,7 +24,7 @@ nlohmann::json test_defaults(const fs::path& dir) {
       {"pool", {{"min_threads", 2}, {"max_threads", 4}}},
       {"storage", {{"path", (dir / "chat.db").string()}}},
       // Cheap hashing keeps registration fast in tests; the algorithm is the same.
-      {"auth", {{"hash_ops_limit", 1}, {"hash_mem_limit_kib", 64}, {"admins", {"admin"}}}},
+      {"auth", {{"hash_ops_limit", 1}, {"hash_mem_limit_kib", 64}}},
       {"log", {{"level", "info"}}},
   };
 }
@@ -97,6 +97,27 @@ void ServerProcess::kill9() {
   if (!running()) return;
   kill_and_reap(pid_);
   pid_ = -1;
+}
+
+int ServerProcess::run_user_command(std::vector<std::string> args, const std::string& input) {
+  const auto in = dir_ / "user-command.in";
+  std::ofstream(in) << input;
+  args.insert(args.begin(), {binary("server/chat-server").string(), "--config", (dir_ / "config.json").string(),
+                             "user"});
+  const pid_t pid = spawn(std::move(args), in, user_command_log(), user_command_log());
+  const auto status = wait_for_exit(pid, 30s);
+  if (!status) kill_and_reap(pid);
+  return status.value_or(-2);
+}
+
+void ServerProcess::add_user(const std::string& name, const std::string& password, bool admin) {
+  std::vector<std::string> args{"add", name};
+  if (admin) args.emplace_back("--admin");
+  const int status = run_user_command(std::move(args), password + "\n");
+  if (status != 0) {
+    throw std::runtime_error("chat-server user add " + name + " failed (" + std::to_string(status) +
+                             "):\n" + read_file(user_command_log()));
+  }
 }
 
 void ServerProcess::restart() {

@@ -54,6 +54,16 @@ class ServerProcess {
   // Starts again on the same directory and database (a new port).
   void restart();
 
+  // Runs `chat-server --config <this server's config> user <args...>` to its end, with `input` as its
+  // standard input; returns its exit status. Its output goes to user_command_log().
+  int run_user_command(std::vector<std::string> args, const std::string& input = {});
+  std::filesystem::path user_command_log() const { return dir_ / "user-command.log"; }
+  // `user add` as an operator would run it; throws when it fails.
+  void add_user(const std::string& name, const std::string& password = "password123", bool admin = false);
+  void add_admin(const std::string& name, const std::string& password = "password123") {
+    add_user(name, password, /*admin=*/true);
+  }
+
  private:
   void start();
 

@@ -1,4 +1,4 @@
-#include "client/password_source.hpp"
+#include "common/password_input.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <csignal>
 #include <fstream>
 
-namespace chat::client {
+namespace chat {
 
 PasswordFile read_password_file(const std::string& path) {
   PasswordFile result;
@@ -113,4 +113,4 @@ std::optional<std::string> prompt_on_tty(const std::string& prompt) {
   return line;
 }
 
-}  // namespace chat::client
+}  // namespace chat
