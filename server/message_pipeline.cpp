@@ -48,8 +48,7 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
   Pending pending;
   pending.record = MessageRecord{
       room->name(), 0, sender.user, sender.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
-  pending.sender = session;
-  pending.reply = ReplyHold(session);
+  pending.sender = ReplyHold(session);
   pending.request_id = request_id;
 
   MessageRecord record = pending.record;
@@ -169,9 +168,9 @@ void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
   const auto& outcome = pending.outcome;
   if (outcome.status == AppendOutcome::Status::failed) {
     // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
-    spdlog::error("conn={} user={} room={} message not stored: {}", pending.sender->connection_id(), record.sender,
-                  record.room, outcome.error);
-    pending.sender->send(
+    spdlog::error("conn={} user={} room={} message not stored: {}", pending.sender.session()->connection_id(),
+                  record.sender, record.room, outcome.error);
+    pending.sender.session()->send(
         error_reply(ErrorCode::Internal, "the message could not be stored; retry", "send", pending.request_id));
     return;
   }
@@ -180,7 +179,7 @@ void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
     log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
   }
   const bool stored = outcome.status == AppendOutcome::Status::stored;
-  pending.sender->deliver(
+  pending.sender.session()->deliver(
       acknowledgement(pending.request_id, record.room, outcome.seq, stored ? std::optional(record.ts_ms) : std::nullopt));
 }
 

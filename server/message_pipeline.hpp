@@ -68,8 +68,7 @@ class MessagePipeline {
   struct Pending {
     MessageRecord record;
     AppendOutcome outcome;
-    SessionPtr sender;
-    ReplyHold reply;  // the sender's connection owes this request its reply until it is answered
+    ReplyHold sender;  // the sender's connection, which owes this request its reply until it is answered
     nlohmann::json request_id;
   };
   struct RoomLog {
