@@ -323,6 +323,7 @@ TEST_CASE("concurrent subscribe/unsubscribe with snapshots and broadcasts keeps 
   constexpr std::uint64_t kIdsPerWriter = 16;
   constexpr std::uint64_t kUsersPerWriter = 4;
   constexpr int kOpsPerWriter = 3000;
+  constexpr int kMinSnapshots = 1000;
   constexpr std::uint64_t kIds = kWriters * kIdsPerWriter;
   const auto user_of = [](std::uint64_t id) {
     return "w" + std::to_string(id / kIdsPerWriter) + "u" + std::to_string(id % kUsersPerWriter);
@@ -378,8 +379,9 @@ TEST_CASE("concurrent subscribe/unsubscribe with snapshots and broadcasts keeps 
     threads.emplace_back([&] {
       start.arrive_and_wait();
       const Frame ping = frame("ping");
-      // Bounded even if a writer were stuck.
-      for (int i = 0; i < 200000 && writers_running.load() > 0; ++i) {
+      // Bounded even if a writer were stuck; at least kMinSnapshots even if
+      // the writers finish before this thread is scheduled (two cores).
+      for (int i = 0; i < 200000 && (i < kMinSnapshots || writers_running.load() > 0); ++i) {
         const auto snapshot = room.subscribers();
         const std::size_t size = snapshot->size();
         std::vector<bool> seen(kIds, false);
@@ -406,7 +408,7 @@ TEST_CASE("concurrent subscribe/unsubscribe with snapshots and broadcasts keeps 
 
   CHECK(wrong_results.load() == 0);
   CHECK(bad_snapshots.load() == 0);
-  CHECK(snapshots_taken.load() > 0);
+  CHECK(snapshots_taken.load() >= kReaders * kMinSnapshots);
 
   std::set<std::uint64_t> expected;
   std::set<std::string> expected_users;
