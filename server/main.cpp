@@ -1,6 +1,8 @@
 // chat-server: reads its configuration, serves until SIGINT/SIGTERM, then
 // shuts down gracefully and exits 0.
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -34,9 +36,43 @@ class StopSignals {
   sigset_t set_{};
 };
 
-}  // namespace
+// Writes the port to `path` through a temporary file, so that a reader never sees half of it. Throws
+// std::runtime_error naming the file: a script waiting for it would otherwise wait forever.
+void write_ready_file(const std::string& path, std::uint16_t port) {
+  const std::string temporary = path + ".tmp";
+  std::ofstream out(temporary);
+  if (out) out << port << '\n';
+  out.close();
+  if (!out) throw std::runtime_error("cannot write the ready file '" + path + "': " + std::strerror(errno));
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) throw std::runtime_error("cannot write the ready file '" + path + "': " + ec.message());
+}
 
-int main(int argc, char** argv) {
+// Serves until SIGINT or SIGTERM; the exit code. A failure is logged at critical and gives 1, once the
+// server's destructor has run: every accepted message is committed by then, or was answered as failed.
+int serve(const chat::ServerConfig& config, const std::string& ready_file) {
+  StopSignals signals;
+  chat::configure_logging(config.log);
+  try {
+    chat::Server server(config);
+    const auto bound_port = server.start();
+    if (!ready_file.empty()) write_ready_file(ready_file, bound_port);
+    const int signal = signals.wait();
+    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    server.shutdown();
+  } catch (const std::exception& e) {
+    spdlog::critical("chat-server failed: {}", e.what());
+    return 1;
+  } catch (...) {
+    spdlog::critical("chat-server failed: an unknown exception");
+    return 1;
+  }
+  spdlog::info("bye");
+  return 0;
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"chat-server: a chat-room server speaking newline-delimited JSON over TCP"};
   std::string config_path;
   std::optional<std::string> host;
@@ -79,23 +115,20 @@ int main(int argc, char** argv) {
     std::cout << config.to_json().dump(2) << '\n';
     return 0;
   }
+  return serve(config, ready_file);
+}
 
-  StopSignals signals;
-  chat::configure_logging(config.log);
+}  // namespace
+
+int main(int argc, char** argv) {
+  // What fails before the logs are set up (a log file that cannot be opened...) ends in one line on standard
+  // error and exit code 1, never in std::terminate's abort.
   try {
-    chat::Server server(config);
-    const auto bound_port = server.start();
-    if (!ready_file.empty()) {
-      std::ofstream(ready_file + ".tmp") << bound_port << '\n';
-      std::filesystem::rename(ready_file + ".tmp", ready_file);
-    }
-    const int signal = signals.wait();
-    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
-    server.shutdown();
+    return run(argc, argv);
   } catch (const std::exception& e) {
-    spdlog::critical("chat-server failed: {}", e.what());
-    return 1;
+    std::cerr << "chat-server: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "chat-server: an unknown exception\n";
   }
-  spdlog::info("bye");
-  return 0;
+  return 1;
 }

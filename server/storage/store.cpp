@@ -154,6 +154,10 @@ std::string describe(const MessageRecord& message) {
 Store::Store(StoreOptions options)
     : options_(std::move(options)),
       writer_(std::make_unique<Connection>(options_, Connection::Mode::read_write)) {
+  // SQLite opens a file it may not write (a read-only mount, an immutable file) read-only without a word,
+  // and every write would fail later, after the server began to listen: find out now.
+  with_context([&] { return fmt::format("database '{}' is not writable", options_.path.string()); },
+               [&] { prove_writable(); });
   const int found = migrate(writer_->db());
   // Readers open after the writer so that they find the file in WAL mode with the schema in place.
   readers_ = std::make_unique<ConnectionPool>(options_, options_.read_connections);
@@ -636,11 +640,11 @@ std::string Store::integrity_check() const {
   });
 }
 
-bool Store::checkpoint() {
+bool Store::checkpoint() noexcept {
   std::lock_guard lock(write_mutex_);
   // A background pass in progress would make this one give up at once (one checkpoint at a time).
   checkpointer_->stop();
-  return with_context([] { return std::string("checkpoint"); }, [&] {
+  try {
     auto pragma = writer_->statement("PRAGMA wal_checkpoint(TRUNCATE)");
     pragma->executeStep();
     // Columns: busy flag, WAL frames, frames checkpointed.
@@ -650,7 +654,19 @@ bool Store::checkpoint() {
       return false;
     }
     return true;
-  });
+  } catch (const std::exception& e) {
+    // Called on the way out, from destructors too: an error must end in a log line, not in std::terminate.
+    // What is committed stays in the WAL, and the next start reads it.
+    spdlog::error("storage: checkpoint of '{}' failed: {} (the WAL is kept)", options_.path.string(), e.what());
+    return false;
+  }
+}
+
+void Store::prove_writable() {
+  WriteTransaction transaction(*writer_);
+  const int version = writer_->db().execAndGet("PRAGMA user_version").getInt();
+  writer_->db().exec(fmt::format("PRAGMA user_version = {}", version));
+  transaction.commit();
 }
 
 CheckpointStats Store::checkpoint_stats() const { return checkpointer_->stats(); }

@@ -33,8 +33,8 @@ class WalCheckpointer;
 // Writes naming a room that does not exist throw StorageError (the room id cannot be resolved).
 class Store {
  public:
-  // Opens or creates the file (and its parent directory) in WAL mode and migrates the schema.
-  // Throws StorageError.
+  // Opens or creates the file (and its parent directory) in WAL mode, proves that it takes writes and
+  // migrates the schema. Throws StorageError, whose message names the file.
   explicit Store(StoreOptions options);
   ~Store();
   Store(const Store&) = delete;
@@ -112,12 +112,15 @@ class Store {
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
   // Stops the background checkpoints, copies the WAL into the database and truncates it (for shutdown; later
   // commits checkpoint as SQLite does by default). Returns false — and logs — when readers kept it from
-  // completing; nothing is lost then, the WAL is simply kept.
-  bool checkpoint();
+  // completing or it failed (a full disk, a read-only file); nothing is lost then, the WAL is simply kept.
+  bool checkpoint() noexcept;
   CheckpointStats checkpoint_stats() const;
 
  private:
   struct RoomHead;
+  // Commits a write that changes nothing (the schema version rewritten with its own value): the proof that
+  // the file, its folder and its volume take writes. Throws. Writer held.
+  void prove_writable();
   // The body of both appends, inside the caller's transaction; `current` names the message being written.
   std::vector<AppendOutcome> write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
                                             const MessageRecord*& current);
