@@ -32,6 +32,20 @@ ThreadPoolOptions pool_options(const ServerConfig& config) {
   return options;
 }
 
+StoreOptions store_options(const ServerConfig& config) {
+  StoreOptions options;
+  options.path = config.storage.path;
+  options.synchronous = config.storage.synchronous;
+  options.read_connections = config.storage.read_connections;
+  options.checkpoint_pages = config.storage.checkpoint_pages;
+  options.wal_max_pages = config.storage.wal_max_pages;
+  // The configuration has already checked the word.
+  options.check_at_start = config.storage.check_at_start == "off"    ? StoreOptions::StartCheck::off
+                           : config.storage.check_at_start == "full" ? StoreOptions::StartCheck::full
+                                                                     : StoreOptions::StartCheck::quick;
+  return options;
+}
+
 Session::Limits session_limits(const ServerConfig& config) {
   return Session::Limits{config.limits.max_frame_bytes,
                          config.limits.outbound_queue_bytes,
@@ -46,8 +60,7 @@ Session::Limits session_limits(const ServerConfig& config) {
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       work_guard_(asio::make_work_guard(io_)),
-      store_(StoreOptions{config_.storage.path, config_.storage.synchronous, 5000, config_.storage.read_connections,
-                          config_.storage.checkpoint_pages, config_.storage.wal_max_pages}),
+      store_(store_options(config_)),
       pool_(pool_options(config_)),
       bus_(pool_),
       committer_(store_,

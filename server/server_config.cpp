@@ -152,6 +152,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
   v("storage", "checkpoint_pages", c.storage.checkpoint_pages, Rule{1, 1e7});
   v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
+  v("storage", "check_at_start", c.storage.check_at_start, Rule{0, 0, {"quick", "full", "off"}});
 
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "admins", c.auth.admins);

@@ -58,6 +58,7 @@ struct ServerConfig {
     std::size_t read_connections = 4;
     int checkpoint_pages = 4000;
     int wal_max_pages = 16384;
+    std::string check_at_start = "quick";  // quick, full or off: the integrity check before serving the file
   } storage;
 
   struct Auth {

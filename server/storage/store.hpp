@@ -33,8 +33,9 @@ class WalCheckpointer;
 // Writes naming a room that does not exist throw StorageError (the room id cannot be resolved).
 class Store {
  public:
-  // Opens or creates the file (and its parent directory) in WAL mode, proves that it takes writes and
-  // migrates the schema. Throws StorageError, whose message names the file.
+  // Opens or creates the file (and its parent directory) in WAL mode, checks its integrity
+  // (options.check_at_start), proves that it takes writes and migrates the schema. Throws StorageError, whose
+  // message names the file.
   explicit Store(StoreOptions options);
   ~Store();
   Store(const Store&) = delete;
@@ -118,6 +119,8 @@ class Store {
 
  private:
   struct RoomHead;
+  // Runs the check options.check_at_start names; throws StorageError with SQLite's findings unless "ok".
+  void check_integrity();
   // Commits a write that changes nothing (the schema version rewritten with its own value): the proof that
   // the file, its folder and its volume take writes. Throws. Writer held.
   void prove_writable();
