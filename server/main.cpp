@@ -12,6 +12,8 @@
 #include "common/protocol.hpp"
 #include "server/logging.hpp"
 #include "server/server.hpp"
+#include "server/storage/database_backup.hpp"
+#include "server/storage/store_options.hpp"
 
 namespace {
 
@@ -72,6 +74,20 @@ int serve(const chat::ServerConfig& config, const std::string& ready_file) {
   return 0;
 }
 
+// chat-server backup FILE: an online copy of the configured database; the exit code.
+int backup(const chat::ServerConfig& config, const std::string& target) {
+  try {
+    const auto result =
+        chat::backup_database(config.storage.path, target, chat::StoreOptions{}.busy_timeout_ms);
+    std::cout << "chat-server: backup of '" << config.storage.path << "' written to '" << target << "' ("
+              << result.pages << " pages, " << result.took.count() << " ms)\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "chat-server: backup failed: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"chat-server: a chat-room server speaking newline-delimited JSON over TCP"};
   std::string config_path;
@@ -93,6 +109,12 @@ int run(int argc, char** argv) {
   app.add_option("--ready-file", ready_file, "write the bound port to this file once listening");
   app.add_flag("--print-config", print_config, "print the effective configuration as JSON and exit");
   app.set_version_flag("--version", std::string(chat::protocol::kServerVersion));
+  std::string backup_file;
+  auto* backup_command = app.add_subcommand(
+      "backup", "copy the database (storage.path, --db) to FILE while the server may run, then exit");
+  backup_command->add_option("file", backup_file, "the copy; written as FILE.tmp, then renamed")->required();
+  // `chat-server backup FILE --config my.json` reads the same flags as `chat-server --config my.json backup FILE`.
+  backup_command->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   chat::ServerConfig config;
@@ -115,6 +137,7 @@ int run(int argc, char** argv) {
     std::cout << config.to_json().dump(2) << '\n';
     return 0;
   }
+  if (*backup_command) return backup(config, backup_file);
   return serve(config, ready_file);
 }
 
