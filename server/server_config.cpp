@@ -153,6 +153,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "checkpoint_pages", c.storage.checkpoint_pages, Rule{1, 1e7});
   v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
   v("storage", "check_at_start", c.storage.check_at_start, Rule{0, 0, {"quick", "full", "off"}});
+  v("storage", "retry_interval_ms", c.storage.retry_interval_ms, Rule{10, 600000});
 
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "admins", c.auth.admins);

@@ -59,6 +59,7 @@ struct ServerConfig {
     int checkpoint_pages = 4000;
     int wal_max_pages = 16384;
     std::string check_at_start = "quick";  // quick, full or off: the integrity check before serving the file
+    std::uint32_t retry_interval_ms = 1000;  // while writes fail, how often recovery is tried
   } storage;
 
   struct Auth {

@@ -170,11 +170,31 @@ Store::Store(StoreOptions options)
 
 Store::~Store() = default;
 
+template <typename Context, typename Fn>
+auto Store::run_write(Context&& context, Fn&& fn) -> decltype(fn()) {
+  std::lock_guard lock(write_mutex_);
+  try {
+    return with_context(context, fn);
+  } catch (const StorageError& e) {
+    note_fault(e);
+    throw;
+  }
+}
+
+void Store::note_fault(const StorageError& error) {
+  if (!StorageHealth::is_fault(error.sqlite_code())) return;
+  if (health_.record_fault(error.sqlite_code(), error.what())) {
+    // Once per streak: while storage fails, every write would log the same.
+    spdlog::error("storage: writes to '{}' are failing: {}; sends are refused until a checkpoint and a test write "
+                  "succeed (retried in the background)",
+                  options_.path.string(), error.what());
+  }
+}
+
 // --- users ---
 
 bool Store::create_user(const UserRecord& user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&] {
+  return run_write([&] { return fmt::format("create_user '{}'", user.name); }, [&] {
     auto insert = writer_->statement(
         "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING");
     insert->bindNoCopy(1, user.name);
@@ -207,8 +227,7 @@ std::int64_t Store::user_count() const {
 // --- rooms ---
 
 bool Store::create_room(const RoomRecord& room) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
+  return run_write([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
     WriteTransaction transaction(*writer_);
     {
       auto insert = writer_->statement(
@@ -255,8 +274,7 @@ std::vector<RoomRecord> Store::load_rooms() const {
 }
 
 bool Store::set_topic(std::string_view room, std::string_view topic) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("set_topic '{}'", room); }, [&] {
+  return run_write([&] { return fmt::format("set_topic '{}'", room); }, [&] {
     auto update = writer_->statement("UPDATE rooms SET topic = ?2 WHERE name = ?1");
     bind_text(*update, 1, room);
     bind_text(*update, 2, topic);
@@ -267,8 +285,7 @@ bool Store::set_topic(std::string_view room, std::string_view topic) {
 // --- memberships ---
 
 void Store::upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
+  run_write([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO memberships (room_id, user, role, joined_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET role = "
@@ -282,8 +299,7 @@ void Store::upsert_member(std::string_view room, std::string_view user, int role
 }
 
 bool Store::remove_member(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM memberships WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -309,8 +325,7 @@ std::vector<MembershipRecord> Store::load_memberships() const {
 // --- bans ---
 
 void Store::add_ban(const BanRecord& ban) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
+  run_write([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO bans (room_id, user, banned_by, reason, created_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4, ?5) ON CONFLICT (room_id, user) DO UPDATE SET "
@@ -326,8 +341,7 @@ void Store::add_ban(const BanRecord& ban) {
 }
 
 bool Store::remove_ban(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM bans WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -354,8 +368,7 @@ std::vector<BanRecord> Store::load_bans() const {
 // --- invites ---
 
 void Store::add_invite(const InviteRecord& invite) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
+  run_write([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO invites (room_id, user, invited_by, created_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET "
@@ -369,8 +382,7 @@ void Store::add_invite(const InviteRecord& invite) {
 }
 
 bool Store::remove_invite(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM invites WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -429,8 +441,12 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
       written = insert_message(*insert, room.id, room.last_seq + 1, message);
     } catch (const SQLite::Exception& e) {
       // A failed INSERT undoes only itself (ON CONFLICT ABORT), so no savepoint is needed per record. Some
-      // errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept.
-      if (!isolate_failures || sqlite3_get_autocommit(writer_->db().getHandle()) != 0) throw;
+      // errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept. And a fault of
+      // the storage is no fault of the record, even where SQLite keeps the transaction open.
+      if (!isolate_failures || sqlite3_get_autocommit(writer_->db().getHandle()) != 0 ||
+          StorageHealth::is_fault(e.getExtendedErrorCode())) {
+        throw;
+      }
       outcome.push_back(AppendOutcome::failure(fmt::format("{}: {}", describe(message), e.what())));
       continue;
     }
@@ -451,9 +467,8 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
 
 std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
-  std::lock_guard lock(write_mutex_);
   const MessageRecord* current = nullptr;
-  return with_context(
+  return run_write(
       [&] {
         return fmt::format("append_messages (batch of {}, {})", messages.size(),
                            current ? describe(*current) : std::string("commit"));
@@ -468,9 +483,8 @@ std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord>
 
 std::vector<AppendOutcome> Store::append_messages_individually(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
-  std::lock_guard lock(write_mutex_);
   const MessageRecord* current = nullptr;
-  return with_context(
+  return run_write(
       [&] {
         return fmt::format("append_messages_individually (batch of {}, {})", messages.size(),
                            current ? describe(*current) : std::string("commit"));
@@ -563,8 +577,7 @@ std::int64_t Store::message_count() const {
 // --- direct messages ---
 
 StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
-  std::lock_guard lock(write_mutex_);
-  return with_context(
+  return run_write(
       [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
         {
           auto insert = writer_->statement(
@@ -606,8 +619,7 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(std::string_
 
 std::int64_t Store::mark_delivered(std::string_view recipient, std::span<const std::int64_t> ids) {
   if (ids.empty()) return 0;
-  std::lock_guard lock(write_mutex_);
-  return with_context(
+  return run_write(
       [&] { return fmt::format("mark_delivered '{}' ({} messages from id {})", recipient, ids.size(), ids.front()); },
       [&] {
         WriteTransaction transaction(*writer_);
@@ -694,7 +706,36 @@ void Store::check_integrity() {
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
+bool Store::recover() noexcept {
+  std::lock_guard lock(write_mutex_);
+  if (!health_.failing()) return true;
+  try {
+    with_context([] { return std::string("recover"); }, [&] { prove_writable(); });
+  } catch (const std::exception& e) {
+    // Each pass would log the same as the first failure did; debug only.
+    spdlog::debug("storage: '{}' still failing: {}", options_.path.string(), e.what());
+    return false;
+  }
+  if (const auto ended = health_.record_recovery()) {
+    spdlog::warn("storage: writes to '{}' work again after {} ms ({} failed writes, the last: {})",
+                 options_.path.string(), health_.snapshot().since_ms - ended->since_ms, ended->failed_writes,
+                 ended->reason);
+  }
+  return true;
+}
+
+StorageHealth::Snapshot Store::health() const { return health_.snapshot(); }
+
 void Store::prove_writable() {
+  // The WAL first: grown by commits that no checkpoint followed (on a volume smaller than the checkpoint
+  // threshold, none ever does), it may be what filled the disk. Copying it back needs only room for the
+  // distinct pages it holds, a fraction of it, and truncating it then gives the whole file back. Readers
+  // or a background pass may keep it from finishing; the write below decides.
+  sqlite3* const db = writer_->db().getHandle();
+  if (const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    throw SQLite::Exception(fmt::format("checkpoint: {}", sqlite3_errmsg(db)), sqlite3_extended_errcode(db));
+  }
   WriteTransaction transaction(*writer_);
   const int version = writer_->db().execAndGet("PRAGMA user_version").getInt();
   writer_->db().exec(fmt::format("PRAGMA user_version = {}", version));

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "server/storage/records.hpp"
+#include "server/storage/storage_health.hpp"
 #include "server/storage/store_options.hpp"
 
 namespace chat {
 
 class Connection;
 class ConnectionPool;
+class StorageError;
 class WalCheckpointer;
 
 // Thread-safe: one writer connection behind a mutex (writes are serialized), reads through a small pool of
@@ -28,7 +30,12 @@ class WalCheckpointer;
 //
 // Errors: SQLite failures throw StorageError, whose message names the operation and its subject. Outcomes the
 // caller expects (a name already taken, nothing to remove) are return values, not exceptions. The Store logs
-// only opening and checkpoint problems; reporting a thrown error is the caller's job.
+// only opening, checkpoint problems and the changes of its health; reporting a thrown error is the caller's
+// job.
+//
+// Health: a write that fails for the storage (disk full, I/O error, read-only or damaged file; see
+// StorageHealth) turns the store to failing until recover() succeeds. The store goes on trying every write
+// it is asked to do; refusing writes while it fails is the caller's choice.
 //
 // Writes naming a room that does not exist throw StorageError (the room id cannot be resolved).
 class Store {
@@ -117,12 +124,27 @@ class Store {
   bool checkpoint() noexcept;
   CheckpointStats checkpoint_stats() const;
 
+  // --- health ---
+  StorageHealth::Snapshot health() const;
+  bool writes_failing() const noexcept { return health_.failing(); }
+  // While writes fail: copies the WAL back into the database and truncates it — the space it gives back may
+  // be what was missing — then commits a test write; if that succeeds, the store is healthy again. Returns
+  // whether it is. Logs the recovery once, a failed attempt at debug only. Meant to be called periodically
+  // while writes_failing() (the server: every storage.retry_interval_ms); holds the writer meanwhile.
+  bool recover() noexcept;
+
  private:
+  // Runs fn holding the writer, turning failures into StorageErrors named by context() and noting the
+  // storage's own faults in health_.
+  template <typename Context, typename Fn>
+  auto run_write(Context&& context, Fn&& fn) -> decltype(fn());
+  void note_fault(const StorageError& error);
   struct RoomHead;
   // Runs the check options.check_at_start names; throws StorageError with SQLite's findings unless "ok".
   void check_integrity();
-  // Commits a write that changes nothing (the schema version rewritten with its own value): the proof that
-  // the file, its folder and its volume take writes. Throws. Writer held.
+  // Empties the WAL where it can (a TRUNCATE checkpoint), then commits a write that changes nothing (the
+  // schema version rewritten with its own value): the proof that the file, its folder and its volume take
+  // writes. Throws. Writer held.
   void prove_writable();
   // The body of both appends, inside the caller's transaction; `current` names the message being written.
   std::vector<AppendOutcome> write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
@@ -132,6 +154,7 @@ class Store {
   std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;
   std::unique_ptr<ConnectionPool> readers_;  // declared after writer_: readers close first
+  StorageHealth health_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // last: stops before any connection closes
 };
 
