@@ -1,7 +1,10 @@
 // chat-server: reads its configuration, serves until SIGINT/SIGTERM, then
 // shuts down gracefully and exits 0. `chat-server user ...` instead manages
-// the accounts in the configured database and exits (UserCommand).
+// the accounts in the configured database and `chat-server backup FILE`
+// copies it; both exit when done.
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -11,6 +14,8 @@
 #include "common/protocol.hpp"
 #include "server/logging.hpp"
 #include "server/server.hpp"
+#include "server/storage/database_backup.hpp"
+#include "server/storage/store_options.hpp"
 #include "server/user_command.hpp"
 
 namespace {
@@ -36,9 +41,57 @@ class StopSignals {
   sigset_t set_{};
 };
 
-}  // namespace
+// Writes the port to `path` through a temporary file, so that a reader never sees half of it. Throws
+// std::runtime_error naming the file: a script waiting for it would otherwise wait forever.
+void write_ready_file(const std::string& path, std::uint16_t port) {
+  const std::string temporary = path + ".tmp";
+  std::ofstream out(temporary);
+  if (out) out << port << '\n';
+  out.close();
+  if (!out) throw std::runtime_error("cannot write the ready file '" + path + "': " + std::strerror(errno));
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) throw std::runtime_error("cannot write the ready file '" + path + "': " + ec.message());
+}
 
-int main(int argc, char** argv) {
+// Serves until SIGINT or SIGTERM; the exit code. A failure is logged at critical and gives 1, once the
+// server's destructor has run: every accepted message is committed by then, or was answered as failed.
+int serve(const chat::ServerConfig& config, const std::string& ready_file) {
+  StopSignals signals;
+  chat::configure_logging(config.log);
+  try {
+    chat::Server server(config);
+    const auto bound_port = server.start();
+    if (!ready_file.empty()) write_ready_file(ready_file, bound_port);
+    const int signal = signals.wait();
+    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    server.shutdown();
+  } catch (const std::exception& e) {
+    spdlog::critical("chat-server failed: {}", e.what());
+    return 1;
+  } catch (...) {
+    spdlog::critical("chat-server failed: an unknown exception");
+    return 1;
+  }
+  spdlog::info("bye");
+  return 0;
+}
+
+// chat-server backup FILE: an online copy of the configured database; the exit code.
+int backup(const chat::ServerConfig& config, const std::string& target) {
+  try {
+    const auto result =
+        chat::backup_database(config.storage.path, target, chat::StoreOptions{}.busy_timeout_ms);
+    std::cout << "chat-server: backup of '" << config.storage.path << "' written to '" << target << "' ("
+              << result.pages << " pages, " << result.took.count() << " ms)\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "chat-server: backup failed: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"chat-server: a chat-room server speaking newline-delimited JSON over TCP"};
   std::string config_path;
   std::optional<std::string> host;
@@ -81,6 +134,13 @@ int main(int argc, char** argv) {
   user_set_admin->fallthrough();
   auto* user_list = user->add_subcommand("list", "list the accounts, one per line: name, then admin or user");
   user_list->fallthrough();
+
+  std::string backup_file;
+  auto* backup_command = app.add_subcommand(
+      "backup", "copy the database (storage.path, --db) to FILE while the server may run, then exit");
+  backup_command->add_option("file", backup_file, "the copy; written as FILE.tmp, then renamed")->required();
+  // `chat-server backup FILE --config my.json` reads the same flags as `chat-server --config my.json backup FILE`.
+  backup_command->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   chat::ServerConfig config;
@@ -114,22 +174,21 @@ int main(int argc, char** argv) {
     return command.add(user_name, *password, add_admin);
   }
 
-  StopSignals signals;
-  chat::configure_logging(config.log);
+  if (*backup_command) return backup(config, backup_file);
+  return serve(config, ready_file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // What fails before the logs are set up (a log file that cannot be opened...) ends in one line on standard
+  // error and exit code 1, never in std::terminate's abort.
   try {
-    chat::Server server(config);
-    const auto bound_port = server.start();
-    if (!ready_file.empty()) {
-      std::ofstream(ready_file + ".tmp") << bound_port << '\n';
-      std::filesystem::rename(ready_file + ".tmp", ready_file);
-    }
-    const int signal = signals.wait();
-    spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
-    server.shutdown();
+    return run(argc, argv);
   } catch (const std::exception& e) {
-    spdlog::critical("chat-server failed: {}", e.what());
-    return 1;
+    std::cerr << "chat-server: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "chat-server: an unknown exception\n";
   }
-  spdlog::info("bye");
-  return 0;
+  return 1;
 }

@@ -6,6 +6,7 @@
 #include "common/protocol_error.hpp"
 #include "server/command.hpp"
 #include "server/event_frames.hpp"
+#include "server/storage_refusal.hpp"
 
 namespace chat {
 
@@ -44,6 +45,10 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
       return;
     }
   }
+
+  // While storage fails every commit would fail: refuse at once, say why, and spare the disk the attempt.
+  // The store's recovery pass (Server) ends this.
+  if (store_.writes_failing()) throw ProtocolError(ErrorCode::Internal, storage_refusal(store_.health()));
 
   Pending pending;
   pending.record = MessageRecord{
@@ -168,10 +173,17 @@ void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
   const auto& outcome = pending.outcome;
   if (outcome.status == AppendOutcome::Status::failed) {
     // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
-    spdlog::error("conn={} user={} room={} message not stored: {}", pending.sender.session()->connection_id(),
-                  record.sender, record.room, outcome.error);
-    pending.sender.session()->send(
-        error_reply(ErrorCode::Internal, "the message could not be stored; retry", "send", pending.request_id));
+    // When storage fails, the store logged it once; a line per message of each failed batch would flood the
+    // log.
+    const bool storage_fails = store_.writes_failing();
+    const auto& session = pending.sender.session();
+    spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err,
+                "conn={} user={} room={} message not stored: {}", session->connection_id(), record.sender,
+                record.room, outcome.error);
+    session->send(error_reply(ErrorCode::Internal,
+                              storage_fails ? storage_refusal(store_.health())
+                                            : std::string("the message could not be stored; retry"),
+                              "send", pending.request_id));
     return;
   }
   if (record.client_id) {

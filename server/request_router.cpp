@@ -6,6 +6,8 @@
 #include "server/log_throttle.hpp"
 #include "server/logging.hpp"
 #include "server/request_event.hpp"
+#include "server/storage/storage_error.hpp"
+#include "server/storage_refusal.hpp"
 
 namespace chat {
 
@@ -133,10 +135,15 @@ void RequestRouter::run(const RequestEvent& event) {
   } catch (const ProtocolError& e) {
     session->send(error_reply(e, request.op(), request.id()));
   } catch (const std::exception& e) {
+    // Failing storage fails every write alike: the store logged it once, and the client learns why.
+    const auto* storage = dynamic_cast<const StorageError*>(&e);
+    const bool storage_fails = storage != nullptr && StorageHealth::is_fault(storage->sqlite_code());
     const auto identity = session->identity();
-    spdlog::error("conn={} user={} op={} failed: {}", session->connection_id(), identity ? identity->user : "-",
-                  request.op(), e.what());
-    session->send(error_reply(ErrorCode::Internal, "internal error", request.op(), request.id()));
+    spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err, "conn={} user={} op={} failed: {}",
+                session->connection_id(), identity ? identity->user : "-", request.op(), e.what());
+    session->send(error_reply(ErrorCode::Internal,
+                              storage_fails ? storage_refusal(server_.store.health()) : "internal error",
+                              request.op(), request.id()));
   }
   if (event.command->pauses_reading) session->resume_reading();
 }

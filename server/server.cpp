@@ -45,6 +45,15 @@ LoginGate::Options login_gate_options(const ServerConfig& config) {
   return options;
 }
 
+// Storage work runs in its concurrency class: one at a time, so a recovery pass never races a flush for the
+// writer.
+TaskOptions storage_task() {
+  TaskOptions options;
+  options.priority = Priority::Normal;
+  options.concurrency_class = std::string(kStorageClass);
+  return options;
+}
+
 Session::Limits session_limits(const ServerConfig& config) {
   return Session::Limits{.max_frame_bytes = config.limits.max_frame_bytes,
                          .outbound_queue_bytes = config.limits.outbound_queue_bytes,
@@ -66,11 +75,7 @@ Server::Server(ServerConfig config)
       bus_(pool_),
       committer_(store_,
                  [this](std::function<void()> flush) {
-                   TaskOptions options;
-                   options.priority = Priority::Normal;
-                   options.concurrency_class = std::string(kStorageClass);
-                   return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, std::move(options))
-                       .ok();
+                   return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, storage_task()).ok();
                  },
                  GroupCommitter::Options{config_.storage.commit_batch_max, config_.storage.commit_backlog_max,
                                          // messages_ is built after the committer, but no batch is committed
@@ -92,7 +97,8 @@ Server::Server(ServerConfig config)
                 [this](asio::ip::tcp::socket socket, std::string address) {
                   accept(std::move(socket), std::move(address));
                 }),
-      commit_kick_(io_) {
+      commit_kick_(io_),
+      storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
   load_state();
 }
@@ -127,6 +133,7 @@ std::uint16_t Server::start() {
   const auto port = listener_.listen(config_.server.host, config_.server.port);
   listener_.start();
   schedule_commit_kick();
+  schedule_storage_retry();
   for (std::size_t i = 0; i < config_.server.io_threads; ++i) {
     io_threads_.emplace_back([this, i] {
       const auto name = "io-" + std::to_string(i);
@@ -160,6 +167,27 @@ void Server::schedule_commit_kick() {
     if (ec || shut_down_.load()) return;
     committer_.kick();
     schedule_commit_kick();
+  });
+}
+
+void Server::schedule_storage_retry() {
+  // While writes fail (a full disk...), the store tries to recover at this pace, whether or not anyone
+  // writes: sends are refused meanwhile, so no write would ever find out that space came back.
+  storage_retry_.expires_after(std::chrono::milliseconds(config_.storage.retry_interval_ms));
+  storage_retry_.async_wait([this](boost::system::error_code ec) {
+    if (ec || shut_down_.load()) return;
+    if (store_.writes_failing() && !storage_retry_pending_.exchange(true)) {
+      const bool posted = pool_
+                              .post(
+                                  [this](std::stop_token) {
+                                    store_.recover();
+                                    storage_retry_pending_ = false;
+                                  },
+                                  storage_task())
+                              .ok();
+      if (!posted) storage_retry_pending_ = false;  // a full pool: the next tick tries again
+    }
+    schedule_storage_retry();
   });
 }
 

@@ -67,6 +67,8 @@ class Server final : public SessionHost {
   // Raises the open-file limit and warns when it cannot hold max_connections.
   void warn_if_descriptors_short() const;
   void schedule_commit_kick();
+  // Every storage.retry_interval_ms: while writes fail, one recovery pass on the pool (Store::recover).
+  void schedule_storage_retry();
   // Tells every connection that the server stops and closes it after its last frames.
   struct StopNotice {};
   void notify_stopping();
@@ -96,6 +98,8 @@ class Server final : public SessionHost {
   RequestRouter router_;
   Listener listener_;
   boost::asio::steady_timer commit_kick_;
+  boost::asio::steady_timer storage_retry_;
+  std::atomic<bool> storage_retry_pending_{false};  // a recovery pass is queued or running
   Subscription stop_subscription_;
 
   mutable std::mutex sessions_mutex_;

@@ -156,6 +156,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "read_connections", c.storage.read_connections, Rule{1, 64});
   v("storage", "checkpoint_pages", c.storage.checkpoint_pages, Rule{1, 1e7});
   v("storage", "wal_max_pages", c.storage.wal_max_pages, Rule{1, 1e8});
+  v("storage", "check_at_start", c.storage.check_at_start, Rule{0, 0, {"quick", "full", "off"}});
+  v("storage", "retry_interval_ms", c.storage.retry_interval_ms, Rule{10, 600000});
 
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
@@ -215,6 +217,10 @@ StoreOptions ServerConfig::store_options() const {
   options.read_connections = storage.read_connections;
   options.checkpoint_pages = storage.checkpoint_pages;
   options.wal_max_pages = storage.wal_max_pages;
+  // validate() has already checked the word.
+  options.check_at_start = storage.check_at_start == "off"    ? StoreOptions::StartCheck::off
+                           : storage.check_at_start == "full" ? StoreOptions::StartCheck::full
+                                                              : StoreOptions::StartCheck::quick;
   return options;
 }
 

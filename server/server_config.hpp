@@ -62,6 +62,8 @@ struct ServerConfig {
     std::size_t read_connections = 4;
     int checkpoint_pages = 4000;
     int wal_max_pages = 16384;
+    std::string check_at_start = "quick";  // quick, full or off: the integrity check before serving the file
+    std::uint32_t retry_interval_ms = 1000;  // while writes fail, how often recovery is tried
   } storage;
 
   struct Auth {

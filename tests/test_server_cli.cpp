@@ -19,22 +19,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string out;
-  std::string err;
-};
+using chat::test::Run;
 
 // Runs chat-server with `args` to its end (bounded: it is killed if it keeps running).
 Run run_server(std::vector<std::string> args) {
-  const auto dir = chat::test::make_temp_dir("chat-cli");
   args.insert(args.begin(), binary("server/chat-server").string());
-  const pid_t pid = chat::test::spawn(args, {}, dir / "out", dir / "err");
-  const auto status = chat::test::wait_for_exit(pid, 20s);
-  if (!status) chat::test::kill_and_reap(pid);
-  Run run{status.value_or(-2), chat::test::read_file(dir / "out"), chat::test::read_file(dir / "err")};
-  chat::test::remove_temp_dir(dir);
-  return run;
+  return chat::test::run_to_end(std::move(args), 20s);
 }
 
 // Starts chat-server with `config` written to a file; it must refuse to start.

@@ -38,6 +38,10 @@ TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
       ServerConfig::from_json({{"storage", {{"checkpoint_pages", 2000}, {"wal_max_pages", 1000}}}}),
       "storage.wal_max_pages: must not be below storage.checkpoint_pages", ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json({{"storage", {{"checkpoint_pages", 0}}}}), ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"storage", {{"check_at_start", "fast"}}}}),
+                       "storage.check_at_start: must be one of quick, full, off", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"storage", {{"retry_interval_ms", 5}}}}),
+                       "storage.retry_interval_ms: must be between 10 and 600000", ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json(Json::array()), ConfigError);
 }
 

@@ -87,6 +87,12 @@ void stats(const CommandContext& ctx) {
                       {"failed", commits.failed},
                       {"refused", commits.refused_full},
                       {"largest_batch", commits.largest_batch}};
+  const auto health = ctx.server.store.health();
+  reply["storage"] = {{"state", to_string(health.state)},
+                      {"since_ms", health.since_ms},
+                      {"last_error", health.last_error},
+                      {"failed_writes", health.failed_writes},
+                      {"recoveries", health.recoveries}};
   reply["checkpoints"] = {{"background", checkpoints.background_passes},
                           {"writer", checkpoints.writer_passes},
                           {"failed", checkpoints.failures},

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "server/storage/storage_error.hpp"
 #include "server/storage/store.hpp"
 
 namespace chat {
@@ -186,6 +187,13 @@ std::vector<AppendOutcome> GroupCommitter::commit_batch() {
   try {
     return store_.append_messages(batch_records_);
   } catch (const std::exception& batch_error) {
+    if (const auto* storage = dynamic_cast<const StorageError*>(&batch_error);
+        storage != nullptr && StorageHealth::is_fault(storage->sqlite_code())) {
+      // The storage fails, not a record: a retry record by record would fail the same way, and write the
+      // same error twice. The store has logged the failure (once per streak); every sender hears of it.
+      spdlog::debug("group commit: batch of {} failed: {}", size, batch_error.what());
+      return all_failed(batch_error.what());
+    }
     try {
       auto outcome = store_.append_messages_individually(batch_records_);
       std::size_t rejected = 0;

@@ -28,7 +28,8 @@ class Store;
 // thread, in append order, after the commit or after a failure, each exactly once, with the message's
 // AppendOutcome: stored (with its seq), duplicate (a client id stored before, with the original's seq; it is
 // committed by then) or failed (it took no seq). When a batch fails it is retried record by record (in one
-// transaction), so one bad record (e.g. an unknown room) fails alone. A completion must not block for long (it delays every
+// transaction), so one bad record (e.g. an unknown room) fails alone; a batch that fails for the storage
+// (StorageHealth::is_fault: disk full, I/O error...) fails whole at once, as its retry would. A completion must not block for long (it delays every
 // later message) and must not call close_and_drain(); it may call append().
 //
 // If Schedule refuses (an overloaded pool), the messages stay pending — nothing is lost and append() still

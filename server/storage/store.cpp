@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -162,6 +163,11 @@ std::string describe(const MessageRecord& message) {
 Store::Store(StoreOptions options)
     : options_(std::move(options)),
       writer_(std::make_unique<Connection>(options_, Connection::Mode::read_write)) {
+  check_integrity();
+  // SQLite opens a file it may not write (a read-only mount, an immutable file) read-only without a word,
+  // and every write would fail later, after the server began to listen: find out now.
+  with_context([&] { return fmt::format("database '{}' is not writable", options_.path.string()); },
+               [&] { prove_writable(); });
   const int found = migrate(writer_->db());
   // Readers open after the writer so that they find the file in WAL mode with the schema in place.
   readers_ = std::make_unique<ConnectionPool>(options_, options_.read_connections);
@@ -172,11 +178,31 @@ Store::Store(StoreOptions options)
 
 Store::~Store() = default;
 
+template <typename Context, typename Fn>
+auto Store::run_write(Context&& context, Fn&& fn) -> decltype(fn()) {
+  std::lock_guard lock(write_mutex_);
+  try {
+    return with_context(context, fn);
+  } catch (const StorageError& e) {
+    note_fault(e);
+    throw;
+  }
+}
+
+void Store::note_fault(const StorageError& error) {
+  if (!StorageHealth::is_fault(error.sqlite_code())) return;
+  if (health_.record_fault(error.sqlite_code(), error.what())) {
+    // Once per streak: while storage fails, every write would log the same.
+    spdlog::error("storage: writes to '{}' are failing: {}; sends are refused until a checkpoint and a test write "
+                  "succeed (retried in the background)",
+                  options_.path.string(), error.what());
+  }
+}
+
 // --- users ---
 
 std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("create_user '{}'", user.name); }, [&]() -> std::optional<PrincipalId> {
+  return run_write([&] { return fmt::format("create_user '{}'", user.name); }, [&]() -> std::optional<PrincipalId> {
     auto insert = writer_->statement(
         "INSERT INTO users (name, password_hash, created_ms, is_admin) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (name) DO NOTHING");
@@ -203,8 +229,7 @@ std::optional<UserRecord> Store::find_user(std::string_view name) const {
 }
 
 bool Store::set_admin(std::string_view name, bool is_admin) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("set_admin '{}' {}", name, is_admin); }, [&] {
+  return run_write([&] { return fmt::format("set_admin '{}' {}", name, is_admin); }, [&] {
     auto update = writer_->statement("UPDATE users SET is_admin = ?2 WHERE name = ?1");
     bind_text(*update, 1, name);
     update->bind(2, is_admin ? 1 : 0);
@@ -226,8 +251,7 @@ std::vector<UserRecord> Store::load_users() const {
 }
 
 std::int64_t Store::begin_run(std::int64_t started_ms) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([] { return std::string("begin_run"); }, [&] {
+  return run_write([] { return std::string("begin_run"); }, [&] {
     auto insert = writer_->statement("INSERT INTO runs (started_ms) VALUES (?1)");
     insert->bind(1, started_ms);
     insert->exec();
@@ -247,8 +271,7 @@ std::int64_t Store::user_count() const {
 // --- rooms ---
 
 bool Store::create_room(const RoomRecord& room) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
+  return run_write([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
     WriteTransaction transaction(*writer_);
     {
       auto insert = writer_->statement(
@@ -295,8 +318,7 @@ std::vector<RoomRecord> Store::load_rooms() const {
 }
 
 bool Store::set_topic(std::string_view room, std::string_view topic) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("set_topic '{}'", room); }, [&] {
+  return run_write([&] { return fmt::format("set_topic '{}'", room); }, [&] {
     auto update = writer_->statement("UPDATE rooms SET topic = ?2 WHERE name = ?1");
     bind_text(*update, 1, room);
     bind_text(*update, 2, topic);
@@ -307,8 +329,7 @@ bool Store::set_topic(std::string_view room, std::string_view topic) {
 // --- memberships ---
 
 void Store::upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
+  run_write([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO memberships (room_id, user, role, joined_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET role = "
@@ -322,8 +343,7 @@ void Store::upsert_member(std::string_view room, std::string_view user, int role
 }
 
 bool Store::remove_member(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM memberships WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -349,8 +369,7 @@ std::vector<MembershipRecord> Store::load_memberships() const {
 // --- bans ---
 
 void Store::add_ban(const BanRecord& ban) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
+  run_write([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO bans (room_id, user, banned_by, reason, created_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4, ?5) ON CONFLICT (room_id, user) DO UPDATE SET "
@@ -366,8 +385,7 @@ void Store::add_ban(const BanRecord& ban) {
 }
 
 bool Store::remove_ban(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM bans WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -394,8 +412,7 @@ std::vector<BanRecord> Store::load_bans() const {
 // --- invites ---
 
 void Store::add_invite(const InviteRecord& invite) {
-  std::lock_guard lock(write_mutex_);
-  with_context([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
+  run_write([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO invites (room_id, user, invited_by, created_ms) VALUES (",
                                           room_id_of,
                                           ", ?2, ?3, ?4) ON CONFLICT (room_id, user) DO UPDATE SET "
@@ -409,8 +426,7 @@ void Store::add_invite(const InviteRecord& invite) {
 }
 
 bool Store::remove_invite(std::string_view room, std::string_view user) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
+  return run_write([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM invites WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
     bind_text(*remove, 2, user);
@@ -469,8 +485,12 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
       written = insert_message(*insert, room.id, room.last_seq + 1, message);
     } catch (const SQLite::Exception& e) {
       // A failed INSERT undoes only itself (ON CONFLICT ABORT), so no savepoint is needed per record. Some
-      // errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept.
-      if (!isolate_failures || sqlite3_get_autocommit(writer_->db().getHandle()) != 0) throw;
+      // errors (I/O, disk full) abort the whole transaction instead: then nothing can be kept. And a fault of
+      // the storage is no fault of the record, even where SQLite keeps the transaction open.
+      if (!isolate_failures || sqlite3_get_autocommit(writer_->db().getHandle()) != 0 ||
+          StorageHealth::is_fault(e.getExtendedErrorCode())) {
+        throw;
+      }
       outcome.push_back(AppendOutcome::failure(fmt::format("{}: {}", describe(message), e.what())));
       continue;
     }
@@ -491,9 +511,8 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
 
 std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
-  std::lock_guard lock(write_mutex_);
   const MessageRecord* current = nullptr;
-  return with_context(
+  return run_write(
       [&] {
         return fmt::format("append_messages (batch of {}, {})", messages.size(),
                            current ? describe(*current) : std::string("commit"));
@@ -508,9 +527,8 @@ std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord>
 
 std::vector<AppendOutcome> Store::append_messages_individually(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
-  std::lock_guard lock(write_mutex_);
   const MessageRecord* current = nullptr;
-  return with_context(
+  return run_write(
       [&] {
         return fmt::format("append_messages_individually (batch of {}, {})", messages.size(),
                            current ? describe(*current) : std::string("commit"));
@@ -603,8 +621,7 @@ std::int64_t Store::message_count() const {
 // --- direct messages ---
 
 StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
-  std::lock_guard lock(write_mutex_);
-  return with_context(
+  return run_write(
       [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
         {
           auto insert = writer_->statement(
@@ -651,8 +668,7 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(PrincipalId 
 
 std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) {
   if (ids.empty()) return 0;
-  std::lock_guard lock(write_mutex_);
-  return with_context(
+  return run_write(
       [&] { return fmt::format("mark_delivered {} ({} messages from id {})", recipient, ids.size(), ids.front()); },
       [&] {
         WriteTransaction transaction(*writer_);
@@ -673,8 +689,7 @@ std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::i
 }
 
 std::int64_t Store::discard_undelivered_direct_messages(PrincipalId recipient) {
-  std::lock_guard lock(write_mutex_);
-  return with_context([&] { return fmt::format("discard_undelivered_direct_messages {}", recipient); }, [&] {
+  return run_write([&] { return fmt::format("discard_undelivered_direct_messages {}", recipient); }, [&] {
     auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0");
     remove->bind(1, recipient);
     return static_cast<std::int64_t>(remove->exec());
@@ -682,8 +697,7 @@ std::int64_t Store::discard_undelivered_direct_messages(PrincipalId recipient) {
 }
 
 std::int64_t Store::discard_undelivered_to_guests() {
-  std::lock_guard lock(write_mutex_);
-  return with_context([] { return std::string("discard_undelivered_to_guests"); }, [&] {
+  return run_write([] { return std::string("discard_undelivered_to_guests"); }, [&] {
     auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id < 0 AND delivered = 0");
     return static_cast<std::int64_t>(remove->exec());
   });
@@ -704,11 +718,11 @@ std::string Store::integrity_check() const {
   });
 }
 
-bool Store::checkpoint() {
+bool Store::checkpoint() noexcept {
   std::lock_guard lock(write_mutex_);
   // A background pass in progress would make this one give up at once (one checkpoint at a time).
   checkpointer_->stop();
-  return with_context([] { return std::string("checkpoint"); }, [&] {
+  try {
     auto pragma = writer_->statement("PRAGMA wal_checkpoint(TRUNCATE)");
     pragma->executeStep();
     // Columns: busy flag, WAL frames, frames checkpointed.
@@ -718,7 +732,78 @@ bool Store::checkpoint() {
       return false;
     }
     return true;
-  });
+  } catch (const std::exception& e) {
+    // Called on the way out, from destructors too: an error must end in a log line, not in std::terminate.
+    // What is committed stays in the WAL, and the next start reads it.
+    spdlog::error("storage: checkpoint of '{}' failed: {} (the WAL is kept)", options_.path.string(), e.what());
+    return false;
+  }
+}
+
+void Store::check_integrity() {
+  if (options_.check_at_start == StoreOptions::StartCheck::off) return;
+  const bool quick = options_.check_at_start == StoreOptions::StartCheck::quick;
+  const char* const name = quick ? "quick_check" : "integrity_check";
+  // A damaged page is otherwise found only when someone reads it, perhaps months later, and whatever was
+  // written meanwhile around it is at risk. The findings are capped: the first few say enough.
+  constexpr int kMaxFindings = 10;
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> findings;
+  with_context([&] { return fmt::format("database '{}' failed its integrity check ({})", options_.path.string(), name); },
+               [&] {
+                 SQLite::Statement check(writer_->db(), fmt::format("PRAGMA {}({})", name, kMaxFindings));
+                 while (check.executeStep()) findings.push_back(check.getColumn(0).getString());
+               });
+  if (findings.size() != 1 || findings.front() != "ok") {
+    // One line, for one log line: SQLite also puts several findings in one row, separated by newlines.
+    std::string text;
+    for (const auto& finding : findings) {
+      for (const char c : finding) text += c == '\n' ? std::string_view("; ") : std::string_view(&c, 1);
+      text += "; ";
+    }
+    throw StorageError(fmt::format("database '{}' failed its integrity check ({}): {}restore a backup or "
+                                   "recover the file with sqlite3's .recover",
+                                   options_.path.string(), name, text),
+                       SQLITE_CORRUPT);
+  }
+  spdlog::info("storage: '{}' passed its {} in {} ms", options_.path.string(), name,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+}
+
+bool Store::recover() noexcept {
+  std::lock_guard lock(write_mutex_);
+  if (!health_.failing()) return true;
+  try {
+    with_context([] { return std::string("recover"); }, [&] { prove_writable(); });
+  } catch (const std::exception& e) {
+    // Each pass would log the same as the first failure did; debug only.
+    spdlog::debug("storage: '{}' still failing: {}", options_.path.string(), e.what());
+    return false;
+  }
+  if (const auto ended = health_.record_recovery()) {
+    spdlog::warn("storage: writes to '{}' work again after {} ms ({} failed writes, the last: {})",
+                 options_.path.string(), health_.snapshot().since_ms - ended->since_ms, ended->failed_writes,
+                 ended->reason);
+  }
+  return true;
+}
+
+StorageHealth::Snapshot Store::health() const { return health_.snapshot(); }
+
+void Store::prove_writable() {
+  // The WAL first: grown by commits that no checkpoint followed (on a volume smaller than the checkpoint
+  // threshold, none ever does), it may be what filled the disk. Copying it back needs only room for the
+  // distinct pages it holds, a fraction of it, and truncating it then gives the whole file back. Readers
+  // or a background pass may keep it from finishing; the write below decides.
+  sqlite3* const db = writer_->db().getHandle();
+  if (const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    throw SQLite::Exception(fmt::format("checkpoint: {}", sqlite3_errmsg(db)), sqlite3_extended_errcode(db));
+  }
+  WriteTransaction transaction(*writer_);
+  const int version = writer_->db().execAndGet("PRAGMA user_version").getInt();
+  writer_->db().exec(fmt::format("PRAGMA user_version = {}", version));
+  transaction.commit();
 }
 
 CheckpointStats Store::checkpoint_stats() const { return checkpointer_->stats(); }

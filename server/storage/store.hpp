@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "server/storage/records.hpp"
+#include "server/storage/storage_health.hpp"
 #include "server/storage/store_options.hpp"
 
 namespace chat {
 
 class Connection;
 class ConnectionPool;
+class StorageError;
 class WalCheckpointer;
 
 // Thread-safe: one writer connection behind a mutex (writes are serialized), reads through a small pool of
@@ -28,13 +30,19 @@ class WalCheckpointer;
 //
 // Errors: SQLite failures throw StorageError, whose message names the operation and its subject. Outcomes the
 // caller expects (a name already taken, nothing to remove) are return values, not exceptions. The Store logs
-// only opening and checkpoint problems; reporting a thrown error is the caller's job.
+// only opening, checkpoint problems and the changes of its health; reporting a thrown error is the caller's
+// job.
+//
+// Health: a write that fails for the storage (disk full, I/O error, read-only or damaged file; see
+// StorageHealth) turns the store to failing until recover() succeeds. The store goes on trying every write
+// it is asked to do; refusing writes while it fails is the caller's choice.
 //
 // Writes naming a room that does not exist throw StorageError (the room id cannot be resolved).
 class Store {
  public:
-  // Opens or creates the file (and its parent directory) in WAL mode and migrates the schema.
-  // Throws StorageError.
+  // Opens or creates the file (and its parent directory) in WAL mode, checks its integrity
+  // (options.check_at_start), proves that it takes writes and migrates the schema. Throws StorageError, whose
+  // message names the file.
   explicit Store(StoreOptions options);
   ~Store();
   Store(const Store&) = delete;
@@ -124,12 +132,32 @@ class Store {
   std::string integrity_check() const;  // "ok" when healthy, otherwise SQLite's findings, one per line
   // Stops the background checkpoints, copies the WAL into the database and truncates it (for shutdown; later
   // commits checkpoint as SQLite does by default). Returns false — and logs — when readers kept it from
-  // completing; nothing is lost then, the WAL is simply kept.
-  bool checkpoint();
+  // completing or it failed (a full disk, a read-only file); nothing is lost then, the WAL is simply kept.
+  bool checkpoint() noexcept;
   CheckpointStats checkpoint_stats() const;
 
+  // --- health ---
+  StorageHealth::Snapshot health() const;
+  bool writes_failing() const noexcept { return health_.failing(); }
+  // While writes fail: copies the WAL back into the database and truncates it — the space it gives back may
+  // be what was missing — then commits a test write; if that succeeds, the store is healthy again. Returns
+  // whether it is. Logs the recovery once, a failed attempt at debug only. Meant to be called periodically
+  // while writes_failing() (the server: every storage.retry_interval_ms); holds the writer meanwhile.
+  bool recover() noexcept;
+
  private:
+  // Runs fn holding the writer, turning failures into StorageErrors named by context() and noting the
+  // storage's own faults in health_.
+  template <typename Context, typename Fn>
+  auto run_write(Context&& context, Fn&& fn) -> decltype(fn());
+  void note_fault(const StorageError& error);
   struct RoomHead;
+  // Runs the check options.check_at_start names; throws StorageError with SQLite's findings unless "ok".
+  void check_integrity();
+  // Empties the WAL where it can (a TRUNCATE checkpoint), then commits a write that changes nothing (the
+  // schema version rewritten with its own value): the proof that the file, its folder and its volume take
+  // writes. Throws. Writer held.
+  void prove_writable();
   // The body of both appends, inside the caller's transaction; `current` names the message being written.
   std::vector<AppendOutcome> write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
                                             const MessageRecord*& current);
@@ -138,6 +166,7 @@ class Store {
   std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;
   std::unique_ptr<ConnectionPool> readers_;  // declared after writer_: readers close first
+  StorageHealth health_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // last: stops before any connection closes
 };
 

@@ -7,6 +7,11 @@
 namespace chat {
 
 struct StoreOptions {
+  // What the Store checks of an existing file before it serves it: `quick` (PRAGMA quick_check: every page
+  // and b-tree, in about a second per few hundred MiB), `full` (integrity_check: also every index against its
+  // table, slower) or nothing. A file that fails is refused.
+  enum class StartCheck { off, quick, full };
+
   std::filesystem::path path;  // the database file; its parent directory is created if missing
   // "NORMAL" survives kill -9 of the process in WAL mode (the promise the server makes); "FULL" also
   // survives power loss, at the cost of an fsync per commit. "OFF" and "EXTRA" are accepted too.
@@ -18,6 +23,7 @@ struct StoreOptions {
   // often), and the size past which the writer finishes that copy itself (see WalCheckpointer).
   int checkpoint_pages = 4000;
   int wal_max_pages = 16384;
+  StartCheck check_at_start = StartCheck::quick;
 };
 
 }  // namespace chat

@@ -77,4 +77,14 @@ void kill_and_reap(pid_t pid) {
   waitpid(pid, nullptr, 0);
 }
 
+Run run_to_end(std::vector<std::string> args, std::chrono::milliseconds limit) {
+  const auto dir = make_temp_dir("chat-run");
+  const pid_t pid = spawn(std::move(args), {}, dir / "out", dir / "err");
+  const auto status = wait_for_exit(pid, limit);
+  if (!status) kill_and_reap(pid);
+  Run run{status.value_or(-2), read_file(dir / "out"), read_file(dir / "err")};
+  remove_temp_dir(dir);
+  return run;
+}
+
 }  // namespace chat::test

@@ -35,4 +35,14 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds limit);
 // SIGKILL and reap.
 void kill_and_reap(pid_t pid);
 
+// What a program run to its end said.
+struct Run {
+  int status;  // exit code; -1 when a signal ended it, -2 when it was still running after the limit (then killed)
+  std::string out;
+  std::string err;
+};
+
+// Runs args[0] with args to its end, bounded by `limit`.
+Run run_to_end(std::vector<std::string> args, std::chrono::milliseconds limit);
+
 }  // namespace chat::test
