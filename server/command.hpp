@@ -64,6 +64,10 @@ struct CommandSpec {
   OrderingKey key = OrderingKey::None;
   std::string_view concurrency_class = {};
   bool pauses_reading = false;  // the connection reads nothing else until it is handled
+  // Never blocks (no I/O, no wait): runs at once on the connection's reader instead of a pool worker
+  // when none of the connection's earlier requests still waits there (their order is kept). Saves the
+  // hand-off to a worker on the busiest path.
+  bool runs_on_reader = false;
   // Checks a password: admitted only through the LoginGate (per account and address lockouts, a bounded
   // number of hashes per address), before it waits for a worker.
   bool password_gate = false;

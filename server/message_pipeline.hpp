@@ -27,11 +27,11 @@ namespace chat {
 //                  otherwise hand the record to the group committer;
 //   committed    — on the flushing thread, in commit order: the store gave it
 //                  its seq (or found its client id stored before, or failed
-//                  it); queue the outcome in the room's outbox and schedule
-//                  one drain for the room;
-//   drain        — a bus event under the room's key: advance delivered_seq,
-//                  broadcast every stored message once serialized, answer
-//                  each sender.
+//                  it); queue the outcome in the room's outbox;
+//   drain        — once per batch and room, on the flushing thread (or, while
+//                  a join holds the room quiet, a bus event under the room's
+//                  key): advance delivered_seq, broadcast every stored message
+//                  once serialized, answer each sender.
 // Nothing is acknowledged or broadcast before it is committed — a retry
 // included: it is answered after its original commits — and a room's
 // messages leave in seq order. A failed message takes no seq and nobody but
@@ -49,8 +49,8 @@ class MessagePipeline {
   void send(const RoomPtr& room, const Identity& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 
-  // Publishes one drain for every room that received outcomes since the last call, so that a room's
-  // messages of one commit batch leave together. The group committer calls it after each batch
+  // Drains every room that received outcomes since the last call, so that a room's messages of one
+  // commit batch leave together. The group committer calls it after each batch
   // (GroupCommitter::Options::after_batch), on the flushing thread.
   void after_commit_batch();
 
@@ -96,6 +96,8 @@ class MessagePipeline {
   void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
+  // drain() with the room's broadcast_mutex held by the caller.
+  void drain_quiet(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
   static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
   // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.

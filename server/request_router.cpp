@@ -67,16 +67,22 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
         throw ProtocolError(ErrorCode::Unauthorized, "log in first");
       }
       auto key = ordering_key(*command, *session, request);
+      if (command->runs_on_reader && !session->has_queued_requests()) {
+        handle(session, request, *command);
+        return command->pauses_reading;
+      }
       // Refused here, before it waits for a worker: a locked account or address costs no hash, and one
       // address cannot fill the hash class's queue.
       std::shared_ptr<const void> held;
       if (command->password_gate) held = server_.login_gate.admit(session->remote_address(), account_of(request));
       auto op = request.op();
       auto id = request.id();
+      session->request_queued();
       const auto published = server_.bus.publish(
           RequestEvent{ReplyHold(session), std::move(request), command, std::move(held)},
           PublishOptions{std::move(key), command->priority, std::string(command->concurrency_class)});
       if (!published.ok()) {
+        session->request_handled();
         static LogThrottle throttle;
         warn_throttled(throttle, "conn={} op={} refused: the work queue is full", session->connection_id(), op);
         session->send(error_reply(ErrorCode::Overloaded, "the server is busy; retry later", op, id));
@@ -128,10 +134,14 @@ std::string RequestRouter::account_of(const Request& request) const {
 }
 
 void RequestRouter::run(const RequestEvent& event) {
-  const auto& request = event.request;
   const auto& session = event.reply.session();
+  handle(session, event.request, *event.command);
+  session->request_handled();
+}
+
+void RequestRouter::handle(const SessionPtr& session, const Request& request, const CommandSpec& command) {
   try {
-    event.command->handler(CommandContext(server_, session, request));
+    command.handler(CommandContext(server_, session, request));
   } catch (const ProtocolError& e) {
     session->send(error_reply(e, request.op(), request.id()));
   } catch (const std::exception& e) {
@@ -145,7 +155,7 @@ void RequestRouter::run(const RequestEvent& event) {
                               storage_fails ? storage_refusal(server_.store.health()) : "internal error",
                               request.op(), request.id()));
   }
-  if (event.command->pauses_reading) session->resume_reading();
+  if (command.pauses_reading) session->resume_reading();
 }
 
 }  // namespace chat

@@ -46,10 +46,11 @@ LoginGate::Options login_gate_options(const ServerConfig& config) {
 }
 
 // Storage work runs in its concurrency class: one at a time, so a recovery pass never races a flush for the
-// writer.
+// writer. At the priority of the sends that wait on it: below them it would wait behind the very requests
+// whose commit it is.
 TaskOptions storage_task() {
   TaskOptions options;
-  options.priority = Priority::Normal;
+  options.priority = Priority::High;
   options.concurrency_class = std::string(kStorageClass);
   return options;
 }

@@ -131,6 +131,13 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   const std::string& remote_address() const noexcept { return remote_address_; }
 
+  // Requests of this connection handed to the pool and not yet handled (RequestRouter): while there are
+  // any, a request that could run on the reader queues behind them, so that the connection's requests
+  // are handled in the order they were read.
+  void request_queued() noexcept { queued_requests_.fetch_add(1, std::memory_order_relaxed); }
+  void request_handled() noexcept { queued_requests_.fetch_sub(1, std::memory_order_release); }
+  bool has_queued_requests() const noexcept { return queued_requests_.load(std::memory_order_acquire) != 0; }
+
  private:
   friend class ReplyHold;
   void hold_reply() noexcept { reply_holds_.fetch_add(1, std::memory_order_relaxed); }
@@ -207,6 +214,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::atomic<bool> closed_{false};
   std::atomic<bool> stop_reading_{false};
   std::atomic<std::uint32_t> reply_holds_{0};
+  std::atomic<std::uint32_t> queued_requests_{0};
   std::atomic<bool> finishing_{false};
   std::atomic<std::uint8_t> reason_{0};
   std::atomic<bool> reason_set_{false};

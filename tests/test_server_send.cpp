@@ -170,3 +170,35 @@ TEST_CASE("a full commit backlog refuses sends with overloaded; everything ackno
   for (std::size_t i = 0; i < acknowledged.size(); ++i) CHECK(acknowledged[i] == static_cast<std::int64_t>(i + 1));
   CHECK(room.last_seq(room.alice) == static_cast<std::int64_t>(acknowledged.size()));
 }
+
+TEST_CASE("sends pipelined behind their joins in one write are handled after the joins, in the order read") {
+  // A send may run on the connection's reader; a join waits for a worker. Read in one write, the sends
+  // must still see their joins done (no forbidden) and take seqs in the order they were written.
+  Room room;
+  constexpr int kRooms = 20;
+  constexpr int kSendsPerRoom = 5;
+  for (int r = 0; r < kRooms; ++r) expect_ok(room.alice.request("create", {{"room", "r" + std::to_string(r)}}));
+  std::string batch;
+  std::set<int> ids;
+  int id = 100;
+  for (int r = 0; r < kRooms; ++r) {
+    const std::string name = "r" + std::to_string(r);
+    batch += Json{{"op", "join"}, {"id", id}, {"room", name}}.dump() + "\n";
+    ids.insert(id++);
+    for (int i = 0; i < kSendsPerRoom; ++i) {
+      batch += Json{{"op", "send"}, {"id", id}, {"room", name}, {"text", std::to_string(i)}}.dump() + "\n";
+      ids.insert(id++);
+    }
+  }
+  room.bob.send_raw(batch);
+  const auto lines = lines_until_answered(room.bob, ids);
+  id = 100;
+  for (int r = 0; r < kRooms; ++r) {
+    CHECK(reply_to(lines, id++)["type"] == "ok");
+    for (int i = 0; i < kSendsPerRoom; ++i) {
+      const auto& reply = reply_to(lines, id++);
+      REQUIRE_MESSAGE(reply["type"] == "ok", reply.dump());
+      CHECK(reply["seq"] == i + 1);
+    }
+  }
+}

@@ -102,7 +102,12 @@ void history(const CommandContext& ctx) {
 }  // namespace
 
 void add_message_commands(CommandTable& table) {
-  table.add({.op = "send", .priority = Priority::High, .key = OrderingKey::Room, .handler = send});
+  // A send only queues its message for the group committer: it can run on the reader.
+  table.add({.op = "send",
+             .priority = Priority::High,
+             .key = OrderingKey::Room,
+             .runs_on_reader = true,
+             .handler = send});
   table.add({.op = "dm", .priority = Priority::High, .key = OrderingKey::Recipient, .handler = direct_message});
   // Under the room's key, so that a history read after a pipelined join (or send) sees it.
   table.add({.op = "history", .priority = Priority::Low, .key = OrderingKey::Room, .handler = history});
