@@ -45,7 +45,7 @@ StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipie
 }
 
 std::size_t DirectMessageInbox::pending_count(std::int64_t principal) const {
-  return store_.undelivered_direct_messages(principal, kPendingCountLimit).size();
+  return store_.count_undelivered_direct_messages(principal, kPendingCountLimit);
 }
 
 void DirectMessageInbox::deliver_pending_later(const SessionPtr& session, const Identity& identity) {

@@ -6,8 +6,11 @@
 
 namespace chat {
 
+// The pool's concurrency class for work that hashes passwords (its limit is pool.password_hash_threads).
+inline constexpr std::string_view kPasswordHashClass = "password_hash";
+
 // Argon2id password hashing through libsodium. Deliberately slow and
-// memory-hungry: callers run it in the pool's "password_hash" concurrency
+// memory-hungry: callers run it in the pool's kPasswordHashClass concurrency
 // class so that it cannot take every worker. Thread-safe.
 class PasswordHasher {
  public:

@@ -5,6 +5,7 @@
 #include "common/open_file_limit.hpp"
 #include "common/protocol.hpp"
 #include "server/event_frames.hpp"
+#include "server/password_hasher.hpp"
 #include "server/registry/room_role.hpp"
 
 namespace chat {
@@ -15,7 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::string_view kStorageClass = "storage";
-constexpr std::string_view kPasswordHashClass = "password_hash";
 constexpr auto kCommitKickInterval = 50ms;
 
 ThreadPoolOptions pool_options(const ServerConfig& config) {

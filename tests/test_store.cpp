@@ -507,6 +507,10 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   CHECK(store.undelivered_direct_messages(principal_of("bob"), 2).size() == 2);  // oldest first, limited
   CHECK(store.undelivered_direct_messages(principal_of("bob"), 2)[1].id == second.message.id);
   CHECK(store.undelivered_direct_messages(principal_of("bob"), 0).empty());
+  CHECK(store.count_undelivered_direct_messages(principal_of("bob"), 1000) == 4);
+  CHECK(store.count_undelivered_direct_messages(principal_of("bob"), 3) == 3);  // counted up to the limit
+  CHECK(store.count_undelivered_direct_messages(principal_of("bob"), 0) == 0);
+  CHECK(store.count_undelivered_direct_messages(principal_of("erin"), 1000) == 0);
 
   // Exactly the ids given: an older message still undelivered stays so.
   const std::vector<std::int64_t> second_only{backlog[1].id};
@@ -519,6 +523,7 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
   const std::vector<std::int64_t> two{backlog[0].id, backlog[2].id};
   CHECK(store.mark_delivered(principal_of("bob"), two) == 2);
   REQUIRE(store.undelivered_direct_messages(principal_of("bob"), 100).size() == 1);
+  CHECK(store.count_undelivered_direct_messages(principal_of("bob"), 1000) == 1);  // delivered ones are not counted
   CHECK(store.undelivered_direct_messages(principal_of("bob"), 100)[0].text == "three");
   const std::vector<std::int64_t> carols{to_carol.message.id};
   CHECK(store.mark_delivered(principal_of("bob"), carols) == 0);  // another recipient's message is not bob's

@@ -1,13 +1,12 @@
 // register, login, guest, logout: how a connection gets (and drops) an identity.
 #include "common/names.hpp"
 #include "server/command_table.hpp"
+#include "server/password_hasher.hpp"
 #include "server/password_policy.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
 namespace {
-
-constexpr std::string_view kPasswordHashClass = "password_hash";
 
 void require_logged_out(const CommandContext& ctx) {
   if (ctx.session->identity()) throw ProtocolError(ErrorCode::Conflict, "already logged in on this connection");

@@ -666,6 +666,19 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(PrincipalId 
   });
 }
 
+std::size_t Store::count_undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const {
+  if (limit == 0) return 0;
+  return with_context([&] { return fmt::format("count_undelivered_direct_messages {}", recipient); }, [&] {
+    auto reader = readers_->acquire();
+    auto count = reader->statement(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0 LIMIT ?2)");
+    count->bind(1, recipient);
+    count->bind(2, sql_limit(limit));
+    count->executeStep();
+    return static_cast<std::size_t>(count->getColumn(0).getInt64());
+  });
+}
+
 std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) {
   if (ids.empty()) return 0;
   return run_write(

@@ -120,6 +120,9 @@ class Store {
   StoredDirectMessage store_direct_message(DirectMessageRecord message);
   // The oldest `limit` undelivered messages for the recipient, ascending by id.
   std::vector<DirectMessageRecord> undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const;
+  // How many undelivered messages wait for the recipient, counting up to `limit` (an index range count, no
+  // rows read).
+  std::size_t count_undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const;
   // Marks exactly these messages of the recipient delivered, in one transaction; returns how many changed.
   // Not a watermark: an older message may still be on its way to the recipient, or have been dropped.
   std::int64_t mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids);
