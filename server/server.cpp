@@ -4,8 +4,8 @@
 
 #include "common/open_file_limit.hpp"
 #include "common/protocol.hpp"
-#include "server/event_frames.hpp"
-#include "server/password_hasher.hpp"
+#include "server/messaging/event_frames.hpp"
+#include "server/auth/password_hasher.hpp"
 #include "server/registry/room_role.hpp"
 
 namespace chat {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/event_frames.hpp"
+#include "server/messaging/event_frames.hpp"
 
 namespace chat {
 

@@ -3,10 +3,10 @@
 #include <string>
 
 #include "server/concurrency/event_bus.hpp"
-#include "server/direct_message_inbox.hpp"
+#include "server/messaging/direct_message_inbox.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
-#include "server/session.hpp"
+#include "server/net/session.hpp"
 
 namespace chat {
 

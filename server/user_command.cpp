@@ -6,9 +6,9 @@
 
 #include "common/names.hpp"
 #include "common/password_input.hpp"
-#include "server/command.hpp"
-#include "server/password_hasher.hpp"
-#include "server/password_policy.hpp"
+#include "server/dispatch/command.hpp"
+#include "server/auth/password_hasher.hpp"
+#include "server/auth/password_policy.hpp"
 #include "server/storage/store.hpp"
 
 namespace chat {

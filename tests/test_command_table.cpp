@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/command_table.hpp"
+#include "server/dispatch/command_table.hpp"
 
 using chat::CommandTable;
 using chat::OrderingKey;
@@ -20,9 +20,14 @@ struct Documented {
   Priority priority;
   OrderingKey key;
   std::string concurrency_class;
+  bool on_reader;  // the priority cell begins "on the reader"
 };
 
-Priority priority_named(const std::string& word) {
+// The priority word of a cell: the cell, or what follows "on the reader; " in it.
+Priority priority_named(std::string word) {
+  constexpr std::string_view kOnReader = "on the reader; ";
+  if (word.starts_with(kOnReader)) word = word.substr(kOnReader.size());
+  word = word.substr(0, word.find(' '));
   if (word == "URGENT") return Priority::Urgent;
   if (word == "HIGH") return Priority::High;
   if (word == "NORMAL") return Priority::Normal;
@@ -85,7 +90,8 @@ std::map<std::string, Documented> documented_schedule() {
     const auto classes = quoted_words(row[3], std::string(kLower) + "_");
     const std::string klass = classes.empty() ? "" : classes.front();
     for (const auto& op : quoted_words(row[0], kLower)) {
-      schedule[op] = Documented{priority_named(row[1]), key_described(row[2]), klass};
+      schedule[op] = Documented{priority_named(row[1]), key_described(row[2]), klass,
+                                row[1].starts_with("on the reader")};
     }
   }
   return schedule;
@@ -104,6 +110,7 @@ TEST_CASE("every op is scheduled as documented, and every op is documented") {
     CHECK(command->priority == documented.priority);
     CHECK(command->key == documented.key);
     CHECK(std::string(command->concurrency_class) == documented.concurrency_class);
+    CHECK(command->runs_on_reader == documented.on_reader);
   }
   for (const char* op : {"ping", "register", "login", "guest", "logout", "create", "join", "leave", "rooms",
                          "members", "topic", "invite", "kick", "ban", "unban", "moderator", "send", "dm", "history",

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/frames.hpp"
-#include "server/event_frames.hpp"
+#include "server/messaging/event_frames.hpp"
 
 namespace {
 

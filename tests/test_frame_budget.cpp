@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "server/frame_budget.hpp"
+#include "server/messaging/frame_budget.hpp"
 
 using chat::FrameBudget;
 

@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/guest_ids.hpp"
+#include "server/auth/guest_ids.hpp"
 
 using chat::GuestIds;
 

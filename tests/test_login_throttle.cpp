@@ -5,8 +5,8 @@
 #include <string>
 
 #include "common/protocol_error.hpp"
-#include "server/login_gate.hpp"
-#include "server/login_throttle.hpp"
+#include "server/auth/login_gate.hpp"
+#include "server/auth/login_throttle.hpp"
 
 using chat::LoginGate;
 using chat::LoginThrottle;

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "server/name_probes.hpp"
-#include "server/token_bucket.hpp"
+#include "server/auth/name_probes.hpp"
+#include "server/net/token_bucket.hpp"
 
 using chat::NameProbes;
 using chat::TokenBucket;

@@ -1,8 +1,8 @@
 // register, login, guest, logout: how a connection gets (and drops) an identity.
 #include "common/names.hpp"
-#include "server/command_table.hpp"
-#include "server/password_hasher.hpp"
-#include "server/password_policy.hpp"
+#include "server/dispatch/command_table.hpp"
+#include "server/auth/password_hasher.hpp"
+#include "server/auth/password_policy.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {

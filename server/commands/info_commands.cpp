@@ -1,7 +1,7 @@
 // ping, rooms, members, stats: questions about the server's state.
 #include <set>
 
-#include "server/command_table.hpp"
+#include "server/dispatch/command_table.hpp"
 #include "server/commands/room_access.hpp"
 #include "server/server_context.hpp"
 

@@ -3,10 +3,10 @@
 
 #include "common/protocol.hpp"
 #include "common/utf8.hpp"
-#include "server/command_table.hpp"
+#include "server/dispatch/command_table.hpp"
 #include "server/commands/room_access.hpp"
-#include "server/event_frames.hpp"
-#include "server/frame_budget.hpp"
+#include "server/messaging/event_frames.hpp"
+#include "server/messaging/frame_budget.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {

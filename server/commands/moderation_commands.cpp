@@ -1,7 +1,7 @@
 // invite, kick, ban, unban, moderator: what a room's owner and moderators may do.
-#include "server/command_table.hpp"
+#include "server/dispatch/command_table.hpp"
 #include "server/commands/room_access.hpp"
-#include "server/event_frames.hpp"
+#include "server/messaging/event_frames.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "server/event_frames.hpp"
-#include "server/frame_budget.hpp"
+#include "server/messaging/event_frames.hpp"
+#include "server/messaging/frame_budget.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {

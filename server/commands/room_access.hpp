@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/command.hpp"
+#include "server/dispatch/command.hpp"
 #include "server/registry/room.hpp"
 #include "server/registry/room_role.hpp"
 

@@ -1,8 +1,8 @@
 // create, join, leave, topic: a member's life in a room.
 #include "common/utf8.hpp"
-#include "server/command_table.hpp"
+#include "server/dispatch/command_table.hpp"
 #include "server/commands/room_access.hpp"
-#include "server/event_frames.hpp"
+#include "server/messaging/event_frames.hpp"
 #include "server/server_context.hpp"
 #include "server/storage/storage_error.hpp"
 

@@ -1,0 +1,213 @@
+#include "server/messaging/message_pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/json_object_writer.hpp"
+#include "common/protocol_error.hpp"
+#include "server/dispatch/command.hpp"
+#include "server/messaging/event_frames.hpp"
+#include "server/messaging/storage_refusal.hpp"
+
+namespace chat {
+
+MessagePipeline::MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options)
+    : bus_(bus), committer_(committer), store_(store), options_(options) {
+  drain_subscription_ =
+      bus_.subscribe<DrainRequest>([this](const DrainRequest& request) { drain(request); }, Priority::High);
+}
+
+std::shared_ptr<MessagePipeline::RoomLog> MessagePipeline::log_of(const std::string& room) {
+  std::lock_guard lock(logs_mutex_);
+  auto& log = logs_[room];
+  if (!log) log = std::make_shared<RoomLog>(options_.dedup_window);
+  return log;
+}
+
+std::optional<std::int64_t> MessagePipeline::find_delivered(RoomLog& log, const std::string& room,
+                                                             std::int64_t sender_id, const std::string& client_id) {
+  if (!log.dedup_loaded) {
+    // Everything stored before this first send with a client id was delivered (at the latest by the restart).
+    for (const auto& ref : store_.recent_client_messages(room, options_.dedup_window)) {
+      log.dedup.remember(ref.sender_id, ref.client_id, ref.seq);
+    }
+    log.dedup_loaded = true;
+  }
+  return log.dedup.find(sender_id, client_id);
+}
+
+void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const SessionPtr& session,
+                           const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id) {
+  auto log = log_of(room->name());
+  if (client_id) {
+    std::lock_guard dedup_lock(log->dedup_mutex);
+    if (const auto seq = find_delivered(*log, room->name(), sender.id, *client_id)) {
+      session->deliver(acknowledgement(request_id, room->name(), *seq, std::nullopt));
+      return;
+    }
+  }
+
+  // While storage fails every commit would fail: refuse at once, say why, and spare the disk the attempt.
+  // The store's recovery pass (Server) ends this.
+  if (store_.writes_failing()) throw ProtocolError(ErrorCode::Internal, storage_refusal(store_.health()));
+
+  Pending pending;
+  pending.record = MessageRecord{
+      room->name(), 0, sender.user, sender.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
+  pending.sender = ReplyHold(session);
+  pending.request_id = request_id;
+
+  MessageRecord record = pending.record;
+  const auto admission = committer_.append(
+      std::move(record), [this, room, log, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
+        pending.outcome = outcome;
+        on_committed(room, log, std::move(pending));
+      });
+  switch (admission) {
+    case GroupCommitter::Admission::accepted:
+      return;
+    case GroupCommitter::Admission::backlog_full:
+      throw ProtocolError(ErrorCode::Overloaded, "too many messages wait for storage; retry later");
+    case GroupCommitter::Admission::closed:
+      throw ProtocolError(ErrorCode::Overloaded, "the server is shutting down");
+  }
+}
+
+void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending) {
+  {
+    std::lock_guard lock(log->pending_mutex);
+    log->pending.push_back(std::move(pending));
+    if (log->drain_scheduled) return;
+    log->drain_scheduled = true;
+  }
+  batch_drains_.push_back(DrainRequest{room, log});
+}
+
+void MessagePipeline::after_commit_batch() {
+  // Drained here, on the flushing thread, not at a room's first outcome (that would take one message
+  // and leave the rest of the batch to further drains, frames and writes) nor on another worker (one
+  // more hand-off per message). While this thread broadcasts, the next batch gathers: the busier the
+  // server, the larger the batches and the more messages each member's write carries. A room whose
+  // quiet section is held (a join replaying) is drained by a worker instead, so that one join never
+  // holds up every room's commits.
+  for (auto& request : batch_drains_) {
+    std::unique_lock quiet(request.log->broadcast_mutex, std::try_to_lock);
+    if (quiet.owns_lock()) {
+      drain_quiet(request);
+    } else {
+      publish_drain(std::move(request));
+    }
+  }
+  batch_drains_.clear();
+}
+
+void MessagePipeline::publish_drain(DrainRequest request) {
+  const std::string& key = request.room->name();
+  if (!bus_.publish(request, PublishOptions{key, Priority::High, {}}).ok()) {
+    // The pool refused (overloaded or stopping): broadcast here rather than
+    // leave committed messages unseen. broadcast_mutex keeps the room's order.
+    drain(request);
+  }
+}
+
+void MessagePipeline::drain(const DrainRequest& request) {
+  std::lock_guard broadcast_lock(request.log->broadcast_mutex);
+  drain_quiet(request);
+}
+
+void MessagePipeline::drain_quiet(const DrainRequest& request) {
+  std::deque<Pending> batch;
+  {
+    std::lock_guard lock(request.log->pending_mutex);
+    batch.swap(request.log->pending);
+    request.log->drain_scheduled = false;
+  }
+  broadcast_stored(*request.room, batch);
+  for (auto& pending : batch) answer(*request.log, pending);
+}
+
+void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& batch) {
+  // Every stored message of the batch goes to every member in as few frames as possible: one
+  // deliver() and, usually, one write per member for the whole batch instead of one per message.
+  // Frames stay below kBroadcastFrameBytes so that a large batch cannot fill a member's
+  // outbound queue at once.
+  std::string frame;
+  std::int64_t frame_last_seq = 0;
+  const auto flush = [&] {
+    if (frame.empty()) return;
+    // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
+    // next history read, a join's replay) finds it.
+    room.set_delivered_seq(frame_last_seq);
+    // make_frame trims a buffer grown past its text (by the line that overfilled it): a member's queue
+    // counts a frame by its buffer.
+    room.broadcast(make_frame(std::move(frame)));
+    frame.clear();
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Pending& pending = batch[i];
+    if (pending.outcome.status != AppendOutcome::Status::stored) continue;
+    if (frame.empty()) {
+      // Sized once, from this message, not grown by doubling: the messages of one batch are much alike.
+      const auto& record = pending.record;
+      const std::size_t estimate = record.text.size() + record.sender.size() + record.room.size() +
+                                   (record.client_id ? record.client_id->size() : 0) + kMsgLineOverhead;
+      frame.reserve(std::min(kBroadcastFrameBytes, (batch.size() - i) * estimate));
+    }
+    const std::size_t before = frame.size();
+    append_msg_line(frame, pending.record, pending.outcome.seq);
+    if (before > 0 && frame.size() > kBroadcastFrameBytes) {
+      // This line would overfill the frame: it starts the next one instead.
+      std::string next(frame, before);
+      frame.resize(before);
+      flush();
+      frame = std::move(next);
+    }
+    frame_last_seq = pending.outcome.seq;
+  }
+  flush();
+}
+
+Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
+                                       std::optional<std::int64_t> ts_ms) {
+  // {"type":"ok","op":"send",...} written directly: one per message. Keys in ascending order, as
+  // ok_reply()'s document would have them.
+  std::string line;
+  JsonObjectWriter reply(line);
+  if (!ts_ms) reply.boolean("duplicate", true);
+  if (!request_id.is_null()) reply.json("id", request_id);
+  reply.string("op", "send");
+  reply.string("room", room);
+  reply.integer("seq", seq);
+  if (ts_ms) reply.integer("ts", *ts_ms);
+  reply.string("type", "ok");
+  reply.end_line();
+  return make_frame(std::move(line));
+}
+
+void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
+  const auto& record = pending.record;
+  const auto& outcome = pending.outcome;
+  if (outcome.status == AppendOutcome::Status::failed) {
+    // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
+    // When storage fails, the store logged it once; a line per message of each failed batch would flood the
+    // log.
+    const bool storage_fails = store_.writes_failing();
+    const auto& session = pending.sender.session();
+    spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err,
+                "conn={} user={} room={} message not stored: {}", session->connection_id(), record.sender,
+                record.room, outcome.error);
+    session->send(error_reply(ErrorCode::Internal,
+                              storage_fails ? storage_refusal(store_.health())
+                                            : std::string("the message could not be stored; retry"),
+                              "send", pending.request_id));
+    return;
+  }
+  if (record.client_id) {
+    std::lock_guard dedup_lock(log.dedup_mutex);
+    log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
+  }
+  const bool stored = outcome.status == AppendOutcome::Status::stored;
+  pending.sender.session()->deliver(
+      acknowledgement(pending.request_id, record.room, outcome.seq, stored ? std::optional(record.ts_ms) : std::nullopt));
+}
+
+}  // namespace chat

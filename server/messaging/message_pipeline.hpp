@@ -1,0 +1,125 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/concurrency/event_bus.hpp"
+#include "server/messaging/dedup_window.hpp"
+#include "server/auth/identity.hpp"
+#include "server/registry/room.hpp"
+#include "server/net/session.hpp"
+#include "server/storage/group_committer.hpp"
+#include "server/storage/store.hpp"
+
+namespace chat {
+
+// The path of a room message after its request was accepted:
+//   send()       — under the room's ordering key: answer a retry of a message
+//                  already delivered from the room's de-duplication window,
+//                  otherwise hand the record to the group committer;
+//   committed    — on the flushing thread, in commit order: the store gave it
+//                  its seq (or found its client id stored before, or failed
+//                  it); queue the outcome in the room's outbox;
+//   drain        — once per batch and room, on the flushing thread (or, while
+//                  a join holds the room quiet, a bus event under the room's
+//                  key): advance delivered_seq, broadcast every stored message
+//                  once serialized, answer each sender.
+// Nothing is acknowledged or broadcast before it is committed — a retry
+// included: it is answered after its original commits — and a room's
+// messages leave in seq order. A failed message takes no seq and nobody but
+// its sender hears of it. Thread-safe.
+class MessagePipeline {
+ public:
+  struct Options {
+    std::size_t dedup_window = 1024;
+  };
+
+  MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options);
+
+  // Throws ProtocolError overloaded when the committer refuses the message (its backlog is full, or it is
+  // closed): then nothing was stored and nothing will be answered later.
+  void send(const RoomPtr& room, const Identity& sender, const SessionPtr& session, const nlohmann::json& request_id,
+            std::string text, std::optional<std::string> client_id);
+
+  // Drains every room that received outcomes since the last call, so that a room's messages of one
+  // commit batch leave together. The group committer calls it after each batch
+  // (GroupCommitter::Options::after_batch), on the flushing thread.
+  void after_commit_batch();
+
+  // Runs `action` while no broadcast of the room runs, so that delivered_seq
+  // stays put: a join subscribes and replays up to it without gap or
+  // duplicate.
+  template <class Action>
+  auto while_quiet(const RoomPtr& room, Action&& action) {
+    auto log = log_of(room->name());
+    std::lock_guard lock(log->broadcast_mutex);
+    return action();
+  }
+
+ private:
+  struct Pending {
+    MessageRecord record;
+    AppendOutcome outcome;
+    ReplyHold sender;  // the sender's connection, which owes this request its reply until it is answered
+    nlohmann::json request_id;
+  };
+  struct RoomLog {
+    explicit RoomLog(std::size_t window) : dedup(window) {}
+    std::mutex broadcast_mutex;  // one drain (or quiet section) of the room at a time
+    std::mutex pending_mutex;
+    std::deque<Pending> pending;  // committed (or failed), not yet broadcast nor answered
+    bool drain_scheduled = false;
+    std::mutex dedup_mutex;
+    DedupWindow dedup;  // client ids of delivered messages only: a hit is safe to acknowledge at once
+    bool dedup_loaded = false;
+  };
+  struct DrainRequest {
+    RoomPtr room;
+    std::shared_ptr<RoomLog> log;
+  };
+
+  std::shared_ptr<RoomLog> log_of(const std::string& room);
+  // The seq of a delivered message with this client id, if the window holds it (loaded from the store on
+  // first use). A miss is no verdict: the store's unique index recognises every retry at commit.
+  std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, std::int64_t sender_id,
+                                             const std::string& client_id);
+  // On the flushing thread: queues the outcome in the room's outbox; the room's drain is published by
+  // after_commit_batch().
+  void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
+  void publish_drain(DrainRequest request);
+  void drain(const DrainRequest& request);
+  // drain() with the room's broadcast_mutex held by the caller.
+  void drain_quiet(const DrainRequest& request);
+  // Broadcasts the batch's stored messages, in seq order, packed into few frames.
+  static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
+  // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.
+  void answer(RoomLog& log, const Pending& pending);
+  // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
+  static Frame acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
+                               std::optional<std::int64_t> ts_ms);
+  // Large enough to carry a batch to a member in one write, small against outbound limits.
+  static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
+  // A msg line's bytes besides its strings: keys, quotes, seq, ts, a guest's flag (sizes a frame's buffer).
+  static constexpr std::size_t kMsgLineOverhead = 110;
+
+  EventBus& bus_;
+  GroupCommitter& committer_;
+  Store& store_;
+  Options options_;
+  std::mutex logs_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<RoomLog>> logs_;
+  // Rooms whose outbox got outcomes in the batch being completed. Touched only on the flushing thread,
+  // and the committer runs one flush at a time.
+  std::vector<DrainRequest> batch_drains_;
+  Subscription drain_subscription_;
+};
+
+}  // namespace chat

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <boost/asio.hpp>
+
+#include "server/net/connection_limiter.hpp"
+#include "server/net/disconnect_reason.hpp"
+
+namespace chat {
+
+// Accepts connections and admits them through the connection limiter. A
+// refused connection gets one error line and is closed. At the open-file
+// limit a spare descriptor lets it accept and refuse the waiting peers the
+// same way, and accepting pauses briefly rather than spinning when even that
+// fails. The acceptor is
+// used only on the listener's strand — the accept loop runs there and stop()
+// closes it there — because an acceptor, like any Asio object, must not be
+// used from two threads at once, and the io_context has several. listen()
+// comes before start(); stop() and stopped() are safe from any thread.
+class Listener {
+ public:
+  // Receives an admitted socket (on its own strand) and the peer address;
+  // the receiver must release() the address from the limiter when it closes.
+  using OnAccept = std::function<void(boost::asio::ip::tcp::socket, std::string address)>;
+
+  Listener(boost::asio::io_context& io, ConnectionLimiter& limiter, DisconnectCounters& disconnects, OnAccept on_accept);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Binds and listens; returns the bound port (useful with port 0).
+  std::uint16_t listen(const std::string& host, std::uint16_t port);
+  void start();
+  // Closes the acceptor (on the strand); returns at once.
+  void stop();
+  // True once the acceptor is closed: from then on the kernel refuses new connections.
+  bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  void refuse(boost::asio::ip::tcp::socket socket, std::string_view reason);
+  static bool out_of_descriptors(const boost::system::error_code& ec);
+  enum class SpareOutcome {
+    Refused,        // the waiting peer got its error line
+    NobodyWaiting,  // the peer left before it could be accepted
+    NoSpare,        // no descriptor even for that: pause before trying again
+  };
+  SpareOutcome refuse_with_spare_descriptor();
+  void open_spare_descriptor();
+  void release_spare_descriptor();
+
+  boost::asio::io_context& io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // strand_ only, once start() was called
+  std::atomic<bool> stopped_{false};
+  ConnectionLimiter& limiter_;
+  DisconnectCounters& disconnects_;
+  OnAccept on_accept_;
+  int spare_descriptor_ = -1;  // strand_ only, once start() was called
+};
+
+}  // namespace chat
