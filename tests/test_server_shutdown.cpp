@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -165,12 +166,15 @@ const Json kLargeQueue = {{"outbound_queue_bytes", 32 * 1024 * 1024}, {"rate_per
 }  // namespace
 
 TEST_CASE("SlowReaderAtShutdown: a client that reads late still gets the notice within shutdown_timeout_ms") {
-  ServerProcess server(Json({{"server", {{"shutdown_timeout_ms", 4000}}}, {"limits", kLargeQueue}}));
-  TestClient owner(server.port());
-  expect_ok(owner.register_user("owner"));
-  expect_ok(owner.request("create", {{"room", "general"}}));
+  // Ample: the client must read 12 MiB within it, also under a sanitizer on a busy machine.
+  ServerProcess server(Json({{"server", {{"shutdown_timeout_ms", 15000}}}, {"limits", kLargeQueue}}));
+  std::optional<TestClient> owner(std::in_place, server.port());
+  expect_ok(owner->register_user("owner"));
+  expect_ok(owner->request("create", {{"room", "general"}}));
   SlowReader slow(server.port());
-  talk(owner, kBacklogBytes);
+  talk(*owner, kBacklogBytes);
+  // Gone before the signal: it would read nothing more, and its close would wait out the whole timeout.
+  owner.reset();
   server.send_signal(SIGTERM);
   // Longer than the fixed grace a close once had, shorter than the configured timeout.
   std::this_thread::sleep_for(2500ms);
@@ -183,6 +187,8 @@ TEST_CASE("SlowReaderAtShutdown: a client that reads late still gets the notice 
   }
   CHECK(messages == kBacklogBytes / 4000 + (kBacklogBytes % 4000 != 0));
   CHECK(slow.client.wait_closed(10s));
+  // Its end too: the server waits for it (an orderly close) until the timeout.
+  ::shutdown(slow.client.fd(), SHUT_WR);
   const auto status = server.wait_exit(10s);
   REQUIRE(status.has_value());
   CHECK(*status == 0);
