@@ -58,6 +58,26 @@ TEST_CASE("message stamps carry the send time and pad to size") {
   CHECK_FALSE(read_stamp("").has_value());
 }
 
+TEST_CASE("sender stamps carry the send time, the sender and its seq, and pad to size") {
+  std::string text = "reused";
+  text.clear();
+  append_stamped_text(text, {123456789, 4, 17}, 40);
+  CHECK(text.size() == 40);
+  CHECK(text.starts_with("123456789 4 17 x"));
+  CHECK(read_sender_stamp(text) == SenderStamp{123456789, 4, 17});
+  CHECK(read_stamp(text) == 123456789u);  // the send time reads as in chat mode
+  text.clear();
+  append_stamped_text(text, {987, 0, 1}, 1);
+  CHECK(text == "987 0 1");  // never cut below the stamp
+  CHECK(read_sender_stamp(text) == SenderStamp{987, 0, 1});
+  CHECK_FALSE(read_sender_stamp(stamped_text(987, 40)).has_value());  // no sender, no seq
+  CHECK_FALSE(read_sender_stamp("1 2").has_value());
+  CHECK_FALSE(read_sender_stamp("1 2 3x").has_value());
+  CHECK_FALSE(read_sender_stamp("1  2 3").has_value());
+  CHECK_FALSE(read_sender_stamp("1 99999999999 3").has_value());  // no such sender rank
+  CHECK_FALSE(read_sender_stamp("").has_value());
+}
+
 namespace {
 
 RunStats clean_run() {
