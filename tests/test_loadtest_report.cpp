@@ -117,6 +117,7 @@ TEST_CASE("report: figures of a clean run") {
   facts.server_window_end = ServerSample{14'000, 7.0};
   const auto r = make_report(o, clean_run(), facts);
   CHECK(r["ok"] == true);
+  CHECK(r["protocol"] == "chat");
   CHECK(r["sent"] == 100);
   CHECK(r["expected"] == 400);
   CHECK(r["delivered"] == 400);
@@ -142,6 +143,12 @@ TEST_CASE("report: figures of a clean run") {
   CHECK(nlohmann::json::parse(line) == r);
   const auto text = human_summary(r);
   CHECK(text.find("result     OK") != std::string::npos);
+  CHECK(text.find("redis") == std::string::npos);
+
+  o.protocol = Protocol::Redis;
+  const auto redis = make_report(o, clean_run(), facts);
+  CHECK(redis["protocol"] == "redis");
+  CHECK(human_summary(redis).starts_with("chat-loadtest: redis pub/sub, closed loop"));
 }
 
 TEST_CASE("report: loss, duplicates and lost connections fail the run") {
