@@ -265,22 +265,28 @@ import json, statistics, sys
 
 results, preset, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 ROUNDS = (1, 2, 3)
-# label, path in the JSON line, scale; latencies are µs in the JSON, ms here.
+ANY = lambda line: True
+# What the servers hold per connection is a figure of runs that only connect
+# (a run after another on the same server starts from its RSS); RSS growth
+# one of the runs that judge it (churn).
+IDLE = lambda line: line.get("senders") == 0
+JUDGED = lambda line: "max_rss_growth_kb" in line.get("server", {})
+# label, path in the JSON line, scale (latencies are µs there, ms here), which runs.
 FIGURES = [
-    ("deliveries/s", ("deliveries_per_s",), 1),
-    ("sends/s", ("sends_per_s",), 1),
-    ("latency p50 ms", ("latency_us", "p50"), 1e-3),
-    ("latency p99 ms", ("latency_us", "p99"), 1e-3),
-    ("latency p99.9 ms", ("latency_us", "p99_9"), 1e-3),
-    ("ack p99 ms", ("ack_latency_us", "p99"), 1e-3),
-    ("send lag p99 ms", ("send_lag_us", "p99"), 1e-3),
-    ("connects/s", ("connect", "rate_per_s"), 1),
-    ("connect p99 ms", ("connect", "p99_us"), 1e-3),
-    ("churn cycles/s", ("churn", "cycles_per_s"), 1),
-    ("server CPU %", ("server", "cpu_percent"), 1),
-    ("server RSS KiB", ("server", "rss_after_kb"), 1),
-    ("RSS/conn KiB", ("server", "rss_per_connection_kb"), 1),
-    ("RSS growth KiB", ("server", "rss_growth_kb"), 1),
+    ("deliveries/s", ("deliveries_per_s",), 1, ANY),
+    ("sends/s", ("sends_per_s",), 1, ANY),
+    ("latency p50 ms", ("latency_us", "p50"), 1e-3, ANY),
+    ("latency p99 ms", ("latency_us", "p99"), 1e-3, ANY),
+    ("latency p99.9 ms", ("latency_us", "p99_9"), 1e-3, ANY),
+    ("ack p99 ms", ("ack_latency_us", "p99"), 1e-3, ANY),
+    ("send lag p99 ms", ("send_lag_us", "p99"), 1e-3, ANY),
+    ("connects/s", ("connect", "rate_per_s"), 1, ANY),
+    ("connect p99 ms", ("connect", "p99_us"), 1e-3, ANY),
+    ("churn cycles/s", ("churn", "cycles_per_s"), 1, ANY),
+    ("server CPU %", ("server", "cpu_percent"), 1, ANY),
+    ("server RSS KiB", ("server", "rss_after_kb"), 1, ANY),
+    ("RSS/conn KiB", ("server", "rss_per_connection_kb"), 1, IDLE),
+    ("RSS growth KiB", ("server", "rss_growth_kb"), 1, JUDGED),
 ]
 # Percentiles of an empty histogram are 0, not a figure.
 COUNTED = {"latency_us", "ack_latency_us", "send_lag_us"}
@@ -295,8 +301,8 @@ def load(name, side, n):
         return None
 
 
-def figure(line, path, scale):
-    if line is None:
+def figure(line, path, scale, which):
+    if line is None or not which(line):
         return None
     value = line
     for key in path:
@@ -328,8 +334,8 @@ for name in names:
     print("  correct: chat-server " + " ".join(verdict(r) for r in runs["chat"]) +
           "; redis " + " ".join(verdict(r) for r in runs["redis"]))
     print(f"  {'figure':<18} {'chat-server':<26} {'median':>8}   {'redis':<26} {'median':>8}   {'chat/redis':>10}")
-    for label, path, scale in FIGURES:
-        values = {side: [figure(r, path, scale) for r in runs[side]] for side in runs}
+    for label, path, scale, which in FIGURES:
+        values = {side: [figure(r, path, scale, which) for r in runs[side]] for side in runs}
         present = [v for side in values for v in values[side] if v is not None]
         if not present or all(v == 0 for v in present):
             continue
@@ -338,7 +344,8 @@ for name in names:
             known = [v for v in vs if v is not None]
             medians[side] = statistics.median(known) if known else None
         chat, redis = medians["chat"], medians["redis"]
-        ratio = f"{chat / redis:.2f}" if chat is not None and redis else "-"
+        # A ratio of a negative figure (RSS growth) says nothing.
+        ratio = f"{chat / redis:.2f}" if chat is not None and redis is not None and chat >= 0 and redis > 0 else "-"
         print(f"  {label:<18} {' '.join(text(v) for v in values['chat']):<26} {text(chat):>8}   "
               f"{' '.join(text(v) for v in values['redis']):<26} {text(redis):>8}   {ratio:>10}")
 PY
