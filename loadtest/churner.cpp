@@ -20,7 +20,7 @@ Churner::Churner(RunContext& context, NameOf name_of, RoomOf room_of, unsigned r
       rooms_(rooms),
       hold_ms_(hold_ms),
       random_(seed),
-      session_(context, *this),
+      session_(make_member(context, *this)),
       timer_(context.io) {}
 
 void Churner::start() {
@@ -31,13 +31,13 @@ void Churner::start() {
 void Churner::stop() {
   running_ = false;
   timer_.cancel();
-  session_.close();
+  session_->close();
 }
 
 void Churner::begin_cycle() {
   if (!running_) return;
   const unsigned room = std::uniform_int_distribution<unsigned>(0, rooms_ - 1)(random_);
-  session_.start({name_of_(cycle_++), room_of_(room), -1, false});
+  session_->start({name_of_(cycle_++), room_of_(room), -1, false});
 }
 
 void Churner::after(std::uint64_t delay_ms, void (Churner::*step)()) {
@@ -47,18 +47,18 @@ void Churner::after(std::uint64_t delay_ms, void (Churner::*step)()) {
   });
 }
 
-void Churner::leave_room() { session_.leave(); }
+void Churner::leave_room() { session_->leave(); }
 
-void Churner::on_ready(MemberSession& /*session*/) { after(hold_ms_, &Churner::leave_room); }
+void Churner::on_ready(Member& /*member*/) { after(hold_ms_, &Churner::leave_room); }
 
-void Churner::on_left(MemberSession& /*session*/) {
-  session_.close();
+void Churner::on_left(Member& /*member*/) {
+  session_->close();
   ++context_.stats.churn_cycles;
   if (context_.window.contains(now_us())) ++context_.stats.churn_cycles_measured;
   after(0, &Churner::begin_cycle);
 }
 
-void Churner::on_closed(MemberSession& /*session*/, bool /*was_ready*/) {
+void Churner::on_closed(Member& /*member*/, bool /*was_ready*/) {
   if (!running_) return;
   ++context_.stats.churn_failures;
   after(kRetryDelayMs, &Churner::begin_cycle);

@@ -7,15 +7,18 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "loadtest/member_session.hpp"
+#include <memory>
+
+#include "loadtest/member.hpp"
 
 namespace chat::loadtest {
 
 // A user who keeps coming and going: connect, log in as a fresh guest, join a
 // random room, stay hold_ms, leave, disconnect, and again, until stopped. Its
 // rooms' members see the presence traffic while they chat; the churner reads
-// but does not check the messages it gets.
-class Churner final : private MemberSession::Listener {
+// but does not check the messages it gets. On Redis a cycle is connect,
+// SUBSCRIBE, stay, UNSUBSCRIBE, disconnect (there is no log-in).
+class Churner final : private Member::Listener {
  public:
   using NameOf = std::function<std::string(std::uint64_t cycle)>;
   using RoomOf = std::function<std::string(unsigned room)>;
@@ -27,9 +30,9 @@ class Churner final : private MemberSession::Listener {
   void stop();
 
  private:
-  void on_ready(MemberSession& session) override;
-  void on_closed(MemberSession& session, bool was_ready) override;
-  void on_left(MemberSession& session) override;
+  void on_ready(Member& member) override;
+  void on_closed(Member& member, bool was_ready) override;
+  void on_left(Member& member) override;
   void begin_cycle();
   void after(std::uint64_t delay_ms, void (Churner::*step)());
   void leave_room();
@@ -40,7 +43,7 @@ class Churner final : private MemberSession::Listener {
   unsigned rooms_;
   unsigned hold_ms_;
   std::mt19937 random_;
-  MemberSession session_;
+  std::unique_ptr<Member> session_;
   boost::asio::steady_timer timer_;
   std::uint64_t cycle_ = 0;
   bool running_ = false;

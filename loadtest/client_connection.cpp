@@ -13,13 +13,10 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// Generous: the tool must be able to read any line the server may send.
-constexpr std::size_t kMaxLineBytes = 1 << 20;
-
 }  // namespace
 
 ClientConnection::ClientConnection(asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler)
-    : io_(io), socket_(io), read_buffer_(shared_read_buffer), handler_(handler), framer_(kMaxLineBytes) {}
+    : io_(io), socket_(io), read_buffer_(shared_read_buffer), handler_(handler) {}
 
 void ClientConnection::connect(const tcp::endpoint& server, const std::optional<asio::ip::address_v4>& source) {
   close();
@@ -53,16 +50,16 @@ void ClientConnection::connect(const tcp::endpoint& server, const std::optional<
   });
 }
 
-void ClientConnection::send(std::string_view line) {
+void ClientConnection::send(std::string_view bytes) {
   if (!open_) return;
   if (out_.empty()) {
     boost::system::error_code ec;
-    const std::size_t written = socket_.write_some(asio::buffer(line.data(), line.size()), ec);
+    const std::size_t written = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
     if (ec && ec != asio::error::would_block) return fail(ec);
-    line.remove_prefix(written);
-    if (line.empty()) return;
+    bytes.remove_prefix(written);
+    if (bytes.empty()) return;
   }
-  out_.append(line);
+  out_.append(bytes);
   wait_writable();
 }
 
@@ -102,15 +99,8 @@ void ClientConnection::on_readable() {
     const std::size_t n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
     if (ec == asio::error::would_block) break;
     if (ec) return fail(ec);
-    const std::uint64_t arrived_us = now_us();
-    if (framer_.append(std::string_view(read_buffer_.data(), n)) == LineFramer::Status::TooLarge) {
-      return fail(asio::error::message_size);
-    }
-    while (auto line = framer_.next_line()) {
-      if (line->empty()) continue;
-      handler_.on_line(*line, arrived_us);
-      if (generation != generation_) return;  // the handler closed or reconnected us
-    }
+    handler_.on_bytes(std::string_view(read_buffer_.data(), n), now_us());
+    if (generation != generation_) return;  // the handler closed or reconnected us
     // A short read almost always means the socket is drained: skip the
     // read that would only report EAGAIN.
     if (n < read_buffer_.size()) break;
@@ -128,7 +118,6 @@ void ClientConnection::close() noexcept {
   open_ = false;
   waiting_writable_ = false;
   out_.clear();
-  framer_ = LineFramer(kMaxLineBytes);
   boost::system::error_code ignored;
   if (socket_.is_open()) socket_.close(ignored);
 }

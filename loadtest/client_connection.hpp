@@ -9,11 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "common/line_framer.hpp"
-
 namespace chat::loadtest {
 
-// One TCP connection to the server, seen as lines in and lines out.
+// One TCP connection to the server, seen as a byte stream: what it reads goes
+// to the handler as it comes, to be framed there (lines, RESP).
 //
 // Reads are reactor-style (wait until readable, then read into a buffer shared
 // by every connection of the worker): thousands of idle connections then cost
@@ -26,9 +25,11 @@ class ClientConnection {
   class Handler {
    public:
     virtual void on_connected() = 0;
-    // arrived_us: when the read that brought the line returned (now_us()),
-    // read once per read rather than once per line.
-    virtual void on_line(std::string_view line, std::uint64_t arrived_us) = 0;
+    // The bytes of one read, valid during the call only (the read buffer is
+    // shared); arrived_us: when that read returned (now_us()), read once per
+    // read rather than once per message. The handler may close or reconnect
+    // the connection from here.
+    virtual void on_bytes(std::string_view bytes, std::uint64_t arrived_us) = 0;
     // The peer closed or an I/O error occurred; not called after close().
     virtual void on_closed(const boost::system::error_code& error) = 0;
 
@@ -44,10 +45,14 @@ class ClientConnection {
   // can share one source address) when given, then connects with TCP_NODELAY.
   void connect(const boost::asio::ip::tcp::endpoint& server,
                const std::optional<boost::asio::ip::address_v4>& source);
-  // line must end with '\n'.
-  void send(std::string_view line);
+  // Writes bytes (a whole line, a whole command), queueing what the socket
+  // does not take at once.
+  void send(std::string_view bytes);
   void close() noexcept;
   bool is_open() const noexcept { return open_; }
+  // Changes with every connect() and close(): a handler that sees it change
+  // during on_bytes() knows that the rest of those bytes is no longer its.
+  std::uint64_t generation() const noexcept { return generation_; }
   std::size_t queued_bytes() const noexcept { return out_.size(); }
 
  private:
@@ -61,7 +66,6 @@ class ClientConnection {
   boost::asio::ip::tcp::socket socket_;
   std::span<char> read_buffer_;
   Handler& handler_;
-  LineFramer framer_;
   std::string out_;  // bytes the socket did not take yet
   bool open_ = false;
   bool waiting_writable_ = false;

@@ -59,14 +59,18 @@ int Coordinator::run() {
   facts_.server_before = probe_.sample();
   if (probe_.enabled() && !facts_.server_before) std::cerr << "chat-loadtest: cannot read /proc of the server pid\n";
 
-  const Topology topology(options_, facts_.workers, options_.run_tag);
-  std::vector<std::string> rooms;
-  for (unsigned r = 0; r < options_.rooms; ++r) rooms.push_back(topology.room_name(r));
-  try {
-    facts_.rooms_created_by = create_rooms(options_, rooms).created_by;
-  } catch (const std::exception& error) {
-    std::cerr << "chat-loadtest: " << error.what() << "\n";
-    return 3;
+  if (options_.protocol == Protocol::Chat) {
+    const Topology topology(options_, facts_.workers, options_.run_tag);
+    std::vector<std::string> rooms;
+    for (unsigned r = 0; r < options_.rooms; ++r) rooms.push_back(topology.room_name(r));
+    try {
+      facts_.rooms_created_by = create_rooms(options_, rooms).created_by;
+    } catch (const std::exception& error) {
+      std::cerr << "chat-loadtest: " << error.what() << "\n";
+      return 3;
+    }
+  } else {
+    facts_.rooms_created_by = "none";  // a Redis channel needs no creating
   }
   if (!spawn_workers()) return 3;
 

@@ -18,11 +18,11 @@
 
 namespace chat::loadtest {
 
-// The parent role: creates the rooms, starts the workers (this executable
-// with --worker), starts them together once all are connected, prints
-// progress, tells them the rooms' final seqs when all have stopped sending,
-// merges their results, lets them go and reports. Returns the exit code:
-// 0 the run was correct, 1 it found a problem, 3 it could not run.
+// The parent role: creates the rooms (chat mode), starts the workers (this
+// executable with --worker), starts them together once all are connected,
+// prints progress, tells them the streams' final seqs when all have stopped
+// sending, merges their results, lets them go and reports. Returns the exit
+// code: 0 the run was correct, 1 it found a problem, 3 it could not run.
 class Coordinator {
  public:
   explicit Coordinator(LoadOptions options);
@@ -62,7 +62,7 @@ class Coordinator {
   std::size_t ready_ = 0;
   std::size_t sends_done_ = 0;
   std::size_t done_ = 0;
-  std::vector<std::uint64_t> final_seqs_;  // per room: the highest seq acknowledged by any worker
+  std::vector<std::uint64_t> final_seqs_;  // per stream: the highest seq acknowledged by any worker
   std::string failure_;
   std::uint64_t started_us_ = 0;
   std::uint64_t go_us_ = 0;

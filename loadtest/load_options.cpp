@@ -18,6 +18,7 @@ constexpr unsigned kMaxWorkers = 64;
 constexpr double kMaxPhaseSeconds = 3600;
 
 const std::map<std::string, SendMode> kModes{{"closed", SendMode::Closed}, {"open", SendMode::Open}};
+const std::map<std::string, Protocol> kProtocols{{"chat", Protocol::Chat}, {"redis", Protocol::Redis}};
 
 std::string format_double(double value) {
   std::ostringstream out;
@@ -29,6 +30,12 @@ std::string format_double(double value) {
 void define(CLI::App& app, LoadOptions& o) {
   app.add_option("--host", o.host, "Server address (127.0.0.x only)")->capture_default_str();
   app.add_option("--port", o.port, "Server port")->required();
+  app.add_option("--protocol", o.protocol,
+                 "chat: this server's protocol; redis: the same topology on Redis pub/sub (SUBSCRIBE/PUBLISH), "
+                 "as a baseline")
+      ->transform(CLI::CheckedTransformer(kProtocols, CLI::ignore_case).description(""))
+      ->type_name("chat|redis")
+      ->default_str("chat");
   app.add_option("--source-addrs", o.source_addrs,
                  "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
       ->check(CLI::Range(0, 254))
@@ -116,6 +123,7 @@ std::vector<std::string> LoadOptions::to_args() const {
   std::vector<std::string> args{
       "--host", host,
       "--port", std::to_string(port),
+      "--protocol", protocol == Protocol::Chat ? "chat" : "redis",
       "--source-addrs", std::to_string(source_addrs),
       "--connections", std::to_string(connections),
       "--rooms", std::to_string(rooms),

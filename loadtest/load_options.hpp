@@ -9,6 +9,10 @@ namespace chat::loadtest {
 
 enum class SendMode { Closed, Open };
 
+// What the members speak: this server's protocol, or Redis pub/sub (RESP2)
+// as a baseline to compare it with.
+enum class Protocol { Chat, Redis };
+
 // The run's tag in room and guest names (24 random bits in hex).
 constexpr std::size_t kMaxRunTagChars = 6;
 
@@ -18,6 +22,7 @@ constexpr std::size_t kMaxRunTagChars = 6;
 struct LoadOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  Protocol protocol = Protocol::Chat;
   unsigned source_addrs = 0;  // 0: the kernel picks; N: bind to 127.0.0.1 .. 127.0.0.N in turn
 
   unsigned connections = 20;
@@ -52,7 +57,11 @@ struct LoadOptions {
   std::string run_tag;  // random per run, at most kMaxRunTagChars of [0-9a-f]
 
   bool is_worker() const noexcept { return worker_index >= 0; }
-  unsigned sockets() const noexcept { return connections + churners; }
+  // Connections of the run: members and churners, and in Redis mode one more
+  // per sender (a subscribed connection cannot publish).
+  unsigned sockets() const noexcept {
+    return connections + churners + (protocol == Protocol::Redis ? rooms * senders : 0);
+  }
   unsigned resolved_workers() const noexcept;
 
   std::vector<std::string> to_args() const;

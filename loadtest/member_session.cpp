@@ -9,11 +9,18 @@
 #include "loadtest/message_stamp.hpp"
 
 namespace chat::loadtest {
+namespace {
+
+// Generous: the tool must be able to read any line the server may send.
+constexpr std::size_t kMaxLineBytes = 1 << 20;
+
+}  // namespace
 
 MemberSession::MemberSession(RunContext& context, Listener& listener)
     : context_(context),
       listener_(listener),
-      connection_(context.io, std::span<char>(context.read_buffer), *this) {}
+      connection_(context.io, std::span<char>(context.read_buffer), *this),
+      framer_(kMaxLineBytes) {}
 
 void MemberSession::start(Setup setup) {
   setup_ = std::move(setup);
@@ -23,6 +30,7 @@ void MemberSession::start(Setup setup) {
   tracker_.reset();
   user_.clear();
   end_reason_.clear();
+  framer_ = LineFramer(kMaxLineBytes);
   setup_started_us_ = now_us();
   connection_.connect(context_.server, context_.sources.next());
 }
@@ -66,7 +74,21 @@ void MemberSession::request(Op op, nlohmann::json body, std::uint64_t send_us) {
 
 void MemberSession::close() noexcept {
   connection_.close();
+  framer_ = LineFramer(kMaxLineBytes);
   state_ = State::Closed;
+}
+
+void MemberSession::on_bytes(std::string_view bytes, std::uint64_t arrived_us) {
+  if (framer_.append(bytes) == LineFramer::Status::TooLarge) {
+    connection_.close();
+    return on_closed(boost::asio::error::message_size);
+  }
+  const auto generation = connection_.generation();
+  while (auto line = framer_.next_line()) {
+    if (line->empty()) continue;
+    on_line(*line, arrived_us);
+    if (connection_.generation() != generation) return;  // closed or reconnected meanwhile
+  }
 }
 
 void MemberSession::on_line(std::string_view line, std::uint64_t arrived_us) {

@@ -5,8 +5,8 @@
 namespace chat::loadtest {
 
 // What a send driver needs of a member: whether it can send now, and a send.
-// MemberSession is the one real implementation; the seam lets the drivers'
-// scheduling be checked without a server.
+// The members (MemberSession, RedisMember) are the real implementations; the
+// seam lets the drivers' scheduling be checked without a server.
 class MessageSender {
  public:
   virtual bool ready() const noexcept = 0;

@@ -13,6 +13,15 @@
 #                     database, and stop it afterwards
 #   --bin PATH        chat-loadtest binary (default $BUILD_DIR/loadtest/chat-loadtest)
 #   --out DIR         also keep each run's JSON line in DIR/<preset>.json
+#                     (with --baseline: DIR/<run>.<chat|redis>.<round>.json)
+#   --baseline redis  also run every preset against Redis pub/sub: starts a
+#                     redis-server on a free port of 127.0.0.1 (no persistence,
+#                     maxclients as the open-file limit allows) and stops it
+#                     afterwards; runs each preset chat, redis, chat, redis,
+#                     chat, redis, then prints each figure's three values per
+#                     server, their medians and the ratio chat-server / redis.
+#                     The chat server is still needed (--start-server or --port).
+#   --redis-server PATH  redis-server binary (default: the one on PATH)
 # The presets are meant for a server on loadtest/server-load.json (what
 # --start-server runs): rate limit off, and limits.max_connections and
 # max_connections_per_ip at 19,500. With the server's defaults (10,000 and
@@ -28,10 +37,12 @@ port=""
 server_pid=""
 start_server=0
 out_dir=""
+baseline=""
+redis_bin=""
 presets=()
 extra=()
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,6 +52,8 @@ while [ $# -gt 0 ]; do
     --start-server) start_server=1; shift ;;
     --bin) bin="$2"; shift 2 ;;
     --out) out_dir="$2"; shift 2 ;;
+    --baseline) baseline="$2"; shift 2 ;;
+    --redis-server) redis_bin="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "presets.sh: unknown option $1" >&2; usage ;;
@@ -50,14 +63,40 @@ done
 [ ${#presets[@]} -gt 0 ] || usage
 [ -x "$bin" ] || { echo "presets.sh: no executable $bin (build the chat-loadtest target)" >&2; exit 2; }
 
+all_presets=(fanout latency bigroom idle churn)
+if [ -n "$baseline" ]; then
+  [ "$baseline" = redis ] || { echo "presets.sh: --baseline knows only redis, not $baseline" >&2; exit 2; }
+  # Every name is checked before any server starts: a baseline sitting is long.
+  expanded=()
+  for preset in "${presets[@]}"; do
+    case "$preset" in
+      smoke|fanout|latency|bigroom|idle|churn) expanded+=("$preset") ;;
+      all) expanded+=("${all_presets[@]}") ;;
+      *) echo "presets.sh: unknown preset $preset" >&2; exit 2 ;;
+    esac
+  done
+  presets=("${expanded[@]}")
+fi
+
 server_dir=""
-stop_server() {
+redis_pid=""
+redis_dir=""
+results=""  # with --baseline: every run's JSON line, <run>.<chat|redis>.<round>.json
+stop_servers() {
   if [ -n "$server_dir" ]; then
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
     rm -rf "$server_dir"
   fi
+  if [ -n "$redis_pid" ]; then
+    kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+  fi
+  [ -n "$redis_dir" ] && rm -rf "$redis_dir"
+  [ -n "$results" ] && rm -rf "$results"
+  return 0
 }
-trap stop_server EXIT
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if [ "$start_server" = 1 ]; then
   server_bin="$build_dir/server/chat-server"
@@ -73,13 +112,89 @@ if [ "$start_server" = 1 ]; then
 fi
 [ -n "$port" ] || { echo "presets.sh: --port is required" >&2; exit 2; }
 
+# --- Redis, for --baseline redis ---------------------------------------------
+redis_port=""
+redis_maxclients=""
+# What idle-19000 needs of it.
+redis_needed_clients=19000
+
+redis_answers_ping() {
+  local reply=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$redis_port"; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 1 reply <&3 || true
+  exec 3<&- 3>&-
+  [ "${reply%$'\r'}" = "+PONG" ]
+}
+
+# Starts redis-server on a free port of 127.0.0.1: no RDB snapshots, no AOF,
+# protected mode off so that the idle preset's 127.0.0.2 and up may connect
+# (loopback only all the same), and as many clients as its open-file limit
+# allows: redis-server keeps 32 descriptors for itself beyond maxclients.
+start_redis() {
+  [ -n "$redis_bin" ] || redis_bin="$(command -v redis-server || true)"
+  if [ -z "$redis_bin" ] || [ ! -x "$redis_bin" ]; then
+    echo "presets.sh: --baseline redis needs redis-server (Debian package redis-server; scripts/setup.sh installs it)" >&2
+    exit 2
+  fi
+  local files
+  files="$(ulimit -Hn)"
+  [ "$files" = unlimited ] && files=1048576
+  redis_maxclients=$((files - 32))
+  redis_dir="$(mktemp -d /tmp/chat-loadtest-redis.XXXXXX)"
+  local attempt
+  for attempt in 1 2 3 4 5; do  # another process may take the free port first
+    redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$redis_bin" --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --protected-mode no \
+      --maxclients "$redis_maxclients" --dir "$redis_dir" --daemonize no >>"$redis_dir/redis.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 100); do
+      redis_answers_ping && break
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    redis_answers_ping && break
+    kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+    redis_pid=""
+  done
+  [ -n "$redis_pid" ] || { echo "presets.sh: redis-server did not start" >&2; cat "$redis_dir/redis.log" >&2; exit 3; }
+  echo "presets.sh: started redis-server pid $redis_pid on port $redis_port, maxclients $redis_maxclients" \
+    "(the open-file limit of $files less the 32 descriptors redis-server keeps for itself)" >&2
+  if [ "$redis_maxclients" -lt "$redis_needed_clients" ]; then
+    echo "presets.sh: idle-19000 needs $redis_needed_clients Redis clients: raise the open-file limit (ulimit -Hn)" >&2
+  fi
+}
+[ "$baseline" = redis ] && start_redis
+
+# --- Runs ---------------------------------------------------------------------
 status=0
+# The server the next runs go to: set_target chat|redis (chat without --baseline).
+target=chat
+target_host="$host"
+target_port="$port"
+target_pid="$server_pid"
+set_target() {
+  target="$1"
+  if [ "$target" = redis ]; then
+    target_host=127.0.0.1 target_port="$redis_port" target_pid="$redis_pid"
+  else
+    target_host="$host" target_port="$port" target_pid="$server_pid"
+  fi
+}
+round=""        # 1..3 with --baseline
+preset_runs=()  # the names of the current preset's runs
+
 # explain_refusals NAME JSON_LINE: connections the server refused at its
 # connection limit are the server's configuration, not the tool; say so.
 explain_refusals() {
   local refused
   refused="$(grep -o '"connect_errors":{[^}]*}' <<<"$2" | grep -o '"overloaded":[0-9]*' | cut -d: -f2 || true)"
   [ -n "$refused" ] || return 0
+  if [ "$target" = redis ]; then
+    echo "presets.sh: $1: redis-server refused $refused connections (overloaded): it is at its maxclients" \
+      "($redis_maxclients)." >&2
+    return 0
+  fi
   echo "presets.sh: $1: the server refused $refused connections (overloaded): it is at limits.max_connections" \
     "(default 10,000) or limits.max_connections_per_ip (default 1,000). The presets are meant for a server on" \
     "loadtest/server-load.json (19,500 of each), as --start-server runs it." >&2
@@ -87,14 +202,26 @@ explain_refusals() {
 
 run() {  # run NAME FLAGS...
   local name="$1"; shift
-  local args=(--host "$host" --port "$port" "$@")
-  [ -n "$server_pid" ] && args+=(--server-pid "$server_pid")
-  [ -n "$out_dir" ] && { mkdir -p "$out_dir"; args+=(--json-out "$out_dir/$name.json"); }
-  echo "== $name: chat-loadtest ${args[*]} ${extra[*]:-}"
+  local args=(--host "$target_host" --port "$target_port" "$@")
+  [ -n "$baseline" ] && args+=(--protocol "$target")
+  [ -n "$target_pid" ] && args+=(--server-pid "$target_pid")
+  if [ -n "$out_dir" ]; then
+    mkdir -p "$out_dir"
+    if [ -n "$baseline" ]; then
+      args+=(--json-out "$out_dir/$name.$target.$round.json")
+    else
+      args+=(--json-out "$out_dir/$name.json")
+    fi
+  fi
+  echo "== $name${baseline:+ ($target, round $round)}: chat-loadtest ${args[*]} ${extra[*]:-}"
   local output
   output="$(mktemp /tmp/chat-loadtest-preset.XXXXXX)"
   "$bin" "${args[@]}" ${extra[@]+"${extra[@]}"} | tee "$output" || status=1
   explain_refusals "$name" "$(tail -n 1 "$output")"
+  if [ -n "$baseline" ]; then
+    tail -n 1 "$output" >"$results/$name.$target.$round.json"
+    [[ " ${preset_runs[*]:-} " == *" $name "* ]] || preset_runs+=("$name")
+  fi
   rm -f "$output"
 }
 
@@ -106,8 +233,8 @@ room_topology=(--connections 500 --rooms 10 --senders 5 --warmup 2)
 # or of 150 bytes per message (60,000), goes past it.
 churn_rss_tolerance_kb=8192
 
-for preset in "${presets[@]}"; do
-  case "$preset" in
+run_preset() {  # run_preset PRESET: its runs against the current target
+  case "$1" in
     smoke) run smoke --connections 20 --rooms 2 --senders 2 --window 4 --warmup 0.5 --duration 2 ;;
     fanout) run fanout "${room_topology[@]}" --duration 10 --mode closed --window 16 ;;
     latency) run latency "${room_topology[@]}" --duration 10 --mode open --rate 2000 ;;
@@ -119,16 +246,128 @@ for preset in "${presets[@]}"; do
     churn)
       # Memory and leaks are judged on the server's /proc: without its pid the
       # preset checks only the chat, and cannot pass.
-      if [ -z "$server_pid" ]; then
+      if [ -z "$target_pid" ]; then
         echo "presets.sh: churn needs --server-pid (or --start-server) to check the server's memory and connections" >&2
         status=1
       fi
       run churn "${room_topology[@]}" --duration 60 --mode open --rate 1000 --churners 100 --churn-hold-ms 200 \
-        ${server_pid:+--max-rss-growth-kb "$churn_rss_tolerance_kb"} ;;
-    all) for p in fanout latency bigroom idle churn; do "$0" --host "$host" --port "$port" \
-           ${server_pid:+--server-pid "$server_pid"} --bin "$bin" ${out_dir:+--out "$out_dir"} "$p" \
-           ${extra[@]+-- "${extra[@]}"} || status=1; done ;;
-    *) echo "presets.sh: unknown preset $preset" >&2; status=2 ;;
+        ${target_pid:+--max-rss-growth-kb "$churn_rss_tolerance_kb"} ;;
+    all) for p in "${all_presets[@]}"; do run_preset "$p"; done ;;
+    *) echo "presets.sh: unknown preset $1" >&2; status=2 ;;
   esac
-done
+}
+
+# summarize PRESET RUN...: for each run of the preset, each figure's values
+# on either server in the order run, their medians, and chat-server / redis.
+summarize() {
+  python3 - "$results" "$@" <<'PY'
+import json, statistics, sys
+
+results, preset, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+ROUNDS = (1, 2, 3)
+ANY = lambda line: True
+# What the servers hold per connection is a figure of runs that only connect
+# (a run after another on the same server starts from its RSS); RSS growth
+# one of the runs that judge it (churn).
+IDLE = lambda line: line.get("senders") == 0
+JUDGED = lambda line: "max_rss_growth_kb" in line.get("server", {})
+# label, path in the JSON line, scale (latencies are µs there, ms here), which runs.
+FIGURES = [
+    ("deliveries/s", ("deliveries_per_s",), 1, ANY),
+    ("sends/s", ("sends_per_s",), 1, ANY),
+    ("latency p50 ms", ("latency_us", "p50"), 1e-3, ANY),
+    ("latency p99 ms", ("latency_us", "p99"), 1e-3, ANY),
+    ("latency p99.9 ms", ("latency_us", "p99_9"), 1e-3, ANY),
+    ("ack p99 ms", ("ack_latency_us", "p99"), 1e-3, ANY),
+    ("send lag p99 ms", ("send_lag_us", "p99"), 1e-3, ANY),
+    ("connects/s", ("connect", "rate_per_s"), 1, ANY),
+    ("connect p99 ms", ("connect", "p99_us"), 1e-3, ANY),
+    ("churn cycles/s", ("churn", "cycles_per_s"), 1, ANY),
+    ("server CPU %", ("server", "cpu_percent"), 1, ANY),
+    ("server RSS KiB", ("server", "rss_after_kb"), 1, ANY),
+    ("RSS/conn KiB", ("server", "rss_per_connection_kb"), 1, IDLE),
+    ("RSS growth KiB", ("server", "rss_growth_kb"), 1, JUDGED),
+]
+# Percentiles of an empty histogram are 0, not a figure.
+COUNTED = {"latency_us", "ack_latency_us", "send_lag_us"}
+
+
+def load(name, side, n):
+    try:
+        with open(f"{results}/{name}.{side}.{n}.json") as f:
+            line = json.load(f)
+        return line if isinstance(line, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def figure(line, path, scale, which):
+    if line is None or not which(line):
+        return None
+    value = line
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if path[0] in COUNTED and not line[path[0]].get("count"):
+        return None
+    return value * scale if isinstance(value, (int, float)) else None
+
+
+def text(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.1f}k"
+    if a >= 100:
+        return f"{v:.0f}"
+    return f"{v:.3g}"
+
+
+for name in names:
+    runs = {side: [load(name, side, n) for n in ROUNDS] for side in ("chat", "redis")}
+    print(f"== baseline {name}: chat-server / redis, alternated, medians of {len(ROUNDS)}")
+    verdict = lambda line: "-" if line is None else ("ok" if line.get("ok") else "FAILED")
+    print("  correct: chat-server " + " ".join(verdict(r) for r in runs["chat"]) +
+          "; redis " + " ".join(verdict(r) for r in runs["redis"]))
+    print(f"  {'figure':<18} {'chat-server':<26} {'median':>8}   {'redis':<26} {'median':>8}   {'chat/redis':>10}")
+    for label, path, scale, which in FIGURES:
+        values = {side: [figure(r, path, scale, which) for r in runs[side]] for side in runs}
+        present = [v for side in values for v in values[side] if v is not None]
+        if not present or all(v == 0 for v in present):
+            continue
+        medians = {}
+        for side, vs in values.items():
+            known = [v for v in vs if v is not None]
+            medians[side] = statistics.median(known) if known else None
+        chat, redis = medians["chat"], medians["redis"]
+        # A ratio of a negative figure (RSS growth) says nothing.
+        ratio = f"{chat / redis:.2f}" if chat is not None and redis is not None and chat >= 0 and redis > 0 else "-"
+        print(f"  {label:<18} {' '.join(text(v) for v in values['chat']):<26} {text(chat):>8}   "
+              f"{' '.join(text(v) for v in values['redis']):<26} {text(redis):>8}   {ratio:>10}")
+PY
+}
+
+if [ -z "$baseline" ]; then
+  for preset in "${presets[@]}"; do run_preset "$preset"; done
+else
+  results="$(mktemp -d /tmp/chat-loadtest-baseline.XXXXXX)"
+  summaries="$results/summaries.txt"
+  for preset in "${presets[@]}"; do
+    preset_runs=()
+    for round in 1 2 3; do
+      for side in chat redis; do
+        set_target "$side"
+        run_preset "$preset"
+      done
+    done
+    summarize "$preset" "${preset_runs[@]}" | tee -a "$summaries"
+  done
+  # All of them together at the end, after the runs' own output.
+  echo
+  cat "$summaries"
+fi
 exit "$status"

@@ -138,6 +138,7 @@ std::string percentiles(const nlohmann::json& h) {
 nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, const RunFacts& facts) {
   const double connect_s = static_cast<double>(stats.connect_phase_us) / 1e6;
   nlohmann::json r{
+      {"protocol", options.protocol == Protocol::Chat ? "chat" : "redis"},
       {"mode", options.mode == SendMode::Closed ? "closed" : "open"},
       {"connections", options.connections},
       {"connected", stats.connected},
@@ -199,7 +200,8 @@ std::string human_summary(const nlohmann::json& r) {
   std::ostringstream out;
   const bool open = r["mode"] == "open";
   const bool idle = r["senders"].get<unsigned>() == 0;
-  out << "chat-loadtest: " << (idle ? "no senders" : open ? "open loop" : "closed loop") << ", " << r["connections"]
+  out << "chat-loadtest: " << (r.value("protocol", "chat") == "redis" ? "redis pub/sub, " : "")
+      << (idle ? "no senders" : open ? "open loop" : "closed loop") << ", " << r["connections"]
       << " connections in " << r["rooms"] << " rooms, " << r["senders"] << " senders";
   if (!idle && open) out << ", " << number(r["rate"]) << " sends/s";
   if (!idle && !open) out << ", window " << r["window"];

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "loadtest/load_options.hpp"
 #include "loadtest/run_stats.hpp"
 
 namespace chat::loadtest {
@@ -43,6 +44,7 @@ struct RunContext {
   boost::asio::ip::tcp::endpoint server;
   SourceAddresses sources;
   unsigned message_bytes;
+  Protocol protocol;
   MeasureWindow window;
 };
 

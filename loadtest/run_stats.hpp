@@ -40,9 +40,9 @@ struct RunStats {
   Histogram connect_us;      // TCP connect start -> logged in and joined
 
   std::map<std::string, std::uint64_t> errors;  // error code -> count (replies and events)
-  // Why connections failed during setup -> count (MemberSession::end_reason, or "timeout").
+  // Why connections failed during setup -> count (Member::end_reason, or "timeout").
   std::map<std::string, std::uint64_t> connect_errors;
-  std::vector<RoomTally> rooms;
+  std::vector<RoomTally> rooms;  // one per stream: per room (chat) or per sender (Redis), see Topology
 
   void count_error(std::string_view code);
   void merge(const RunStats& other);

@@ -6,9 +6,9 @@ Topology::Topology(const LoadOptions& options, unsigned workers, std::string run
     : options_(options), workers_(workers == 0 ? 1 : workers), run_tag_(std::move(run_tag)) {}
 
 Topology::Member Topology::member(unsigned index) const noexcept {
-  if (options_.rooms == 0) return {index, -1, false};
+  if (options_.rooms == 0) return {index, -1, index, false};
   const unsigned rank = index / options_.rooms;
-  return {index, static_cast<int>(index % options_.rooms), rank < options_.senders};
+  return {index, static_cast<int>(index % options_.rooms), rank, rank < options_.senders};
 }
 
 unsigned Topology::worker_of(unsigned index) const noexcept {
@@ -42,6 +42,14 @@ double Topology::rate_of_worker(unsigned worker) const {
 unsigned Topology::churners_in_worker(unsigned worker) const noexcept {
   return options_.churners / workers_ + (worker < options_.churners % workers_ ? 1 : 0);
 }
+
+unsigned Topology::streams_per_room() const noexcept {
+  return options_.protocol == Protocol::Redis ? options_.senders : 1;
+}
+
+unsigned Topology::streams() const noexcept { return options_.rooms * streams_per_room(); }
+
+unsigned Topology::first_stream_of_room(unsigned room) const noexcept { return room * streams_per_room(); }
 
 std::string Topology::room_name(unsigned room) const {
   return options_.name_prefix + "r" + run_tag_ + "_" + std::to_string(room);

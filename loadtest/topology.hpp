@@ -14,11 +14,16 @@ namespace chat::loadtest {
 // every room has members (and, when S >= workers, senders) in every worker and
 // deliveries cross process boundaries. Room and guest names carry the run's
 // tag, so that no two runs share a room or a guest name.
+//
+// Loss and order are checked on numbered streams of messages: in chat mode
+// one per room (the server's seq), in Redis mode one per sender (the seq in
+// its stamps), numbered room * senders + rank.
 class Topology {
  public:
   struct Member {
     unsigned index = 0;
     int room = -1;  // -1: no room (login-only run)
+    unsigned rank = 0;  // its place in its room; the first S send
     bool sender = false;
   };
 
@@ -37,6 +42,12 @@ class Topology {
   double rate_of_worker(unsigned worker) const;
   // Churners are dealt to workers in turn too.
   unsigned churners_in_worker(unsigned worker) const noexcept;
+
+  // The numbered streams of the run, and the first a member of `room` receives.
+  unsigned streams() const noexcept;
+  unsigned first_stream_of_room(unsigned room) const noexcept;
+  // How many streams a member of a room receives: 1, or the room's senders.
+  unsigned streams_per_room() const noexcept;
 
   std::string room_name(unsigned room) const;
   std::string guest_name(unsigned worker, unsigned index) const;

@@ -41,6 +41,7 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
                asio::ip::tcp::endpoint(asio::ip::make_address_v4(options.host), options.port),
                SourceAddresses(options.source_addrs),
                options.message_bytes,
+               options.protocol,
                {}},
       parent_(io_, STDIN_FILENO, STDOUT_FILENO),
       setup_deadline_(io_),
@@ -49,13 +50,13 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
       keepalive_timer_(io_),
       watchdog_(io_) {
   const auto worker = static_cast<unsigned>(options.worker_index);
-  stats_.rooms.resize(options.rooms);
+  stats_.rooms.resize(topology_.streams());
   members_ = topology_.members_of_worker(worker);
   sessions_.reserve(members_.size());
   std::vector<MessageSender*> senders;
-  MemberSession::Listener& listener = *this;
+  Member::Listener& listener = *this;
   for (const auto& member : members_) {
-    sessions_.push_back(std::make_unique<MemberSession>(context_, listener));
+    sessions_.push_back(make_member(context_, listener));
     if (member.sender) senders.push_back(sessions_.back().get());
   }
   if (options.mode == SendMode::Closed) {
@@ -110,8 +111,14 @@ void WorkerProcess::start_more_setups() {
   const auto worker = static_cast<unsigned>(options_.worker_index);
   while (setting_up_ < options_.connect_concurrency && next_setup_ < sessions_.size()) {
     const auto& member = members_[next_setup_];
-    MemberSession::Setup setup{topology_.guest_name(worker, member.index), {}, member.room, true};
-    if (member.room >= 0) setup.room = canonical_room(topology_.room_name(static_cast<unsigned>(member.room)));
+    Member::Setup setup{topology_.guest_name(worker, member.index), {}, member.room, true};
+    if (member.room >= 0) {
+      const auto room = static_cast<unsigned>(member.room);
+      setup.room = canonical_room(topology_.room_name(room));
+      setup.sender_rank = member.sender ? static_cast<int>(member.rank) : -1;
+      setup.first_stream = topology_.first_stream_of_room(room);
+      setup.streams = topology_.streams_per_room();
+    }
     ++setting_up_;
     sessions_[next_setup_++]->start(std::move(setup));
   }
@@ -144,7 +151,7 @@ void WorkerProcess::give_up_setups() {
   settle_one();
 }
 
-void WorkerProcess::on_ready(MemberSession& session) {
+void WorkerProcess::on_ready(Member& session) {
   if (ready_sent_) return;
   ++stats_.connected;
   stats_.connect_us.record(now_us() - session.setup_started_us());
@@ -154,7 +161,7 @@ void WorkerProcess::on_ready(MemberSession& session) {
   settle_one();
 }
 
-void WorkerProcess::on_closed(MemberSession& session, bool was_ready) {
+void WorkerProcess::on_closed(Member& session, bool was_ready) {
   if (was_ready || ready_sent_) return;  // a loss after setup is counted by the session
   ++stats_.connect_failures;
   ++stats_.connect_errors[session.end_reason()];
@@ -164,7 +171,7 @@ void WorkerProcess::on_closed(MemberSession& session, bool was_ready) {
   settle_one();
 }
 
-void WorkerProcess::on_send_done(MemberSession& session) { driver_->on_send_done(session); }
+void WorkerProcess::on_send_done(Member& session) { driver_->on_send_done(session); }
 
 void WorkerProcess::on_parent(const nlohmann::json& message) {
   const auto event = message.value("event", std::string{});
@@ -198,12 +205,13 @@ void WorkerProcess::stop_sending() {
   check_drained();
 }
 
-// The drain ends when every live receiver has seen its room's final seq:
-// the highest seq acknowledged to any sender of any worker. A worker cannot
-// know that alone (a room's senders are spread over the workers, and the
-// server delivers after it acknowledges), so it tells the parent once its own
-// sends are answered and waits for the parent's answer. Without one in time,
-// the drain's deadline ends it and what is missing counts as lost.
+// The drain ends when every live receiver has seen the final seq of every
+// stream it receives: the highest seq acknowledged to any sender of any
+// worker. A worker cannot know that alone (a room's senders are spread over
+// the workers, and the server delivers after it acknowledges), so it tells the
+// parent once its own sends are answered and waits for the parent's answer.
+// Without one in time, the drain's deadline ends it and what is missing counts
+// as lost.
 void WorkerProcess::check_drained() {
   if (!sends_done_sent_ && sends_in_flight() == 0) {
     sends_done_sent_ = true;
@@ -229,20 +237,25 @@ std::size_t WorkerProcess::sends_in_flight() const noexcept {
 }
 
 bool WorkerProcess::receivers_caught_up() const noexcept {
-  for (std::size_t i = 0; i < sessions_.size(); ++i) {
-    const auto& tracker = sessions_[i]->tracker();
-    if (!tracker || sessions_[i]->closed() || members_[i].room < 0) continue;
-    const auto room = static_cast<std::size_t>(members_[i].room);
-    if (room < final_seqs_->size() && tracker->highest() < (*final_seqs_)[room]) return false;
+  for (const auto& session : sessions_) {
+    if (session->closed()) continue;
+    const auto trackers = session->trackers();
+    for (std::size_t k = 0; k < trackers.size(); ++k) {
+      const std::size_t stream = session->first_stream() + k;
+      if (stream < final_seqs_->size() && trackers[k].highest() < (*final_seqs_)[stream]) return false;
+    }
   }
   return true;
 }
 
 void WorkerProcess::finish() {
-  for (std::size_t i = 0; i < sessions_.size(); ++i) {
-    const auto& tracker = sessions_[i]->tracker();
-    if (tracker && members_[i].room >= 0) stats_.rooms[static_cast<std::size_t>(members_[i].room)].add(*tracker);
-    stats_.unanswered += sessions_[i]->sends_in_flight();
+  for (const auto& session : sessions_) {
+    const auto trackers = session->trackers();
+    for (std::size_t k = 0; k < trackers.size(); ++k) {
+      const std::size_t stream = session->first_stream() + k;
+      if (stream < stats_.rooms.size()) stats_.rooms[stream].add(trackers[k]);
+    }
+    stats_.unanswered += session->sends_in_flight();
   }
   parent_.write({{"event", "result"}, {"stats", stats_}});
   finished_ = true;

@@ -11,7 +11,7 @@
 #include "loadtest/churner.hpp"
 #include "loadtest/line_pipe.hpp"
 #include "loadtest/load_options.hpp"
-#include "loadtest/member_session.hpp"
+#include "loadtest/member.hpp"
 #include "loadtest/send_driver.hpp"
 #include "loadtest/topology.hpp"
 
@@ -23,23 +23,24 @@ namespace chat::loadtest {
 //   in  {"event":"go","start_us":T}  warm-up starts at T (shared clock)
 //   out {"event":"progress",...}  now and then
 //   out {"event":"sends_done","acked_seqs":[...]}  sending stopped and every
-//       send of this worker answered; the highest seq acknowledged per room
+//       send of this worker answered; the highest seq acknowledged per stream
+//       (per room in chat mode, per sender on Redis: see Topology)
 //   in  {"event":"final_seqs","seqs":[...]}  the same over all workers
-//   out {"event":"result","stats":{...}}  once every receiver has its room's
-//       final seq, or the drain's time is up
+//   out {"event":"result","stats":{...}}  once every receiver has the final
+//       seq of every stream it receives, or the drain's time is up
 //   in  {"event":"exit"}  then it closes its connections and exits; until
 //       then it holds them, so that the parent can look at the server first.
 // End of stdin (the parent is gone) stops it at once.
-class WorkerProcess final : private MemberSession::Listener {
+class WorkerProcess final : private Member::Listener {
  public:
   explicit WorkerProcess(const LoadOptions& options);
   ~WorkerProcess();
   int run();
 
  private:
-  void on_ready(MemberSession& session) override;
-  void on_closed(MemberSession& session, bool was_ready) override;
-  void on_send_done(MemberSession& session) override;
+  void on_ready(Member& member) override;
+  void on_closed(Member& member, bool was_ready) override;
+  void on_send_done(Member& member) override;
 
   void start_more_setups();
   void settle_one();
@@ -64,7 +65,7 @@ class WorkerProcess final : private MemberSession::Listener {
   RunContext context_;
   LinePipe parent_;
   std::vector<Topology::Member> members_;
-  std::vector<std::unique_ptr<MemberSession>> sessions_;
+  std::vector<std::unique_ptr<Member>> sessions_;
   std::vector<std::unique_ptr<Churner>> churners_;
   std::unique_ptr<SendDriver> driver_;
 
@@ -79,7 +80,7 @@ class WorkerProcess final : private MemberSession::Listener {
 
   std::uint64_t drain_deadline_us_ = 0;
   bool sends_done_sent_ = false;
-  std::optional<std::vector<std::uint64_t>> final_seqs_;  // per room, from the parent
+  std::optional<std::vector<std::uint64_t>> final_seqs_;  // per stream, from the parent
 
   boost::asio::steady_timer setup_deadline_;
   boost::asio::steady_timer phase_timer_;

@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libsodium-dev libjemalloc-dev libcli11-dev libreadline-dev libncurses-dev
   doctest-dev libbenchmark-dev
   python3 tmux procps
+  redis-server
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 using chat::loadtest::LoadOptions;
 using chat::loadtest::parse_options;
+using chat::loadtest::Protocol;
 using chat::loadtest::SendMode;
 using chat::loadtest::Topology;
 
@@ -35,6 +37,7 @@ TEST_CASE("defaults need only a port") {
   CHECK(o.port == 9000);
   CHECK(o.host == "127.0.0.1");
   CHECK(o.mode == SendMode::Closed);
+  CHECK(o.protocol == Protocol::Chat);
   CHECK(o.connections == 20);
   CHECK(o.resolved_workers() == 1);
   CHECK_FALSE(o.is_worker());
@@ -48,7 +51,7 @@ TEST_CASE("every flag parses") {
                            "--max-per-worker", "1000", "--name-prefix", "abc", "--owner", "boss",
                            "--owner-password", "12345678", "--server-pid", "42", "--max-rss-growth-kb", "8192",
                            "--progress", "0", "--json-out",
-                           "/tmp/x.json", "-q"});
+                           "/tmp/x.json", "-q", "--protocol", "redis"});
   CHECK(o.host == "127.0.0.9");
   CHECK(o.source_addrs == 4);
   CHECK(o.connections == 600);
@@ -63,6 +66,23 @@ TEST_CASE("every flag parses") {
   CHECK(o.max_rss_growth_kb == 8192);
   CHECK(o.json_out == "/tmp/x.json");
   CHECK(o.quiet);
+  CHECK(o.protocol == Protocol::Redis);
+}
+
+TEST_CASE("--help names --protocol, its choices and its default") {
+  const auto help = parse_options({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.message.find("--protocol chat|redis=chat") != std::string::npos);
+  CHECK(parse_fails({"--port", "1", "--protocol", "irc"}) == 2);
+}
+
+TEST_CASE("redis mode: a sender's second connection counts against the socket budget") {
+  const auto chat = parse_ok({"--port", "1", "-c", "19900", "-r", "100", "-s", "1"});
+  CHECK(chat.sockets() == 19900);
+  CHECK(chat.resolved_workers() == 1);
+  const auto redis = parse_ok({"--port", "1", "-c", "19900", "-r", "100", "-s", "1", "--protocol", "redis"});
+  CHECK(redis.sockets() == 20000);
+  CHECK(redis.resolved_workers() == 2);
 }
 
 TEST_CASE("to_args round-trips, worker fields included") {
@@ -71,6 +91,8 @@ TEST_CASE("to_args round-trips, worker fields included") {
   o.worker_index = 1;
   o.workers = 2;
   o.run_tag = "a1b2c3";
+  CHECK(parse_ok(o.to_args()) == o);
+  o.protocol = Protocol::Redis;
   CHECK(parse_ok(o.to_args()) == o);
 }
 
@@ -132,6 +154,31 @@ TEST_CASE("topology: rooms, senders and workers") {
   CHECK(room0_in_both);
   CHECK(two.senders_in_worker(0) + two.senders_in_worker(1) == 4);
   CHECK(two.rate_of_worker(0) + two.rate_of_worker(1) == doctest::Approx(1000));
+}
+
+TEST_CASE("topology: streams are the rooms in chat mode, the senders on Redis") {
+  auto o = parse_ok({"--port", "1", "-c", "30", "-r", "3", "-s", "2"});
+  const Topology chat(o, 2, "t");
+  CHECK(chat.streams() == 3);
+  CHECK(chat.streams_per_room() == 1);
+  CHECK(chat.first_stream_of_room(2) == 2);
+
+  o.protocol = Protocol::Redis;
+  const Topology redis(o, 2, "t");
+  CHECK(redis.streams() == 6);
+  CHECK(redis.streams_per_room() == 2);
+  CHECK(redis.first_stream_of_room(2) == 4);
+  // Every sender of a room has its own rank there, below the room's senders.
+  std::vector<std::vector<unsigned>> ranks(3);
+  for (unsigned w = 0; w < 2; ++w) {
+    for (const auto& m : redis.members_of_worker(w)) {
+      if (m.sender) ranks[static_cast<unsigned>(m.room)].push_back(m.rank);
+    }
+  }
+  for (auto& room : ranks) {
+    std::sort(room.begin(), room.end());
+    CHECK(room == std::vector<unsigned>{0, 1});
+  }
 }
 
 TEST_CASE("topology: guest names are new in every run, like room names") {

@@ -3,7 +3,9 @@
 // as the real tool parses it.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -13,9 +15,11 @@
 #include <vector>
 
 #include "loadtest/load_options.hpp"
+#include "tests/support/redis_process.hpp"
 
 using chat::loadtest::LoadOptions;
 using chat::loadtest::parse_options;
+using chat::loadtest::Protocol;
 using chat::loadtest::SendMode;
 
 namespace {
@@ -35,10 +39,15 @@ class StandIn {
     std::string pattern = (fs::temp_directory_path() / "chat-presets-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
+    // Against Redis (--protocol redis) it answers $FAKE_JSON_REDIS instead.
     std::ofstream(bin()) << "#!/bin/sh\n"
                             "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$FAKE_LOG\"\n"
                             "echo '=='  >> \"$FAKE_LOG\"\n"
-                            "printf '%s\\n' \"$FAKE_JSON\"\n"
+                            "json=\"$FAKE_JSON\"; prev=\"\"\n"
+                            "for a in \"$@\"; do\n"
+                            "  [ \"$prev\" = --protocol ] && [ \"$a\" = redis ] && json=\"$FAKE_JSON_REDIS\"; prev=\"$a\"\n"
+                            "done\n"
+                            "printf '%s\\n' \"$json\"\n"
                             "exit \"$FAKE_STATUS\"\n";
     fs::permissions(bin(), fs::perms::owner_all);
   }
@@ -50,10 +59,12 @@ class StandIn {
   fs::path log() const { return dir_ / "args.log"; }
 
   // Runs presets.sh with the stand-in answering json and exiting with status.
-  ScriptRun run(const std::string& script_args, const std::string& json = R"({"ok":true})", int status = 0) const {
+  ScriptRun run(const std::string& script_args, const std::string& json = R"({"ok":true})", int status = 0,
+                const std::string& redis_json = R"({"ok":true})") const {
     fs::remove(log());
-    const std::string command = "FAKE_LOG='" + log().string() + "' FAKE_JSON='" + json +
-                                "' FAKE_STATUS=" + std::to_string(status) + " timeout 60 bash '" CHAT_SOURCE_DIR
+    const std::string command = "FAKE_LOG='" + log().string() + "' FAKE_JSON='" + json + "' FAKE_JSON_REDIS='" +
+                                redis_json + "' FAKE_STATUS=" + std::to_string(status) +
+                                " timeout 60 bash '" CHAT_SOURCE_DIR
                                 "/loadtest/presets.sh' --bin '" + bin().string() + "' " + script_args + " 2>&1";
     ScriptRun result;
     FILE* pipe = ::popen(command.c_str(), "r");
@@ -160,4 +171,74 @@ TEST_CASE("presets: churn cannot pass without the server's pid") {
   CHECK(run.output.find("churn needs --server-pid") != std::string::npos);
   REQUIRE(run.tool_args.size() == 1);
   CHECK(parsed(run.tool_args[0]).max_rss_growth_kb == 0);  // nothing to judge it on
+}
+
+TEST_CASE("presets: --baseline takes redis only, and checks every preset before starting anything") {
+  const StandIn stand_in;
+  auto run = stand_in.run("--port 4242 --baseline mysql fanout");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--baseline knows only redis") != std::string::npos);
+  run = stand_in.run("--port 4242 --baseline redis fanout fanout2");
+  INFO(run.output);
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("unknown preset fanout2") != std::string::npos);
+  CHECK(run.output.find("started redis-server") == std::string::npos);
+  CHECK(run.tool_args.empty());
+}
+
+TEST_CASE("presets: --baseline redis alternates the two servers three times and prints medians and ratios") {
+  if (!chat::test::RedisProcess::find_executable()) {
+    MESSAGE("skipped: redis-server is not installed (Debian package redis-server; scripts/setup.sh installs it)");
+    return;
+  }
+  const StandIn stand_in;
+  const auto run = stand_in.run(
+      "--port 4242 --server-pid 777 --baseline redis fanout",
+      R"({"ok":true,"deliveries_per_s":3000000,"latency_us":{"count":9,"p50":1000,"p99":4000,"p99_9":8000}})", 0,
+      R"({"ok":true,"deliveries_per_s":4000000,"latency_us":{"count":9,"p50":500,"p99":1000,"p99_9":2000}})");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  REQUIRE(run.tool_args.size() == 6);
+  std::string redis_port;
+  for (std::size_t i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    const auto o = parsed(run.tool_args[i]);
+    check_rooms_of_fifty(o);
+    CHECK(o.window == 16);
+    if (i % 2 == 0) {
+      CHECK(o.protocol == Protocol::Chat);
+      CHECK(o.port == 4242);
+      CHECK(o.server_pid == 777);
+    } else {
+      CHECK(o.protocol == Protocol::Redis);
+      CHECK(o.port != 4242);
+      CHECK(o.server_pid != 777);  // redis-server's own, for its RSS and CPU
+      CHECK(o.server_pid > 0);
+      if (redis_port.empty()) redis_port = std::to_string(o.port);
+      CHECK(std::to_string(o.port) == redis_port);  // one redis-server for the sitting
+    }
+  }
+  // Medians of three, ratio chat-server / redis.
+  CHECK(run.output.find("== baseline fanout") != std::string::npos);
+  CHECK(run.output.find("correct: chat-server ok ok ok; redis ok ok ok") != std::string::npos);
+  const auto row = [&](const std::string& label) {
+    const auto start = run.output.find("  " + label + " ");
+    if (start == std::string::npos) return std::string();
+    return run.output.substr(start, run.output.find('\n', start) - start);
+  };
+  const auto deliveries = row("deliveries/s");
+  CAPTURE(deliveries);
+  CHECK(deliveries.find("3.00M 3.00M 3.00M") != std::string::npos);
+  CHECK(deliveries.find("4.00M 4.00M 4.00M") != std::string::npos);
+  CHECK(deliveries.ends_with(" 0.75"));
+  const auto p99 = row("latency p99 ms");
+  CAPTURE(p99);
+  CHECK(p99.ends_with(" 4.00"));
+  CHECK(row("connects/s").empty());  // absent from every run: no row
+  // The redis-server it started is gone once the script is.
+  const auto started = run.output.find("started redis-server pid ");
+  REQUIRE(started != std::string::npos);
+  const pid_t pid = std::stoi(run.output.substr(started + 25));
+  CHECK(pid > 0);
+  CHECK(::kill(pid, 0) == -1);
 }

@@ -58,6 +58,26 @@ TEST_CASE("message stamps carry the send time and pad to size") {
   CHECK_FALSE(read_stamp("").has_value());
 }
 
+TEST_CASE("sender stamps carry the send time, the sender and its seq, and pad to size") {
+  std::string text = "reused";
+  text.clear();
+  append_stamped_text(text, {123456789, 4, 17}, 40);
+  CHECK(text.size() == 40);
+  CHECK(text.starts_with("123456789 4 17 x"));
+  CHECK(read_sender_stamp(text) == SenderStamp{123456789, 4, 17});
+  CHECK(read_stamp(text) == 123456789u);  // the send time reads as in chat mode
+  text.clear();
+  append_stamped_text(text, {987, 0, 1}, 1);
+  CHECK(text == "987 0 1");  // never cut below the stamp
+  CHECK(read_sender_stamp(text) == SenderStamp{987, 0, 1});
+  CHECK_FALSE(read_sender_stamp(stamped_text(987, 40)).has_value());  // no sender, no seq
+  CHECK_FALSE(read_sender_stamp("1 2").has_value());
+  CHECK_FALSE(read_sender_stamp("1 2 3x").has_value());
+  CHECK_FALSE(read_sender_stamp("1  2 3").has_value());
+  CHECK_FALSE(read_sender_stamp("1 99999999999 3").has_value());  // no such sender rank
+  CHECK_FALSE(read_sender_stamp("").has_value());
+}
+
 namespace {
 
 RunStats clean_run() {
@@ -97,6 +117,7 @@ TEST_CASE("report: figures of a clean run") {
   facts.server_window_end = ServerSample{14'000, 7.0};
   const auto r = make_report(o, clean_run(), facts);
   CHECK(r["ok"] == true);
+  CHECK(r["protocol"] == "chat");
   CHECK(r["sent"] == 100);
   CHECK(r["expected"] == 400);
   CHECK(r["delivered"] == 400);
@@ -122,6 +143,12 @@ TEST_CASE("report: figures of a clean run") {
   CHECK(nlohmann::json::parse(line) == r);
   const auto text = human_summary(r);
   CHECK(text.find("result     OK") != std::string::npos);
+  CHECK(text.find("redis") == std::string::npos);
+
+  o.protocol = Protocol::Redis;
+  const auto redis = make_report(o, clean_run(), facts);
+  CHECK(redis["protocol"] == "redis");
+  CHECK(human_summary(redis).starts_with("chat-loadtest: redis pub/sub, closed loop"));
 }
 
 TEST_CASE("report: loss, duplicates and lost connections fail the run") {
