@@ -83,20 +83,11 @@ void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<Ro
 }
 
 void MessagePipeline::after_commit_batch() {
-  // Drained here, on the flushing thread, not at a room's first outcome (that would take one message
-  // and leave the rest of the batch to further drains, frames and writes) nor on another worker (one
-  // more hand-off per message). While this thread broadcasts, the next batch gathers: the busier the
-  // server, the larger the batches and the more messages each member's write carries. A room whose
-  // quiet section is held (a join replaying) is drained by a worker instead, so that one join never
-  // holds up every room's commits.
-  for (auto& request : batch_drains_) {
-    std::unique_lock quiet(request.log->broadcast_mutex, std::try_to_lock);
-    if (quiet.owns_lock()) {
-      drain_quiet(request);
-    } else {
-      publish_drain(std::move(request));
-    }
-  }
+  // Published only now, not at a room's first outcome: a worker would pick the drain up at once and
+  // take that one message, leaving the rest of the batch to further drains, frames and writes. Not
+  // broadcast here, on the flushing thread, either: that measured slower with many rooms, whose drains
+  // run in parallel on the workers while the next batch commits (docs/benchmarks.md).
+  for (auto& request : batch_drains_) publish_drain(std::move(request));
   batch_drains_.clear();
 }
 
@@ -111,10 +102,6 @@ void MessagePipeline::publish_drain(DrainRequest request) {
 
 void MessagePipeline::drain(const DrainRequest& request) {
   std::lock_guard broadcast_lock(request.log->broadcast_mutex);
-  drain_quiet(request);
-}
-
-void MessagePipeline::drain_quiet(const DrainRequest& request) {
   std::deque<Pending> batch;
   {
     std::lock_guard lock(request.log->pending_mutex);

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "server/concurrency/event_bus.hpp"
-#include "server/messaging/dedup_window.hpp"
 #include "server/auth/identity.hpp"
+#include "server/messaging/dedup_window.hpp"
 #include "server/registry/room.hpp"
 #include "server/net/session.hpp"
 #include "server/storage/group_committer.hpp"
@@ -28,10 +28,9 @@ namespace chat {
 //   committed    — on the flushing thread, in commit order: the store gave it
 //                  its seq (or found its client id stored before, or failed
 //                  it); queue the outcome in the room's outbox;
-//   drain        — once per batch and room, on the flushing thread (or, while
-//                  a join holds the room quiet, a bus event under the room's
-//                  key): advance delivered_seq, broadcast every stored message
-//                  once serialized, answer each sender.
+//   drain        — a bus event under the room's key, once per batch: advance
+//                  delivered_seq, broadcast every stored message once
+//                  serialized, answer each sender.
 // Nothing is acknowledged or broadcast before it is committed — a retry
 // included: it is answered after its original commits — and a room's
 // messages leave in seq order. A failed message takes no seq and nobody but
@@ -49,8 +48,8 @@ class MessagePipeline {
   void send(const RoomPtr& room, const Identity& sender, const SessionPtr& session, const nlohmann::json& request_id,
             std::string text, std::optional<std::string> client_id);
 
-  // Drains every room that received outcomes since the last call, so that a room's messages of one
-  // commit batch leave together. The group committer calls it after each batch
+  // Publishes one drain for every room that received outcomes since the last call, so that a room's
+  // messages of one commit batch leave together. The group committer calls it after each batch
   // (GroupCommitter::Options::after_batch), on the flushing thread.
   void after_commit_batch();
 
@@ -96,8 +95,6 @@ class MessagePipeline {
   void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
-  // drain() with the room's broadcast_mutex held by the caller.
-  void drain_quiet(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
   static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
   // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.
