@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/names.hpp"
+#include "common/protocol.hpp"
 #include "loadtest/topology.hpp"
 
 namespace chat::loadtest {
@@ -29,7 +30,7 @@ std::string format_double(double value) {
 
 void define(CLI::App& app, LoadOptions& o) {
   app.add_option("--host", o.host, "Server address (127.0.0.x only)")->capture_default_str();
-  app.add_option("--port", o.port, "Server port")->required();
+  app.add_option("-p,--port", o.port, "Server port")->required();
   app.add_option("--protocol", o.protocol,
                  "chat: this server's protocol; redis: the same topology on Redis pub/sub (SUBSCRIBE/PUBLISH), "
                  "as a baseline")
@@ -40,15 +41,17 @@ void define(CLI::App& app, LoadOptions& o) {
                  "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
       ->check(CLI::Range(0, 254))
       ->capture_default_str();
-  app.add_option("-c,--connections", o.connections, "Connections that log in and stay")
+  // No -c or -s: the server's -c is --config and the client's -s is --script.
+  app.add_option("--connections", o.connections, "Connections that log in and stay")
       ->check(CLI::Range(1u, kMaxConnections))
       ->capture_default_str();
   app.add_option("-r,--rooms", o.rooms, "Rooms the connections are spread over (0: log in only)")
       ->capture_default_str();
-  app.add_option("-s,--senders", o.senders, "Senders per room")->capture_default_str();
+  app.add_option("--senders", o.senders, "Senders per room")->capture_default_str();
   app.add_option("--mode", o.mode, "closed: each sender keeps --window messages in flight; open: fixed --rate")
-      ->transform(CLI::CheckedTransformer(kModes, CLI::ignore_case))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(kModes, CLI::ignore_case).description(""))
+      ->type_name("closed|open")
+      ->default_str("closed");
   app.add_option("-w,--window", o.window, "Closed loop: messages in flight per sender")
       ->check(CLI::Range(1u, 100'000u))
       ->capture_default_str();
@@ -159,6 +162,7 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
   LoadOptions options;
   CLI::App app{"chat-loadtest: many concurrent chat clients on loopback, measuring the server"};
   define(app, options);
+  app.set_version_flag("--version", std::string(protocol::kServerVersion));
   std::vector<const char*> argv{"chat-loadtest"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   try {

@@ -102,13 +102,19 @@ int run(int argc, char** argv) {
   std::optional<std::size_t> io_threads;
   std::string ready_file;
   bool print_config = false;
+  // The defaults shown are the built-in configuration's, which a --config file may change.
+  const chat::ServerConfig defaults;
   app.add_option("-c,--config", config_path, "configuration file (JSON); absent keys keep their defaults");
-  app.add_option("--host", host, "listen address (server.host)");
-  app.add_option("-p,--port", port, "listen port, 0 for any free port (server.port)");
-  app.add_option("--db", db_path, "SQLite database file (storage.path)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (log.level)");
-  app.add_option("--log-file", log_file, "also log to this rotating file (log.file)");
-  app.add_option("--io-threads", io_threads, "network threads (server.io_threads)");
+  app.add_option("--host", host, "listen address (server.host)")->default_str(defaults.server.host);
+  app.add_option("-p,--port", port, "listen port, 0 for any free port (server.port)")
+      ->default_str(std::to_string(defaults.server.port));
+  app.add_option("--db", db_path, "SQLite database file, relative to the working directory (storage.path)")
+      ->default_str(defaults.storage.path);
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (log.level)")
+      ->default_str(defaults.log.level);
+  app.add_option("--log-file", log_file, "also log to this rotating file (log.file; default none)");
+  app.add_option("--io-threads", io_threads, "network threads (server.io_threads)")
+      ->default_str(std::to_string(defaults.server.io_threads));
   app.add_option("--ready-file", ready_file, "write the bound port to this file once listening");
   app.add_flag("--print-config", print_config, "print the effective configuration as JSON and exit");
   app.set_version_flag("--version", std::string(chat::protocol::kServerVersion));

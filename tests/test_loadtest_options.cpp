@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/names.hpp"
+#include "common/protocol.hpp"
 #include "loadtest/load_options.hpp"
 #include "loadtest/topology.hpp"
 
@@ -44,8 +45,8 @@ TEST_CASE("defaults need only a port") {
 }
 
 TEST_CASE("every flag parses") {
-  const auto o = parse_ok({"--host", "127.0.0.9", "--port", "1", "--source-addrs", "4", "-c", "600", "-r", "6",
-                           "-s", "3", "--mode", "open", "-w", "4", "--rate", "2500.5", "--message-bytes", "100",
+  const auto o = parse_ok({"--host", "127.0.0.9", "--port", "1", "--source-addrs", "4", "--connections", "600", "-r", "6",
+                           "--senders", "3", "--mode", "open", "-w", "4", "--rate", "2500.5", "--message-bytes", "100",
                            "--churners", "10", "--churn-hold-ms", "50", "--warmup", "0.5", "-d", "2", "--drain",
                            "3", "--connect-timeout", "20", "--connect-concurrency", "64", "--workers", "2",
                            "--max-per-worker", "1000", "--name-prefix", "abc", "--owner", "boss",
@@ -77,17 +78,17 @@ TEST_CASE("--help names --protocol, its choices and its default") {
 }
 
 TEST_CASE("redis mode: a sender's second connection counts against the socket budget") {
-  const auto chat = parse_ok({"--port", "1", "-c", "19900", "-r", "100", "-s", "1"});
+  const auto chat = parse_ok({"--port", "1", "--connections", "19900", "-r", "100", "--senders", "1"});
   CHECK(chat.sockets() == 19900);
   CHECK(chat.resolved_workers() == 1);
-  const auto redis = parse_ok({"--port", "1", "-c", "19900", "-r", "100", "-s", "1", "--protocol", "redis"});
+  const auto redis = parse_ok({"--port", "1", "--connections", "19900", "-r", "100", "--senders", "1", "--protocol", "redis"});
   CHECK(redis.sockets() == 20000);
   CHECK(redis.resolved_workers() == 2);
 }
 
 TEST_CASE("to_args round-trips, worker fields included") {
-  auto o = parse_ok({"--port", "7", "--mode", "open", "--rate", "0.1", "--warmup", "0.3333333333333333", "-c",
-                     "50", "-r", "5", "-s", "2", "--churners", "3", "--server-pid", "9", "--max-rss-growth-kb", "5"});
+  auto o = parse_ok({"--port", "7", "--mode", "open", "--rate", "0.1", "--warmup", "0.3333333333333333",
+                     "--connections", "50", "-r", "5", "--senders", "2", "--churners", "3", "--server-pid", "9", "--max-rss-growth-kb", "5"});
   o.worker_index = 1;
   o.workers = 2;
   o.run_tag = "a1b2c3";
@@ -102,13 +103,13 @@ TEST_CASE("usage errors") {
   CHECK(parse_fails({"--port", "1", "--host", "127.0.1.1"}) != 0);    // 127.0.0.x only
   CHECK(parse_fails({"--port", "1", "--mode", "sideways"}) != 0);
   CHECK(parse_fails({"--port", "1", "--mode", "open"}) != 0);         // no rate
-  CHECK(parse_fails({"--port", "1", "-c", "10", "-r", "5", "-s", "3"}) != 0);  // 2 members per room
-  CHECK(parse_fails({"--port", "1", "-c", "10", "-r", "11", "-s", "0"}) != 0);
-  CHECK(parse_fails({"--port", "1", "-r", "0", "-s", "1"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--connections", "10", "-r", "5", "--senders", "3"}) != 0);  // 2 members per room
+  CHECK(parse_fails({"--port", "1", "--connections", "10", "-r", "11", "--senders", "0"}) != 0);
+  CHECK(parse_fails({"--port", "1", "-r", "0", "--senders", "1"}) != 0);
   CHECK(parse_fails({"--port", "1", "--name-prefix", "bad name"}) != 0);
   CHECK(parse_fails({"--port", "1", "-d", "100000"}) != 0);           // bounded in time
   CHECK(parse_fails({"--port", "1", "--source-addrs", "255"}) != 0);
-  CHECK(parse_fails({"--port", "1", "-c", "30000", "-r", "0", "-s", "0", "--workers", "1"}) != 0);
+  CHECK(parse_fails({"--port", "1", "--connections", "30000", "-r", "0", "--senders", "0", "--workers", "1"}) != 0);
   CHECK(parse_fails({"--port", "1", "--max-rss-growth-kb", "100"}) != 0);  // nothing to measure it on
   CHECK(parse_fails({"--help"}) == 0);
 }
@@ -117,18 +118,18 @@ TEST_CASE("every usage error exits with 2, whichever rule it breaks") {
   CHECK(parse_fails({}) == 2);                                          // missing required
   CHECK(parse_fails({"--port", "1", "-d", "10", "-d", "60"}) == 2);     // given twice
   CHECK(parse_fails({"--port", "1", "--no-such-flag"}) == 2);           // unknown
-  CHECK(parse_fails({"--port", "1", "-c", "0"}) == 2);                  // out of range
+  CHECK(parse_fails({"--port", "1", "--connections", "0"}) == 2);                  // out of range
   CHECK(parse_fails({"--port", "1", "--mode", "sideways"}) == 2);       // not a choice
   CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) == 2);       // cross-field rule
 }
 
 TEST_CASE("the socket budget decides the number of workers") {
-  const auto o = parse_ok({"--port", "1", "-c", "39000", "-r", "1", "-s", "0", "--churners", "1000"});
+  const auto o = parse_ok({"--port", "1", "--connections", "39000", "-r", "1", "--senders", "0", "--churners", "1000"});
   CHECK(o.resolved_workers() == 3);
 }
 
 TEST_CASE("topology: rooms, senders and workers") {
-  auto o = parse_ok({"--port", "1", "-c", "10", "-r", "2", "-s", "2"});
+  auto o = parse_ok({"--port", "1", "--connections", "10", "-r", "2", "--senders", "2"});
   const Topology one(o, 1, "t");
   const auto all = one.members_of_worker(0);
   REQUIRE(all.size() == 10);
@@ -157,7 +158,7 @@ TEST_CASE("topology: rooms, senders and workers") {
 }
 
 TEST_CASE("topology: streams are the rooms in chat mode, the senders on Redis") {
-  auto o = parse_ok({"--port", "1", "-c", "30", "-r", "3", "-s", "2"});
+  auto o = parse_ok({"--port", "1", "--connections", "30", "-r", "3", "--senders", "2"});
   const Topology chat(o, 2, "t");
   CHECK(chat.streams() == 3);
   CHECK(chat.streams_per_room() == 1);
@@ -182,7 +183,7 @@ TEST_CASE("topology: streams are the rooms in chat mode, the senders on Redis") 
 }
 
 TEST_CASE("topology: guest names are new in every run, like room names") {
-  const auto o = parse_ok({"--port", "1", "-c", "10", "-r", "2", "-s", "1", "--churners", "2"});
+  const auto o = parse_ok({"--port", "1", "--connections", "10", "-r", "2", "--senders", "1", "--churners", "2"});
   const Topology run1(o, 2, "a1b2c3");
   const Topology run2(o, 2, "00ff00");
   CHECK(run1.guest_name(1, 7) != run2.guest_name(1, 7));
@@ -205,4 +206,23 @@ TEST_CASE("options: the longest names of a run are valid user names, and the run
   CHECK(parse_fails({"--port", "1", "--run-tag", "1234567"}) == 2);
   CHECK(parse_fails({"--port", "1", "--run-tag", "XYZ"}) == 2);
   CHECK(parse_ok({"--port", "1", "--run-tag", "0a9f"}).run_tag == "0a9f");
+}
+
+TEST_CASE("short flags mean what they mean in the server and the client, or do not exist") {
+  CHECK(parse_ok({"-p", "7777"}).port == 7777);                   // -p is --port everywhere
+  CHECK(parse_fails({"--port", "1", "-c", "10"}) == 2);           // the server's -c is --config
+  CHECK(parse_fails({"--port", "1", "--rooms", "1", "-s", "1"}) == 2);  // the client's -s is --script
+}
+
+TEST_CASE("--version and --help work without --port, and --help shows words and defaults") {
+  const auto version = parse_options({"--version"});
+  CHECK_FALSE(version.options.has_value());
+  CHECK(version.exit_code == 0);
+  CHECK(version.message.find(std::string(chat::protocol::kServerVersion)) != std::string::npos);
+  const auto help = parse_options({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.message.find("closed|open") != std::string::npos);
+  CHECK(help.message.find("chat|redis") != std::string::npos);
+  CHECK(help.message.find("ENUM") == std::string::npos);
+  CHECK(help.message.find("->") == std::string::npos);
 }

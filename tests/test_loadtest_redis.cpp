@@ -92,7 +92,7 @@ void check_delivered(const ToolRun& run) {
 TEST_CASE("redis: closed loop over two worker processes, every message once and in order per sender") {
   if (redis_missing()) return;
   RedisProcess redis;
-  const auto run = run_tool(target(redis) + " -c 20 -r 2 -s 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2");
+  const auto run = run_tool(target(redis) + " --connections 20 -r 2 --senders 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2");
   check_correct(run);
   check_delivered(run);
   INFO(run.output);
@@ -114,7 +114,7 @@ TEST_CASE("redis: open loop with churners and several source addresses leaves no
   if (redis_missing()) return;
   RedisProcess redis;
   const auto run = run_tool(target(redis) +
-                            " -c 20 -r 2 -s 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
+                            " --connections 20 -r 2 --senders 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
                             " --source-addrs 3 --warmup 0.5 -d 2 --drain 5");
   check_correct(run);
   check_delivered(run);
@@ -130,7 +130,7 @@ TEST_CASE("redis: open loop with churners and several source addresses leaves no
 TEST_CASE("redis: idle members connect and answer PING; the server's memory per connection is reported") {
   if (redis_missing()) return;
   RedisProcess redis;
-  const auto run = run_tool(target(redis) + " -c 200 -r 0 -s 0 --source-addrs 2 --warmup 0 -d 0.5 --drain 1");
+  const auto run = run_tool(target(redis) + " --connections 200 -r 0 --senders 0 --source-addrs 2 --warmup 0 -d 0.5 --drain 1");
   check_correct(run);
   INFO(run.output);
   CHECK(run.result["connected"] == 200);
@@ -141,7 +141,7 @@ TEST_CASE("redis: idle members connect and answer PING; the server's memory per 
 TEST_CASE("redis: at maxclients the refused members fail the run as overloaded") {
   if (redis_missing()) return;
   RedisProcess redis({"--maxclients", "10"});
-  const auto run = run_tool(target(redis) + " -c 20 -r 0 -s 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
+  const auto run = run_tool(target(redis) + " --connections 20 -r 0 --senders 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
   INFO(run.output);
   REQUIRE_FALSE(run.result.is_discarded());
   CHECK(run.exit_code == 1);

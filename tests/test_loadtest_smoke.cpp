@@ -78,7 +78,7 @@ void check_correct(const ToolRun& run) {
 TEST_CASE("closed loop over two worker processes: every message once, in order") {
   ServerProcess server(load_config());
   const auto run = run_tool("--port " + std::to_string(server.port()) +
-                            " -c 20 -r 2 -s 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2"
+                            " --connections 20 -r 2 --senders 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2"
                             " --server-pid " + std::to_string(server.pid()));
   check_correct(run);
   CHECK(run.result["workers"] == 2);
@@ -97,7 +97,7 @@ TEST_CASE("closed loop over two worker processes: every message once, in order")
 TEST_CASE("open loop with churn and several source addresses: no connection left behind on the server") {
   ServerProcess server(load_config());
   const auto run = run_tool("--port " + std::to_string(server.port()) +
-                            " -c 20 -r 2 -s 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
+                            " --connections 20 -r 2 --senders 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
                             " --source-addrs 3 --warmup 0.5 -d 2 --drain 5 --server-pid " +
                             std::to_string(server.pid()));
   check_correct(run);
@@ -121,7 +121,7 @@ TEST_CASE("a server at its connection limit: the run fails and says the server r
   config.config["limits"]["max_connections_per_ip"] = 10;
   ServerProcess server(config);
   const auto run = run_tool("--port " + std::to_string(server.port()) +
-                            " -c 20 -r 0 -s 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
+                            " --connections 20 -r 0 --senders 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
   INFO(run.output);
   REQUIRE_FALSE(run.result.is_discarded());
   CHECK(run.exit_code == 1);

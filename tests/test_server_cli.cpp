@@ -39,11 +39,15 @@ Run run_with_config(const Json& config) {
 
 }  // namespace
 
-TEST_CASE("--help lists the flags and exits 0") {
+TEST_CASE("--help lists the flags with their defaults and exits 0") {
   const auto run = run_server({"--help"});
   CHECK(run.status == 0);
-  for (const char* flag : {"--config", "--port", "--db", "--log-level", "--print-config", "--version", "user"}) {
+  for (const char* flag : {"--config", "--port", "--db", "--log-level", "--print-config", "--version", "user",
+                           "backup"}) {
     CHECK_MESSAGE(run.out.find(flag) != std::string::npos, flag);
+  }
+  for (const char* shown : {"--port UINT=7777", "--host TEXT=127.0.0.1", "--db TEXT=data/chat.db", "=info"}) {
+    CHECK_MESSAGE(run.out.find(shown) != std::string::npos, shown);
   }
 }
 
