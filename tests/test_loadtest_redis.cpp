@@ -11,36 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/loadtest_run.hpp"
 #include "tests/support/redis_process.hpp"
 
 using chat::test::RedisProcess;
 
+using chat::test::run_loadtest;
+
 namespace {
-
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;
-  nlohmann::json result;  // the last stdout line
-};
-
-ToolRun run_tool(const std::string& args) {
-  // The tool bounds its own run; timeout(1) is the backstop.
-  const std::string command =
-      "timeout 120 " CHAT_BINARY_DIR "/loadtest/chat-loadtest --protocol redis --progress 0 " + args;
-  ToolRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) run.output += buffer;
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  const auto end = run.output.find_last_not_of('\n');
-  const auto start = end == std::string::npos ? std::string::npos : run.output.rfind('\n', end);
-  const auto first = start == std::string::npos ? 0 : start + 1;
-  run.result = nlohmann::json::parse(end == std::string::npos ? "" : run.output.substr(first, end + 1 - first),
-                                     nullptr, false);
-  return run;
-}
 
 bool redis_missing() {
   if (RedisProcess::find_executable()) return false;
@@ -52,7 +30,7 @@ std::string target(const RedisProcess& redis) {
   return "--port " + std::to_string(redis.port()) + " --server-pid " + std::to_string(redis.pid());
 }
 
-void check_correct(const ToolRun& run) {
+void check_correct(const chat::test::LoadtestRun& run) {
   INFO(run.output);
   const auto& r = run.result;
   REQUIRE_FALSE(r.is_discarded());
@@ -70,7 +48,7 @@ void check_correct(const ToolRun& run) {
   CHECK(r["server"].value("leaked_connections", std::uint64_t{1}) == 0);
 }
 
-void check_delivered(const ToolRun& run) {
+void check_delivered(const chat::test::LoadtestRun& run) {
   INFO(run.output);
   const auto& r = run.result;
   CHECK(r["sent"].get<std::uint64_t>() > 0);
@@ -92,7 +70,7 @@ void check_delivered(const ToolRun& run) {
 TEST_CASE("redis: closed loop over two worker processes, every message once and in order per sender") {
   if (redis_missing()) return;
   RedisProcess redis;
-  const auto run = run_tool(target(redis) + " --connections 20 -r 2 --senders 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2");
+  const auto run = run_loadtest("--protocol redis " + target(redis) + " --connections 20 -r 2 --senders 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2");
   check_correct(run);
   check_delivered(run);
   INFO(run.output);
@@ -113,7 +91,7 @@ TEST_CASE("redis: closed loop over two worker processes, every message once and 
 TEST_CASE("redis: open loop with churners and several source addresses leaves no connection behind") {
   if (redis_missing()) return;
   RedisProcess redis;
-  const auto run = run_tool(target(redis) +
+  const auto run = run_loadtest("--protocol redis " + target(redis) +
                             " --connections 20 -r 2 --senders 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
                             " --source-addrs 3 --warmup 0.5 -d 2 --drain 5");
   check_correct(run);
@@ -130,7 +108,7 @@ TEST_CASE("redis: open loop with churners and several source addresses leaves no
 TEST_CASE("redis: idle members connect and answer PING; the server's memory per connection is reported") {
   if (redis_missing()) return;
   RedisProcess redis;
-  const auto run = run_tool(target(redis) + " --connections 200 -r 0 --senders 0 --source-addrs 2 --warmup 0 -d 0.5 --drain 1");
+  const auto run = run_loadtest("--protocol redis " + target(redis) + " --connections 200 -r 0 --senders 0 --source-addrs 2 --warmup 0 -d 0.5 --drain 1");
   check_correct(run);
   INFO(run.output);
   CHECK(run.result["connected"] == 200);
@@ -141,7 +119,7 @@ TEST_CASE("redis: idle members connect and answer PING; the server's memory per 
 TEST_CASE("redis: at maxclients the refused members fail the run as overloaded") {
   if (redis_missing()) return;
   RedisProcess redis({"--maxclients", "10"});
-  const auto run = run_tool(target(redis) + " --connections 20 -r 0 --senders 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
+  const auto run = run_loadtest("--protocol redis " + target(redis) + " --connections 20 -r 0 --senders 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
   INFO(run.output);
   REQUIRE_FALSE(run.result.is_discarded());
   CHECK(run.exit_code == 1);

@@ -9,35 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/loadtest_run.hpp"
 #include "tests/support/server_process.hpp"
 
-using chat::test::binary;
 using chat::test::ServerProcess;
 
+using chat::test::run_loadtest;
+
 namespace {
-
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;
-  nlohmann::json result;  // the last stdout line
-};
-
-ToolRun run_tool(const std::string& args) {
-  const std::string command = binary("loadtest/chat-loadtest").string() + " " + args + " --progress 0";
-  ToolRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) run.output += buffer;
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto end = run.output.find_last_not_of('\n');
-  const auto start = run.output.rfind('\n', end);
-  const std::string last = run.output.substr(start == std::string::npos ? 0 : start + 1,
-                                             end == std::string::npos ? 0 : end - (start == std::string::npos ? 0 : start + 1) + 1);
-  run.result = nlohmann::json::parse(last, nullptr, false);
-  return run;
-}
 
 ServerProcess::Options load_config() {
   ServerProcess::Options options;
@@ -45,7 +24,7 @@ ServerProcess::Options load_config() {
   return options;
 }
 
-void check_correct(const ToolRun& run) {
+void check_correct(const chat::test::LoadtestRun& run) {
   INFO(run.output);
   const auto& r = run.result;
   REQUIRE_FALSE(r.is_discarded());
@@ -77,7 +56,7 @@ void check_correct(const ToolRun& run) {
 
 TEST_CASE("closed loop over two worker processes: every message once, in order") {
   ServerProcess server(load_config());
-  const auto run = run_tool("--port " + std::to_string(server.port()) +
+  const auto run = run_loadtest("--port " + std::to_string(server.port()) +
                             " --connections 20 -r 2 --senders 2 --mode closed -w 4 --warmup 0.5 -d 2 --drain 5 --workers 2"
                             " --server-pid " + std::to_string(server.pid()));
   check_correct(run);
@@ -96,7 +75,7 @@ TEST_CASE("closed loop over two worker processes: every message once, in order")
 
 TEST_CASE("open loop with churn and several source addresses: no connection left behind on the server") {
   ServerProcess server(load_config());
-  const auto run = run_tool("--port " + std::to_string(server.port()) +
+  const auto run = run_loadtest("--port " + std::to_string(server.port()) +
                             " --connections 20 -r 2 --senders 1 --mode open --rate 200 --churners 4 --churn-hold-ms 50"
                             " --source-addrs 3 --warmup 0.5 -d 2 --drain 5 --server-pid " +
                             std::to_string(server.pid()));
@@ -120,7 +99,7 @@ TEST_CASE("a server at its connection limit: the run fails and says the server r
   config.config["limits"]["max_connections"] = 10;
   config.config["limits"]["max_connections_per_ip"] = 10;
   ServerProcess server(config);
-  const auto run = run_tool("--port " + std::to_string(server.port()) +
+  const auto run = run_loadtest("--port " + std::to_string(server.port()) +
                             " --connections 20 -r 0 --senders 0 --warmup 0 -d 0.5 --drain 1 --connect-timeout 20");
   INFO(run.output);
   REQUIRE_FALSE(run.result.is_discarded());
@@ -133,6 +112,6 @@ TEST_CASE("a server at its connection limit: the run fails and says the server r
 }
 
 TEST_CASE("usage errors exit with 2 before touching the server") {
-  const auto run = run_tool("--port 1 --host 10.0.0.1 2>/dev/null");
+  const auto run = run_loadtest("--port 1 --host 10.0.0.1 2>/dev/null");
   CHECK(run.exit_code == 2);
 }

@@ -43,6 +43,26 @@ bool refused_for_storage(const Json& reply) {
          reply.value("message", "").find("storage is failing") != std::string::npos;
 }
 
+struct Filled {
+  std::set<std::int64_t> acknowledged;  // the seqs of the sends acknowledged before the first refusal
+  Json refusal;                         // null if the volume never filled up
+};
+
+// Sends 2,000-byte messages to #general until one is refused.
+Filled send_until_refused(TestClient& sender) {
+  const std::string text(2000, 'x');
+  Filled filled;
+  for (int i = 0; i < kMostSends && filled.refusal.is_null(); ++i) {
+    auto reply = send(sender, text);
+    if (reply.value("type", "") == "ok") {
+      filled.acknowledged.insert(reply["seq"].get<std::int64_t>());
+    } else {
+      filled.refusal = reply;
+    }
+  }
+  return filled;
+}
+
 }  // namespace
 
 TEST_CASE("a full disk: sends refused with a clear error, stats and log say so, recovery without a restart") {
@@ -64,16 +84,7 @@ TEST_CASE("a full disk: sends refused with a clear error, stats and log say so, 
   expect_ok(alice.request("create", {{"room", "general"}}));
 
   const std::string text(2000, 'x');
-  std::set<std::int64_t> acknowledged;
-  Json refusal;
-  for (int i = 0; i < kMostSends && refusal.is_null(); ++i) {
-    auto reply = send(alice, text);
-    if (reply.value("type", "") == "ok") {
-      acknowledged.insert(reply["seq"].get<std::int64_t>());
-    } else {
-      refusal = reply;
-    }
-  }
+  const auto [acknowledged, refusal] = send_until_refused(alice);
   REQUIRE_MESSAGE(!refusal.is_null(), "the volume never filled up");
   INFO("acknowledged before the disk was full: " << acknowledged.size() << "; refusal: " << refusal.dump());
   CHECK(refused_for_storage(refusal));
@@ -129,19 +140,9 @@ TEST_CASE("SIGTERM while the disk is full exits 0, and what was acknowledged is 
   expect_ok(alice.register_user("alice"));
   expect_ok(alice.request("create", {{"room", "general"}}));
 
-  const std::string text(2000, 'x');
-  std::set<std::int64_t> acknowledged;
-  bool refused = false;
-  for (int i = 0; i < kMostSends && !refused; ++i) {
-    auto reply = send(alice, text);
-    if (reply.value("type", "") == "ok") {
-      acknowledged.insert(reply["seq"].get<std::int64_t>());
-    } else {
-      refused = refused_for_storage(reply);
-      REQUIRE_MESSAGE(refused, reply.dump());
-    }
-  }
-  REQUIRE_MESSAGE(refused, "the volume never filled up");
+  const auto [acknowledged, refusal] = send_until_refused(alice);
+  REQUIRE_MESSAGE(!refusal.is_null(), "the volume never filled up");
+  REQUIRE_MESSAGE(refused_for_storage(refusal), refusal.dump());
 
   // The disk is still full: the final checkpoint cannot run, and that is a warning, not a failure.
   CHECK(server.terminate() == 0);
