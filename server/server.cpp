@@ -71,6 +71,12 @@ Session::Limits session_limits(const ServerConfig& config) {
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       work_guard_(asio::make_work_guard(io_)),
+      limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      listener_(io_, limiter_, disconnects_,
+                [this](asio::ip::tcp::socket socket, std::string address) {
+                  accept(std::move(socket), std::move(address));
+                }),
+      port_(listener_.listen(config_.server.host, config_.server.port)),
       store_(config_.store_options()),
       pool_(pool_options(config_)),
       bus_(pool_),
@@ -86,7 +92,6 @@ Server::Server(ServerConfig config)
       login_gate_(login_gate_options(config_)),
       name_probes_(NameProbes::Options{config_.auth.name_probe_per_min, config_.auth.name_probe_burst,
                                        config_.auth.throttle_max_entries}),
-      limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       guest_ids_([this] { return store_.begin_run(CommandContext::now_ms()); }),
       messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
       inbox_(bus_, store_, users_),
@@ -94,10 +99,6 @@ Server::Server(ServerConfig config)
       context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
                guest_ids_, messages_, departures_, inbox_, disconnects_, [this] { return connection_count(); }},
       router_(context_, commands_),
-      listener_(io_, limiter_, disconnects_,
-                [this](asio::ip::tcp::socket socket, std::string address) {
-                  accept(std::move(socket), std::move(address));
-                }),
       commit_kick_(io_),
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
@@ -131,7 +132,6 @@ void Server::load_state() {
 
 std::uint16_t Server::start() {
   warn_if_descriptors_short();
-  const auto port = listener_.listen(config_.server.host, config_.server.port);
   listener_.start();
   schedule_commit_kick();
   schedule_storage_retry();
@@ -142,9 +142,9 @@ std::uint16_t Server::start() {
       io_.run();
     });
   }
-  spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port,
+  spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port_,
                config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
-  return port;
+  return port_;
 }
 
 void Server::warn_if_descriptors_short() const {

@@ -78,6 +78,13 @@ class Server final : public SessionHost {
   std::vector<std::thread> io_threads_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
 
+  // The port is bound before anything else: a port in use stops start-up before the database is opened
+  // and loaded, which may take seconds. Nothing is accepted before start().
+  DisconnectCounters disconnects_;
+  ConnectionLimiter limiter_;
+  Listener listener_;
+  const std::uint16_t port_;
+
   Store store_;
   ThreadPool pool_;
   EventBus bus_;
@@ -87,8 +94,6 @@ class Server final : public SessionHost {
   PasswordHasher hasher_;
   LoginGate login_gate_;
   NameProbes name_probes_;
-  DisconnectCounters disconnects_;
-  ConnectionLimiter limiter_;
   GuestIds guest_ids_;
   MessagePipeline messages_;
   DirectMessageInbox inbox_;
@@ -96,7 +101,6 @@ class Server final : public SessionHost {
   ServerContext context_;
   CommandTable commands_;
   RequestRouter router_;
-  Listener listener_;
   boost::asio::steady_timer commit_kick_;
   boost::asio::steady_timer storage_retry_;
   std::atomic<bool> storage_retry_pending_{false};  // a recovery pass is queued or running

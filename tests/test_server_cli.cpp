@@ -140,3 +140,18 @@ TEST_CASE("a configuration that still lists auth.admins stops start-up and names
   CHECK(run.err.find("auth.admins: no longer supported") != std::string::npos);
   CHECK(run.err.find("chat-server user set-admin") != std::string::npos);
 }
+
+TEST_CASE("a port in use stops start-up with exit code 1 naming the address, before the database is opened") {
+  ServerProcess running;
+  const auto dir = chat::test::make_temp_dir("chat-cli-port");
+  const auto db = dir / "data" / "chat.db";
+  const auto run = run_server({"--port", std::to_string(running.port()), "--db", db.string()});
+  CHECK(run.status == 1);
+  const auto said = run.out + run.err;
+  CHECK_MESSAGE(said.find("cannot listen on 127.0.0.1:" + std::to_string(running.port()) +
+                          ": Address already in use") != std::string::npos,
+                said);
+  // Refused before the database: its folder was never created.
+  CHECK_FALSE(std::filesystem::exists(db.parent_path()));
+  chat::test::remove_temp_dir(dir);
+}

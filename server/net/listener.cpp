@@ -38,10 +38,15 @@ void Listener::release_spare_descriptor() {
 
 std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
   const tcp::endpoint endpoint(asio::ip::make_address(host), port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+  try {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    // Asio says "bind: Address already in use"; the operator needs to know which address.
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.code().message());
+  }
   // Only the spare-descriptor refusal accepts synchronously, and it must not
   // wait for a peer that already left.
   acceptor_.non_blocking(true);

@@ -32,7 +32,8 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  // Binds and listens; returns the bound port (useful with port 0).
+  // Binds and listens (the kernel queues connections until start()); returns the bound port (useful with
+  // port 0). Throws std::runtime_error naming the address when it cannot.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   void start();
   // Closes the acceptor (on the strand); returns at once.
