@@ -66,11 +66,12 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
       if (command->requires_login && !session->identity()) {
         throw ProtocolError(ErrorCode::Unauthorized, "log in first");
       }
-      auto key = ordering_key(*command, *session, request);
       if (command->runs_on_reader && !session->has_queued_requests()) {
+        // No key needed: nothing is queued. The handler checks the room's name itself, with the same answer.
         handle(session, request, *command);
         return command->pauses_reading;
       }
+      auto key = ordering_key(*command, *session, request);
       // Refused here, before it waits for a worker: a locked account or address costs no hash, and one
       // address cannot fill the hash class's queue.
       std::shared_ptr<const void> held;
