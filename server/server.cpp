@@ -222,6 +222,10 @@ void Server::notify_stopping() {
 
 bool Server::on_line(const SessionPtr& session, std::string_view line) { return router_.route(session, line); }
 
+// A send handled on the reader appends to the committer: the sends of one read commit together.
+void Server::begin_lines() { GroupCommitter::begin_gathering(); }
+void Server::end_lines() { GroupCommitter::end_gathering(); }
+
 void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
   disconnects_.count(reason);
   limiter_.release(session->remote_address());

@@ -54,6 +54,8 @@ class Server final : public SessionHost {
 
   // SessionHost
   bool on_line(const SessionPtr& session, std::string_view line) override;
+  void begin_lines() override;
+  void end_lines() override;
   void on_closed(const SessionPtr& session, DisconnectReason reason) override;
 
   std::size_t connection_count() const;

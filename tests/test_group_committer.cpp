@@ -123,6 +123,42 @@ TEST_CASE("messages appended while no flush has run go out in one transaction") 
   CHECK(stats.largest_batch == 100);
 }
 
+TEST_CASE("appends between begin_gathering and end_gathering schedule their flush only at the end, once") {
+  Fixture f;
+  ManualScheduler scheduler;
+  GroupCommitter committer(f.store, scheduler.as_schedule());
+  Log log;
+  GroupCommitter::begin_gathering();
+  GroupCommitter::begin_gathering();  // nests: only the outermost end schedules
+  for (std::int64_t seq = 1; seq <= 5; ++seq) REQUIRE(committer.append(message("r0", seq), log.record(seq)) == GroupCommitter::Admission::accepted);
+  GroupCommitter::end_gathering();
+  CHECK(scheduler.queued() == 0);
+  // Another thread's append meanwhile joins the held batch instead of scheduling one of its own.
+  std::thread other([&] { REQUIRE(committer.append(message("r0", 6), log.record(6)) == GroupCommitter::Admission::accepted); });
+  other.join();
+  CHECK(scheduler.queued() == 0);
+  GroupCommitter::end_gathering();
+  CHECK(scheduler.queued() == 1);
+  CHECK(scheduler.run() == 1);
+  CHECK(log.entries.size() == 6);
+  CHECK(committer.stats().batches == 1);
+
+  SUBCASE("a refused schedule at the end leaves the messages pending for the next kick") {
+    scheduler.refuse_next(1);
+    GroupCommitter::begin_gathering();
+    REQUIRE(committer.append(message("r0", 7), log.record(7)) == GroupCommitter::Admission::accepted);
+    GroupCommitter::end_gathering();
+    CHECK(scheduler.queued() == 0);
+    committer.kick();
+    CHECK(scheduler.run() == 1);
+    CHECK(log.entries.size() == 7);
+  }
+  // Outside a gathering, an append schedules at once as before.
+  REQUIRE(committer.append(message("r0", 8), log.record(8)) == GroupCommitter::Admission::accepted);
+  CHECK(scheduler.queued() == 1);
+  scheduler.run();
+}
+
 TEST_CASE("a backlog larger than max_batch takes several flushes, each rescheduled") {
   Fixture f;
   ManualScheduler scheduler;

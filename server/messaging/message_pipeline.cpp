@@ -41,7 +41,9 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
   if (client_id) {
     std::lock_guard dedup_lock(log->dedup_mutex);
     if (const auto seq = find_delivered(*log, room->name(), sender.id, *client_id)) {
-      session->deliver(acknowledgement(request_id, room->name(), *seq, std::nullopt));
+      std::string line;
+      append_acknowledgement(line, request_id, room->name(), *seq, std::nullopt);
+      session->deliver(make_frame(std::move(line)));
       return;
     }
   }
@@ -109,7 +111,7 @@ void MessagePipeline::drain(const DrainRequest& request) {
     request.log->drain_scheduled = false;
   }
   broadcast_stored(*request.room, batch);
-  for (auto& pending : batch) answer(*request.log, pending);
+  answer_senders(*request.log, batch);
 }
 
 void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& batch) {
@@ -153,12 +155,12 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
   flush();
 }
 
-Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
-                                       std::optional<std::int64_t> ts_ms) {
+void MessagePipeline::append_acknowledgement(std::string& lines, const nlohmann::json& request_id,
+                                             const std::string& room, std::int64_t seq,
+                                             std::optional<std::int64_t> ts_ms) {
   // {"type":"ok","op":"send",...} written directly: one per message. Keys in ascending order, as
   // ok_reply()'s document would have them.
-  std::string line;
-  JsonObjectWriter reply(line);
+  JsonObjectWriter reply(lines);
   if (!ts_ms) reply.boolean("duplicate", true);
   if (!request_id.is_null()) reply.json("id", request_id);
   reply.string("op", "send");
@@ -167,34 +169,48 @@ Frame MessagePipeline::acknowledgement(const nlohmann::json& request_id, const s
   if (ts_ms) reply.integer("ts", *ts_ms);
   reply.string("type", "ok");
   reply.end_line();
-  return make_frame(std::move(line));
 }
 
-void MessagePipeline::answer(RoomLog& log, const Pending& pending) {
-  const auto& record = pending.record;
-  const auto& outcome = pending.outcome;
-  if (outcome.status == AppendOutcome::Status::failed) {
-    // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
-    // When storage fails, the store logged it once; a line per message of each failed batch would flood the
-    // log.
-    const bool storage_fails = store_.writes_failing();
+void MessagePipeline::answer_senders(RoomLog& log, const std::deque<Pending>& batch) {
+  // A sender's acknowledgements in a row go out as one frame: a client's pipelined sends are answered
+  // together, in one write, rather than the first alone while the others are still being queued (its next
+  // sends would then arrive, and commit, piecemeal too).
+  std::string lines;
+  const Session* lines_for = nullptr;
+  const auto flush = [&](const Pending& pending) {
+    if (lines.empty()) return;
+    pending.sender.session()->deliver(make_frame(std::exchange(lines, {})));
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Pending& pending = batch[i];
+    const auto& record = pending.record;
+    const auto& outcome = pending.outcome;
     const auto& session = pending.sender.session();
-    spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err,
-                "conn={} user={} room={} message not stored: {}", session->connection_id(), record.sender,
-                record.room, outcome.error);
-    session->send(error_reply(ErrorCode::Internal,
-                              storage_fails ? storage_refusal(store_.health())
-                                            : std::string("the message could not be stored; retry"),
-                              "send", pending.request_id));
-    return;
+    if (lines_for != session.get() && i > 0) flush(batch[i - 1]);
+    lines_for = session.get();
+    if (outcome.status == AppendOutcome::Status::failed) {
+      // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
+      // When storage fails, the store logged it once; a line per message of each failed batch would flood the
+      // log.
+      const bool storage_fails = store_.writes_failing();
+      spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err,
+                  "conn={} user={} room={} message not stored: {}", session->connection_id(), record.sender,
+                  record.room, outcome.error);
+      lines += to_line(error_reply(ErrorCode::Internal,
+                                   storage_fails ? storage_refusal(store_.health())
+                                                 : std::string("the message could not be stored; retry"),
+                                   "send", pending.request_id));
+      continue;
+    }
+    if (record.client_id) {
+      std::lock_guard dedup_lock(log.dedup_mutex);
+      log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
+    }
+    const bool stored = outcome.status == AppendOutcome::Status::stored;
+    append_acknowledgement(lines, pending.request_id, record.room, outcome.seq,
+                           stored ? std::optional(record.ts_ms) : std::nullopt);
   }
-  if (record.client_id) {
-    std::lock_guard dedup_lock(log.dedup_mutex);
-    log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
-  }
-  const bool stored = outcome.status == AppendOutcome::Status::stored;
-  pending.sender.session()->deliver(
-      acknowledgement(pending.request_id, record.room, outcome.seq, stored ? std::optional(record.ts_ms) : std::nullopt));
+  if (!batch.empty()) flush(batch.back());
 }
 
 }  // namespace chat

@@ -97,11 +97,11 @@ class MessagePipeline {
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
   static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
-  // The sender's reply (ok with the seq, duplicate, or internal); remembers the client id.
-  void answer(RoomLog& log, const Pending& pending);
+  // Each sender's reply (ok with the seq, duplicate, or internal), in batch order; remembers the client ids.
+  void answer_senders(RoomLog& log, const std::deque<Pending>& batch);
   // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
-  static Frame acknowledgement(const nlohmann::json& request_id, const std::string& room, std::int64_t seq,
-                               std::optional<std::int64_t> ts_ms);
+  static void append_acknowledgement(std::string& lines, const nlohmann::json& request_id, const std::string& room,
+                                     std::int64_t seq, std::optional<std::int64_t> ts_ms);
   // Large enough to carry a batch to a member in one write, small against outbound limits.
   static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
   // A msg line's bytes besides its strings: keys, quotes, seq, ts, a guest's flag (sizes a frame's buffer).

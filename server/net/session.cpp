@@ -295,18 +295,37 @@ asio::awaitable<void> Session::take_bytes(const SessionPtr& self, std::string_vi
   if (stop_reading_.load()) co_return;  // closing: what still arrives is dropped
   (void)framer_.append(bytes);           // a line too long shows in failed(), after the lines before it
   bool requests = false;
-  while (auto line = framer_.next_line()) {
-    if (line->empty()) continue;
-    requests = true;
-    if (host_.on_line(self, *line)) {
-      reading_paused_ = true;
-      while (reading_paused_ && !stop_reading_.load() && !is_closed()) {
-        boost::system::error_code ignored;
-        co_await resume_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
-        resume_signal_.expires_at(kNever);
+  {
+    // The host's bracket around the lines handed out without a wait: ended before any wait (it must end
+    // on the thread that began it), and by the destructor if a line's handling throws.
+    struct Lines {
+      SessionHost& host;
+      bool open = false;
+      void begin() {
+        host.begin_lines();
+        open = true;
       }
+      void end() {
+        if (std::exchange(open, false)) host.end_lines();
+      }
+      ~Lines() { end(); }
+    } lines{host_};
+    lines.begin();
+    while (auto line = framer_.next_line()) {
+      if (line->empty()) continue;
+      requests = true;
+      if (host_.on_line(self, *line)) {
+        lines.end();
+        reading_paused_ = true;
+        while (reading_paused_ && !stop_reading_.load() && !is_closed()) {
+          boost::system::error_code ignored;
+          co_await resume_signal_.async_wait(asio::redirect_error(use_awaitable, ignored));
+          resume_signal_.expires_at(kNever);
+        }
+        lines.begin();
+      }
+      if (stop_reading_.load() || is_closed()) co_return;
     }
-    if (stop_reading_.load() || is_closed()) co_return;
   }
   const auto now = std::chrono::steady_clock::now();
   if (requests) idle_deadline_ = now + limits_.idle_timeout;

@@ -37,6 +37,10 @@ class SessionHost {
   // reading until resume_reading() (log-in and log-out are handled before
   // the next request of the connection is read).
   virtual bool on_line(const SessionPtr& session, std::string_view line) = 0;
+  // Bracket the lines of one read that are handed out without a wait in between, on one thread: the host
+  // may gather what they start (the server commits a client's pipelined sends in one batch).
+  virtual void begin_lines() {}
+  virtual void end_lines() {}
   // Called once, after the connection is closed, its reader has ended and no
   // write is in flight.
   virtual void on_closed(const SessionPtr& session, DisconnectReason reason) = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <iterator>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +14,15 @@
 #include "server/storage/store.hpp"
 
 namespace chat {
+
+namespace {
+// This thread's gathering (begin_gathering): its depth, and the committers whose flush it holds back.
+struct Gathering {
+  int depth = 0;
+  std::vector<GroupCommitter*> held;
+};
+thread_local Gathering t_gathering;
+}  // namespace
 
 GroupCommitter::GroupCommitter(Store& store, Schedule schedule, Options options)
     : store_(store), schedule_(std::move(schedule)), options_(std::move(options)) {
@@ -42,8 +52,28 @@ GroupCommitter::Admission GroupCommitter::append(MessageRecord message, Completi
     if (flush_owned_) return Admission::accepted;  // the flush in flight, or the one after it, takes this message
     flush_owned_ = true;
   }
+  if (t_gathering.depth > 0) {
+    try {
+      t_gathering.held.push_back(this);  // owned and not yet dispatched: appends meanwhile join this batch
+      return Admission::accepted;
+    } catch (const std::bad_alloc&) {
+      // Not noted, so not held back: scheduled now.
+    }
+  }
   if (!dispatch()) release_after_refusal();
   return Admission::accepted;
+}
+
+void GroupCommitter::begin_gathering() noexcept { ++t_gathering.depth; }
+
+void GroupCommitter::end_gathering() noexcept {
+  if (--t_gathering.depth > 0) return;
+  // The depth is 0 now, so nothing is added while this runs; the vector keeps its capacity for the next read.
+  auto& held = t_gathering.held;
+  for (auto* committer : held) {
+    if (!committer->dispatch()) committer->release_after_refusal();
+  }
+  held.clear();
 }
 
 void GroupCommitter::kick() {

@@ -85,6 +85,15 @@ class GroupCommitter {
   // Schedules a flush if messages are pending and none is in flight (after a refused schedule).
   void kick();
 
+  // Between begin_gathering() and end_gathering() on one thread, a flush that this thread's appends would
+  // schedule is scheduled only at the end: a reader brackets the requests of one read with them, so that a
+  // client's pipelined sends commit in one batch instead of the first alone (the pool starts a flush at once
+  // on another core) and the rest in the next, with their broadcasts and acknowledgements following piecemeal.
+  // Nests. Nothing may wait in between (a gathered flush holds back every later append of any thread), and
+  // the end must come on the same thread.
+  static void begin_gathering() noexcept;
+  static void end_gathering() noexcept;
+
   // Refuses new appends and returns once everything appended before has been committed or has failed and its
   // completion has run. Flushes on the calling thread whatever no scheduled flush will take. Idempotent.
   // Blocks: do not call from a completion, nor from the only thread able to run a scheduled flush.
