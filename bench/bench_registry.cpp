@@ -21,13 +21,13 @@
 #include "server/registry/participant.hpp"
 #include "server/registry/room.hpp"
 #include "server/registry/shared_snapshot.hpp"
-#include "server/registry/subscriber.hpp"
+#include "server/registry/room_subscriber.hpp"
 
 namespace {
 
-using chat::Subscriber;
+using chat::RoomSubscriber;
 using Frame = std::shared_ptr<const std::string>;
-using List = std::vector<Subscriber>;
+using List = std::vector<RoomSubscriber>;
 
 class NoopParticipant final : public chat::Participant {
  public:
@@ -42,12 +42,12 @@ class NoopParticipant final : public chat::Participant {
   std::uint64_t id_;
 };
 
-Subscriber make_subscriber(std::uint64_t id) {
-  return Subscriber{"user" + std::to_string(id), std::make_shared<NoopParticipant>(id), id};
+RoomSubscriber make_subscriber(std::uint64_t id) {
+  return RoomSubscriber{"user" + std::to_string(id), std::make_shared<NoopParticipant>(id), id};
 }
 
 void deliver_all(const List& subscribers, const Frame& frame) {
-  for (const Subscriber& s : subscribers) {
+  for (const RoomSubscriber& s : subscribers) {
     s.participant->deliver(frame);
   }
 }
@@ -55,13 +55,13 @@ void deliver_all(const List& subscribers, const Frame& frame) {
 // The naive design: readers copy the whole list under the shared lock.
 class LockedCopy {
  public:
-  void join(Subscriber s) {
+  void join(RoomSubscriber s) {
     std::unique_lock lock(mutex_);
     list_.push_back(std::move(s));
   }
   void leave(std::uint64_t id) {
     std::unique_lock lock(mutex_);
-    std::erase_if(list_, [id](const Subscriber& s) { return s.connection_id == id; });
+    std::erase_if(list_, [id](const RoomSubscriber& s) { return s.connection_id == id; });
   }
   void broadcast(const Frame& frame) const {
     List copy;
@@ -96,7 +96,7 @@ class AtomicSnapshot {
 template <template <class> class Cell>
 class Cow {
  public:
-  void join(Subscriber s) {
+  void join(RoomSubscriber s) {
     std::shared_ptr<const List> previous;
     std::lock_guard lock(write_mutex_);
     auto next = std::make_shared<List>(*cell_.load());
@@ -107,7 +107,7 @@ class Cow {
     std::shared_ptr<const List> previous;
     std::lock_guard lock(write_mutex_);
     auto next = std::make_shared<List>(*cell_.load());
-    std::erase_if(*next, [id](const Subscriber& s) { return s.connection_id == id; });
+    std::erase_if(*next, [id](const RoomSubscriber& s) { return s.connection_id == id; });
     previous = cell_.exchange(std::move(next));
   }
   void broadcast(const Frame& frame) const { deliver_all(*cell_.load(), frame); }
@@ -119,7 +119,7 @@ class Cow {
 
 class ProductionRoom {
  public:
-  void join(Subscriber s) { room_.subscribe(s.user, std::move(s.participant)); }
+  void join(RoomSubscriber s) { room_.subscribe(s.user, std::move(s.participant)); }
   void leave(std::uint64_t id) { room_.unsubscribe(id); }
   void broadcast(const Frame& frame) const { room_.broadcast(frame); }
 

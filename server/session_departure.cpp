@@ -31,7 +31,7 @@ void SessionDeparture::leave_room(const RoomExit& exit) {
   if (!room || !room->unsubscribe(exit.session->connection_id())) return;
   const auto subscribers = room->subscribers();
   const bool still_online = std::any_of(subscribers->begin(), subscribers->end(),
-                                        [&](const Subscriber& s) { return s.user == exit.user; });
+                                        [&](const RoomSubscriber& s) { return s.user == exit.user; });
   if (still_online) return;
   if (exit.guest) room->remove_member(exit.user);
   room->broadcast(presence_event(exit.room, exit.user, "disconnect"));

@@ -63,7 +63,7 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
   ctx.server.messages.while_quiet(room, [&] {
     const auto subscribers = room->subscribers();
     const bool was_online = std::any_of(subscribers->begin(), subscribers->end(),
-                                        [&](const Subscriber& s) { return s.user == user.user; });
+                                        [&](const RoomSubscriber& s) { return s.user == user.user; });
     if (!ctx.session->track_room(room->name())) return;  // the connection closed meanwhile
     room->subscribe(user.user, ctx.session);
 

@@ -34,17 +34,17 @@ BusCore::BusCore(ThreadPool& pool, EventBusOptions options) : pool_(pool), optio
 void BusCore::add(std::shared_ptr<Subscriber> subscriber) {
   std::lock_guard lk(subscribers_mutex_);
   auto& slot = subscribers_[subscriber->type()];
-  auto next = slot ? std::make_shared<SubscriberList>(*slot) : std::make_shared<SubscriberList>();
+  auto next = slot ? std::make_shared<Subscribers>(*slot) : std::make_shared<Subscribers>();
   next->push_back(std::move(subscriber));
   slot = std::move(next);
 }
 
 void BusCore::remove(const Subscriber& subscriber) {
-  std::shared_ptr<const SubscriberList> old;  // released after the lock
+  std::shared_ptr<const Subscribers> old;  // released after the lock
   std::lock_guard lk(subscribers_mutex_);
   auto it = subscribers_.find(subscriber.type());
   if (it == subscribers_.end()) return;
-  auto next = std::make_shared<SubscriberList>(*it->second);
+  auto next = std::make_shared<Subscribers>(*it->second);
   std::erase_if(*next, [&](const auto& s) { return s.get() == &subscriber; });
   old = std::move(it->second);
   if (next->empty()) {
@@ -54,7 +54,7 @@ void BusCore::remove(const Subscriber& subscriber) {
   }
 }
 
-std::shared_ptr<const BusCore::SubscriberList> BusCore::subscribers_of(std::type_index type) const {
+std::shared_ptr<const BusCore::Subscribers> BusCore::subscribers_of(std::type_index type) const {
   std::lock_guard lk(subscribers_mutex_);
   auto it = subscribers_.find(type);
   return it == subscribers_.end() ? nullptr : it->second;

@@ -37,10 +37,10 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
   void close();
 
  private:
-  using SubscriberList = std::vector<std::shared_ptr<Subscriber>>;
+  using Subscribers = std::vector<std::shared_ptr<Subscriber>>;
 
   BusCore(ThreadPool& pool, EventBusOptions options);
-  std::shared_ptr<const SubscriberList> subscribers_of(std::type_index type) const;
+  std::shared_ptr<const Subscribers> subscribers_of(std::type_index type) const;
   bool reserve_backlog(std::size_t n) noexcept;
   void release_backlog(std::size_t n) noexcept;
   PublishResult refuse(PublishRefusal r) noexcept;
@@ -54,7 +54,7 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
 
   mutable std::mutex subscribers_mutex_;
   // Copy-on-write: publish takes a snapshot pointer, (un)subscribe replaces the list.
-  std::unordered_map<std::type_index, std::shared_ptr<const SubscriberList>> subscribers_;
+  std::unordered_map<std::type_index, std::shared_ptr<const Subscribers>> subscribers_;
 
   std::atomic<bool> closed_{false};
   std::atomic<std::size_t> backlog_{0};

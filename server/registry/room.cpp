@@ -18,7 +18,7 @@ void Room::set_topic(std::string topic) {
 
 void Room::broadcast(std::shared_ptr<const std::string> frame) const {
   const SubscriberSnapshot snapshot = subscribers_.snapshot();
-  for (const Subscriber& subscriber : *snapshot) {
+  for (const RoomSubscriber& subscriber : *snapshot) {
     subscriber.participant->deliver(frame);
   }
 }

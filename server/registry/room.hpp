@@ -15,13 +15,13 @@
 #include "server/registry/room_role.hpp"
 #include "server/registry/room_sequence.hpp"
 #include "server/registry/room_settings.hpp"
-#include "server/registry/subscriber.hpp"
-#include "server/registry/subscriber_list.hpp"
+#include "server/registry/room_subscriber.hpp"
+#include "server/registry/room_subscriber_list.hpp"
 
 namespace chat {
 
 // One room: its settings, persistent membership (RoomMembership), live
-// subscribers (SubscriberList) and delivered seq (RoomSequence). Each part
+// subscribers (RoomSubscriberList) and delivered seq (RoomSequence). Each part
 // has its own synchronization, so a broadcast never waits for a topic change
 // or a membership edit, and no method holds two locks at once.
 //
@@ -36,8 +36,7 @@ namespace chat {
 // reference to a participant while holding a lock.
 class Room {
  public:
-  using Subscriber = chat::Subscriber;
-  using SubscriberSnapshot = SubscriberList::Snapshot;
+  using SubscriberSnapshot = RoomSubscriberList::Snapshot;
 
   Room(std::string name, RoomSettings settings);
 
@@ -64,7 +63,7 @@ class Room {
   bool unban(std::string_view user) { return membership_.unban(user); }
   bool is_banned(std::string_view user) const { return membership_.is_banned(user); }
 
-  // --- live subscribers (see SubscriberList) ---
+  // --- live subscribers (see RoomSubscriberList) ---
   // False if that connection is already subscribed; `participant` must not be null.
   bool subscribe(std::string_view user, ParticipantPtr participant) {
     return subscribers_.add(user, std::move(participant));
@@ -94,7 +93,7 @@ class Room {
   mutable std::shared_mutex settings_mutex_;
   RoomSettings settings_;  // guarded by settings_mutex_
   RoomMembership membership_;
-  SubscriberList subscribers_;
+  RoomSubscriberList subscribers_;
   RoomSequence sequence_;
 };
 

@@ -8,7 +8,7 @@
 namespace chat {
 
 // One live connection subscribed to a room: it receives the room's messages.
-struct Subscriber {
+struct RoomSubscriber {
   std::string user;  // canonical user name
   ParticipantPtr participant;
   // Cached participant->connection_id(): lookups never call into a participant.

@@ -1,4 +1,4 @@
-#include "server/registry/subscriber_list.hpp"
+#include "server/registry/room_subscriber_list.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -12,21 +12,21 @@ namespace chat {
 namespace {
 
 auto by_connection(std::uint64_t connection_id) {
-  return [connection_id](const Subscriber& s) { return s.connection_id == connection_id; };
+  return [connection_id](const RoomSubscriber& s) { return s.connection_id == connection_id; };
 }
 
 }  // namespace
 
-SubscriberList::SubscriberList() : current_(std::make_shared<const std::vector<Subscriber>>()) {}
+RoomSubscriberList::RoomSubscriberList() : current_(std::make_shared<const std::vector<RoomSubscriber>>()) {}
 
-bool SubscriberList::add(std::string_view user, ParticipantPtr participant) {
+bool RoomSubscriberList::add(std::string_view user, ParticipantPtr participant) {
   if (!participant) {
-    throw std::invalid_argument("SubscriberList::add: null participant");
+    throw std::invalid_argument("RoomSubscriberList::add: null participant");
   }
   // Everything that may call into the participant or allocate happens before
   // the lock; `previous` is declared first so it is released after it.
   const std::uint64_t id = participant->connection_id();
-  Subscriber added{canonical_name(user), std::move(participant), id};
+  RoomSubscriber added{canonical_name(user), std::move(participant), id};
   Snapshot previous;
   std::lock_guard lock(write_mutex_);
   // `current` may be dropped under the lock: current_ or `previous` still
@@ -35,7 +35,7 @@ bool SubscriberList::add(std::string_view user, ParticipantPtr participant) {
   if (std::any_of(current->begin(), current->end(), by_connection(id))) {
     return false;
   }
-  std::vector<Subscriber> next;
+  std::vector<RoomSubscriber> next;
   next.reserve(current->size() + 1);
   next = *current;
   const std::string key = added.user;
@@ -44,7 +44,7 @@ bool SubscriberList::add(std::string_view user, ParticipantPtr participant) {
   return true;
 }
 
-bool SubscriberList::remove(std::uint64_t connection_id) {
+bool RoomSubscriberList::remove(std::uint64_t connection_id) {
   Snapshot previous;
   std::lock_guard lock(write_mutex_);
   const Snapshot current = current_.load();
@@ -53,7 +53,7 @@ bool SubscriberList::remove(std::uint64_t connection_id) {
     return false;
   }
   const std::string user = found->user;
-  std::vector<Subscriber> next;
+  std::vector<RoomSubscriber> next;
   next.reserve(current->size() - 1);
   next.insert(next.end(), current->begin(), found);
   next.insert(next.end(), std::next(found), current->end());
@@ -61,15 +61,15 @@ bool SubscriberList::remove(std::uint64_t connection_id) {
   return true;
 }
 
-std::size_t SubscriberList::remove_user(std::string_view user) {
+std::size_t RoomSubscriberList::remove_user(std::string_view user) {
   const std::string key = canonical_name(user);
   Snapshot previous;
   std::lock_guard lock(write_mutex_);
   const Snapshot current = current_.load();
-  std::vector<Subscriber> next;
+  std::vector<RoomSubscriber> next;
   next.reserve(current->size());
   std::copy_if(current->begin(), current->end(), std::back_inserter(next),
-               [&key](const Subscriber& s) { return s.user != key; });
+               [&key](const RoomSubscriber& s) { return s.user != key; });
   const std::size_t removed = current->size() - next.size();
   if (removed != 0) {
     previous = publish(std::move(next), key, -static_cast<std::ptrdiff_t>(removed));
@@ -77,18 +77,18 @@ std::size_t SubscriberList::remove_user(std::string_view user) {
   return removed;
 }
 
-bool SubscriberList::contains(std::uint64_t connection_id) const {
+bool RoomSubscriberList::contains(std::uint64_t connection_id) const {
   const Snapshot current = snapshot();
   return std::any_of(current->begin(), current->end(), by_connection(connection_id));
 }
 
-SubscriberList::Snapshot SubscriberList::snapshot() const { return current_.load(); }
+RoomSubscriberList::Snapshot RoomSubscriberList::snapshot() const { return current_.load(); }
 
-std::size_t SubscriberList::online_users() const noexcept {
+std::size_t RoomSubscriberList::online_users() const noexcept {
   return online_users_.load(std::memory_order_relaxed);
 }
 
-SubscriberList::Snapshot SubscriberList::publish(std::vector<Subscriber> next, const std::string& user,
+RoomSubscriberList::Snapshot RoomSubscriberList::publish(std::vector<RoomSubscriber> next, const std::string& user,
                                                  std::ptrdiff_t delta) {
   std::size_t& connections = connections_per_user_[user];
   connections = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(connections) + delta);
@@ -96,7 +96,7 @@ SubscriberList::Snapshot SubscriberList::publish(std::vector<Subscriber> next, c
     connections_per_user_.erase(user);
   }
   online_users_.store(connections_per_user_.size(), std::memory_order_relaxed);
-  return current_.exchange(std::make_shared<const std::vector<Subscriber>>(std::move(next)));
+  return current_.exchange(std::make_shared<const std::vector<RoomSubscriber>>(std::move(next)));
 }
 
 }  // namespace chat

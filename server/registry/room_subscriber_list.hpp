@@ -12,7 +12,7 @@
 
 #include "server/registry/participant.hpp"
 #include "server/registry/shared_snapshot.hpp"
-#include "server/registry/subscriber.hpp"
+#include "server/registry/room_subscriber.hpp"
 
 namespace chat {
 
@@ -28,11 +28,11 @@ namespace chat {
 // Costs: snapshot(), online_users() O(1); add/remove/remove_user and
 // contains() O(n) in the number of subscribers (joins and leaves are rare
 // next to broadcasts, and a contiguous vector is the fastest thing to iterate).
-class SubscriberList {
+class RoomSubscriberList {
  public:
-  using Snapshot = std::shared_ptr<const std::vector<Subscriber>>;
+  using Snapshot = std::shared_ptr<const std::vector<RoomSubscriber>>;
 
-  SubscriberList();
+  RoomSubscriberList();
 
   // False if that connection is already subscribed. `participant` must not be
   // null (std::invalid_argument).
@@ -50,10 +50,10 @@ class SubscriberList {
  private:
   // Publishes `next` and recounts users; returns the previous version, which
   // the caller must drop after releasing write_mutex_.
-  [[nodiscard]] Snapshot publish(std::vector<Subscriber> next, const std::string& user, std::ptrdiff_t delta);
+  [[nodiscard]] Snapshot publish(std::vector<RoomSubscriber> next, const std::string& user, std::ptrdiff_t delta);
 
   std::mutex write_mutex_;  // serializes copy-modify-publish
-  SharedSnapshot<std::vector<Subscriber>> current_;
+  SharedSnapshot<std::vector<RoomSubscriber>> current_;
   std::unordered_map<std::string, std::size_t> connections_per_user_;  // guarded by write_mutex_
   std::atomic<std::size_t> online_users_{0};  // written under write_mutex_, read lock-free
 };
