@@ -97,8 +97,9 @@ Server::Server(ServerConfig config)
       inbox_(bus_, store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
       context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
-               guest_ids_, messages_, departures_, inbox_, disconnects_, [this] { return connection_count(); }},
-      router_(context_, commands_),
+               guest_ids_, messages_, departures_, inbox_, disconnects_, requests_,
+               [this] { return connection_count(); }},
+      router_(context_, commands_, requests_),
       commit_kick_(io_),
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);

@@ -83,6 +83,7 @@ class Server final : public SessionHost {
   // The port is bound before anything else: a port in use stops start-up before the database is opened
   // and loaded, which may take seconds. Nothing is accepted before start().
   DisconnectCounters disconnects_;
+  RequestCounters requests_;
   ConnectionLimiter limiter_;
   Listener listener_;
   const std::uint16_t port_;

@@ -148,6 +148,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("limits", "rate_abuse_strikes", c.limits.rate_abuse_strikes, Rule{1, 1e9});
   v("limits", "replay_max", c.limits.replay_max, Rule{0, 1e6});
   v("limits", "dedup_window", c.limits.dedup_window, Rule{0, 1e7});
+  v("limits", "request_deadline_ms", c.limits.request_deadline_ms, Rule{0, 3600 * 1000});
 
   v("storage", "path", c.storage.path);
   v("storage", "synchronous", c.storage.synchronous, Rule{0, 0, {"OFF", "NORMAL", "FULL", "EXTRA"}});

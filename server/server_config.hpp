@@ -47,6 +47,7 @@ struct ServerConfig {
     std::uint32_t rate_abuse_strikes = 50;
     std::size_t replay_max = 1000;
     std::size_t dedup_window = 1024;
+    std::uint32_t request_deadline_ms = 10000;  // 0: requests wait in the queue as long as it takes
 
     // The longest `msg` or `dm` event one message can make: every character
     // of the text escaped as \u00XX (6 bytes), the longest client id the

@@ -6,6 +6,7 @@
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
 #include "server/messaging/direct_message_inbox.hpp"
+#include "server/dispatch/request_counters.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/auth/guest_ids.hpp"
 #include "server/auth/login_gate.hpp"
@@ -39,6 +40,7 @@ struct ServerContext {
   SessionDeparture& departures;
   DirectMessageInbox& inbox;
   const DisconnectCounters& disconnects;
+  const RequestCounters& requests;
   std::function<std::size_t()> connection_count;
 };
 

@@ -60,6 +60,7 @@ void stats(const CommandContext& ctx) {
   }
   const auto pool = ctx.server.pool.stats();
   const auto commits = ctx.server.committer.stats();
+  const auto bus = ctx.server.bus.stats();
   const auto checkpoints = ctx.server.store.checkpoint_stats();
   auto reply = ctx.ok();
   reply["connections"] = ctx.server.connection_count();
@@ -86,7 +87,17 @@ void stats(const CommandContext& ctx) {
                       {"duplicates", commits.duplicates},
                       {"failed", commits.failed},
                       {"refused", commits.refused_full},
+                      {"refused_schedules", commits.refused_schedules},
                       {"largest_batch", commits.largest_batch}};
+  reply["bus"] = {{"published", bus.published},
+                  {"refused", bus.refused},
+                  {"handler_failures", bus.handler_failures},
+                  {"backlog", bus.backlog},
+                  {"keys_active", bus.keys_active}};
+  const auto& requests = ctx.server.requests;
+  reply["requests"] = {{"busy", requests.busy.load(std::memory_order_relaxed)},
+                       {"expired", requests.expired.load(std::memory_order_relaxed)},
+                       {"cancelled", requests.cancelled.load(std::memory_order_relaxed)}};
   const auto health = ctx.server.store.health();
   reply["storage"] = {{"state", to_string(health.state)},
                       {"since_ms", health.since_ms},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "common/request.hpp"
@@ -16,6 +17,8 @@ struct RequestEvent {
   const CommandSpec* command = nullptr;
   // What the request holds until it is handled and dropped (a log-in's place in its address's hash queue).
   std::shared_ptr<const void> held;
+  // When it was published: one that waits past limits.request_deadline_ms is answered overloaded, not run late.
+  std::chrono::steady_clock::time_point queued_at;
 };
 
 }  // namespace chat

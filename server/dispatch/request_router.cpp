@@ -15,8 +15,11 @@ namespace {
 constexpr std::size_t kOpSampleBytes = 32;
 }  // namespace
 
-RequestRouter::RequestRouter(ServerContext& server, const CommandTable& commands)
-    : server_(server), commands_(commands) {
+RequestRouter::RequestRouter(ServerContext& server, const CommandTable& commands, RequestCounters& counters)
+    : server_(server),
+      commands_(commands),
+      counters_(counters),
+      deadline_(server.config.limits.request_deadline_ms) {
   // Each event carries its own priority; the subscription's is only a default.
   subscription_ = server_.bus.subscribe<RequestEvent>([this](const RequestEvent& event) { run(event); },
                                                       Priority::Normal);
@@ -80,10 +83,12 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
       auto id = request.id();
       session->request_queued();
       const auto published = server_.bus.publish(
-          RequestEvent{ReplyHold(session), std::move(request), command, std::move(held)},
+          RequestEvent{ReplyHold(session), std::move(request), command, std::move(held),
+                       std::chrono::steady_clock::now()},
           PublishOptions{std::move(key), command->priority, std::string(command->concurrency_class)});
       if (!published.ok()) {
         session->request_handled();
+        counters_.busy.fetch_add(1, std::memory_order_relaxed);
         static LogThrottle throttle;
         warn_throttled(throttle, "conn={} op={} refused: the work queue is full", session->connection_id(), op);
         session->send(error_reply(ErrorCode::Overloaded, "the server is busy; retry later", op, id));
@@ -136,7 +141,24 @@ std::string RequestRouter::account_of(const Request& request) const {
 
 void RequestRouter::run(const RequestEvent& event) {
   const auto& session = event.reply.session();
-  handle(session, event.request, *event.command);
+  const auto& command = *event.command;
+  if (session->is_closed()) {
+    // Nobody is left to answer: a log-in from a peer that has gone costs no password hash, and connections
+    // that send and vanish cost no work.
+    counters_.cancelled.fetch_add(1, std::memory_order_relaxed);
+  } else if (const auto waited = std::chrono::steady_clock::now() - event.queued_at;
+             deadline_.count() > 0 && waited > deadline_) {
+    // Its client has likely given up on it: run now, it would only add to the backlog that delayed it.
+    counters_.expired.fetch_add(1, std::memory_order_relaxed);
+    const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+    session->send(error_reply(ErrorCode::Overloaded,
+                              "the server is busy: the request waited " + std::to_string(waited_ms) +
+                                  " ms and was not run; retry later",
+                              event.request.op(), event.request.id()));
+    if (command.pauses_reading) session->resume_reading();
+  } else {
+    handle(session, event.request, command);
+  }
   session->request_handled();
 }
 

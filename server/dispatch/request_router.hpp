@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "server/dispatch/command_table.hpp"
+#include "server/dispatch/request_counters.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/server_context.hpp"
 #include "server/net/session.hpp"
@@ -17,10 +18,13 @@ namespace chat {
 // into error replies — is run() (the bus subscription). A command that never
 // blocks (CommandSpec::runs_on_reader) is handled at once on the reader
 // instead, unless an earlier request of its connection still waits in the
-// pool. Thread-safe.
+// pool. A request that waited in the queue past limits.request_deadline_ms
+// is answered `overloaded` instead of run late (its client has likely given
+// up on it); one whose connection closed while it waited is not run at all.
+// Thread-safe.
 class RequestRouter {
  public:
-  RequestRouter(ServerContext& server, const CommandTable& commands);
+  RequestRouter(ServerContext& server, const CommandTable& commands, RequestCounters& counters);
 
   // Returns true when the session must stop reading until the request is handled.
   // Every line gets exactly one reply: its answer, or a refusal naming its op and id.
@@ -43,6 +47,8 @@ class RequestRouter {
 
   ServerContext& server_;
   const CommandTable& commands_;
+  RequestCounters& counters_;
+  const std::chrono::milliseconds deadline_;  // 0: none
   Subscription subscription_;
   std::atomic<bool> refusing_{false};
 };

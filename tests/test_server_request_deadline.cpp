@@ -1,0 +1,136 @@
+// Work that can no longer help anyone is not done: a request that waited in the
+// queue past limits.request_deadline_ms is answered `overloaded` instead of
+// run late, and the queued requests of a connection that has gone are not run.
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_client.hpp"
+
+using chat::test::expect_ok;
+using chat::test::ServerProcess;
+using chat::test::TestClient;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One worker, no rate limit: a pipelined flood queues up behind it.
+Json one_worker(std::uint32_t deadline_ms) {
+  return {{"pool", {{"min_threads", 1}, {"max_threads", 1}}},
+          {"limits", {{"rate_per_sec", 0}, {"request_deadline_ms", deadline_ms}}}};
+}
+
+std::string rooms_requests(int count) {
+  std::string lines;
+  for (int id = 1; id <= count; ++id) lines += R"({"op":"rooms","id":)" + std::to_string(id) + "}\n";
+  return lines;
+}
+
+// With a deadline of a few milliseconds even a lone request may expire on a loaded machine: asked again
+// until it runs.
+Json until_run(const std::function<Json()>& request) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto reply = request();
+    if (reply["type"] != "error" || reply["code"] != "overloaded") return expect_ok(reply);
+    std::this_thread::sleep_for(20ms);
+  }
+  FAIL("a request expired 50 times in a row on an idle server");
+  return {};
+}
+
+Json stats_of(TestClient& admin) {
+  return until_run([&] { return admin.request("stats"); });
+}
+
+}  // namespace
+
+TEST_CASE("queue flood: requests that waited past the deadline are answered overloaded once, not run late") {
+  ServerProcess server(one_worker(5));
+  server.add_admin("root");
+  TestClient admin(server.port());
+  until_run([&] { return admin.login("root"); });
+  TestClient flooder(server.port());
+  until_run([&] { return flooder.guest("flooder"); });
+
+  constexpr int kRequests = 5000;
+  flooder.send_raw(rooms_requests(kRequests));
+  std::set<std::int64_t> answered;
+  int expired = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const auto reply = flooder.next(20s);
+    REQUIRE(reply.has_value());
+    REQUIRE((*reply)["op"] == "rooms");
+    CHECK(answered.insert((*reply)["id"].get<std::int64_t>()).second);  // exactly one reply per request
+    if ((*reply)["type"] == "error") {
+      CHECK((*reply)["code"] == "overloaded");
+      CHECK((*reply)["message"].get<std::string>().find("waited") != std::string::npos);
+      ++expired;
+    } else {
+      CHECK((*reply)["type"] == "ok");
+    }
+  }
+  CHECK(answered.size() == static_cast<std::size_t>(kRequests));
+  // Thousands of requests on one worker take far longer than 5 ms: the later ones must have expired.
+  CHECK(expired > 0);
+  CHECK_FALSE(flooder.next(200ms).has_value());
+
+  const auto stats = stats_of(admin);
+  CHECK(stats["requests"]["expired"].get<int>() >= expired);  // the admin's own retries may add some
+  CHECK(stats["requests"]["cancelled"] == 0);
+  CHECK(stats.contains("bus"));
+  CHECK(stats["commits"].contains("refused_schedules"));
+  // The connection and the server still serve.
+  until_run([&] { return flooder.request("rooms"); });
+}
+
+TEST_CASE("a request that waits less than the deadline runs; no deadline runs everything") {
+  for (const std::uint32_t deadline_ms : {0u, 60000u}) {
+    INFO("request_deadline_ms " << deadline_ms);
+    ServerProcess server(one_worker(deadline_ms));
+    TestClient client(server.port());
+    expect_ok(client.guest("patient"));
+    constexpr int kRequests = 2000;
+    client.send_raw(rooms_requests(kRequests));
+    for (int i = 0; i < kRequests; ++i) {
+      const auto reply = client.next(20s);
+      REQUIRE(reply.has_value());
+      CHECK((*reply)["type"] == "ok");
+    }
+  }
+}
+
+TEST_CASE("hit and run: the queued requests of a connection that reset are not run") {
+  ServerProcess server(one_worker(0));
+  server.add_admin("root");
+  TestClient admin(server.port());
+  expect_ok(admin.login("root"));
+
+  {
+    TestClient runner(server.port());
+    expect_ok(runner.guest("runner"));
+    runner.send_raw(rooms_requests(20000));
+    // The server has read and queued the first requests once the first reply comes; the reset then
+    // closes the connection while most of them wait behind the one worker.
+    REQUIRE(runner.next(20s).has_value());
+    const linger reset{1, 0};
+    REQUIRE(::setsockopt(runner.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == 0);
+  }  // closed here, with a reset
+
+  Json stats;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    stats = stats_of(admin);
+    if (stats["requests"]["cancelled"].get<std::uint64_t>() > 0) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(stats["requests"]["cancelled"].get<std::uint64_t>() > 0);
+  CHECK(stats["requests"]["expired"] == 0);  // no deadline here: nothing was answered overloaded
+  expect_ok(admin.request("rooms"));
+}
