@@ -8,9 +8,16 @@ bool is_name_char(char c) noexcept {
          c == '.';
 }
 
+// Not std::tolower: it depends on the global locale.
 char to_lower_ascii(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
+
+std::string canonical_name(std::string_view name) {
+  std::string key(name);
+  for (char& c : key) c = to_lower_ascii(c);
+  return key;
+}
 
 std::optional<std::string> canonical_user_name(std::string_view name, std::size_t max_length) {
   if (name.empty() || name.size() > max_length) return std::nullopt;

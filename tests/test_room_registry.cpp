@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/registry/canonical_name.hpp"
+#include "common/names.hpp"
 #include "server/registry/participant.hpp"
 #include "server/registry/room.hpp"
 #include "server/registry/room_registry.hpp"

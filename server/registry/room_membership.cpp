@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "server/registry/canonical_name.hpp"
+#include "common/names.hpp"
 
 namespace chat {
 

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <utility>
 
-#include "server/registry/canonical_name.hpp"
+#include "common/names.hpp"
 
 namespace chat {
 

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "server/registry/canonical_name.hpp"
+#include "common/names.hpp"
 
 namespace chat {
 
