@@ -105,6 +105,8 @@ int run_client(const ClientConfig& config) {
   options.port = config.port;
   options.autojoin = config.join;
   options.join_member_rooms = !scripted && config.autojoin;
+  // Scripts join what they name, so that they do the same on any server.
+  options.join_default_room = !scripted && config.autojoin;
   options.backoff.max_attempts = config.retries >= 0 ? config.retries : (scripted ? kScriptRetries : 0);
   if (!config.user.empty()) {
     Credentials credentials{AuthMode::Guest, config.user, {}};

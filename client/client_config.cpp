@@ -43,7 +43,8 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
                  "read the password from the first line of this file (else it is asked for)");
   app.add_option("-j,--join", config.join, "join this room after logging in (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_flag("!--no-autojoin", config.autojoin, "do not join the account's rooms at login (interactive)");
+  app.add_flag("!--no-autojoin", config.autojoin,
+               "do not join the account's rooms, nor the server's default room, at login (interactive)");
   app.add_option("-s,--script", config.script, "run the commands in this file, then exit");
   app.add_flag("--json", config.json, "print events and replies as JSON lines");
   std::string color = "auto";

@@ -354,6 +354,9 @@ void Session::logged_in(const nlohmann::json& reply) {
     if (options_.join_member_rooms) rooms.push_back(room);
   }
   if (!member_of.empty() && !options_.join_member_rooms) presenter_.status("your rooms: " + member_of);
+  if (const auto room = string_field(reply, "default_room"); options_.join_default_room && !room.empty()) {
+    rooms.push_back(room);
+  }
   std::set<std::string> asked;
   for (const auto& room : rooms) {
     if (!asked.insert(room).second || resume_.since(room)) continue;

@@ -32,6 +32,7 @@ struct SessionOptions {
   std::optional<Credentials> credentials;  // log in automatically on every connect
   std::vector<std::string> autojoin;       // rooms to join after the first login
   bool join_member_rooms = false;          // also join the rooms the login reply lists
+  bool join_default_room = false;          // also join the server's default room (the login reply's default_room)
   BackoffPolicy backoff;
   std::chrono::milliseconds connect_timeout{10'000};
   // A ping this often keeps the server's idle timeout away; a server silent

@@ -107,7 +107,18 @@ Server::Server(ServerConfig config)
 
 Server::~Server() { shutdown(); }
 
+// rooms.default, created when the store lacks it: from then on it is a room like any other, kept when the key
+// changes. It belongs to no account, so that no name anyone registers later owns it.
+void Server::create_default_room() {
+  const auto name = config_.rooms.default_room_name();
+  if (name.empty()) return;
+  if (store_.create_room(RoomRecord{name, false, "", "", CommandContext::now_ms(), 0})) {
+    spdlog::info("created the default room #{}", name);
+  }
+}
+
 void Server::load_state() {
+  create_default_room();
   for (const auto& record : store_.load_rooms()) {
     auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
     if (!room) continue;

@@ -448,3 +448,18 @@ TEST_CASE("a resume the server replays only in part fetches the rest: every miss
   }
   CHECK(shown == expected);
 }
+
+TEST_CASE("a script joins only what it names, not the server's default room") {
+  json config;
+  config["rooms"]["default"] = nullptr;  // the embedded "#general", which the test harness turns off
+  ServerProcess server(config);
+  TestClient watcher(server.port());
+  expect_ok(watcher.register_user("watcher"));
+  expect_ok(watcher.request("join", {{"room", "general"}}));
+
+  const auto result = run(server.port(), {"--guest", "--user", "gus"}, "/who #general\n");
+  INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+  CHECK(result.status == 0);
+  CHECK(result.out.find("joined #general") == std::string::npos);
+  CHECK(expect_ok(watcher.request("members", {{"room", "general"}}))["members"].size() == 1);
+}
