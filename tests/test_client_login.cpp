@@ -4,6 +4,7 @@
 
 #include <sys/wait.h>
 
+#include "tests/client/client_process.hpp"
 #include "tests/client/pty_process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
@@ -64,4 +65,44 @@ TEST_CASE("--no-autojoin keeps the client out of the default room") {
   CHECK(client.output().find("joined #lobby") == std::string::npos);
   const auto members = expect_ok(watcher.request("members", {{"room", "lobby"}}))["members"];
   CHECK(members.size() == 1);
+}
+
+TEST_CASE("a mistyped password at the interactive login is asked again, and the right one logs in") {
+  ServerProcess server;
+  server.add_user("alice", "password123");
+  PtyProcess client(client_args(server.port(), {"--user", "alice"}), kNoConfigFile);
+  REQUIRE_MESSAGE(client.wait_for_output("Password for alice: "), client.output());
+  client.type("not-my-password\n");
+  REQUIRE_MESSAGE(client.wait_for_output("Password for alice (try 2 of 3): "), client.output());
+  CHECK(client.output().find("login as alice failed: [unauthorized] wrong name or password") != std::string::npos);
+  CHECK_FALSE(client.echo_on());
+  client.type("password123\n");
+  REQUIRE_MESSAGE(client.wait_for_output("logged in as alice"), client.output());
+  client.type("/quit\n");
+  const auto status = client.wait();
+  INFO("terminal:\n" << client.output());
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK(client.output().find("password123") == std::string::npos);
+}
+
+TEST_CASE("three wrong passwords at the interactive login end the client with status 4") {
+  ServerProcess server;
+  server.add_user("alice", "password123");
+  PtyProcess client(client_args(server.port(), {"--user", "alice"}), kNoConfigFile);
+  REQUIRE_MESSAGE(client.wait_for_output("Password for alice: "), client.output());
+  client.type("wrong-one\n");
+  REQUIRE_MESSAGE(client.wait_for_output("(try 2 of 3): "), client.output());
+  client.type("wrong-two\n");
+  REQUIRE_MESSAGE(client.wait_for_output("(try 3 of 3): "), client.output());
+  client.type("wrong-three\n");
+  const auto status = client.wait();
+  INFO("terminal:\n" << client.output());
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 4);
+  CHECK(count(client.output(), "login as alice failed") == 3);
+  CHECK(client.output().find("try 4") == std::string::npos);
+  CHECK(client.echo_on());
 }
