@@ -217,6 +217,9 @@ void Server::accept(asio::ip::tcp::socket socket, std::string address) {
   hello["protocol"] = protocol::kVersion;
   hello["max_frame_bytes"] = config_.limits.max_frame_bytes;
   hello["guests"] = config_.auth.allow_guests;
+  // So that a client (the load tester's presets) can pace itself, or tell at once that it cannot.
+  hello["rate_per_sec"] = config_.limits.rate_per_sec;
+  hello["rate_burst"] = config_.limits.rate_burst;
   session->send(hello);
   session->start();
   if (shut_down_.load()) session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));
