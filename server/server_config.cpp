@@ -1,5 +1,7 @@
 #include "server/server_config.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -214,7 +216,7 @@ ServerConfig ServerConfig::from_json(const json& document) {
 
 ServerConfig ServerConfig::from_file(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw ConfigError(path.string() + ": cannot open");
+  if (!in) throw ConfigError(path.string() + ": cannot open: " + std::strerror(errno));
   json document = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (document.is_discarded()) throw ConfigError(path.string() + ": not valid JSON");
   return from_json(document);

@@ -203,7 +203,10 @@ TEST_CASE("the exit status tells what went wrong") {
     CHECK(config.status == 2);
     CHECK(config.err.find("gust") != std::string::npos);
     const auto missing = (typo.parent_path() / "missing").string();
-    CHECK(run(server.port(), {"--user", "vic", "--password-file", missing}, "").status == 2);
+    const auto password = run(server.port(), {"--user", "vic", "--password-file", missing}, "");
+    CHECK(password.status == 2);
+    CHECK(password.err.find("cannot read password file " + missing + ": No such file or directory") !=
+          std::string::npos);
     const auto script = run(server.port(), {"--guest", "--user", "g7", "--script", missing}, "");
     CHECK(script.status == 2);
     CHECK(script.err.find("cannot open " + missing) != std::string::npos);
