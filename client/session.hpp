@@ -145,8 +145,8 @@ class Session {
   bool ever_connected_ = false;
   bool ever_logged_in_ = false;
   std::optional<Credentials> credentials_;
-  int login_attempts_ = 1;          // passwords the automatic login has tried
-  bool asking_password_ = false;    // a refused password is being asked again: no login to send meanwhile
+  int login_attempts_ = 1;  // passwords the automatic login has tried
+  bool asking_password_ = false;  // a refused password is being asked again: no login to send meanwhile
   std::string user_;  // as the server spells it, once logged in
   std::string current_room_;
 
