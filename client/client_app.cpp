@@ -24,6 +24,9 @@ namespace chat::client {
 namespace {
 
 constexpr int kScriptRetries = 8;  // about a minute and a half of trying
+// Passwords typed at the interactive login, as sudo allows; the server's lock-out comes later
+// (auth.login_account_failures, 5 by default).
+constexpr int kTypedPasswordTries = 3;
 
 void complain(const std::string& message) { std::fprintf(stderr, "chat-client: %s\n", message.c_str()); }
 
@@ -105,6 +108,8 @@ int run_client(const ClientConfig& config) {
   options.port = config.port;
   options.autojoin = config.join;
   options.join_member_rooms = !scripted && config.autojoin;
+  // Scripts join what they name, so that they do the same on any server.
+  options.join_default_room = !scripted && config.autojoin;
   options.backoff.max_attempts = config.retries >= 0 ? config.retries : (scripted ? kScriptRetries : 0);
   if (!config.user.empty()) {
     Credentials credentials{AuthMode::Guest, config.user, {}};
@@ -123,7 +128,11 @@ int run_client(const ClientConfig& config) {
   const bool color = wants_color(config.color, current_color_environment(to_terminal));
   FormatOptions format{color, config.json, config.utc};
   boost::asio::io_context io;
-  if (!scripted) return exit_status(run_interactive(io, std::move(options), format), 0);
+  if (!scripted) {
+    // A password from a file stays wrong however often it is read.
+    if (config.password_file.empty()) options.login_attempts = kTypedPasswordTries;
+    return exit_status(run_interactive(io, std::move(options), format), 0);
+  }
 
   const int input_fd =
       config.script.empty() ? ::dup(STDIN_FILENO) : ::open(config.script.c_str(), O_RDONLY | O_CLOEXEC);

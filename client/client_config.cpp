@@ -1,7 +1,10 @@
 #include "client/client_config.hpp"
 
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -22,15 +25,56 @@ std::string default_config_path() {
   return {};
 }
 
+namespace {
+
+// The config file key whose value `message` refuses: a key the file set, not given on the command line (where
+// it would win), whose flag the message names. nullopt when the refusal is about the command line.
+std::optional<std::string> config_key_refused(const CLI::App& app, const ConfigFileFormat& file,
+                                              std::string_view message, int argc, char** argv) {
+  for (const auto* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) {
+      const auto flag = "--" + name;
+      const auto at = message.find(flag);
+      const auto after = at + flag.size();
+      const bool named = at != std::string_view::npos &&
+                         (after == message.size() || !(std::isalnum(static_cast<unsigned char>(message[after])) ||
+                                                       message[after] == '-' || message[after] == '_'));
+      if (!named || file.line_of(name) == 0) continue;
+      bool on_command_line = false;
+      for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        on_command_line |= arg.starts_with("-") && option->check_name(std::string(arg.substr(0, arg.find('='))));
+      }
+      if (!on_command_line) return name;
+    }
+  }
+  return std::nullopt;
+}
+
+// CLI11's message with the flag ("--port") spelt as the key ("port"), which it starts with.
+std::string in_config_terms(std::string message, const std::string& key) {
+  const auto flag = "--" + key;
+  for (auto at = message.find(flag); at != std::string::npos; at = message.find(flag, at + key.size())) {
+    message.replace(at, flag.size(), key);
+  }
+  return message.starts_with(key + ":") ? message : key + ": " + message;
+}
+
+}  // namespace
+
 std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   ClientConfig config;
   CLI::App app{"chat-client: the terminal client of chat-server. Interactive on a terminal; "
                "reads commands from stdin or --script otherwise. See docs/client.md."};
   app.set_version_flag("--version", std::string(protocol::kServerVersion));
   app.set_config("--config", default_config_path(), "read options from this TOML file (keys are the long flag names)");
-  app.config_formatter(std::make_shared<ConfigFileFormat>());
-  // A misspelt key would otherwise be dropped without a word.
+  // A misspelt key would otherwise be dropped without a word (ConfigFileFormat names its line first).
   app.allow_config_extras(CLI::config_extras_mode::error);
+  const auto file_format = std::make_shared<ConfigFileFormat>([&app](const std::string& key) {
+    const auto* option = app.get_option_no_throw("--" + key);
+    return option != nullptr && option->get_configurable();
+  });
+  app.config_formatter(file_format);
 
   // A flag given twice takes its last value, so an alias's defaults can be overridden.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -43,7 +87,8 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
                  "read the password from the first line of this file (else it is asked for)");
   app.add_option("-j,--join", config.join, "join this room after logging in (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_flag("!--no-autojoin", config.autojoin, "do not join the account's rooms at login (interactive)");
+  app.add_flag("!--no-autojoin", config.autojoin,
+               "do not join the account's rooms, nor the server's default room, at login (interactive)");
   app.add_option("-s,--script", config.script, "run the commands in this file, then exit");
   app.add_flag("--json", config.json, "print events and replies as JSON lines");
   std::string color = "auto";
@@ -55,12 +100,20 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--retries", config.retries, "reconnect attempts before giving up (0: never give up)")
       ->check(CLI::NonNegativeNumber);
 
+  const auto config_file = [&app] { return app.get_config_ptr()->as<std::string>(); };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {
-    std::fprintf(stderr, "chat-client: in the config file: %s\n", e.what());
+    std::fprintf(stderr, "chat-client: %s: %s (the keys are the long flag names, see --help)\n",
+                 config_file().c_str(), e.what());
     return kExitUsage;
   } catch (const CLI::ParseError& e) {
+    // A value from the config file is named by its key and line, not by the flag the file does not show.
+    if (const auto key = config_key_refused(app, *file_format, e.what(), argc, argv)) {
+      std::fprintf(stderr, "chat-client: %s: line %d: %s\n", config_file().c_str(), file_format->line_of(*key),
+                   in_config_terms(e.what(), *key).c_str());
+      return kExitUsage;
+    }
     const int status = app.exit(e);
     return status == 0 ? kExitOk : kExitUsage;
   }

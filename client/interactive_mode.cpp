@@ -39,6 +39,7 @@ asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, Session& session) {
 SessionEnd run_interactive(asio::io_context& io, SessionOptions options, FormatOptions format) {
   auto executor = io.get_executor();
   ReadlinePrompt prompt(executor, {});
+  options.ask_password = [&prompt](std::string text) { return prompt.read_secret(std::move(text)); };
   TerminalOutput output(OutputFormatter(format), prompt,
                         [&prompt](const std::string& room) { prompt.set_prompt(prompt_for(room)); });
   Session session(executor, std::move(options), output);

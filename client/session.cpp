@@ -215,7 +215,7 @@ void Session::handle_hello(const nlohmann::json& hello) {
   // not be retried at full speed), else here.
   if (!credentials_) backoff_.reset();
   if (credentials_) {
-    send_now(auth_request(*credentials_), Origin::Auth);
+    if (!asking_password_) send_now(auth_request(*credentials_), Origin::Auth);
   } else if (!user_login_pending()) {
     presenter_.status("not logged in: /login NAME, /register NAME or /guest NAME");
   }
@@ -248,6 +248,12 @@ void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::j
   // Wrong credentials stay wrong; anything else (a guest name still held by
   // our previous connection, an overloaded server) may pass on a later try.
   const auto code = string_field(reply, "code");
+  if (code == "unauthorized" && may_ask_password_again()) {
+    // The connection stays open, logged out, for the next try.
+    presenter_.problem("login as " + name + " failed: " + error_text(reply));
+    asio::co_spawn(executor_, ask_password_again(), asio::detached);
+    return;
+  }
   if (!ever_logged_in_ || code == "unauthorized" || code == "forbidden" || code == "bad_request") {
     presenter_.problem("login as " + name + " failed: " + error_text(reply));
     fatal_ = SessionEnd::AuthFailed;
@@ -255,6 +261,29 @@ void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::j
     presenter_.problem("login as " + name + " refused for now: " + error_text(reply));
   }
   if (connection_) connection_->close();
+}
+
+bool Session::may_ask_password_again() const {
+  return !ever_logged_in_ && options_.ask_password && credentials_ && credentials_->mode == AuthMode::Login &&
+         login_attempts_ < options_.login_attempts;
+}
+
+asio::awaitable<void> Session::ask_password_again() {
+  asking_password_ = true;
+  const auto password = co_await options_.ask_password("Password for " + credentials_->name + " (try " +
+                                                       std::to_string(login_attempts_ + 1) + " of " +
+                                                       std::to_string(options_.login_attempts) + "): ");
+  asking_password_ = false;
+  if (quitting_ || ended_) co_return;
+  if (!password) {
+    fatal_ = SessionEnd::AuthFailed;
+    if (connection_) connection_->close();
+    co_return;
+  }
+  ++login_attempts_;
+  credentials_->password = *password;
+  // Else the next connection's hello sends it.
+  if (hello_) send_now(auth_request(*credentials_), Origin::Auth);
 }
 
 void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply) {
@@ -354,6 +383,9 @@ void Session::logged_in(const nlohmann::json& reply) {
     if (options_.join_member_rooms) rooms.push_back(room);
   }
   if (!member_of.empty() && !options_.join_member_rooms) presenter_.status("your rooms: " + member_of);
+  if (const auto room = string_field(reply, "default_room"); options_.join_default_room && !room.empty()) {
+    rooms.push_back(room);
+  }
   std::set<std::string> asked;
   for (const auto& room : rooms) {
     if (!asked.insert(room).second || resume_.since(room)) continue;

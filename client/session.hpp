@@ -17,6 +17,7 @@
 #include "client/backoff.hpp"
 #include "client/catch_up.hpp"
 #include "client/known_names.hpp"
+#include "client/password_source.hpp"
 #include "client/pending_requests.hpp"
 #include "client/presenter.hpp"
 #include "client/request_builder.hpp"
@@ -32,6 +33,11 @@ struct SessionOptions {
   std::optional<Credentials> credentials;  // log in automatically on every connect
   std::vector<std::string> autojoin;       // rooms to join after the first login
   bool join_member_rooms = false;          // also join the rooms the login reply lists
+  bool join_default_room = false;          // also join the server's default room (the login reply's default_room)
+  // The passwords the automatic login may try in all: a refused one is asked again with ask_password while
+  // tries remain. Without ask_password, or at 1, the first refusal ends the session (AuthFailed).
+  int login_attempts = 1;
+  AskPassword ask_password;
   BackoffPolicy backoff;
   std::chrono::milliseconds connect_timeout{10'000};
   // A ping this often keeps the server's idle timeout away; a server silent
@@ -107,6 +113,8 @@ class Session {
   void handle_hello(const nlohmann::json& hello);
   void handle_reply(PendingRequest request, const nlohmann::json& reply);
   void handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply);
+  bool may_ask_password_again() const;
+  asio::awaitable<void> ask_password_again();
   void handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply);
   void handle_catch_up_reply(const PendingRequest& request, const nlohmann::json& reply);
   void advance(const std::string& room, CatchUp::Progress progress);
@@ -137,6 +145,8 @@ class Session {
   bool ever_connected_ = false;
   bool ever_logged_in_ = false;
   std::optional<Credentials> credentials_;
+  int login_attempts_ = 1;  // passwords the automatic login has tried
+  bool asking_password_ = false;  // a refused password is being asked again: no login to send meanwhile
   std::string user_;  // as the server spells it, once logged in
   std::string current_room_;
 

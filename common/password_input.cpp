@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <fstream>
 
@@ -15,7 +17,7 @@ PasswordFile read_password_file(const std::string& path) {
   PasswordFile result;
   std::ifstream file(path);
   if (!file) {
-    result.error = "cannot read password file " + path;
+    result.error = "cannot read password file " + path + ": " + std::strerror(errno);
     return result;
   }
   std::string line;

@@ -24,8 +24,13 @@
 #   --redis-server PATH  redis-server binary (default: the one on PATH)
 # The presets are meant for a server on loadtest/server-load.json (what
 # --start-server runs): rate limit off, and limits.max_connections and
-# max_connections_per_ip at 19,500. With the server's defaults (10,000 and
-# 1,000) idle-19000 is refused; the script then says so.
+# max_connections_per_ip at 19,500. A server whose hello announces a rate
+# limit is refused up front for the presets that send (all but idle): its
+# senders would get rate_limited. With the server's default connection limits
+# (10,000 and 1,000) idle-19000 is refused; the script then says so.
+# Rooms are created by an account made up for the invocation (a random name
+# and password, printed once). On a server the script did not start, that
+# account, the rooms and their messages stay: the protocol deletes none.
 # Each run prints its summary and JSON line; the script exits non-zero if any
 # run reported a problem.
 set -euo pipefail
@@ -42,7 +47,7 @@ redis_bin=""
 presets=()
 extra=()
 
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -111,6 +116,50 @@ if [ "$start_server" = 1 ]; then
   echo "presets.sh: started chat-server pid $server_pid on port $port" >&2
 fi
 [ -n "$port" ] || { echo "presets.sh: --port is required" >&2; exit 2; }
+
+# --- The chat server's rate limit, from its hello ------------------------------
+# server_hello: the first line the server sends, or nothing when it does not answer within 2 s.
+server_hello() {
+  local line=""
+  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 0
+  IFS= read -r -t 2 line <&3 || true
+  exec 3<&- 3>&-
+  printf '%s' "$line"
+}
+# hello_number KEY HELLO: a number the hello carries, or nothing.
+hello_number() { grep -o "\"$1\":[0-9.eE+-]*" <<<"$2" | cut -d: -f2 || true; }
+
+sends=0  # whether a preset asked for sends messages (idle only logs in)
+for preset in "${presets[@]}"; do [ "$preset" = idle ] || sends=1; done
+hello="$(server_hello)"
+rate="$(hello_number rate_per_sec "$hello")"
+if [ -z "$hello" ]; then
+  echo "presets.sh: no hello from $host:$port, so its rate limit is unknown; the runs will say what they meet" >&2
+elif [ -z "$rate" ]; then
+  echo "presets.sh: the server at $host:$port does not announce its rate limit; the presets need it off" \
+    "(limits.rate_per_sec 0)" >&2
+elif [ "$sends" = 1 ] && awk -v rate="$rate" 'BEGIN { exit !(rate > 0) }'; then
+  echo "presets.sh: the server at $host:$port limits each connection to $rate requests/s" \
+    "(burst $(hello_number rate_burst "$hello"); limits.rate_per_sec, limits.rate_burst). The presets' senders go" \
+    "faster and would be refused (rate_limited), so nothing was run. Either let the script start a server with" \
+    "the rate limit off on a fresh database: loadtest/presets.sh --start-server ${presets[*]}; or restart this" \
+    "one with \"limits\": {\"rate_per_sec\": 0} in its configuration (loadtest/server-load.json has it)." \
+    "idle, which only logs in, runs against it as it is." >&2
+  exit 2
+fi
+
+# --- The account that creates the rooms -------------------------------------------
+# Made up for this invocation, so that no known password opens it: a server that refuses guests' rooms keeps
+# it. Flags after -- that name their own owner win.
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+owner="ltowner-$(random_hex 4)"
+owner_password="$(random_hex 12)"
+owner_args=(--owner "$owner" --owner-password "$owner_password")
+[[ " ${extra[*]:-} " == *" --owner"* ]] && owner_args=()
+if [ "$sends" = 1 ] && [ -z "$server_dir" ] && [ ${#owner_args[@]} -gt 0 ]; then
+  echo "presets.sh: rooms are created as $owner, password $owner_password (made up for this run, shown only" \
+    "here), where the server refuses guests' rooms" >&2
+fi
 
 # --- Redis, for --baseline redis ---------------------------------------------
 redis_port=""
@@ -202,7 +251,7 @@ explain_refusals() {
 
 run() {  # run NAME FLAGS...
   local name="$1"; shift
-  local args=(--host "$target_host" --port "$target_port" "$@")
+  local args=(--host "$target_host" --port "$target_port" ${owner_args[@]+"${owner_args[@]}"} "$@")
   [ -n "$baseline" ] && args+=(--protocol "$target")
   [ -n "$target_pid" ] && args+=(--server-pid "$target_pid")
   if [ -n "$out_dir" ]; then
@@ -213,7 +262,8 @@ run() {  # run NAME FLAGS...
       args+=(--json-out "$out_dir/$name.json")
     fi
   fi
-  echo "== $name${baseline:+ ($target, round $round)}: chat-loadtest ${args[*]} ${extra[*]:-}"
+  echo "== $name${baseline:+ ($target, round $round)}: chat-loadtest ${args[*]//$owner_password/<the password above>}" \
+    "${extra[*]:-}"
   local output
   output="$(mktemp /tmp/chat-loadtest-preset.XXXXXX)"
   "$bin" "${args[@]}" ${extra[@]+"${extra[@]}"} | tee "$output" || status=1
@@ -351,8 +401,19 @@ for name in names:
 PY
 }
 
+# What the runs leave on a server the script did not start (one it started goes with its database).
+say_what_stays() {
+  [ -z "$server_dir" ] && [ "$sends" = 1 ] || return 0
+  echo "presets.sh: left on $host:$port: the rooms ${prefix}r<tag>_<n> of each run, their messages, and, where" \
+    "guests may not create rooms, the account ${owner_args[1]:-given after --} (nothing deletes them; a server on a" \
+    "database of its own, as --start-server runs, leaves nothing)" >&2
+}
+prefix=lt
+for ((i = 0; i < ${#extra[@]}; i++)); do [ "${extra[$i]}" = --name-prefix ] && prefix="${extra[$((i + 1))]:-lt}"; done
+
 if [ -z "$baseline" ]; then
   for preset in "${presets[@]}"; do run_preset "$preset"; done
+  say_what_stays
 else
   results="$(mktemp -d /tmp/chat-loadtest-baseline.XXXXXX)"
   summaries="$results/summaries.txt"
@@ -369,5 +430,6 @@ else
   # All of them together at the end, after the runs' own output.
   echo
   cat "$summaries"
+  say_what_stays
 fi
 exit "$status"

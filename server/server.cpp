@@ -108,7 +108,18 @@ Server::Server(ServerConfig config)
 
 Server::~Server() { shutdown(); }
 
+// rooms.default, created when the store lacks it: from then on it is a room like any other, kept when the key
+// changes. It belongs to no account, so that no name anyone registers later owns it.
+void Server::create_default_room() {
+  const auto name = config_.rooms.default_room_name();
+  if (name.empty()) return;
+  if (store_.create_room(RoomRecord{name, false, "", "", CommandContext::now_ms(), 0})) {
+    spdlog::info("created the default room #{}", name);
+  }
+}
+
 void Server::load_state() {
+  create_default_room();
   for (const auto& record : store_.load_rooms()) {
     auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
     if (!room) continue;
@@ -207,6 +218,9 @@ void Server::accept(asio::ip::tcp::socket socket, std::string address) {
   hello["protocol"] = protocol::kVersion;
   hello["max_frame_bytes"] = config_.limits.max_frame_bytes;
   hello["guests"] = config_.auth.allow_guests;
+  // So that a client (the load tester's presets) can pace itself, or tell at once that it cannot.
+  hello["rate_per_sec"] = config_.limits.rate_per_sec;
+  hello["rate_burst"] = config_.limits.rate_burst;
   session->send(hello);
   session->start();
   if (shut_down_.load()) session->close_after(DisconnectReason::Shutdown, shutdown_event("the server is stopping"));

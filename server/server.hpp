@@ -62,6 +62,7 @@ class Server final : public SessionHost {
 
  private:
   void load_state();
+  void create_default_room();
   void accept(boost::asio::ip::tcp::socket socket, std::string address);
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;

@@ -1,11 +1,14 @@
 #include "server/server_config.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <set>
 #include <type_traits>
 
+#include "common/names.hpp"
 #include "common/protocol.hpp"
 
 namespace chat {
@@ -18,6 +21,7 @@ struct Rule {
   double min = 0;
   double max = std::numeric_limits<double>::max();
   std::vector<std::string> one_of = {};
+  bool null_is_empty = false;  // a string key that JSON null turns off, as "" does
 };
 
 std::string describe(const std::vector<std::string>& values) {
@@ -74,7 +78,13 @@ class Reader {
   }
 
   static void assign(const std::string& name, const json& value, std::string& field, const Rule& rule) {
-    if (!value.is_string()) throw ConfigError(name + ": must be a string");
+    if (rule.null_is_empty && value.is_null()) {
+      field.clear();
+      return;
+    }
+    if (!value.is_string()) {
+      throw ConfigError(name + (rule.null_is_empty ? ": must be a string or null" : ": must be a string"));
+    }
     auto text = value.get<std::string>();
     if (!rule.one_of.empty() && std::find(rule.one_of.begin(), rule.one_of.end(), text) == rule.one_of.end()) {
       throw ConfigError(name + ": must be one of " + describe(rule.one_of));
@@ -174,6 +184,9 @@ void visit_keys(Config& c, Visitor& v) {
   v("auth", "name_probe_per_min", c.auth.name_probe_per_min, Rule{0.01, 1e6});
   v("auth", "throttle_max_entries", c.auth.throttle_max_entries, Rule{1000, 1e8});
 
+  v("rooms", "default", c.rooms.default_room, Rule{.null_is_empty = true});
+  v("rooms", "guests_can_create", c.rooms.guests_can_create);
+
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
   v("log", "file_max_bytes", c.log.file_max_bytes, Rule{4096, 1e12});
@@ -188,6 +201,11 @@ std::size_t ServerConfig::Limits::largest_message_event_bytes() const {
   return kEscaped * (max_message_chars + protocol::kMaxClientIdLength) + 2 * max_name_length + kFixedFields;
 }
 
+std::string ServerConfig::Rooms::default_room_name() const {
+  // validate() has refused a name that is not one.
+  return default_room.empty() ? std::string{} : canonical_room_name(default_room, default_room.size()).value_or("");
+}
+
 ServerConfig ServerConfig::from_json(const json& document) {
   ServerConfig config;
   Reader reader(document);
@@ -199,7 +217,7 @@ ServerConfig ServerConfig::from_json(const json& document) {
 
 ServerConfig ServerConfig::from_file(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw ConfigError(path.string() + ": cannot open");
+  if (!in) throw ConfigError(path.string() + ": cannot open: " + std::strerror(errno));
   json document = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (document.is_discarded()) throw ConfigError(path.string() + ": not valid JSON");
   return from_json(document);
@@ -244,6 +262,11 @@ void ServerConfig::validate() const {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
   }
   if (server.host.empty()) throw ConfigError("server.host: must not be empty");
+  if (!rooms.default_room.empty() && !canonical_room_name(rooms.default_room, limits.max_name_length)) {
+    throw ConfigError("rooms.default: must be a room name, 1-" + std::to_string(limits.max_name_length) +
+                      " characters of A-Z a-z 0-9 _ - . after an optional '#' (limits.max_name_length), or \"\" "
+                      "for no default room");
+  }
   if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
     throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");
   }

@@ -90,6 +90,15 @@ struct ServerConfig {
     std::size_t throttle_max_entries = 100000;
   } auth;
 
+  struct Rooms {
+    // Created at start when missing, owned by no account; the terminal client joins it on login. Empty: none.
+    std::string default_room = "#general";
+    bool guests_can_create = false;
+
+    // default_room as the server names it ("general"), or empty when there is none.
+    std::string default_room_name() const;
+  } rooms;
+
   struct Log {
     std::string level = "info";
     std::string file;  // empty: console only

@@ -1,9 +1,13 @@
 // Flags and the config file, parsed as chat-client parses them.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "client/client_config.hpp"
 #include "client/config_file_format.hpp"
@@ -45,6 +49,30 @@ std::variant<ClientConfig, int> parse(std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+// What parse() writes to stderr, and its result.
+struct Parsed {
+  std::variant<ClientConfig, int> result;
+  std::string err;
+};
+
+Parsed parse_capturing_stderr(std::vector<std::string> args) {
+  std::fflush(stderr);
+  FILE* sink = std::tmpfile();
+  REQUIRE(sink != nullptr);
+  const int saved = ::dup(STDERR_FILENO);
+  ::dup2(::fileno(sink), STDERR_FILENO);
+  auto result = parse(std::move(args));
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  std::rewind(sink);
+  std::string err;
+  char buffer[1024];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, sink)) > 0;) err.append(buffer, n);
+  std::fclose(sink);
+  return {std::move(result), std::move(err)};
 }
 
 }  // namespace
@@ -104,4 +132,47 @@ TEST_CASE("a comment starts at a '#' outside quotes") {
   CHECK(strip_comment("join = [\"#a\", '#b'] # c") == "join = [\"#a\", '#b']");
   CHECK(strip_comment("user = \"say \\\"#hi\\\"\" # c") == "user = \"say \\\"#hi\\\"\"");
   CHECK(strip_comment("path = 'C:\\dir#1' # c") == "path = 'C:\\dir#1'");
+}
+
+TEST_CASE("a typo in the config file names the file, the line and 'unknown key'") {
+  ConfigHome home;
+  const auto file = home.write("typo.toml", "host = \"chat.example.org\"\n# the port\nhots = \"x\"\n");
+  const auto parsed = parse_capturing_stderr({"--config", file.string()});
+  CHECK(std::get<int>(parsed.result) == kExitUsage);
+  CHECK(parsed.err == "chat-client: " + file.string() +
+                          ": line 3: unknown key 'hots' (the keys are the long flag names, see --help)\n");
+  // A key under a section is no flag either.
+  const auto section = home.write("section.toml", "[server]\nport = 1\n");
+  CHECK(parse_capturing_stderr({"--config", section.string()}).err.find(": line 2: unknown key 'server.port'") !=
+        std::string::npos);
+}
+
+TEST_CASE("a value of the wrong type in the config file names the key and its line, not the flag") {
+  ConfigHome home;
+  const auto file = home.write("type.toml", "user = \"alice\"\nport = \"many\"\n");
+  auto parsed = parse_capturing_stderr({"--config", file.string()});
+  CHECK(std::get<int>(parsed.result) == kExitUsage);
+  CHECK(parsed.err.starts_with("chat-client: " + file.string() + ": line 2: port: "));
+  CHECK(parsed.err.find("many") != std::string::npos);
+  CHECK(parsed.err.find("--port") == std::string::npos);
+
+  const auto flag = home.write("flag.toml", "guest = \"maybe\"\n");
+  parsed = parse_capturing_stderr({"--config", flag.string()});
+  CHECK(parsed.err.starts_with("chat-client: " + flag.string() + ": line 1: guest: "));
+
+  // The command line wins, so its value is the one refused, and named as a flag.
+  parsed = parse_capturing_stderr({"--config", file.string(), "--port", "seventy"});
+  CHECK(std::get<int>(parsed.result) == kExitUsage);
+  CHECK(parsed.err.find("--port") != std::string::npos);
+  CHECK(parsed.err.find(file.string()) == std::string::npos);
+}
+
+TEST_CASE("key_of: the key a line sets, if any") {
+  CHECK(key_of("port = 1", "") == "port");
+  CHECK(key_of("  \"password-file\" = 'x'", "") == "password-file");
+  CHECK(key_of("port = 1", "server") == "server.port");
+  CHECK(key_of("[server]", "").empty());
+  CHECK(key_of("", "").empty());
+  CHECK(key_of("  \"#dev\",", "").empty());       // the rest of a multi-line array
+  CHECK(key_of("  \"a=b\",", "").empty());
 }

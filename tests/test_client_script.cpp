@@ -203,7 +203,10 @@ TEST_CASE("the exit status tells what went wrong") {
     CHECK(config.status == 2);
     CHECK(config.err.find("gust") != std::string::npos);
     const auto missing = (typo.parent_path() / "missing").string();
-    CHECK(run(server.port(), {"--user", "vic", "--password-file", missing}, "").status == 2);
+    const auto password = run(server.port(), {"--user", "vic", "--password-file", missing}, "");
+    CHECK(password.status == 2);
+    CHECK(password.err.find("cannot read password file " + missing + ": No such file or directory") !=
+          std::string::npos);
     const auto script = run(server.port(), {"--guest", "--user", "g7", "--script", missing}, "");
     CHECK(script.status == 2);
     CHECK(script.err.find("cannot open " + missing) != std::string::npos);
@@ -447,4 +450,19 @@ TEST_CASE("a resume the server replays only in part fetches the rest: every miss
     }
   }
   CHECK(shown == expected);
+}
+
+TEST_CASE("a script joins only what it names, not the server's default room") {
+  json config;
+  config["rooms"]["default"] = nullptr;  // the embedded "#general", which the test harness turns off
+  ServerProcess server(config);
+  TestClient watcher(server.port());
+  expect_ok(watcher.register_user("watcher"));
+  expect_ok(watcher.request("join", {{"room", "general"}}));
+
+  const auto result = run(server.port(), {"--guest", "--user", "gus"}, "/who #general\n");
+  INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+  CHECK(result.status == 0);
+  CHECK(result.out.find("joined #general") == std::string::npos);
+  CHECK(expect_ok(watcher.request("members", {{"room", "general"}}))["members"].size() == 1);
 }

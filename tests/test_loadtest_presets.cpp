@@ -16,6 +16,7 @@
 
 #include "loadtest/load_options.hpp"
 #include "tests/support/redis_process.hpp"
+#include "tests/support/server_process.hpp"
 
 using chat::loadtest::LoadOptions;
 using chat::loadtest::parse_options;
@@ -241,4 +242,62 @@ TEST_CASE("presets: --baseline redis alternates the two servers three times and 
   const pid_t pid = std::stoi(run.output.substr(started + 25));
   CHECK(pid > 0);
   CHECK(::kill(pid, 0) == -1);
+}
+
+TEST_CASE("presets: a server whose hello announces a rate limit is refused up front, saying how to run") {
+  chat::test::ServerProcess limited;  // the default limits.rate_per_sec, 200
+  const StandIn stand_in;
+  const auto port = std::to_string(limited.port());
+  auto run = stand_in.run("--port " + port + " smoke");
+  INFO(run.output);
+  CHECK(run.exit_code == 2);
+  CHECK(run.tool_args.empty());  // nothing ran
+  CHECK(run.output.find("limits each connection to 200.0 requests/s (burst 400.0") != std::string::npos);
+  CHECK(run.output.find("loadtest/presets.sh --start-server smoke") != std::string::npos);
+  CHECK(run.output.find("\"rate_per_sec\": 0") != std::string::npos);
+
+  // idle only logs in: the limit does not get in its way.
+  run = stand_in.run("--port " + port + " idle");
+  CHECK(run.exit_code == 0);
+  CHECK(run.tool_args.size() == 2);
+
+  chat::test::ServerProcess unlimited(nlohmann::json{{"limits", {{"rate_per_sec", 0}}}});
+  run = stand_in.run("--port " + std::to_string(unlimited.port()) + " smoke");
+  CHECK(run.exit_code == 0);
+  CHECK(run.tool_args.size() == 1);
+}
+
+TEST_CASE("presets: rooms are created by an account with a random password, printed once; what stays is said") {
+  const StandIn stand_in;
+  const auto first = stand_in.run("--port 4242 fanout bigroom");
+  INFO(first.output);
+  REQUIRE(first.tool_args.size() == 2);
+  const auto fanout = parsed(first.tool_args[0]);
+  const auto bigroom = parsed(first.tool_args[1]);
+  CHECK(fanout.owner != "ltowner");
+  CHECK(fanout.owner_password != "loadtest-owner");
+  CHECK(fanout.owner_password.size() >= 16);
+  // One account for the invocation's runs.
+  CHECK(bigroom.owner == fanout.owner);
+  CHECK(bigroom.owner_password == fanout.owner_password);
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  // The runs' command lines show a placeholder: the script's notice is the one place it shows.
+  CHECK(count(first.output, fanout.owner_password) == 1);
+  CHECK(first.output.find("left on 127.0.0.1:4242: the rooms ltr<tag>_<n>") != std::string::npos);
+  CHECK(first.output.find("the account " + fanout.owner) != std::string::npos);
+
+  const auto second = stand_in.run("--port 4242 fanout");
+  REQUIRE(second.tool_args.size() == 1);
+  CHECK(parsed(second.tool_args[0]).owner_password != fanout.owner_password);
+  CHECK(parsed(second.tool_args[0]).owner != fanout.owner);
+
+  // An owner given to the tool is the tool's.
+  const auto own = stand_in.run("--port 4242 fanout -- --owner mine --owner-password my-secret-1");
+  REQUIRE(own.tool_args.size() == 1);
+  CHECK(parsed(own.tool_args[0]).owner == "mine");
+  CHECK(own.output.find("made up for this run") == std::string::npos);
 }

@@ -155,3 +155,22 @@ TEST_CASE("a port in use stops start-up with exit code 1 naming the address, bef
   CHECK_FALSE(std::filesystem::exists(db.parent_path()));
   chat::test::remove_temp_dir(dir);
 }
+
+TEST_CASE("a file start-up cannot open is named with the reason the system gives") {
+  const auto dir = chat::test::make_temp_dir("chat-cli-open");
+  SUBCASE("the configuration") {
+    const auto missing = (dir / "no-such-config.json").string();
+    const auto run = run_server({"--config", missing});
+    CHECK(run.status == 2);
+    CHECK_MESSAGE(run.err.find(missing + ": cannot open: No such file or directory") != std::string::npos, run.err);
+  }
+  SUBCASE("the database") {
+    // A folder where the database file should be: SQLite says only "unable to open database file".
+    std::filesystem::create_directories(dir / "chat.db");
+    const auto run = run_server({"--port", "0", "--db", (dir / "chat.db").string()});
+    CHECK(run.status == 1);
+    const auto said = run.out + run.err;
+    CHECK_MESSAGE(said.find("unable to open database file (Is a directory)") != std::string::npos, said);
+  }
+  chat::test::remove_temp_dir(dir);
+}

@@ -69,3 +69,22 @@ TEST_CASE("an outbound queue too small for the largest message is refused, namin
   // Smaller messages make a smaller queue possible.
   CHECK_NOTHROW(ServerConfig::from_json({{"limits", {{"outbound_queue_bytes", 16384}, {"max_message_chars", 1000}}}}));
 }
+
+TEST_CASE("rooms.default: a room name with or without '#', \"\" or null for none; anything else names the key") {
+  CHECK(ServerConfig{}.rooms.default_room_name() == "general");
+  CHECK(ServerConfig::from_json({{"rooms", {{"default", "Lobby"}}}}).rooms.default_room_name() == "lobby");
+  CHECK(ServerConfig::from_json({{"rooms", {{"default", ""}}}}).rooms.default_room_name().empty());
+  CHECK(ServerConfig::from_json({{"rooms", {{"default", nullptr}}}}).rooms.default_room_name().empty());
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"default", "#no spaces"}}}}),
+                       "rooms.default: must be a room name, 1-32 characters of A-Z a-z 0-9 _ - . after an optional "
+                       "'#' (limits.max_name_length), or \"\" for no default room",
+                       ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json(
+                      {{"rooms", {{"default", "#a-long-room-name"}}}, {"limits", {{"max_name_length", 8}}}}),
+                  ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"default", 1}}}}),
+                       "rooms.default: must be a string or null", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"guests_can_create", "yes"}}}}),
+                       "rooms.guests_can_create: must be true or false", ConfigError);
+  CHECK(ServerConfig::from_json({{"rooms", {{"guests_can_create", true}}}}).rooms.guests_can_create);
+}

@@ -48,6 +48,8 @@ void reply_logged_in(const CommandContext& ctx, const Identity& identity, std::s
   }
   reply["rooms"] = std::move(rooms);
   reply["pending_dms"] = pending_dms;
+  // The room a newcomer is pointed to; the terminal client joins it.
+  if (auto room = ctx.server.config.rooms.default_room_name(); !room.empty()) reply["default_room"] = std::move(room);
   ctx.reply(reply);
 }
 
@@ -98,7 +100,10 @@ void login(const CommandContext& ctx) {
 }
 
 void guest(const CommandContext& ctx) {
-  if (!ctx.server.config.auth.allow_guests) throw ProtocolError(ErrorCode::Forbidden, "guests are not allowed");
+  if (!ctx.server.config.auth.allow_guests) {
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "guests are not allowed on this server: log in with an account, or register one");
+  }
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   ctx.check_name_probe();

@@ -56,7 +56,9 @@ void stats(const CommandContext& ctx) {
   const auto identity = ctx.user();
   const auto account = identity.guest ? std::nullopt : ctx.server.store.find_user(identity.user);
   if (!account || account->id != identity.id || !account->is_admin) {
-    throw ProtocolError(ErrorCode::Forbidden, "stats are for admins");
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "stats are for admins: the operator makes an account one with "
+                        "`chat-server user set-admin NAME on`");
   }
   const auto pool = ctx.server.pool.stats();
   const auto commits = ctx.server.committer.stats();

@@ -35,7 +35,7 @@ void send(const CommandContext& ctx) {
   const auto room = ctx.room();
   auto text = checked_text(ctx);
   auto cid = checked_client_id(ctx);
-  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  require_member(*room, user.user);
   // The reply is sent by the pipeline once the message is committed.
   ctx.server.messages.send(room, user, ctx.session, ctx.request.id(), std::move(text), std::move(cid));
 }
@@ -70,7 +70,7 @@ void history(const CommandContext& ctx) {
                         "field 'limit' must be 1-" + std::to_string(protocol::kMaxHistoryLimit));
   }
   const auto room = ctx.room();
-  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  require_member(*room, user.user);
   // Only what was delivered is history: a committed message still on its way
   // to the room must not reach a reader first.
   auto upper = room->delivered_seq() + 1;

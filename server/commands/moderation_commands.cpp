@@ -95,7 +95,9 @@ void moderator(const CommandContext& ctx) {
   require_role(*room, actor.user, RoomRole::Owner, "appoint moderators");
   const auto current = room->role_of(target);
   if (!current) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
-  if (*current == RoomRole::Owner) throw ProtocolError(ErrorCode::Forbidden, "the owner's role cannot change");
+  if (*current == RoomRole::Owner) {
+    throw ProtocolError(ErrorCode::Forbidden, "the owner's role cannot change: a room keeps the owner that created it");
+  }
   const auto role = ctx.request.optional_bool("grant", true) ? RoomRole::Moderator : RoomRole::Member;
   if (!ctx.server.users.is_guest(target).value_or(false)) {
     ctx.server.store.upsert_member(room->name(), target, stored_role(role), CommandContext::now_ms());

@@ -19,18 +19,35 @@ std::string_view role_name(RoomRole role) {
 
 int stored_role(RoomRole role) { return static_cast<int>(role); }
 
+// Every refusal says what would allow the action, or that nothing would (a room without an owner never has
+// moderators).
 void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action) {
   const auto role = room.role_of(user);
-  if (!role || *role < minimum) {
-    throw ProtocolError(ErrorCode::Forbidden, "only the room's " +
-                                                  std::string(minimum == RoomRole::Owner ? "owner" : "moderators") +
-                                                  " may " + std::string(action));
+  if (role && *role >= minimum) return;
+  const auto owner = room.settings().owner;
+  const auto quoted = "'" + room.name() + "'";
+  std::string message;
+  if (minimum == RoomRole::Owner) {
+    message = owner.empty() ? "only a room's owner may " + std::string(action) + ", and " + quoted + " has none"
+                            : "only the room's owner, " + owner + ", may " + std::string(action);
+  } else {
+    message = "only the room's moderators may " + std::string(action) +
+              (owner.empty() ? ", and " + quoted + " has no owner to appoint any"
+                             : ": its owner, " + owner + ", can make you one");
+  }
+  throw ProtocolError(ErrorCode::Forbidden, message);
+}
+
+void require_member(const Room& room, const std::string& user) {
+  if (!room.role_of(user)) {
+    throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room.name() + "': join it first");
   }
 }
 
 void require_visible(const Room& room, const std::string& user) {
   if (room.settings().is_private && !room.role_of(user)) {
-    throw ProtocolError(ErrorCode::Forbidden, "room '" + room.name() + "' is private");
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "room '" + room.name() + "' is private: its owner or a moderator can invite you");
   }
 }
 
@@ -39,10 +56,11 @@ std::optional<RoomRole> require_outranks(const Room& room, const std::string& ac
   const auto target_role = room.role_of(target);
   // Also while away (the owner may leave and come back): otherwise a moderator could ban them out for good.
   if (target_role == RoomRole::Owner || target == room.settings().owner) {
-    throw ProtocolError(ErrorCode::Forbidden, "the owner cannot be removed");
+    throw ProtocolError(ErrorCode::Forbidden, "the owner of '" + room.name() + "' cannot be removed, by anyone");
   }
   if (target_role == RoomRole::Moderator && actor_role != RoomRole::Owner) {
-    throw ProtocolError(ErrorCode::Forbidden, "only the owner may remove a moderator");
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "only the owner may remove a moderator: the owner can take the moderator role back first");
   }
   if (actor == target) throw ProtocolError(ErrorCode::BadRequest, "use leave to leave a room");
   return target_role;

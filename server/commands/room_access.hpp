@@ -17,6 +17,8 @@ int stored_role(RoomRole role);
 
 // Throws forbidden unless `user` holds at least `minimum` in the room.
 void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action);
+// Throws forbidden unless `user` is a member of the room.
+void require_member(const Room& room, const std::string& user);
 // Throws forbidden when the room is private and `user` is not a member.
 void require_visible(const Room& room, const std::string& user);
 // Throws forbidden unless `actor` outranks `target` (the owner cannot be

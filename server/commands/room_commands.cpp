@@ -21,14 +21,20 @@ std::optional<std::string> checked_topic(const CommandContext& ctx) {
 
 void create(const CommandContext& ctx) {
   const auto user = ctx.user();
-  if (user.guest) throw ProtocolError(ErrorCode::Forbidden, "guests cannot create rooms");
+  if (user.guest && !ctx.server.config.rooms.guests_can_create) {
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "guests cannot create rooms on this server: register an account to create one");
+  }
   const auto name = ctx.room_name();
-  const RoomSettings settings{ctx.request.optional_bool("private", false), checked_topic(ctx).value_or(""), user.user};
+  // A guest owns its room only while it stays: its name is free for anyone once it is gone, so the room is
+  // stored without an owner, as the default room is.
+  const RoomSettings settings{ctx.request.optional_bool("private", false), checked_topic(ctx).value_or(""),
+                              user.guest ? std::string{} : user.user};
   auto room = ctx.server.rooms.create(name, settings);
   if (!room) throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
   try {
     if (!ctx.server.store.create_room(
-            RoomRecord{name, settings.is_private, settings.topic, user.user, CommandContext::now_ms(), 0})) {
+            RoomRecord{name, settings.is_private, settings.topic, settings.owner, CommandContext::now_ms(), 0})) {
       ctx.server.rooms.remove(name);
       throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
     }
@@ -45,13 +51,17 @@ void join(const CommandContext& ctx) {
   const auto room = ctx.room();
   const auto since = ctx.request.optional_int("since");
   if (since && *since < 0) throw ProtocolError(ErrorCode::BadRequest, "field 'since' must not be negative");
-  if (room->is_banned(user.user)) throw ProtocolError(ErrorCode::Forbidden, "you are banned from '" + room->name() + "'");
+  if (room->is_banned(user.user)) {
+    throw ProtocolError(ErrorCode::Forbidden,
+                        "you are banned from '" + room->name() + "': only its moderators can lift the ban");
+  }
   if (!room->role_of(user.user)) {
     const auto settings = room->settings();
     // The room's owner stays its owner while away: rejoining, they moderate again.
     const bool owner = settings.owner == user.user;
     if (settings.is_private && !owner && !room->is_invited(user.user)) {
-      throw ProtocolError(ErrorCode::Forbidden, "room '" + room->name() + "' is invite-only");
+      throw ProtocolError(ErrorCode::Forbidden,
+                          "room '" + room->name() + "' is invite-only: its owner or a moderator can invite you");
     }
     const auto role = owner ? RoomRole::Owner : RoomRole::Member;
     if (!user.guest) {
@@ -65,7 +75,7 @@ void join(const CommandContext& ctx) {
 void leave(const CommandContext& ctx) {
   const auto user = ctx.user();
   const auto room = ctx.room();
-  if (!room->role_of(user.user)) throw ProtocolError(ErrorCode::Forbidden, "not a member of '" + room->name() + "'");
+  require_member(*room, user.user);
   if (!user.guest) ctx.server.store.remove_member(room->name(), user.user);
   room->remove_member(user.user);
   remove_from_room(ctx, *room, user.user, nullptr);

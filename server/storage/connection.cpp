@@ -1,10 +1,16 @@
 #include "server/storage/connection.hpp"
 
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -24,6 +30,21 @@ std::string checked_synchronous(std::string value) {
   return value;
 }
 
+// Why SQLite could not open the file, in the system's words ("Is a directory"): SQLite says only "unable to
+// open database file". Empty when the file and its folder look usable.
+std::string open_failure_reason(const std::filesystem::path& path, Connection::Mode mode) {
+  const bool write = mode == Connection::Mode::read_write;
+  const int fd = ::open(path.c_str(), (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  if (fd < 0 && !(errno == ENOENT && write)) return std::strerror(errno);
+  // A new file, and the -wal and -shm files beside any, need a folder that takes files.
+  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (write && ::access(folder.c_str(), W_OK | X_OK) != 0) {
+    return fmt::format("folder '{}': {}", folder.string(), std::strerror(errno));
+  }
+  return {};
+}
+
 SQLite::Database open_database(const StoreOptions& options, Connection::Mode mode) {
   if (mode == Connection::Mode::read_write && options.path.has_parent_path()) {
     std::error_code ec;
@@ -37,6 +58,12 @@ SQLite::Database open_database(const StoreOptions& options, Connection::Mode mod
                                                          : SQLite::OPEN_READONLY;
   try {
     return SQLite::Database(options.path.string(), flags, options.busy_timeout_ms);
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() != SQLITE_CANTOPEN) rethrow_as_storage_error(fmt::format("open '{}'", options.path.string()));
+    const auto reason = open_failure_reason(options.path, mode);
+    throw StorageError(fmt::format("open '{}': {}{}", options.path.string(), e.what(),
+                                   reason.empty() ? "" : " (" + reason + ")"),
+                       e.getExtendedErrorCode());
   } catch (...) {
     rethrow_as_storage_error(fmt::format("open '{}'", options.path.string()));
   }

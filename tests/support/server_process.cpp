@@ -26,6 +26,8 @@ nlohmann::json test_defaults(const fs::path& dir) {
       // Cheap hashing keeps registration fast in tests; the algorithm is the same.
       {"auth", {{"hash_ops_limit", 1}, {"hash_mem_limit_kib", 64}}},
       {"log", {{"level", "info"}}},
+      // Tests make the rooms they need (many create #general); test_server_newcomers turns the default room on.
+      {"rooms", {{"default", ""}}},
   };
 }
 
