@@ -112,9 +112,12 @@ TEST_CASE("every forbidden says what would allow the action") {
         "room 'secret' is private: its owner or a moderator can invite you");
   expect_ok(bob.request("join", {{"room", "den"}}));
   CHECK(message_of(bob.request("topic", {{"room", "den"}, {"topic", "mine now"}})) ==
-        "only the room's moderators may set the topic: its owner, alice, can make you one");
+        "only the moderators of 'den' may set the topic: its owner can make you one");
   CHECK(message_of(bob.request("moderator", {{"room", "den"}, {"user", "bob"}})) ==
-        "only the room's owner, alice, may appoint moderators");
+        "only the owner of 'den' or a server administrator may appoint moderators");
+  // Who owns a private room is not told to those outside it.
+  CHECK(message_of(bob.request("kick", {{"room", "secret"}, {"user", "alice"}})) ==
+        "room 'secret' is private: its owner or a moderator can invite you");
   expect_ok(alice.request("ban", {{"room", "den"}, {"user", "bob"}}));
   CHECK(message_of(bob.request("join", {{"room", "den"}})) ==
         "you are banned from 'den': only its moderators can lift the ban");
@@ -126,12 +129,28 @@ TEST_CASE("every forbidden says what would allow the action") {
         "guests are not allowed on this server: log in with an account, or register one");
 }
 
-TEST_CASE("the default room has no owner, so nobody moderates it, and a refusal says so") {
+TEST_CASE("the default room has no owner: a server administrator moderates it, and a refusal says so") {
   ServerProcess server(default_room_on());
+  server.add_admin("root");
   TestClient alice(server.port());
   expect_ok(alice.register_user("alice"));
   expect_ok(alice.request("join", {{"room", "general"}}));
   const auto refused = alice.request("topic", {{"room", "general"}, {"topic", "mine"}});
   CHECK(refused["code"] == "forbidden");
-  CHECK(refused["message"] == "only the room's moderators may set the topic, and 'general' has no owner to appoint any");
+  CHECK(refused["message"] == "only the moderators of 'general' may set the topic: a server administrator can make you one");
+
+  // Flood attack in the default room: an administrator stands in for the owner it lacks.
+  TestClient flooder(server.port());
+  expect_ok(flooder.guest("flooder"));
+  expect_ok(flooder.request("join", {{"room", "general"}}));
+  TestClient root(server.port());
+  expect_ok(root.login("root"));
+  expect_ok(root.request("topic", {{"room", "general"}, {"topic", "be kind"}}));
+  expect_ok(root.request("ban", {{"room", "general"}, {"user", "flooder"}}));
+  CHECK(flooder.request("send", {{"room", "general"}, {"text", "spam"}})["code"] == "forbidden");
+  expect_ok(root.request("moderator", {{"room", "general"}, {"user", "alice"}}));
+  expect_ok(alice.request("topic", {{"room", "general"}, {"topic", "moderated"}}));
+  // The right is read at each call: revoked by the operator, it is gone at once.
+  REQUIRE(server.run_user_command({"set-admin", "root", "off"}) == 0);
+  CHECK(root.request("unban", {{"room", "general"}, {"user", "flooder"}})["code"] == "forbidden");
 }

@@ -52,10 +52,7 @@ void members(const CommandContext& ctx) {
 }
 
 void stats(const CommandContext& ctx) {
-  // Read from the database at each call, not from the log-in: a right the operator revoked is gone at once.
-  const auto identity = ctx.user();
-  const auto account = identity.guest ? std::nullopt : ctx.server.store.find_user(identity.user);
-  if (!account || account->id != identity.id || !account->is_admin) {
+  if (!ctx.is_admin()) {
     throw ProtocolError(ErrorCode::Forbidden,
                         "stats are for admins: the operator makes an account one with "
                         "`chat-server user set-admin NAME on`");

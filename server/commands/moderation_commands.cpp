@@ -35,7 +35,7 @@ void invite(const CommandContext& ctx) {
   const auto actor = ctx.user();
   const auto room = ctx.room();
   const auto target = ctx.user_name();
-  require_role(*room, actor.user, RoomRole::Moderator, "invite");
+  require_role(ctx, *room, RoomRole::Moderator, "invite");
   ctx.check_name_probe();
   if (!ctx.server.store.find_user(target)) {
     ctx.charge_name_probe();
@@ -52,8 +52,8 @@ void kick(const CommandContext& ctx) {
   const auto actor = ctx.user();
   const auto room = ctx.room();
   const auto target = ctx.user_name();
-  require_role(*room, actor.user, RoomRole::Moderator, "kick");
-  if (!require_outranks(*room, actor.user, target)) {
+  const auto role = require_role(ctx, *room, RoomRole::Moderator, "kick");
+  if (!require_outranks(*room, role, actor.user, target)) {
     throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
   }
   expel(ctx, *room, actor.user, target, "kicked", "kick", reason_of(ctx));
@@ -64,8 +64,8 @@ void ban(const CommandContext& ctx) {
   const auto actor = ctx.user();
   const auto room = ctx.room();
   const auto target = ctx.user_name();
-  require_role(*room, actor.user, RoomRole::Moderator, "ban");
-  const bool member = require_outranks(*room, actor.user, target).has_value();
+  const auto role = require_role(ctx, *room, RoomRole::Moderator, "ban");
+  const bool member = require_outranks(*room, role, actor.user, target).has_value();
   const auto reason = reason_of(ctx);
   ctx.server.store.add_ban(BanRecord{room->name(), target, actor.user, reason, CommandContext::now_ms()});
   room->ban(target);
@@ -81,7 +81,7 @@ void unban(const CommandContext& ctx) {
   const auto actor = ctx.user();
   const auto room = ctx.room();
   const auto target = ctx.user_name();
-  require_role(*room, actor.user, RoomRole::Moderator, "unban");
+  require_role(ctx, *room, RoomRole::Moderator, "unban");
   if (!room->is_banned(target)) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not banned");
   ctx.server.store.remove_ban(room->name(), target);
   room->unban(target);
@@ -92,7 +92,7 @@ void moderator(const CommandContext& ctx) {
   const auto actor = ctx.user();
   const auto room = ctx.room();
   const auto target = ctx.user_name();
-  require_role(*room, actor.user, RoomRole::Owner, "appoint moderators");
+  require_role(ctx, *room, RoomRole::Owner, "appoint moderators");
   const auto current = room->role_of(target);
   if (!current) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
   if (*current == RoomRole::Owner) {

@@ -19,21 +19,23 @@ std::string_view role_name(RoomRole role) {
 
 int stored_role(RoomRole role) { return static_cast<int>(role); }
 
-// Every refusal says what would allow the action, or that nothing would (a room without an owner never has
-// moderators).
-void require_role(const Room& room, const std::string& user, RoomRole minimum, std::string_view action) {
+// Every refusal says what would allow the action. It names nobody: who owns a private room is for its members
+// to know.
+RoomRole require_role(const CommandContext& ctx, const Room& room, RoomRole minimum, std::string_view action) {
+  const auto user = ctx.user().user;
   const auto role = room.role_of(user);
-  if (role && *role >= minimum) return;
-  const auto owner = room.settings().owner;
-  const auto quoted = "'" + room.name() + "'";
+  if (role && *role >= minimum) return *role;
+  // A server administrator stands in for the owner: rooms without one (the default room, a departed guest's)
+  // would otherwise have nobody to moderate them, ever.
+  if (ctx.is_admin()) return RoomRole::Owner;
+  require_visible(room, user);
+  const bool ownerless = room.settings().owner.empty();
   std::string message;
   if (minimum == RoomRole::Owner) {
-    message = owner.empty() ? "only a room's owner may " + std::string(action) + ", and " + quoted + " has none"
-                            : "only the room's owner, " + owner + ", may " + std::string(action);
+    message = "only the owner of '" + room.name() + "' or a server administrator may " + std::string(action);
   } else {
-    message = "only the room's moderators may " + std::string(action) +
-              (owner.empty() ? ", and " + quoted + " has no owner to appoint any"
-                             : ": its owner, " + owner + ", can make you one");
+    message = "only the moderators of '" + room.name() + "' may " + std::string(action) +
+              (ownerless ? ": a server administrator can make you one" : ": its owner can make you one");
   }
   throw ProtocolError(ErrorCode::Forbidden, message);
 }
@@ -51,8 +53,8 @@ void require_visible(const Room& room, const std::string& user) {
   }
 }
 
-std::optional<RoomRole> require_outranks(const Room& room, const std::string& actor, const std::string& target) {
-  const auto actor_role = room.role_of(actor).value_or(RoomRole::Member);
+std::optional<RoomRole> require_outranks(const Room& room, RoomRole actor_role, const std::string& actor,
+                                         const std::string& target) {
   const auto target_role = room.role_of(target);
   // Also while away (the owner may leave and come back): otherwise a moderator could ban them out for good.
   if (target_role == RoomRole::Owner || target == room.settings().owner) {
@@ -75,14 +77,14 @@ nlohmann::json room_json(const Room& room) {
           {"last_seq", room.delivered_seq()}};
 }
 
-void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
+bool join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
                      std::optional<std::int64_t> since) {
   const auto& limits = ctx.server.config.limits;
-  ctx.server.messages.while_quiet(room, [&] {
+  return ctx.server.messages.while_quiet(room, [&] {
     const auto subscribers = room->subscribers();
     const bool was_online = std::any_of(subscribers->begin(), subscribers->end(),
                                         [&](const RoomSubscriber& s) { return s.user == user.user; });
-    if (!ctx.session->track_room(room->name())) return;  // the connection closed meanwhile
+    if (!ctx.session->track_room(room->name())) return false;  // the connection closed meanwhile
     room->subscribe(user.user, ctx.session);
 
     const auto up_to = room->delivered_seq();
@@ -116,6 +118,7 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
         if (subscriber.connection_id != ctx.session->connection_id()) subscriber.participant->deliver(event);
       }
     }
+    return true;
   });
 }
 

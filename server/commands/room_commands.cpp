@@ -43,7 +43,8 @@ void create(const CommandContext& ctx) {
     throw;
   }
   room->add_member(user.user, RoomRole::Owner);
-  join_connection(ctx, room, user, std::nullopt);
+  // A guest gone meanwhile must not leave its role behind for whoever takes the name next.
+  if (!join_connection(ctx, room, user, std::nullopt) && user.guest) room->remove_member(user.user);
 }
 
 void join(const CommandContext& ctx) {
@@ -69,7 +70,7 @@ void join(const CommandContext& ctx) {
     }
     room->add_member(user.user, role);
   }
-  join_connection(ctx, room, user, since);
+  if (!join_connection(ctx, room, user, since) && user.guest) room->remove_member(user.user);
 }
 
 void leave(const CommandContext& ctx) {
@@ -91,7 +92,7 @@ void topic(const CommandContext& ctx) {
   require_visible(*room, user.user);
   const auto new_topic = checked_topic(ctx);
   if (new_topic) {
-    require_role(*room, user.user, RoomRole::Moderator, "set the topic");
+    require_role(ctx, *room, RoomRole::Moderator, "set the topic");
     ctx.server.store.set_topic(room->name(), *new_topic);
     room->set_topic(*new_topic);
     room->broadcast(topic_event(room->name(), *new_topic, user.user));

@@ -33,6 +33,9 @@ class CommandContext {
 
   // The logged-in identity (unauthorized when there is none).
   Identity user() const;
+  // Whether the logged-in user is a server administrator: an account the operator made one. Read from the
+  // database at each call, not from the log-in: a right the operator revoked is gone at once.
+  bool is_admin() const;
   // A required name field, canonical; bad_request when missing or invalid.
   std::string room_name(std::string_view field = "room") const;
   std::string user_name(std::string_view field = "user") const;

@@ -17,6 +17,13 @@ Identity CommandContext::user() const {
   return std::move(*identity);
 }
 
+bool CommandContext::is_admin() const {
+  const auto identity = user();
+  if (identity.guest) return false;
+  const auto account = server.store.find_user(identity.user);
+  return account && account->id == identity.id && account->is_admin;
+}
+
 std::string CommandContext::room_name(std::string_view field) const {
   const auto raw = request.required_string(field);
   auto name = canonical_room_name(raw, server.config.limits.max_name_length);

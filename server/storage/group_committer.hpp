@@ -89,8 +89,9 @@ class GroupCommitter {
   // schedule is scheduled only at the end: a reader brackets the requests of one read with them, so that a
   // client's pipelined sends commit in one batch instead of the first alone (the pool starts a flush at once
   // on another core) and the rest in the next, with their broadcasts and acknowledgements following piecemeal.
-  // Nests. Nothing may wait in between (a gathered flush holds back every later append of any thread), and
-  // the end must come on the same thread.
+  // Nests. Nothing may wait long in between (a gathered flush holds back every later append of any thread;
+  // the longest wait there is a room's first send with a client id, which loads its de-duplication window
+  // with one indexed read), and the end must come on the same thread.
   static void begin_gathering() noexcept;
   static void end_gathering() noexcept;
 
