@@ -36,6 +36,10 @@ boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& lin
   switch (command->id()) {
     case CommandId::Help: co_return help(*command);
     case CommandId::Switch: co_return switch_room(*command);
+    case CommandId::Query:
+      if (!command->text) co_return query(*command);
+      break;
+    case CommandId::Clear: co_return clear();
     case CommandId::Quit: co_return Outcome{Outcome::Kind::Quit, std::nullopt};
     case CommandId::Register:
     case CommandId::Login:
@@ -78,8 +82,29 @@ Outcome CommandDispatcher::help(const Command& command) {
     line.resize(std::max<std::size_t>(line.size() + 2, 36), ' ');
     line += spec.summary;
     if (spec.scope == Scope::ScriptOnly) line += " (scripts only)";
+    if (spec.scope == Scope::InteractiveOnly) line += " (interactive only)";
     presenter_.status("  " + line);
   }
+  std::string aliases = "aliases:";
+  for (const auto& alias : command_aliases()) {
+    aliases += (&alias == command_aliases().data() ? " /" : ", /") + std::string(alias.alias) + " = /" +
+               std::string(alias.name);
+  }
+  presenter_.status(aliases);
+  return {Outcome::Kind::Done, std::nullopt};
+}
+
+// The client has no conversation window to switch to: a DM is one line,
+// "/query USER text" (or "/msg USER text").
+Outcome CommandDispatcher::query(const Command& command) {
+  presenter_.status("/query " + *command.user + " text (or /msg " + *command.user + " text) sends " +
+                    *command.user + " a direct message");
+  return {Outcome::Kind::Done, std::nullopt};
+}
+
+Outcome CommandDispatcher::clear() {
+  if (!clear_screen_) return fail("/clear works only interactively");
+  clear_screen_();
   return {Outcome::Kind::Done, std::nullopt};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include <boost/asio/awaitable.hpp>
@@ -36,10 +37,15 @@ class CommandDispatcher {
 
   boost::asio::awaitable<Outcome> execute(const ParsedLine& line);
 
+  // How /clear clears the screen; without one (scripts) /clear is refused.
+  void set_clear_screen(std::function<void()> clear_screen) { clear_screen_ = std::move(clear_screen); }
+
  private:
   boost::asio::awaitable<Outcome> log_in(const Command& command);
   Outcome help(const Command& command);
   Outcome switch_room(const Command& command);
+  Outcome query(const Command& command);
+  Outcome clear();
   Outcome send(nlohmann::json request);
   Outcome fail(std::string_view why);
 
@@ -47,6 +53,7 @@ class CommandDispatcher {
   Presenter& presenter_;
   AskPassword ask_password_;
   bool confirm_new_passwords_;
+  std::function<void()> clear_screen_;
 };
 
 }  // namespace chat::client

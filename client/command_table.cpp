@@ -36,21 +36,40 @@ constexpr std::array kCommands{
     spec(CommandId::Unmod, "unmod", "USER [#room]", "take the moderator role back (owner only)",
          {A::User, A::OptRoom}),
     spec(CommandId::Msg, "msg", "USER text", "send a direct message", {A::User, A::Text}),
+    spec(CommandId::Query, "query", "USER [text]", "send a direct message (like /msg; IRC's name for it)",
+         {A::User, A::OptText}),
     spec(CommandId::History, "history", "[#room] [n]", "show the last n messages of a room (default 20)",
          {A::OptRoom, A::OptCount}),
+    spec(CommandId::Clear, "clear", "", "clear the screen", {}, Scope::InteractiveOnly),
     spec(CommandId::Quit, "quit", "", "leave the client", {}),
     spec(CommandId::Sleep, "sleep", "MS", "pause the script for MS milliseconds", {A::Millis}, Scope::ScriptOnly),
     spec(CommandId::Wait, "wait", "TEXT", "pause the script until an output line contains TEXT", {A::Text},
          Scope::ScriptOnly),
 };
 
+constexpr std::array kAliases{
+    CommandAlias{"part", "leave"},
+    CommandAlias{"names", "who"},
+    CommandAlias{"list", "rooms"},
+};
+
+const CommandSpec* find_by_name(std::string_view name) noexcept {
+  for (const auto& command : kCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::span<const CommandSpec> command_table() noexcept { return kCommands; }
 
+std::span<const CommandAlias> command_aliases() noexcept { return kAliases; }
+
 const CommandSpec* find_command(std::string_view name) noexcept {
-  for (const auto& command : kCommands) {
-    if (command.name == name) return &command;
+  if (const CommandSpec* spec = find_by_name(name)) return spec;
+  for (const auto& alias : kAliases) {
+    if (alias.alias == name) return find_by_name(alias.name);
   }
   return nullptr;
 }

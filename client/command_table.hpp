@@ -9,7 +9,7 @@ namespace chat::client {
 
 enum class CommandId : std::uint8_t {
   Help, Register, Login, Guest, Join, Leave, Switch, Rooms, Who, Create, Topic,
-  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, History, Quit, Sleep, Wait,
+  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, History, Clear, Quit, Sleep, Wait,
 };
 
 // What one argument slot accepts. Optional rooms are recognised by their
@@ -29,7 +29,7 @@ enum class ArgKind : std::uint8_t {
 };
 
 // Where a command may be used.
-enum class Scope : std::uint8_t { Everywhere, ScriptOnly };
+enum class Scope : std::uint8_t { Everywhere, ScriptOnly, InteractiveOnly };
 
 struct CommandSpec {
   CommandId id;
@@ -47,7 +47,17 @@ struct CommandSpec {
 // all read this one table, so they cannot disagree.
 std::span<const CommandSpec> command_table() noexcept;
 
-// The spec named `name` (without '/', case-sensitive), or nullptr.
+// Another name for a command, as IRC clients spell it: "/part" is "/leave".
+struct CommandAlias {
+  std::string_view alias;  // without the '/'
+  std::string_view name;   // the command it stands for
+};
+
+// The aliases, in the order /help lists them.
+std::span<const CommandAlias> command_aliases() noexcept;
+
+// The spec named `name` (without '/', case-sensitive), or nullptr. An alias
+// gives the spec of the command it stands for.
 const CommandSpec* find_command(std::string_view name) noexcept;
 
 }  // namespace chat::client

@@ -52,8 +52,9 @@ void add_matches(std::vector<std::string>& out, const auto& candidates, std::str
 std::vector<std::string_view> command_names() {
   std::vector<std::string_view> names;
   for (const auto& spec : command_table()) {
-    if (spec.scope == Scope::Everywhere) names.push_back(spec.name);
+    if (spec.scope != Scope::ScriptOnly) names.push_back(spec.name);
   }
+  for (const auto& alias : command_aliases()) names.push_back(alias.alias);
   return names;
 }
 

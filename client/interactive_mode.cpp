@@ -46,6 +46,7 @@ SessionEnd run_interactive(asio::io_context& io, SessionOptions options, FormatO
   CommandDispatcher dispatcher(
       session, output, [&prompt](std::string text) { return prompt.read_secret(std::move(text)); },
       /*confirm_new_passwords=*/true);
+  dispatcher.set_clear_screen([&prompt] { prompt.clear_screen(); });
 
   const auto on_line = [&](std::string line) {
     asio::co_spawn(

@@ -108,6 +108,14 @@ void ReadlinePrompt::cancel_line() {
   (*rl_redisplay_function)();
 }
 
+void ReadlinePrompt::clear_screen() {
+  std::fputs("\033[H\033[2J", stdout);
+  std::fflush(stdout);
+  if (!running_) return;
+  rl_on_new_line();
+  (*rl_redisplay_function)();
+}
+
 void ReadlinePrompt::resize() {
   if (running_) rl_resize_terminal();
 }

@@ -49,6 +49,9 @@ class ReadlinePrompt final : public LineWriter {
   void cancel_line();
   // The terminal was resized.
   void resize();
+  // /clear: blank the screen (ANSI "home, erase display") and redraw the
+  // input line at the top.
+  void clear_screen();
 
  private:
   static void on_line(char* line);

@@ -68,7 +68,7 @@ nlohmann::json history_page_request(std::string_view room, std::int64_t after, s
 std::variant<nlohmann::json, UsageError> build_request(const Command& command, std::string_view current_room,
                                                       std::optional<std::int64_t> since) {
   const std::string_view room = command.room ? std::string_view(*command.room) : current_room;
-  const bool needs_room = command.id() != CommandId::Rooms && command.id() != CommandId::Msg;
+  const bool needs_room = command.id() != CommandId::Rooms && command.id() != CommandId::Msg && command.id() != CommandId::Query;
   if (needs_room && room.empty()) {
     return UsageError{"no current room: name one (" + usage(*command.spec) + ") or /join a room first"};
   }
@@ -102,7 +102,9 @@ std::variant<nlohmann::json, UsageError> build_request(const Command& command, s
       request["grant"] = command.id() == CommandId::Mod;
       return request;
     }
-    case CommandId::Msg: {
+    case CommandId::Msg:
+    case CommandId::Query: {
+      if (!command.text) return UsageError{"/query " + *command.user + " text sends " + *command.user + " a message"};
       auto request = make_request("dm");
       request["to"] = *command.user;
       request["text"] = *command.text;

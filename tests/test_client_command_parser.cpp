@@ -108,3 +108,33 @@ TEST_CASE("every command in the table has a usage line and a summary") {
     CHECK(find_command(spec.name) == &spec);
   }
 }
+
+TEST_CASE("IRC aliases parse as the commands they stand for") {
+  const auto part = command("/part #dev");
+  CHECK(part.id() == CommandId::Leave);
+  CHECK(part.room == "dev");
+  CHECK(command("/part").id() == CommandId::Leave);
+  CHECK(command("/names #dev").id() == CommandId::Who);
+  CHECK(command("/names").id() == CommandId::Who);
+  CHECK(command("/list").id() == CommandId::Rooms);
+  // Usage lines name the command itself, the one /help explains.
+  CHECK(usage_error("/list extra") == "too many arguments; usage: /rooms");
+  for (const auto& alias : command_aliases()) {
+    CHECK(find_command(alias.alias) == find_command(alias.name));
+    CHECK(find_command(alias.name) != nullptr);
+  }
+}
+
+TEST_CASE("/query takes a user and optional text; /clear takes nothing") {
+  const auto query = command("/query Bob  lunch at noon?");
+  CHECK(query.id() == CommandId::Query);
+  CHECK(query.user == "bob");
+  CHECK(query.text == "lunch at noon?");
+  const auto bare = command("/query bob");
+  CHECK(bare.user == "bob");
+  CHECK_FALSE(bare.text.has_value());
+  CHECK(usage_error("/query") == "missing user name; usage: /query USER [text]");
+  CHECK(command("/clear").id() == CommandId::Clear);
+  CHECK(find_command("clear")->scope == Scope::InteractiveOnly);
+  CHECK(usage_error("/clear now") == "too many arguments; usage: /clear");
+}

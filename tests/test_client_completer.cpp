@@ -40,5 +40,8 @@ TEST_CASE("user slots and plain text complete user names") {
   CHECK(completions("", "bo", names()) == Names{"bob"});
   CHECK(completions("thanks ", "Ali", names()) == Names{"alice"});
   CHECK(completions("/help ", "jo", names()) == Names{"join"});
+  CHECK(completions("/help ", "pa", names()) == Names{"part"});
+  CHECK(completions("/help ", "cl", names()) == Names{"clear"});
+  CHECK(completions("/help ", "sl", names()).empty());  // /sleep is for scripts
   CHECK(completions("/msg ", "zed", names()).empty());
 }

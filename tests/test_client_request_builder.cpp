@@ -34,6 +34,11 @@ TEST_CASE("commands become the protocol's requests") {
   CHECK(build("/mod bob") == json{{"op", "moderator"}, {"room", "general"}, {"user", "bob"}, {"grant", true}});
   CHECK(build("/unmod bob") == json{{"op", "moderator"}, {"room", "general"}, {"user", "bob"}, {"grant", false}});
   CHECK(build("/msg bob hi") == json{{"op", "dm"}, {"to", "bob"}, {"text", "hi"}});
+  CHECK(build("/query bob hi") == json{{"op", "dm"}, {"to", "bob"}, {"text", "hi"}});
+  CHECK(build("/query bob hi", "")["op"] == "dm");
+  CHECK(build("/part") == json{{"op", "leave"}, {"room", "general"}});
+  CHECK(build("/names #dev") == json{{"op", "members"}, {"room", "dev"}});
+  CHECK(build("/list") == json{{"op", "rooms"}});
   CHECK(build("/leave") == json{{"op", "leave"}, {"room", "general"}});
 }
 
