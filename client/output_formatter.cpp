@@ -133,8 +133,20 @@ std::vector<std::string> OutputFormatter::event(const nlohmann::json& event) con
 
 std::vector<std::string> OutputFormatter::reply(const nlohmann::json& request, const nlohmann::json& reply) const {
   if (options_.json) return {reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-  if (string_field(reply, "type") == "error") return {error_line(reply, describe_request(request))};
+  if (string_field(reply, "type") == "error") return error_lines(request, reply);
   return ok_lines(request, reply);
+}
+
+// The error line, and for a join of a room that does not exist, how to make
+// it: that is what someone typing "/join #new" usually meant.
+std::vector<std::string> OutputFormatter::error_lines(const nlohmann::json& request,
+                                                      const nlohmann::json& reply) const {
+  std::vector<std::string> lines{error_line(reply, describe_request(request))};
+  if (string_field(reply, "code") != "not_found" || string_field(request, "op") != "join") return lines;
+  const auto where = "#" + string_field(request, "room");
+  lines.push_back(status(guest_ ? "a guest can /create " + where + " only where the server lets guests create rooms"
+                                : "/create " + where + " makes one"));
+  return lines;
 }
 
 std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request, const nlohmann::json& reply) const {

@@ -37,6 +37,10 @@ class OutputFormatter {
 
   bool json() const noexcept { return options_.json; }
 
+  // Whether the session is logged in as a guest, which changes the hint for
+  // a join of a room that does not exist (a guest may not create rooms).
+  void set_guest(bool guest) noexcept { guest_ = guest; }
+
  private:
   enum class Style { Time, Room, Note, Error, Dm, Bold };
 
@@ -52,7 +56,10 @@ class OutputFormatter {
   std::vector<std::string> room_list(const nlohmann::json& reply) const;
   std::string member_list(const nlohmann::json& reply) const;
 
+  std::vector<std::string> error_lines(const nlohmann::json& request, const nlohmann::json& reply) const;
+
   FormatOptions options_;
+  bool guest_ = false;
 };
 
 // A short description of a request for error lines: "join #secret".

@@ -1,5 +1,7 @@
 #include "client/terminal_output.hpp"
 
+#include "client/server_fields.hpp"
+
 namespace chat::client {
 
 void TerminalOutput::data(const std::vector<std::string>& lines) {
@@ -13,6 +15,8 @@ void TerminalOutput::reply(const nlohmann::json& request, const nlohmann::json& 
   // asked for JSON, where it is data like any other reply.
   const bool failed = reply.value("type", "") == "error";
   const auto channel = failed && !formatter_.json() ? Channel::Notice : Channel::Data;
+  const auto op = reply.value("op", "");
+  if (!failed && (op == "login" || op == "register" || op == "guest")) formatter_.set_guest(bool_field(reply, "guest"));
   for (const auto& line : formatter_.reply(request, reply)) writer_.write(line, channel);
 }
 

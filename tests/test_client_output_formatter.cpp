@@ -108,3 +108,20 @@ TEST_CASE("JSON mode passes events and replies through as single lines") {
   const json reply{{"type", "ok"}, {"op", "send"}, {"seq", 4}};
   CHECK(json::parse(json_mode.reply(json{{"op", "send"}}, reply).at(0)) == reply);
 }
+
+TEST_CASE("a join of a room that does not exist says how to create it") {
+  const json request{{"op", "join"}, {"id", 5}, {"room", "missing"}};
+  const json reply{{"type", "error"}, {"op", "join"}, {"id", 5}, {"code", "not_found"}, {"message", "no room 'missing'"}};
+  CHECK(plain().reply(request, reply) ==
+        Lines{"error [not_found] no room 'missing' (join #missing)", "-- /create #missing makes one"});
+  auto guest = plain();
+  guest.set_guest(true);
+  CHECK(guest.reply(request, reply) ==
+        Lines{"error [not_found] no room 'missing' (join #missing)",
+              "-- a guest can /create #missing only where the server lets guests create rooms"});
+  // Other not_found replies, and JSON output, are unchanged.
+  const json who{{"op", "members"}, {"id", 6}, {"room", "missing"}};
+  CHECK(plain().reply(who, reply).size() == 1);
+  const OutputFormatter as_json({/*color=*/false, /*json=*/true, /*utc=*/true});
+  CHECK(as_json.reply(request, reply).size() == 1);
+}
