@@ -8,7 +8,9 @@ namespace chat::client {
 
 struct BackoffPolicy {
   std::chrono::milliseconds initial{500};
-  std::chrono::milliseconds max{30'000};
+  // Low, so that a server restarting in seconds is back in use within about
+  // one more delay: after 10 s down the next try is at most 6 s away.
+  std::chrono::milliseconds max{5'000};
   double factor = 2.0;
   // Each delay is spread by up to ±jitter of itself, so that clients dropped
   // together by a server restart do not all come back in the same instant.

@@ -40,6 +40,10 @@ boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& lin
       if (!command->text) co_return query(*command);
       break;
     case CommandId::Clear: co_return clear();
+    case CommandId::Reconnect:
+      if (!session_.reconnect_now()) co_return fail("not waiting to reconnect; /reconnect cuts that wait short");
+      presenter_.status("reconnecting now");
+      co_return Outcome{Outcome::Kind::Done, std::nullopt};
     case CommandId::Quit: co_return Outcome{Outcome::Kind::Quit, std::nullopt};
     case CommandId::Register:
     case CommandId::Login:

@@ -41,6 +41,7 @@ constexpr std::array kCommands{
     spec(CommandId::History, "history", "[#room] [n]", "show the last n messages of a room (default 20)",
          {A::OptRoom, A::OptCount}),
     spec(CommandId::Clear, "clear", "", "clear the screen", {}, Scope::InteractiveOnly),
+    spec(CommandId::Reconnect, "reconnect", "", "while waiting to reconnect, try at once", {}),
     spec(CommandId::Quit, "quit", "", "leave the client", {}),
     spec(CommandId::Sleep, "sleep", "MS", "pause the script for MS milliseconds", {A::Millis}, Scope::ScriptOnly),
     spec(CommandId::Wait, "wait", "TEXT", "pause the script until an output line contains TEXT", {A::Text},

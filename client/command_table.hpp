@@ -9,7 +9,7 @@ namespace chat::client {
 
 enum class CommandId : std::uint8_t {
   Help, Register, Login, Guest, Join, Leave, Switch, Rooms, Who, Create, Topic,
-  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, History, Clear, Quit, Sleep, Wait,
+  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, History, Clear, Reconnect, Quit, Sleep, Wait,
 };
 
 // What one argument slot accepts. Optional rooms are recognised by their

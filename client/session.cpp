@@ -104,10 +104,13 @@ asio::awaitable<bool> Session::back_off(std::string_view what, const std::string
                        " to reconnect");
     co_return false;
   }
+  backing_off_ = true;  // from here on, /reconnect may cut the wait short
+  reconnect_now_ = false;
   presenter_.status(event + "; reconnecting in " + seconds_text(*delay) + " (attempt " +
                     std::to_string(backoff_.attempts()) + ")");
   const auto deadline = Clock::now() + *delay;
-  while (!quitting_ && Clock::now() < deadline) co_await changed_.wait_until(deadline);
+  while (!quitting_ && !reconnect_now_ && Clock::now() < deadline) co_await changed_.wait_until(deadline);
+  backing_off_ = false;
   co_return !quitting_;
 }
 
@@ -148,6 +151,13 @@ void Session::drop_connection() {
   logged_in_ = false;
   pending_.connection_lost();
   catch_up_.connection_lost();
+}
+
+bool Session::reconnect_now() {
+  if (!backing_off_) return false;
+  reconnect_now_ = true;
+  changed_.notify();
+  return true;
 }
 
 void Session::quit() {

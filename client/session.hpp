@@ -94,6 +94,10 @@ class Session {
 
   void quit();
 
+  // /reconnect: while waiting between reconnect attempts, try at once
+  // (true); false when there is no wait to cut short.
+  bool reconnect_now();
+
   const std::string& current_room() const noexcept { return current_room_; }
   const ResumeState& resume() const noexcept { return resume_; }
   const KnownNames& names() const noexcept { return names_; }
@@ -155,6 +159,8 @@ class Session {
   std::map<std::int64_t, nlohmann::json> replies_;  // replies to awaited_ requests, until taken
   int failed_requests_ = 0;
   bool quitting_ = false;
+  bool backing_off_ = false;   // waiting between reconnect attempts
+  bool reconnect_now_ = false;  // /reconnect cut that wait short
   bool ended_ = false;
   std::optional<SessionEnd> fatal_;
 };

@@ -45,3 +45,21 @@ TEST_CASE("attempts run out at max_attempts; a success starts over") {
   CHECK(backoff.attempts() == 0);
   CHECK(backoff.next_delay() == milliseconds(100));
 }
+
+TEST_CASE("RestartingServer: the default policy never waits long for a server that is back") {
+  const BackoffPolicy policy;
+  CHECK(policy.max <= milliseconds(5000));
+  // The largest jitter each time: after 10 s or more of failed tries the next
+  // one is still at most max plus its jitter away, not 15 s or more.
+  Backoff backoff(policy, [] { return 0.999999; });
+  milliseconds down{0};
+  while (down < milliseconds(10'000)) down += *backoff.next_delay();
+  const auto next = backoff.next_delay();
+  REQUIRE(next.has_value());
+  CHECK(*next <= milliseconds(6000));
+  CHECK(*next >= milliseconds(5000));
+  // And the lowest jitter still leaves some spread below the cap.
+  Backoff low(policy, [] { return 0.0; });
+  for (int i = 0; i < 10; ++i) low.next_delay();
+  CHECK(low.next_delay() == milliseconds(4000));
+}

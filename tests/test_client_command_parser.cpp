@@ -138,3 +138,8 @@ TEST_CASE("/query takes a user and optional text; /clear takes nothing") {
   CHECK(find_command("clear")->scope == Scope::InteractiveOnly);
   CHECK(usage_error("/clear now") == "too many arguments; usage: /clear");
 }
+
+TEST_CASE("/reconnect takes no arguments") {
+  CHECK(command("/reconnect").id() == CommandId::Reconnect);
+  CHECK(usage_error("/reconnect now") == "too many arguments; usage: /reconnect");
+}

@@ -547,3 +547,34 @@ TEST_CASE("without a login, every connection that reached the hello starts the b
   CHECK(connected == kConnections);
   CHECK(end == SessionEnd::Quit);
 }
+
+TEST_CASE("/reconnect cuts the wait between reconnect attempts short") {
+  auto server = std::make_unique<FakeServer>();
+  const std::uint16_t port = server->port();
+  std::thread peer([&server] {
+    if (server->accept()) {
+      server->hello();
+      server->close_peer();
+    }
+    server.reset();  // every reconnect is refused
+  });
+  boost::asio::io_context io;
+  SessionOptions options;
+  options.port = port;
+  // A minute between tries: only reconnect_now() ends this within the test's 20 s.
+  options.backoff = BackoffPolicy{60'000ms, 60'000ms, 2.0, 0.0, 2};
+  Recorder recorder;
+  Session session(io.get_executor(), options, recorder);
+  CHECK_FALSE(session.reconnect_now());  // not waiting: nothing to cut short
+  int cut_short = 0;
+  recorder.on_status = [&](std::string_view text) {
+    if (text.find("reconnecting in") != std::string_view::npos && session.reconnect_now()) ++cut_short;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto end = run_session(io, session);
+  peer.join();
+  REQUIRE(end.has_value());
+  CHECK(*end == SessionEnd::GaveUp);
+  CHECK(cut_short == 2);
+  CHECK(std::chrono::steady_clock::now() - started < 15s);
+}
