@@ -131,6 +131,7 @@ int run_client(const ClientConfig& config) {
   if (!scripted) {
     // A password from a file stays wrong however often it is read.
     if (config.password_file.empty()) options.login_attempts = kTypedPasswordTries;
+    format.interactive = true;
     return exit_status(run_interactive(io, std::move(options), format), 0);
   }
 

@@ -66,8 +66,19 @@ std::string OutputFormatter::clock(const nlohmann::json& message) const {
   } else {
     localtime_r(&seconds, &parts);
   }
-  char text[8];
-  std::strftime(text, sizeof text, "%H:%M", &parts);
+  bool today = true;
+  if (options_.interactive) {
+    const std::time_t now = static_cast<std::time_t>(now_ms / 1000);
+    std::tm now_parts{};
+    if (options_.utc) {
+      gmtime_r(&now, &now_parts);
+    } else {
+      localtime_r(&now, &now_parts);
+    }
+    today = parts.tm_year == now_parts.tm_year && parts.tm_yday == now_parts.tm_yday;
+  }
+  char text[24];
+  std::strftime(text, sizeof text, today ? "%H:%M" : "%Y-%m-%d %H:%M", &parts);
   return paint(Style::Time, text);
 }
 
@@ -190,7 +201,12 @@ std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request
     const auto& messages = array_field(reply, "messages");
     if (messages.empty()) return {status("no messages in " + where)};
     std::vector<std::string> lines;
+    if (options_.interactive) {
+      lines.push_back(status("history of " + where + ", " + std::to_string(messages.size()) + " message" +
+                             (messages.size() == 1 ? "" : "s") + ":"));
+    }
     for (const auto& message : messages) lines.push_back(message_line(string_field(reply, "room"), message));
+    if (options_.interactive) lines.push_back(status("end of history of " + where));
     return lines;
   }
   return {};  // send (its echo shows it), logout, ping

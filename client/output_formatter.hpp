@@ -13,6 +13,10 @@ struct FormatOptions {
   bool color = false;
   bool json = false;  // one JSON object per line, as received
   bool utc = false;   // times in UTC instead of local time (tests)
+  // For a person at the keyboard: /history framed by a header and an end
+  // line, and the date before the time of a message from another day.
+  // Scripts leave it off, so their output stays as it was.
+  bool interactive = false;
 };
 
 // Turns server events and replies into the lines a person (or, with json,

@@ -125,3 +125,25 @@ TEST_CASE("a join of a room that does not exist says how to create it") {
   const OutputFormatter as_json({/*color=*/false, /*json=*/true, /*utc=*/true});
   CHECK(as_json.reply(request, reply).size() == 1);
 }
+
+TEST_CASE("interactively, /history is framed and a message from another day shows its date") {
+  const OutputFormatter person({/*color=*/false, /*json=*/false, /*utc=*/true, /*interactive=*/true});
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const json history{{"type", "ok"},
+                     {"op", "history"},
+                     {"room", "general"},
+                     {"messages", json::array({json{{"seq", 1}, {"from", "a"}, {"ts", kTs}, {"text", "one"}},
+                                               json{{"seq", 2}, {"from", "b"}, {"ts", now_ms}, {"text", "two"}}})}};
+  const auto lines = person.reply(json{{"op", "history"}}, history);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == "-- history of #general, 2 messages:");
+  CHECK(lines[1] == "2025-11-24 16:00 #general <a> one");
+  CHECK(lines[2].size() == std::string("16:00 #general <b> two").size());  // today: the time alone
+  CHECK(lines[2].ends_with(" #general <b> two"));
+  CHECK(lines[3] == "-- end of history of #general");
+  // Scripts keep the unframed, undated lines.
+  CHECK(plain().reply(json{{"op", "history"}}, history).size() == 2);
+  CHECK(plain().reply(json{{"op", "history"}}, history)[0] == "16:00 #general <a> one");
+}
