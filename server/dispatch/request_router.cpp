@@ -143,8 +143,8 @@ void RequestRouter::run(const RequestEvent& event) {
   const auto& session = event.reply.session();
   const auto& command = *event.command;
   if (session->is_closed()) {
-    // Nobody is left to answer: a log-in from a peer that has gone costs no password hash, and connections
-    // that send and vanish cost no work.
+    // Nobody is left to answer: connections that send and vanish cost no work. (A closed connection is one
+    // seen to close: while a log-in holds its reader, a reset is noticed only after the log-in.)
     counters_.cancelled.fetch_add(1, std::memory_order_relaxed);
   } else if (const auto waited = std::chrono::steady_clock::now() - event.queued_at;
              deadline_.count() > 0 && waited > deadline_) {
