@@ -77,10 +77,10 @@ nlohmann::json room_json(const Room& room) {
           {"last_seq", room.delivered_seq()}};
 }
 
-bool join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
+void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
                      std::optional<std::int64_t> since) {
   const auto& limits = ctx.server.config.limits;
-  return ctx.server.messages.while_quiet(room, [&] {
+  const bool joined = ctx.server.messages.while_quiet(room, [&] {
     const auto subscribers = room->subscribers();
     const bool was_online = std::any_of(subscribers->begin(), subscribers->end(),
                                         [&](const RoomSubscriber& s) { return s.user == user.user; });
@@ -120,6 +120,7 @@ bool join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
     }
     return true;
   });
+  if (!joined && user.guest) room->remove_member(user.user);
 }
 
 void remove_from_room(const CommandContext& ctx, Room& room, const std::string& user, const Frame& event) {

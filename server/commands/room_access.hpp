@@ -33,10 +33,10 @@ nlohmann::json room_json(const Room& room);
 
 // Subscribes the connection to the room and replays what it missed since
 // `since` (if given), while the room's broadcasts are held, then answers.
-// False, with nothing done, when the connection closed meanwhile: a guest's
-// role given for this join must then be taken back by the caller, since the
-// connection's departure did not see it.
-[[nodiscard]] bool join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
+// When the connection closed meanwhile nothing is done, and a guest's role
+// in the room is taken back: the connection's departure did not see this
+// room, and whoever takes the name next must not inherit the role.
+void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
                      std::optional<std::int64_t> since);
 
 // Unsubscribes every connection of `user` from the room and sends `event`

@@ -43,8 +43,7 @@ void create(const CommandContext& ctx) {
     throw;
   }
   room->add_member(user.user, RoomRole::Owner);
-  // A guest gone meanwhile must not leave its role behind for whoever takes the name next.
-  if (!join_connection(ctx, room, user, std::nullopt) && user.guest) room->remove_member(user.user);
+  join_connection(ctx, room, user, std::nullopt);
 }
 
 void join(const CommandContext& ctx) {
@@ -70,7 +69,7 @@ void join(const CommandContext& ctx) {
     }
     room->add_member(user.user, role);
   }
-  if (!join_connection(ctx, room, user, since) && user.guest) room->remove_member(user.user);
+  join_connection(ctx, room, user, since);
 }
 
 void leave(const CommandContext& ctx) {

@@ -176,18 +176,16 @@ void MessagePipeline::answer_senders(RoomLog& log, const std::deque<Pending>& ba
   // together, in one write, rather than the first alone while the others are still being queued (its next
   // sends would then arrive, and commit, piecemeal too).
   std::string lines;
-  const Session* lines_for = nullptr;
-  const auto flush = [&](const Pending& pending) {
-    if (lines.empty()) return;
-    pending.sender.session()->deliver(make_frame(std::exchange(lines, {})));
+  const SessionPtr* lines_for = nullptr;  // whose lines they are
+  const auto flush = [&] {
+    if (!lines.empty()) (*lines_for)->deliver(make_frame(std::exchange(lines, {})));
   };
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Pending& pending = batch[i];
+  for (const Pending& pending : batch) {
     const auto& record = pending.record;
     const auto& outcome = pending.outcome;
     const auto& session = pending.sender.session();
-    if (lines_for != session.get() && i > 0) flush(batch[i - 1]);
-    lines_for = session.get();
+    if (lines_for && *lines_for != session) flush();
+    lines_for = &session;
     if (outcome.status == AppendOutcome::Status::failed) {
       // Nobody else hears of it, and it took no seq: the room's next message gets the one it would have had.
       // When storage fails, the store logged it once; a line per message of each failed batch would flood the
@@ -210,7 +208,7 @@ void MessagePipeline::answer_senders(RoomLog& log, const std::deque<Pending>& ba
     append_acknowledgement(lines, pending.request_id, record.room, outcome.seq,
                            stored ? std::optional(record.ts_ms) : std::nullopt);
   }
-  if (!batch.empty()) flush(batch.back());
+  if (lines_for) flush();
 }
 
 }  // namespace chat
