@@ -18,6 +18,10 @@ constexpr bool is_guest_principal(PrincipalId id) noexcept { return id < 0; }
 // Membership roles; the numeric values are stored in the database and must not change.
 enum class Role : int { member = 0, moderator = 1, owner = 2 };
 
+// What a message is: said (text) or done (an action, IRC's /me). Stored as its numeric value, which must not
+// change; text is 0 so that rows written before kinds existed read as text.
+enum class MessageKind : std::uint8_t { text = 0, action = 1 };
+
 struct UserRecord {
   std::string name;
   std::string password_hash;
@@ -60,6 +64,7 @@ struct MessageRecord {
   std::int64_t ts_ms = 0;
   std::string text;
   std::optional<std::string> client_id;  // a retried send with the same (room, sender_id, client_id) is stored once
+  MessageKind kind = MessageKind::text;
 };
 
 // What became of one appended message.
@@ -95,6 +100,7 @@ struct DirectMessageRecord {
   std::string text;
   // A retried dm with the same (sender_id, recipient_id, client_id) is stored once.
   std::optional<std::string> client_id;
+  MessageKind kind = MessageKind::text;
 };
 
 // Result of Store::store_direct_message: the stored row, and whether it already existed (a retried send).

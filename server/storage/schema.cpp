@@ -17,7 +17,7 @@ namespace {
 // User names are stored as text rather than as foreign keys to users: the server checks users before writing,
 // and the message hot path would otherwise pay a second index lookup per row. Rooms are referenced by id so
 // that the per-room indexes stay small.
-constexpr std::array<std::string_view, 4> migrations{
+constexpr std::array<std::string_view, 5> migrations{
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -145,6 +145,12 @@ DROP TABLE legacy_guests;
     // name first.
     R"sql(
 ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1));
+)sql",
+    // A message is text or an action (IRC's /me), a MessageKind. The default is text, so rows written before
+    // are what they were; ADD COLUMN with a constant default rewrites no row.
+    R"sql(
+ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE direct_messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

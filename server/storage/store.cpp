@@ -58,8 +58,14 @@ std::optional<std::string> optional_text(const SQLite::Statement& statement, int
   return statement.getColumn(index).getString();
 }
 
-// Column order: seq, sender, sender_id, ts_ms, text, client_id.
-constexpr std::string_view message_columns = "seq, sender, sender_id, ts_ms, text, client_id";
+// Column order: seq, sender, sender_id, ts_ms, text, client_id, kind.
+constexpr std::string_view message_columns = "seq, sender, sender_id, ts_ms, text, client_id, kind";
+
+// A kind this server does not know (a newer server's) reads as text: the words are shown rather than lost.
+MessageKind kind_of(const SQLite::Statement& statement, int index) {
+  return statement.getColumn(index).getInt() == static_cast<int>(MessageKind::action) ? MessageKind::action
+                                                                                      : MessageKind::text;
+}
 
 MessageRecord read_message(const SQLite::Statement& statement, std::string_view room) {
   MessageRecord message;
@@ -70,12 +76,13 @@ MessageRecord read_message(const SQLite::Statement& statement, std::string_view 
   message.ts_ms = statement.getColumn(3).getInt64();
   message.text = statement.getColumn(4).getString();
   message.client_id = optional_text(statement, 5);
+  message.kind = kind_of(statement, 6);
   return message;
 }
 
-// Column order: id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id.
+// Column order: id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id, kind.
 constexpr std::string_view direct_message_columns =
-    "id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id";
+    "id, sender, sender_id, recipient, recipient_id, ts_ms, text, client_id, kind";
 
 DirectMessageRecord read_direct_message(const SQLite::Statement& statement) {
   DirectMessageRecord message;
@@ -87,6 +94,7 @@ DirectMessageRecord read_direct_message(const SQLite::Statement& statement) {
   message.ts_ms = statement.getColumn(5).getInt64();
   message.text = statement.getColumn(6).getString();
   message.client_id = optional_text(statement, 7);
+  message.kind = kind_of(statement, 8);
   return message;
 }
 
@@ -119,8 +127,8 @@ const std::string room_head_sql =
     "SELECT id, COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = rooms.id), 0) FROM rooms WHERE name = ?1";
 // A retried client id hits the partial unique index and writes nothing; every other conflict still aborts.
 const std::string insert_message_sql =
-    "INSERT INTO messages (room_id, seq, sender, sender_id, ts_ms, text, client_id)"
-    " VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6)"
+    "INSERT INTO messages (room_id, seq, sender, sender_id, ts_ms, text, client_id, kind)"
+    " VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, ?8)"
     " ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING";
 const std::string original_seq_sql =
     "SELECT seq FROM messages WHERE room_id = ?1 AND sender_id = ?2 AND client_id = ?3";
@@ -151,6 +159,7 @@ bool insert_message(SQLite::Statement& insert, std::int64_t room_id, std::int64_
   insert.bindNoCopy(5, message.text);
   bind_optional_text(insert, 6, message.client_id);
   insert.bind(7, message.sender_id);
+  insert.bind(8, static_cast<int>(message.kind));
   return insert.exec() == 1;
 }
 
@@ -625,8 +634,9 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
       [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
         {
           auto insert = writer_->statement(
-              "INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id, sender_id, recipient_id)"
-              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+              "INSERT INTO direct_messages"
+              " (sender, recipient, ts_ms, text, client_id, sender_id, recipient_id, kind)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
               " ON CONFLICT (sender_id, recipient_id, client_id) WHERE client_id IS NOT NULL DO NOTHING");
           insert->bindNoCopy(1, message.sender);
           insert->bindNoCopy(2, message.recipient);
@@ -635,6 +645,7 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
           bind_optional_text(*insert, 5, message.client_id);
           insert->bind(6, message.sender_id);
           insert->bind(7, message.recipient_id);
+          insert->bind(8, static_cast<int>(message.kind));
           if (insert->exec() == 1) {
             message.id = writer_->db().getLastInsertRowid();
             return StoredDirectMessage{std::move(message), false};
