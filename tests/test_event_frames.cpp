@@ -57,3 +57,22 @@ TEST_CASE("append_msg_line writes the given seq after what the string holds") {
   stored.seq = 10;
   CHECK(frame == chat::msg_line({"general", 9, "bob", 2, 5, "hi", std::nullopt}) + chat::msg_line(stored));
 }
+
+TEST_CASE("an action's msg line is the document with its kind; a text message's has none") {
+  for (const bool replay : {false, true}) {
+    chat::MessageRecord message{"general", 5, "alice", 7, 1733100000123, "waves", std::string("c-2")};
+    message.kind = chat::MessageKind::action;
+    auto document = nlohmann::json::parse(msg_document_line(message, replay));
+    document["kind"] = "action";
+    CAPTURE(replay);
+    CHECK(chat::msg_line(message, replay) == chat::to_line(document));
+    CHECK(chat::message_json(message)["kind"] == "action");
+    message.kind = chat::MessageKind::text;
+    CHECK(chat::msg_line(message, replay) == msg_document_line(message, replay));
+    CHECK_FALSE(chat::message_json(message).contains("kind"));
+  }
+  chat::DirectMessageRecord dm{1, "bob", 12, "alice", 1, 6, "shrugs", std::nullopt};
+  CHECK_FALSE(nlohmann::json::parse(*chat::dm_event(dm)).contains("kind"));
+  dm.kind = chat::MessageKind::action;
+  CHECK(nlohmann::json::parse(*chat::dm_event(dm))["kind"] == "action");
+}

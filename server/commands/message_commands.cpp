@@ -7,6 +7,7 @@
 #include "server/commands/room_access.hpp"
 #include "server/messaging/event_frames.hpp"
 #include "server/messaging/frame_budget.hpp"
+#include "server/messaging/message_kind.hpp"
 #include "server/server_context.hpp"
 
 namespace chat {
@@ -30,14 +31,26 @@ std::optional<std::string> checked_client_id(const CommandContext& ctx) {
   return cid;
 }
 
+// "text" when absent. Read without copying the field: every send asks.
+MessageKind checked_kind(const CommandContext& ctx) {
+  const auto& body = ctx.request.body();
+  const auto field = body.find("kind");
+  if (field == body.end()) return MessageKind::text;
+  const auto* name = field->get_ptr<const std::string*>();
+  const auto kind = name ? kind_named(*name) : std::nullopt;
+  if (!kind) throw ProtocolError(ErrorCode::BadRequest, "field 'kind' must be \"text\" or \"action\"");
+  return *kind;
+}
+
 void send(const CommandContext& ctx) {
   const auto user = ctx.user();
   const auto room = ctx.room();
   auto text = checked_text(ctx);
   auto cid = checked_client_id(ctx);
+  const auto kind = checked_kind(ctx);
   require_member(*room, user.user);
   // The reply is sent by the pipeline once the message is committed.
-  ctx.server.messages.send(room, user, ctx.session, ctx.request.id(), std::move(text), std::move(cid));
+  ctx.server.messages.send(room, user, ctx.session, ctx.request.id(), std::move(text), std::move(cid), kind);
 }
 
 void direct_message(const CommandContext& ctx) {
@@ -45,13 +58,14 @@ void direct_message(const CommandContext& ctx) {
   const auto to = ctx.user_name("to");
   auto text = checked_text(ctx);
   auto cid = checked_client_id(ctx);
+  const auto kind = checked_kind(ctx);
   ctx.check_name_probe();
   const auto recipient = ctx.server.inbox.find_recipient(to);
   if (!recipient) {
     ctx.charge_name_probe();
     throw ProtocolError(ErrorCode::NotFound, "no user '" + to + "'");
   }
-  const auto stored = ctx.server.inbox.send(user, *recipient, std::move(text), std::move(cid));
+  const auto stored = ctx.server.inbox.send(user, *recipient, std::move(text), std::move(cid), kind);
   auto reply = ctx.ok();
   reply["to"] = to;
   reply["dm_id"] = stored.message.id;

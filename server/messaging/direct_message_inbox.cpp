@@ -32,9 +32,9 @@ std::optional<DirectMessageInbox::Recipient> DirectMessageInbox::find_recipient(
 }
 
 StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipient& to, std::string text,
-                                             std::optional<std::string> client_id) {
-  DirectMessageRecord record{
-      0, from.user, from.id, to.name, to.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
+                                             std::optional<std::string> client_id, MessageKind kind) {
+  DirectMessageRecord record{0, from.user, from.id, to.name, to.id, CommandContext::now_ms(),
+                             std::move(text), std::move(client_id), kind};
   auto stored = store_.store_direct_message(std::move(record));
   if (stored.duplicate) return stored;
   const auto frame = dm_event(stored.message);

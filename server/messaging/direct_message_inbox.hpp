@@ -50,7 +50,7 @@ class DirectMessageInbox {
   // connection of the recipient whose inbox is open. Returns the stored
   // message (a retried cid returns the original).
   StoredDirectMessage send(const Identity& from, const Recipient& to, std::string text,
-                           std::optional<std::string> client_id);
+                           std::optional<std::string> client_id, MessageKind kind = MessageKind::text);
 
   // How many messages wait for the principal (counted up to 1000).
   std::size_t pending_count(std::int64_t principal) const;

@@ -1,6 +1,7 @@
 #include "server/messaging/event_frames.hpp"
 
 #include "common/json_object_writer.hpp"
+#include "server/messaging/message_kind.hpp"
 
 namespace chat {
 
@@ -8,6 +9,7 @@ nlohmann::json message_json(const MessageRecord& message) {
   nlohmann::json json{{"seq", message.seq}, {"from", message.sender}, {"ts", message.ts_ms}, {"text", message.text}};
   if (message.client_id) json["cid"] = *message.client_id;
   if (is_guest_principal(message.sender_id)) json["guest"] = true;
+  if (shows_kind(message.kind)) json["kind"] = kind_name(message.kind);
   return json;
 }
 
@@ -19,6 +21,8 @@ void append_msg_line(std::string& out, const MessageRecord& message, std::int64_
   line.string("from", message.sender);
   // Only a guest's lines carry the flag: the common case stays as short as it was.
   if (is_guest_principal(message.sender_id)) line.boolean("guest", true);
+  // Likewise the kind: a text line is the bytes it was before kinds existed.
+  if (shows_kind(message.kind)) line.string("kind", kind_name(message.kind));
   if (replay) line.boolean("replay", true);
   line.string("room", message.room);
   line.integer("seq", seq);
@@ -51,6 +55,7 @@ Frame dm_event(const DirectMessageRecord& message) {
   json["dm_id"] = message.id;
   json["from"] = message.sender;
   if (is_guest_principal(message.sender_id)) json["guest"] = true;
+  if (shows_kind(message.kind)) json["kind"] = kind_name(message.kind);
   json["to"] = message.recipient;
   json["ts"] = message.ts_ms;
   json["text"] = message.text;

@@ -14,7 +14,9 @@ namespace chat {
 // The server's events (docs/protocol.md, "Events"), built in one place.
 // A guest sender is marked ("guest":true) wherever a message shows who wrote it, so that a guest cannot pass
 // for the account that holds its name before or after it.
-nlohmann::json message_json(const MessageRecord& message);  // {seq, from, ts, text[, cid][, guest]} as in history
+// {seq, from, ts, text[, cid][, guest][, kind]} as in history. An action says so ("kind":"action"); text, the
+// default, carries no kind, in every event and entry that shows a message.
+nlohmann::json message_json(const MessageRecord& message);
 Frame msg_event(const MessageRecord& message, bool replay = false);
 // The same event as one protocol line ('\n' included), for frames that carry several.
 std::string msg_line(const MessageRecord& message, bool replay = false);

@@ -36,7 +36,8 @@ std::optional<std::int64_t> MessagePipeline::find_delivered(RoomLog& log, const 
 }
 
 void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const SessionPtr& session,
-                           const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id) {
+                           const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id,
+                           MessageKind kind) {
   auto log = log_of(room->name());
   if (client_id) {
     std::lock_guard dedup_lock(log->dedup_mutex);
@@ -53,8 +54,8 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
   if (store_.writes_failing()) throw ProtocolError(ErrorCode::Internal, storage_refusal(store_.health()));
 
   Pending pending;
-  pending.record = MessageRecord{
-      room->name(), 0, sender.user, sender.id, CommandContext::now_ms(), std::move(text), std::move(client_id)};
+  pending.record = MessageRecord{room->name(), 0, sender.user, sender.id, CommandContext::now_ms(),
+                                 std::move(text), std::move(client_id), kind};
   pending.sender = ReplyHold(session);
   pending.request_id = request_id;
 
@@ -138,7 +139,8 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
       // Sized once, from this message, not grown by doubling: the messages of one batch are much alike.
       const auto& record = pending.record;
       const std::size_t estimate = record.text.size() + record.sender.size() + record.room.size() +
-                                   (record.client_id ? record.client_id->size() : 0) + kMsgLineOverhead;
+                                   (record.client_id ? record.client_id->size() : 0) + kMsgLineOverhead +
+                                   (record.kind == MessageKind::action ? kActionKindBytes : 0);
       frame.reserve(std::min(kBroadcastFrameBytes, (batch.size() - i) * estimate));
     }
     const std::size_t before = frame.size();

@@ -46,7 +46,7 @@ class MessagePipeline {
   // Throws ProtocolError overloaded when the committer refuses the message (its backlog is full, or it is
   // closed): then nothing was stored and nothing will be answered later.
   void send(const RoomPtr& room, const Identity& sender, const SessionPtr& session, const nlohmann::json& request_id,
-            std::string text, std::optional<std::string> client_id);
+            std::string text, std::optional<std::string> client_id, MessageKind kind = MessageKind::text);
 
   // Publishes one drain for every room that received outcomes since the last call, so that a room's
   // messages of one commit batch leave together. The group committer calls it after each batch
@@ -106,6 +106,8 @@ class MessagePipeline {
   static constexpr std::size_t kBroadcastFrameBytes = 64 * 1024;
   // A msg line's bytes besides its strings: keys, quotes, seq, ts, a guest's flag (sizes a frame's buffer).
   static constexpr std::size_t kMsgLineOverhead = 110;
+  // What an action's line adds: ,"kind":"action"
+  static constexpr std::size_t kActionKindBytes = 16;
 
   EventBus& bus_;
   GroupCommitter& committer_;
