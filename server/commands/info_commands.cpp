@@ -1,4 +1,4 @@
-// ping, rooms, members, stats: questions about the server's state.
+// ping, rooms, members, whois, stats: questions about the server's state.
 #include <set>
 
 #include "server/dispatch/command_table.hpp"
@@ -48,6 +48,32 @@ void members(const CommandContext& ctx) {
   auto reply = ctx.ok();
   reply["room"] = room->name();
   reply["members"] = std::move(list);
+  ctx.reply(reply);
+}
+
+void whois(const CommandContext& ctx) {
+  const auto asker = ctx.user();
+  const auto name = ctx.user_name();
+  // Whether a name exists is what a probe asks: whois costs what a dm to nobody does (NameProbes).
+  ctx.check_name_probe();
+  // Online first: a guest exists only there, and an account online needs no database read. A name is held by
+  // one principal at a time, so an online guest's name is no account's.
+  const auto online = ctx.server.users.find(name);
+  const bool registered = online ? !online->guest : ctx.server.store.find_user(name).has_value();
+  if (!online && !registered) {
+    ctx.charge_name_probe();
+    throw ProtocolError(ErrorCode::NotFound, "no user '" + name + "'");
+  }
+  // Only rooms the asker is in too: it learns nothing of rooms it cannot see, a private one least of all.
+  auto rooms = nlohmann::json::array();
+  for (const auto& room : ctx.server.rooms.rooms_of(name)) {
+    if (room->role_of(asker.user)) rooms.push_back(room->name());
+  }
+  auto reply = ctx.ok();
+  reply["user"] = name;
+  reply["registered"] = registered;
+  reply["online"] = online.has_value();
+  reply["rooms"] = std::move(rooms);
   ctx.reply(reply);
 }
 
@@ -128,6 +154,8 @@ void add_info_commands(CommandTable& table) {
   table.add({.op = "rooms", .priority = Priority::Normal, .handler = rooms});
   // members touches one room: under its key it sees every earlier request of that room, a pipelined join too.
   table.add({.op = "members", .priority = Priority::Normal, .key = OrderingKey::Room, .handler = members});
+  // No key, as rooms: it only reads the registries (and an account row), answered as soon as a worker is free.
+  table.add({.op = "whois", .priority = Priority::Normal, .handler = whois});
   table.add({.op = "stats", .priority = Priority::Normal, .handler = stats});
 }
 
