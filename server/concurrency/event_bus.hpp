@@ -1,4 +1,48 @@
 #pragma once
+
+#include <functional>
+#include <memory>
+#include <typeindex>
+
+#include "server/concurrency/bus_core.hpp"
+#include "server/concurrency/task.hpp"
+
+namespace chat {
+
+// Subscription: the owner's handle on one EventBus handler. Destroying it (or calling
+// unsubscribe) removes the handler; when unsubscribe() returns the handler is not running and
+// will never start again, even for events published before.
+//
+// Unsubscribing from inside the handler itself does not deadlock: it returns at once, no new
+// call starts, and the calls already running (this one and any on other threads) finish
+// normally. Two different handlers each unsubscribing the other while both run would wait on
+// each other: do not do that.
+// Thread-safety: unsubscribe() and active() only read this handle, so they may be called from
+// several threads at once (a handler unsubscribing itself while its owner does the same).
+// Moving and destroying belong to the one owner (like unique_ptr). Outliving the bus is fine.
+namespace detail {
+class BusCore;
+class Subscriber;
+}  // namespace detail
+
+class Subscription {
+ public:
+  Subscription() = default;
+  Subscription(std::weak_ptr<detail::BusCore> bus, std::shared_ptr<detail::Subscriber> subscriber) noexcept;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  Subscription(Subscription&& other) noexcept = default;
+  Subscription& operator=(Subscription&& other) noexcept;
+  ~Subscription();
+
+  void unsubscribe() noexcept;
+  bool active() const noexcept;
+
+ private:
+  std::weak_ptr<detail::BusCore> bus_;
+  std::shared_ptr<detail::Subscriber> subscriber_;
+};
+
 // EventBus: typed publish/subscribe whose handlers run on a ThreadPool. See
 // docs/architecture.md, "Event bus".
 //
@@ -13,22 +57,6 @@
 // Thread-safety: all members may be called concurrently from any thread, including handlers.
 // The pool must outlive the bus. The destructor refuses new events and waits for accepted
 // deliveries to finish (it does not wait when called on a pool worker).
-
-#include <functional>
-#include <memory>
-#include <typeindex>
-
-#include "server/concurrency/bus_core.hpp"
-#include "server/concurrency/bus_stats.hpp"
-#include "server/concurrency/event_bus_options.hpp"
-#include "server/concurrency/publish_options.hpp"
-#include "server/concurrency/publish_result.hpp"
-#include "server/concurrency/subscriber.hpp"
-#include "server/concurrency/subscription.hpp"
-#include "server/concurrency/task_priority.hpp"
-
-namespace chat {
-
 class ThreadPool;
 
 class EventBus {

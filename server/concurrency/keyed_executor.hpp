@@ -29,9 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/concurrency/reject_reason.hpp"
-#include "server/concurrency/task_id.hpp"
-#include "server/concurrency/task_priority.hpp"
+#include "server/concurrency/task.hpp"
 
 namespace chat {
 

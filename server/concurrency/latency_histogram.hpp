@@ -1,20 +1,26 @@
 #pragma once
-// Fixed-size log-linear histogram of durations: O(1) record, no allocation, ~19 % bucket width.
-// Thread-safety: one writer at a time calls record() (the pool keeps one histogram per worker,
-// see WorkerStats) while any thread may read it with merge() or summary() without a lock: each
-// counter is a relaxed atomic, so a reader sees every sample's bucket whole or not at all, and
-// every sample recorded before an operation that synchronises with the reader (the pool lock).
-// The sample count is the sum of the buckets, so a summary is always self-consistent.
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 
-#include "server/concurrency/pool_stats.hpp"
-
 namespace chat {
 
+// A summary of one histogram. Thread-safety: a plain value.
+struct LatencySummary {
+  std::uint64_t samples = 0;
+  std::chrono::nanoseconds mean{0};
+  // Upper edge of the histogram bucket holding the 99th percentile (at most ~19 % above it).
+  std::chrono::nanoseconds p99{0};
+};
+
+// Fixed-size log-linear histogram of durations: O(1) record, no allocation, ~19 % bucket width.
+// Thread-safety: one writer at a time calls record() (the pool keeps one histogram per worker,
+// see WorkerStats) while any thread may read it with merge() or summary() without a lock: each
+// counter is a relaxed atomic, so a reader sees every sample's bucket whole or not at all, and
+// every sample recorded before an operation that synchronises with the reader (the pool lock).
+// The sample count is the sum of the buckets, so a summary is always self-consistent.
 class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds d) noexcept;

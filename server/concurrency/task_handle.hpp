@@ -1,22 +1,59 @@
 #pragma once
-// The caller's side of a submitted task: its id, its status and a future of its result.
-// Thread-safety: like std::future (one owner); status() may be called from any thread and keeps
-// working after the pool is destroyed.
+// The caller's side of a submitted task: its id, its status and a future of its result, and the
+// Submission that carries it or the reason the pool refused the task.
 
+#include <atomic>
+#include <cassert>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
-#include "server/concurrency/task_errors.hpp"
-#include "server/concurrency/task_id.hpp"
-#include "server/concurrency/task_status_cell.hpp"
-#include "server/concurrency/task_traits.hpp"
-#include "server/concurrency/worker_context.hpp"
+#include "server/concurrency/task.hpp"
+#include "server/concurrency/worker.hpp"
+
+namespace chat::detail {
+
+// Internal: how the pool calls a task that may or may not take a std::stop_token.
+template <class F>
+inline constexpr bool takes_stop_token = std::is_invocable_v<F&, std::stop_token>;
+
+template <class F>
+struct task_result {
+  using type = typename std::conditional_t<takes_stop_token<F>, std::invoke_result<F&, std::stop_token>,
+                                           std::invoke_result<F&>>::type;
+};
+
+template <class F>
+using task_result_t = typename task_result<std::decay_t<F>>::type;
+
+template <class F>
+decltype(auto) invoke_task(F& f, std::stop_token token) {
+  if constexpr (takes_stop_token<F>) {
+    return std::invoke(f, std::move(token));
+  } else {
+    return std::invoke(f);
+  }
+}
+
+}  // namespace chat::detail
 
 namespace chat {
 
+// The status of one task, shared between the pool and the task's handle so the handle can be
+// asked after the pool is gone. Thread-safety: atomic; written by the pool, read by anyone.
+struct TaskStatusCell {
+  std::atomic<TaskStatus> status{TaskStatus::Queued};
+};
+
+// The caller's side of a submitted task: its id, its status and a future of its result.
+// Thread-safety: like std::future (one owner); status() may be called from any thread and keeps
+// working after the pool is destroyed.
 template <class R>
 class TaskHandle {
  public:
@@ -92,4 +129,33 @@ struct SubmitState final : TaskStatusCell {
 };
 
 }  // namespace detail
+
+// Result of try_submit / submit: a TaskHandle, or why the task was refused.
+// Thread-safety: a plain value with one owner.
+template <class R>
+class Submission {
+ public:
+  static Submission accepted(TaskHandle<R> handle) { return Submission(std::move(handle)); }
+  static Submission refused(RejectReason reason) { return Submission(reason); }
+
+  bool ok() const noexcept { return std::holds_alternative<TaskHandle<R>>(value_); }
+  explicit operator bool() const noexcept { return ok(); }
+  // Precondition: ok().
+  TaskHandle<R>& handle() {
+    assert(ok());
+    return std::get<TaskHandle<R>>(value_);
+  }
+  TaskId id() const { return std::get<TaskHandle<R>>(value_).id(); }
+  // Precondition: !ok().
+  RejectReason reason() const {
+    assert(!ok());
+    return std::get<RejectReason>(value_);
+  }
+
+ private:
+  explicit Submission(TaskHandle<R> handle) : value_(std::move(handle)) {}
+  explicit Submission(RejectReason reason) : value_(reason) {}
+  std::variant<TaskHandle<R>, RejectReason> value_;
+};
+
 }  // namespace chat

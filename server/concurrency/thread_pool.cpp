@@ -7,9 +7,8 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "server/concurrency/cpu_relax.hpp"
-#include "server/concurrency/spin_lock.hpp"
 #include "server/concurrency/thread_name.hpp"
+#include "server/concurrency/worker.hpp"
 
 namespace chat {
 

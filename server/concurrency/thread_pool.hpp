@@ -1,13 +1,6 @@
 #pragma once
-// ThreadPool: a priority worker pool with aging, a bounded queue with an Urgent reserve,
-// dynamic size, deadlines, cancellation and concurrency classes. See docs/architecture.md,
-// "Priority worker pool", for the rules.
-//
-// Thread-safety: every member function may be called from any thread, concurrently, including
-// from the pool's own tasks. Calls that would block on the pool from one of its own workers
-// (submit waiting for room, TaskHandle::get, shutdown joining) refuse instead of deadlocking.
-// Callbacks and task code never run under the pool's lock.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <concepts>
@@ -15,8 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -26,22 +21,69 @@
 #include <utility>
 #include <vector>
 
-#include "server/concurrency/deadline_queue.hpp"
 #include "server/concurrency/finished_tasks.hpp"
 #include "server/concurrency/latency_histogram.hpp"
-#include "server/concurrency/pool_stats.hpp"
-#include "server/concurrency/settled_task.hpp"
-#include "server/concurrency/submission.hpp"
-#include "server/concurrency/submit_result.hpp"
+#include "server/concurrency/pool_clock.hpp"
+#include "server/concurrency/task.hpp"
 #include "server/concurrency/task_handle.hpp"
-#include "server/concurrency/task_node_pool.hpp"
-#include "server/concurrency/task_options.hpp"
 #include "server/concurrency/task_queue.hpp"
-#include "server/concurrency/task_status.hpp"
-#include "server/concurrency/thread_pool_options.hpp"
-#include "server/concurrency/worker_slot.hpp"
+#include "server/concurrency/worker.hpp"
 
 namespace chat {
+
+// Construction settings of a ThreadPool (ThreadPool::Options). Thread-safety: plain value.
+struct ThreadPoolOptions {
+  // Core threads, started at construction and kept for the pool's life.
+  std::size_t min_threads = 1;
+  // Hard ceiling on worker threads (and therefore on tasks running at once). Must be >= 1.
+  std::size_t max_threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  // A thread beyond min_threads that found no work for this long exits.
+  std::chrono::steady_clock::duration keep_alive = std::chrono::seconds(30);
+  // A worker that runs out of work busy-waits this long for a new submission before it sleeps
+  // (at most one worker at a time). Saves the futex wake-up of a sleeping worker when tasks
+  // arrive back to back; zero never spins.
+  std::chrono::steady_clock::duration idle_spin = std::chrono::microseconds(20);
+  // Tasks that may wait in the queue (all priorities but Urgent).
+  std::size_t queue_capacity = 65536;
+  // Extra queue room only Urgent tasks may use, so a flood of other work cannot refuse them.
+  std::size_t urgent_reserve = 1024;
+  AgeBudgets age_budgets{};
+  // Concurrency classes: at most `limit` tasks of the named class run at once. Limits must be >= 1.
+  std::map<std::string, std::size_t> class_limits;
+  // Workers are named "<prefix>-<n>" (Linux keeps 15 characters).
+  std::string thread_name_prefix = "pool";
+  // Time source for aging, deadlines and timings; null means std::chrono::steady_clock.
+  std::shared_ptr<PoolClock> clock;
+  // How many finished tasks status(id) still remembers (rounded up to a power of two).
+  std::size_t finished_history = 16384;
+  // Longest sleep of the deadline watcher when `clock` is not the steady clock (a manual clock
+  // cannot wake it, so it re-reads the time at least this often).
+  std::chrono::steady_clock::duration deadline_poll = std::chrono::milliseconds(5);
+};
+
+// A snapshot of a pool's counters, taken under the pool lock so the numbers agree with each
+// other: submitted == completed + failed + cancelled + timed_out + running + queued_total().
+// Thread-safety: a plain value, owned by the caller.
+struct PoolStats {
+  std::uint64_t submitted = 0;  // accepted tasks
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+  std::uint64_t timed_out = 0;  // start deadline passed in the queue, or run timeout overrun
+  std::uint64_t rejected = 0;   // refusals of every reason
+  std::uint64_t overdue = 0;    // run timeouts that fired (stop requested)
+  std::array<std::size_t, kPriorityLevels> queued{};  // indexed by index_of(Priority)
+  std::size_t running = 0;
+  std::size_t live_threads = 0;
+  std::size_t idle_threads = 0;
+  std::size_t peak_threads = 0;
+  LatencySummary queue_wait;  // submit -> start, for tasks that started
+  LatencySummary run_time;    // start -> end, for tasks that ran
+
+  std::size_t queued_total() const noexcept {
+    return std::accumulate(queued.begin(), queued.end(), std::size_t{0});
+  }
+};
 
 // One task of a post_all() group.
 struct PostRequest {
@@ -49,6 +91,14 @@ struct PostRequest {
   TaskOptions options;
 };
 
+// ThreadPool: a priority worker pool with aging, a bounded queue with an Urgent reserve,
+// dynamic size, deadlines, cancellation and concurrency classes. See docs/architecture.md,
+// "Priority worker pool", for the rules.
+//
+// Thread-safety: every member function may be called from any thread, concurrently, including
+// from the pool's own tasks. Calls that would block on the pool from one of its own workers
+// (submit waiting for room, TaskHandle::get, shutdown joining) refuse instead of deadlocking.
+// Callbacks and task code never run under the pool's lock.
 class ThreadPool {
  public:
   using Options = ThreadPoolOptions;

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/request.hpp"
-#include "server/concurrency/task_priority.hpp"
+#include "server/concurrency/task.hpp"
 #include "server/auth/identity.hpp"
 #include "server/registry/room.hpp"
 #include "server/net/session.hpp"

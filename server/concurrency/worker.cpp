@@ -1,4 +1,5 @@
-#include "server/concurrency/worker_context.hpp"
+
+#include "server/concurrency/worker.hpp"
 
 namespace chat::detail {
 namespace {
