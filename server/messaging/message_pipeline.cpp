@@ -16,32 +16,29 @@ MessagePipeline::MessagePipeline(EventBus& bus, GroupCommitter& committer, Store
       bus_.subscribe<DrainRequest>([this](const DrainRequest& request) { drain(request); }, Priority::High);
 }
 
-std::shared_ptr<MessagePipeline::RoomLog> MessagePipeline::log_of(const std::string& room) {
-  std::lock_guard lock(logs_mutex_);
-  auto& log = logs_[room];
-  if (!log) log = std::make_shared<RoomLog>(options_.dedup_window);
-  return log;
+RoomOutbox& MessagePipeline::outbox_of(Room& room) {
+  return *room.outbox([this] { return std::make_shared<RoomOutbox>(options_.dedup_window); });
 }
 
-std::optional<std::int64_t> MessagePipeline::find_delivered(RoomLog& log, const std::string& room,
+std::optional<std::int64_t> MessagePipeline::find_delivered(RoomOutbox& outbox, const std::string& room,
                                                              std::int64_t sender_id, const std::string& client_id) {
-  if (!log.dedup_loaded) {
+  if (!outbox.dedup_loaded) {
     // Everything stored before this first send with a client id was delivered (at the latest by the restart).
     for (const auto& ref : store_.recent_client_messages(room, options_.dedup_window)) {
-      log.dedup.remember(ref.sender_id, ref.client_id, ref.seq);
+      outbox.dedup.remember(ref.sender_id, ref.client_id, ref.seq);
     }
-    log.dedup_loaded = true;
+    outbox.dedup_loaded = true;
   }
-  return log.dedup.find(sender_id, client_id);
+  return outbox.dedup.find(sender_id, client_id);
 }
 
 void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const SessionPtr& session,
                            const nlohmann::json& request_id, std::string text, std::optional<std::string> client_id,
                            MessageKind kind) {
-  auto log = log_of(room->name());
+  RoomOutbox& outbox = outbox_of(*room);
   if (client_id) {
-    std::lock_guard dedup_lock(log->dedup_mutex);
-    if (const auto seq = find_delivered(*log, room->name(), sender.id, *client_id)) {
+    std::lock_guard dedup_lock(outbox.dedup_mutex);
+    if (const auto seq = find_delivered(outbox, room->name(), sender.id, *client_id)) {
       std::string line;
       append_acknowledgement(line, request_id, room->name(), *seq, std::nullopt);
       session->deliver(make_frame(std::move(line)));
@@ -61,9 +58,9 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
 
   MessageRecord record = pending.record;
   const auto admission = committer_.append(
-      std::move(record), [this, room, log, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
+      std::move(record), [this, room, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
         pending.outcome = outcome;
-        on_committed(room, log, std::move(pending));
+        on_committed(room, std::move(pending));
       });
   switch (admission) {
     case GroupCommitter::Admission::accepted:
@@ -75,14 +72,15 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
   }
 }
 
-void MessagePipeline::on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending) {
+void MessagePipeline::on_committed(const RoomPtr& room, Pending pending) {
+  RoomOutbox& outbox = outbox_of(*room);
   {
-    std::lock_guard lock(log->pending_mutex);
-    log->pending.push_back(std::move(pending));
-    if (log->drain_scheduled) return;
-    log->drain_scheduled = true;
+    std::lock_guard lock(outbox.pending_mutex);
+    outbox.pending.push_back(std::move(pending));
+    if (outbox.drain_scheduled) return;
+    outbox.drain_scheduled = true;
   }
-  batch_drains_.push_back(DrainRequest{room, log});
+  batch_drains_.push_back(DrainRequest{room});
 }
 
 void MessagePipeline::after_commit_batch() {
@@ -104,15 +102,16 @@ void MessagePipeline::publish_drain(DrainRequest request) {
 }
 
 void MessagePipeline::drain(const DrainRequest& request) {
-  std::lock_guard broadcast_lock(request.log->broadcast_mutex);
+  RoomOutbox& outbox = outbox_of(*request.room);
+  std::lock_guard broadcast_lock(outbox.broadcast_mutex);
   std::deque<Pending> batch;
   {
-    std::lock_guard lock(request.log->pending_mutex);
-    batch.swap(request.log->pending);
-    request.log->drain_scheduled = false;
+    std::lock_guard lock(outbox.pending_mutex);
+    batch.swap(outbox.pending);
+    outbox.drain_scheduled = false;
   }
   broadcast_stored(*request.room, batch);
-  answer_senders(*request.log, batch);
+  answer_senders(outbox, batch);
 }
 
 void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& batch) {
@@ -173,7 +172,7 @@ void MessagePipeline::append_acknowledgement(std::string& lines, const nlohmann:
   reply.end_line();
 }
 
-void MessagePipeline::answer_senders(RoomLog& log, const std::deque<Pending>& batch) {
+void MessagePipeline::answer_senders(RoomOutbox& outbox, const std::deque<Pending>& batch) {
   // A sender's acknowledgements in a row go out as one frame: a client's pipelined sends are answered
   // together, in one write, rather than the first alone while the others are still being queued (its next
   // sends would then arrive, and commit, piecemeal too).
@@ -203,8 +202,8 @@ void MessagePipeline::answer_senders(RoomLog& log, const std::deque<Pending>& ba
       continue;
     }
     if (record.client_id) {
-      std::lock_guard dedup_lock(log.dedup_mutex);
-      log.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
+      std::lock_guard dedup_lock(outbox.dedup_mutex);
+      outbox.dedup.remember(record.sender_id, *record.client_id, outcome.seq);
     }
     const bool stored = outcome.status == AppendOutcome::Status::stored;
     append_acknowledgement(lines, pending.request_id, record.room, outcome.seq,

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +19,29 @@
 #include "server/storage/store.hpp"
 
 namespace chat {
+
+// A room's state in the pipeline, held by its Room (Room::outbox) so a send finds it without a
+// lookup under a global lock: the committed messages waiting for their drain, and the room's
+// de-duplication window. Thread-safety: each part under its own mutex, as noted.
+class RoomOutbox {
+ public:
+  struct Pending {
+    MessageRecord record;
+    AppendOutcome outcome;
+    ReplyHold sender;  // the sender's connection, which owes this request its reply until it is answered
+    nlohmann::json request_id;
+  };
+
+  explicit RoomOutbox(std::size_t window) : dedup(window) {}
+
+  std::mutex broadcast_mutex;  // one drain (or quiet section) of the room at a time
+  std::mutex pending_mutex;
+  std::deque<Pending> pending;  // committed (or failed), not yet broadcast nor answered; pending_mutex
+  bool drain_scheduled = false;  // pending_mutex
+  std::mutex dedup_mutex;
+  DedupWindow dedup;  // client ids of delivered messages only: a hit is safe to acknowledge at once; dedup_mutex
+  bool dedup_loaded = false;  // dedup_mutex
+};
 
 // The path of a room message after its request was accepted:
 //   send()       — under the room's ordering key: answer a retry of a message
@@ -58,47 +80,31 @@ class MessagePipeline {
   // duplicate.
   template <class Action>
   auto while_quiet(const RoomPtr& room, Action&& action) {
-    auto log = log_of(room->name());
-    std::lock_guard lock(log->broadcast_mutex);
+    std::lock_guard lock(outbox_of(*room).broadcast_mutex);
     return action();
   }
 
  private:
-  struct Pending {
-    MessageRecord record;
-    AppendOutcome outcome;
-    ReplyHold sender;  // the sender's connection, which owes this request its reply until it is answered
-    nlohmann::json request_id;
-  };
-  struct RoomLog {
-    explicit RoomLog(std::size_t window) : dedup(window) {}
-    std::mutex broadcast_mutex;  // one drain (or quiet section) of the room at a time
-    std::mutex pending_mutex;
-    std::deque<Pending> pending;  // committed (or failed), not yet broadcast nor answered
-    bool drain_scheduled = false;
-    std::mutex dedup_mutex;
-    DedupWindow dedup;  // client ids of delivered messages only: a hit is safe to acknowledge at once
-    bool dedup_loaded = false;
-  };
+  using Pending = RoomOutbox::Pending;
   struct DrainRequest {
     RoomPtr room;
-    std::shared_ptr<RoomLog> log;
   };
 
-  std::shared_ptr<RoomLog> log_of(const std::string& room);
+  // The room's outbox, made on first use.
+  RoomOutbox& outbox_of(Room& room);
   // The seq of a delivered message with this client id, if the window holds it (loaded from the store on
   // first use). A miss is no verdict: the store's unique index recognises every retry at commit.
-  std::optional<std::int64_t> find_delivered(RoomLog& log, const std::string& room, std::int64_t sender_id,
+  std::optional<std::int64_t> find_delivered(RoomOutbox& outbox, const std::string& room, std::int64_t sender_id,
                                              const std::string& client_id);
   // On the flushing thread: queues the outcome in the room's outbox; the room's drain is published by
   // after_commit_batch().
-  void on_committed(const RoomPtr& room, const std::shared_ptr<RoomLog>& log, Pending pending);
+  void on_committed(const RoomPtr& room, Pending pending);
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
   static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
   // Each sender's reply (ok with the seq, duplicate, or internal), in batch order; remembers the client ids.
-  void answer_senders(RoomLog& log, const std::deque<Pending>& batch);
+  void answer_senders(RoomOutbox& outbox, const std::deque<Pending>& batch);
   // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
   static void append_acknowledgement(std::string& lines, const nlohmann::json& request_id, const std::string& room,
                                      std::int64_t seq, std::optional<std::int64_t> ts_ms);
@@ -113,8 +119,6 @@ class MessagePipeline {
   GroupCommitter& committer_;
   Store& store_;
   Options options_;
-  std::mutex logs_mutex_;
-  std::unordered_map<std::string, std::shared_ptr<RoomLog>> logs_;
   // Rooms whose outbox got outcomes in the batch being completed. Touched only on the flushing thread,
   // and the committer runs one flush at a time.
   std::vector<DrainRequest> batch_drains_;

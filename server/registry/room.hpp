@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -20,8 +21,11 @@
 
 namespace chat {
 
+class RoomOutbox;  // the message pipeline's state of a room (server/messaging/message_pipeline.hpp)
+
 // One room: its settings, persistent membership (RoomMembership), live
-// subscribers (RoomSubscriberList) and delivered seq (RoomSequence). Each part
+// subscribers (RoomSubscriberList), delivered seq (RoomSequence) and, opaque
+// here, the message pipeline's outbox (RoomOutbox). Each part
 // has its own synchronization, so a broadcast never waits for a topic change
 // or a membership edit, and no method holds two locks at once.
 //
@@ -88,6 +92,14 @@ class Room {
   std::int64_t delivered_seq() const noexcept { return sequence_.delivered(); }
   void set_delivered_seq(std::int64_t seq) noexcept { sequence_.set_delivered(seq); }
 
+  // --- the message pipeline's state of the room ---
+  // Made by `make` on the first call; the room keeps it for its life and never looks inside.
+  template <class Make>
+  RoomOutbox* outbox(Make&& make) {
+    std::call_once(outbox_once_, [&] { outbox_ = make(); });
+    return outbox_.get();
+  }
+
  private:
   const std::string name_;
   mutable std::shared_mutex settings_mutex_;
@@ -95,6 +107,8 @@ class Room {
   RoomMembership membership_;
   RoomSubscriberList subscribers_;
   RoomSequence sequence_;
+  std::once_flag outbox_once_;
+  std::shared_ptr<RoomOutbox> outbox_;  // set once, under outbox_once_
 };
 
 using RoomPtr = std::shared_ptr<Room>;
