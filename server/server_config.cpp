@@ -186,6 +186,8 @@ void visit_keys(Config& c, Visitor& v) {
 
   v("rooms", "default", c.rooms.default_room, Rule{.null_is_empty = true});
   v("rooms", "guests_can_create", c.rooms.guests_can_create);
+  v("rooms", "max_rooms", c.rooms.max_rooms, Rule{0, 1e7});
+  v("rooms", "max_per_owner", c.rooms.max_per_owner, Rule{0, 1e6});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);

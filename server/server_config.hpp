@@ -94,6 +94,10 @@ struct ServerConfig {
     // Created at start when missing, owned by no account; the terminal client joins it on login. Empty: none.
     std::string default_room = "#general";
     bool guests_can_create = false;
+    // Bounds on rooms made with `create` (0: none). Rooms never go away, so without them anyone allowed to
+    // create could grow the server's memory and database without end.
+    std::size_t max_rooms = 10000;
+    std::size_t max_per_owner = 20;
 
     // default_room as the server names it ("general"), or empty when there is none.
     std::string default_room_name() const;

@@ -594,3 +594,59 @@ TEST_CASE("RoomRegistry: concurrent create/remove/find/list stays consistent") {
   CHECK(registry.size() == expected);
   CHECK(registry.list().size() == expected);
 }
+
+TEST_CASE("RoomRegistry::create_within keeps to its quota, per owner and in all, however many create at once") {
+  using chat::RoomSettings;
+  RoomRegistry registry;
+  const RoomRegistry::Quota quota{.max_rooms = 40, .max_per_owner = 3};
+
+  SUBCASE("per owner, case-insensitively; removal gives the place back") {
+    for (int i = 0; i < 3; ++i) {
+      CHECK(registry.create_within("a" + std::to_string(i), RoomSettings{false, "", "Alice"}, quota).room);
+    }
+    const auto refused = registry.create_within("a3", RoomSettings{false, "", "alice"}, quota);
+    CHECK_FALSE(refused.room);
+    CHECK(refused.refusal == RoomRegistry::Refusal::OwnerFull);
+    CHECK_FALSE(registry.find("a3"));
+    CHECK(registry.owned_by("ALICE") == 3);
+    CHECK(registry.create_within("b0", RoomSettings{false, "", "bob"}, quota).room);  // another owner
+    CHECK(registry.create_within("a0", RoomSettings{false, "", "bob"}, quota).refusal == RoomRegistry::Refusal::Exists);
+    CHECK(registry.owned_by("bob") == 1);  // a refused create counts nothing
+    CHECK(registry.remove("a1"));
+    CHECK(registry.owned_by("alice") == 2);
+    CHECK(registry.create_within("a3", RoomSettings{false, "", "alice"}, quota).room);
+  }
+
+  SUBCASE("in all, ownerless rooms included; create() without a quota is not bound") {
+    for (int i = 0; i < 40; ++i) CHECK(registry.create_within("r" + std::to_string(i), RoomSettings{}, quota).room);
+    CHECK(registry.create_within("more", RoomSettings{}, quota).refusal == RoomRegistry::Refusal::Full);
+    CHECK(registry.create("loaded", RoomSettings{false, "", "alice"}));  // a room from the database
+    CHECK(registry.size() == 41);
+    CHECK(registry.owned_by("alice") == 1);
+  }
+
+  SUBCASE("concurrent creations never overshoot") {
+    constexpr int kThreads = 8;
+    std::latch start(kThreads);
+    std::vector<std::thread> threads;
+    std::atomic<int> created{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 20; ++i) {
+          const std::string owner = t % 2 == 0 ? "even" : "odd";
+          if (registry.create_within("t" + std::to_string(t) + "-" + std::to_string(i), RoomSettings{false, "", owner},
+                                     RoomRegistry::Quota{.max_rooms = 0, .max_per_owner = 25})
+                  .room) {
+            created.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(created.load() == 50);
+    CHECK(registry.owned_by("even") == 25);
+    CHECK(registry.owned_by("odd") == 25);
+    CHECK(registry.size() == 50);
+  }
+}

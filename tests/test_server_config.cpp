@@ -87,4 +87,9 @@ TEST_CASE("rooms.default: a room name with or without '#', \"\" or null for none
   CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"guests_can_create", "yes"}}}}),
                        "rooms.guests_can_create: must be true or false", ConfigError);
   CHECK(ServerConfig::from_json({{"rooms", {{"guests_can_create", true}}}}).rooms.guests_can_create);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"max_rooms", -1}}}}),
+                       "rooms.max_rooms: must be between 0 and 10000000", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"max_per_owner", "20"}}}}),
+                       "rooms.max_per_owner: must be an integer", ConfigError);
+  CHECK(ServerConfig::from_json({{"rooms", {{"max_per_owner", 0}}}}).rooms.max_per_owner == 0);
 }

@@ -320,3 +320,34 @@ TEST_CASE("LogFlood: a flood of refused connections writes a few warning lines, 
   CHECK(warnings >= 1);
   CHECK(warnings <= 10);
 }
+
+TEST_CASE("RoomFlood: creates stop at rooms.max_per_owner per account and at rooms.max_rooms in all, after a restart "
+          "too") {
+  chat::test::ServerProcess server(
+      Json{{"rooms", {{"max_rooms", 6}, {"max_per_owner", 3}, {"guests_can_create", true}}}});
+  const auto refusal = [](const Json& reply) {
+    CHECK(reply["type"] == "error");
+    CHECK(reply["code"] == "forbidden");
+    return reply.value("message", "");
+  };
+  {
+    TestClient alice(server.port());
+    expect_ok(alice.register_user("alice"));
+    for (int i = 0; i < 3; ++i) expect_ok(alice.request("create", {{"room", "a" + std::to_string(i)}}));
+    CHECK(refusal(alice.request("create", {{"room", "a3"}})) ==
+          "you own 3 rooms, the most an account may own on this server");
+    TestClient bob(server.port());
+    expect_ok(bob.register_user("bob"));
+    for (int i = 0; i < 3; ++i) expect_ok(bob.request("create", {{"room", "b" + std::to_string(i)}}));
+    TestClient visitor(server.port());
+    expect_ok(visitor.guest("visitor"));
+    CHECK(refusal(visitor.request("create", {{"room", "g0"}})) ==
+          "this server holds its most rooms (6): join one of them, or ask its operator to raise rooms.max_rooms");
+    CHECK(expect_ok(visitor.request("rooms"))["rooms"].size() == 6);
+  }
+  server.restart();  // the counts come back from the database
+  TestClient alice(server.port());
+  expect_ok(alice.login("alice"));
+  CHECK(refusal(alice.request("create", {{"room", "a3"}})) ==
+        "you own 3 rooms, the most an account may own on this server");
+}

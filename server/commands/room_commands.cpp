@@ -30,8 +30,22 @@ void create(const CommandContext& ctx) {
   // stored without an owner, as the default room is.
   const RoomSettings settings{ctx.request.optional_bool("private", false), checked_topic(ctx).value_or(""),
                               user.guest ? std::string{} : user.user};
-  auto room = ctx.server.rooms.create(name, settings);
-  if (!room) throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
+  const auto& config = ctx.server.config.rooms;
+  auto [room, refusal] =
+      ctx.server.rooms.create_within(name, settings, RoomRegistry::Quota{config.max_rooms, config.max_per_owner});
+  switch (refusal) {
+    case RoomRegistry::Refusal::None:
+      break;
+    case RoomRegistry::Refusal::Exists:
+      throw ProtocolError(ErrorCode::Conflict, "room '" + name + "' exists");
+    case RoomRegistry::Refusal::Full:
+      throw ProtocolError(ErrorCode::Forbidden, "this server holds its most rooms (" +
+                                                    std::to_string(config.max_rooms) +
+                                                    "): join one of them, or ask its operator to raise rooms.max_rooms");
+    case RoomRegistry::Refusal::OwnerFull:
+      throw ProtocolError(ErrorCode::Forbidden, "you own " + std::to_string(config.max_per_owner) +
+                                                    " rooms, the most an account may own on this server");
+  }
   try {
     if (!ctx.server.store.create_room(
             RoomRecord{name, settings.is_private, settings.topic, settings.owner, CommandContext::now_ms(), 0})) {

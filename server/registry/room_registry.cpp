@@ -9,14 +9,32 @@
 namespace chat {
 
 RoomPtr RoomRegistry::create(std::string name, RoomSettings settings) {
+  return create_within(std::move(name), std::move(settings), Quota{}).room;
+}
+
+RoomRegistry::Created RoomRegistry::create_within(std::string name, RoomSettings settings, Quota quota) {
   std::string key = canonical_name(name);
-  // Built before locking: on a name clash it is simply dropped, lock released.
+  std::string owner = settings.owner.empty() ? std::string{} : canonical_name(settings.owner);
+  // Built before locking: on a refusal it is simply dropped, lock released.
   auto room = std::make_shared<Room>(std::move(name), std::move(settings));
   std::unique_lock lock(mutex_);
-  if (!rooms_.try_emplace(std::move(key), room).second) {
-    return nullptr;
+  if (rooms_.contains(key)) return {nullptr, Refusal::Exists};
+  // The owner's own bound first: it is the one its owner can do something about.
+  const auto owned = owner.empty() ? owned_.end() : owned_.find(owner);
+  if (quota.max_per_owner != 0 && owned != owned_.end() && owned->second >= quota.max_per_owner) {
+    return {nullptr, Refusal::OwnerFull};
   }
-  return room;
+  if (quota.max_rooms != 0 && rooms_.size() >= quota.max_rooms) return {nullptr, Refusal::Full};
+  if (!owner.empty()) ++owned_[owner];
+  rooms_.emplace(std::move(key), room);
+  return {std::move(room), Refusal::None};
+}
+
+std::size_t RoomRegistry::owned_by(std::string_view user) const {
+  const std::string key = canonical_name(user);
+  std::shared_lock lock(mutex_);
+  const auto found = owned_.find(key);
+  return found == owned_.end() ? 0 : found->second;
 }
 
 RoomPtr RoomRegistry::find(std::string_view name) const {
@@ -28,10 +46,20 @@ RoomPtr RoomRegistry::find(std::string_view name) const {
 
 bool RoomRegistry::remove(std::string_view name) {
   const std::string key = canonical_name(name);
-  decltype(rooms_)::node_type removed;  // destroyed after the lock: may hold the last RoomPtr
-  std::unique_lock lock(mutex_);
-  removed = rooms_.extract(key);
-  return !removed.empty();
+  decltype(rooms_)::node_type removed;  // destroyed after the locks: may hold the last RoomPtr
+  {
+    std::unique_lock lock(mutex_);
+    removed = rooms_.extract(key);
+  }
+  if (removed.empty()) return false;
+  // The owner is read outside the lock (no call into a Room under it), then uncounted.
+  const auto owner = removed.mapped()->settings().owner;
+  if (!owner.empty()) {
+    std::unique_lock lock(mutex_);
+    const auto owned = owned_.find(canonical_name(owner));
+    if (owned != owned_.end() && --owned->second == 0) owned_.erase(owned);
+  }
+  return true;
 }
 
 std::vector<RoomPtr> RoomRegistry::list() const {

@@ -29,8 +29,25 @@ namespace chat {
 // Room::subscribe(), which callers use directly on a RoomPtr.
 class RoomRegistry {
  public:
-  // nullptr if a room with that canonical name exists.
+  // Bounds on what create_within() may add. 0 = no bound.
+  struct Quota {
+    std::size_t max_rooms = 0;      // rooms in all
+    std::size_t max_per_owner = 0;  // rooms whose settings name one owner (ownerless rooms count only in all)
+  };
+  enum class Refusal { None, Exists, Full, OwnerFull };
+  struct Created {
+    RoomPtr room;  // null when refused
+    Refusal refusal = Refusal::None;
+  };
+
+  // nullptr if a room with that canonical name exists. No quota: for rooms
+  // that exist already (loaded at start) and the configured default room.
   RoomPtr create(std::string name, RoomSettings settings);
+  // Like create(), within `quota`, checked and taken under the same lock as
+  // the insertion, so concurrent creations cannot overshoot it.
+  Created create_within(std::string name, RoomSettings settings, Quota quota);
+  // Rooms whose owner is `user`. O(1).
+  std::size_t owned_by(std::string_view user) const;
   // nullptr if there is none. O(1).
   RoomPtr find(std::string_view name) const;
   // False if there was no such room.
@@ -50,6 +67,9 @@ class RoomRegistry {
 
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, RoomPtr> rooms_;  // key: canonical_name(room name)
+  // Rooms per owner (canonical_name), kept beside rooms_ under mutex_: an owner is set at creation and
+  // never changes, so counting it there needs no call into a Room.
+  std::unordered_map<std::string, std::size_t> owned_;
 };
 
 }  // namespace chat
