@@ -311,6 +311,28 @@ TEST_CASE("PostBody: a method other than GET is 405 with Allow, a GET with a bod
   CHECK(scrape(port)["chat_http_bad_requests_total"] == 4);
 }
 
+TEST_CASE("MalformedRequest: a request line that is not HTTP gets 400 and a close; HEAD answers without a body") {
+  ServerProcess server(with_http());
+  const auto port = server.http_port();
+  for (const auto* garbage : {"GET /health HTTX/1.1\r\n\r\n", "GET\r\n\r\n", "\x16\x03\x01\x02\x00\x01\r\n\r\n"}) {
+    HttpConnection connection(port);
+    connection.send_raw(garbage);
+    const auto answer = connection.read_answer();
+    REQUIRE(answer);
+    CHECK(answer->status == 400);
+    check_security_headers(*answer);
+    CHECK(connection.wait_closed(2s));
+  }
+  HttpConnection head(port);
+  head.send_raw("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  REQUIRE(head.wait_closed(2s));
+  // The header only, its Content-Length saying what a GET would carry.
+  const auto& raw = head.unread();
+  CHECK(raw.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(raw.find("Content-Length: 15\r\n") != std::string::npos);
+  CHECK(raw.ends_with("\r\n\r\n"));
+}
+
 TEST_CASE("HeaderFlood: headers past http.max_header_bytes get 431 or a close, and memory stays bounded") {
   ServerProcess server(with_http({{"max_header_bytes", 8192}, {"max_connections", 64}}));
   const auto port = server.http_port();

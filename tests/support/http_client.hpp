@@ -40,6 +40,8 @@ class HttpConnection {
   std::optional<HttpAnswer> read_answer(std::chrono::milliseconds timeout = 5s);
   // True if the server closed (or reset) the connection within the timeout; bytes read meanwhile are kept.
   bool wait_closed(std::chrono::milliseconds timeout = 5s);
+  // Bytes received and not yet taken by read_answer (e.g. the answer to a HEAD, which has no body to count).
+  const std::string& unread() const noexcept { return buffer_; }
 
  private:
   // Reads what is there within the timeout; false on close, reset or timeout.
