@@ -7,6 +7,7 @@
 #include "server/messaging/event_frames.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/registry/room_role.hpp"
+#include "server/server_snapshot.hpp"
 
 namespace chat {
 
@@ -66,6 +67,21 @@ Session::Limits session_limits(const ServerConfig& config) {
                          .rate_abuse_strikes = config.limits.rate_abuse_strikes};
 }
 
+std::unique_ptr<HttpListener> make_http_listener(const ServerConfig::Http& http) {
+  if (!http.enabled) return nullptr;
+  return std::make_unique<HttpListener>(
+      HttpListener::Limits{.max_connections = http.max_connections,
+                           .session = {.max_requests = http.max_requests_per_connection,
+                                       .request_timeout = std::chrono::milliseconds(http.request_timeout_ms),
+                                       .max_header_bytes = http.max_header_bytes}});
+}
+
+std::vector<asio::ip::address> addresses(const std::vector<std::string>& texts) {
+  std::vector<asio::ip::address> list;
+  for (const auto& text : texts) list.push_back(asio::ip::make_address(text));  // validate() checked them
+  return list;
+}
+
 }  // namespace
 
 Server::Server(ServerConfig config)
@@ -77,6 +93,8 @@ Server::Server(ServerConfig config)
                   accept(std::move(socket), std::move(address));
                 }),
       port_(listener_.listen(config_.server.host, config_.server.port)),
+      http_(make_http_listener(config_.http)),
+      http_port_(http_ ? http_->listen(config_.http.address, config_.http.port) : 0),
       store_(config_.store_options()),
       pool_(pool_options(config_)),
       bus_(pool_),
@@ -100,6 +118,10 @@ Server::Server(ServerConfig config)
                guest_ids_, messages_, departures_, inbox_, disconnects_, requests_,
                [this] { return connection_count(); }},
       router_(context_, commands_, requests_),
+      endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },
+                                            [this] { return ServerSnapshot::take(context_); },
+                                            [this] { return http_ ? http_->stats() : HttpStats::Snapshot{}; }},
+                 addresses(config_.http.metrics_allow)),
       commit_kick_(io_),
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
@@ -156,6 +178,14 @@ std::uint16_t Server::start() {
   }
   spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port_,
                config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
+  // After the chat listener, so that /ready never answers ready before chat connections are taken.
+  if (http_) {
+    http_->start([this](const HttpRequest& request, const asio::ip::address& peer) {
+      return endpoints_.handle(request, peer);
+    });
+    spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics; plain HTTP)", config_.http.address,
+                 http_port_);
+  }
   return port_;
 }
 
@@ -254,6 +284,16 @@ void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
   departures_.depart(session, /*final=*/true);
 }
 
+Readiness Server::readiness() const {
+  if (shut_down_.load() || listener_.stopped()) {
+    return {false, "shutting_down", "the server is stopping and no longer accepts chat connections"};
+  }
+  if (store_.writes_failing()) {
+    return {false, "storage_failing", "storage writes are failing (" + store_.health().reason + "); sends are refused"};
+  }
+  return {};
+}
+
 std::size_t Server::connection_count() const {
   std::lock_guard lock(sessions_mutex_);
   return sessions_.size();
@@ -315,7 +355,9 @@ void Server::shutdown() {
   }
 
   // 4. Stop the threads; the database is checkpointed last, if there is time. Nothing acknowledged
-  // depends on it: the WAL holds every commit and the next start copies it back.
+  // depends on it: the WAL holds every commit and the next start copies it back. The operator's HTTP surface
+  // went on answering until now, /ready with 503, so that a balancer saw the server drain.
+  if (http_) http_->stop();
   pool_.shutdown();
   work_guard_.reset();
   io_.stop();

@@ -18,6 +18,9 @@
 #include "server/messaging/direct_message_inbox.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/auth/guest_ids.hpp"
+#include "server/http/http_listener.hpp"
+#include "server/http/operator_endpoints.hpp"
+#include "server/http/readiness.hpp"
 #include "server/net/listener.hpp"
 #include "server/auth/login_gate.hpp"
 #include "server/auth/name_probes.hpp"
@@ -60,6 +63,11 @@ class Server final : public SessionHost {
 
   std::size_t connection_count() const;
 
+  // Ready while the chat listener accepts and storage takes writes (/ready). Safe from any thread.
+  Readiness readiness() const;
+  // The operator HTTP port, or 0 when http.enabled is off.
+  std::uint16_t http_port() const noexcept { return http_port_; }
+
  private:
   void load_state();
   void create_default_room();
@@ -88,6 +96,10 @@ class Server final : public SessionHost {
   ConnectionLimiter limiter_;
   Listener listener_;
   const std::uint16_t port_;
+  // The operator's HTTP surface (http.*), bound here like the chat port and for the same reason; served from
+  // start() on its own thread. Null when http.enabled is off.
+  std::unique_ptr<HttpListener> http_;
+  std::uint16_t http_port_ = 0;
 
   Store store_;
   ThreadPool pool_;
@@ -105,6 +117,7 @@ class Server final : public SessionHost {
   ServerContext context_;
   CommandTable commands_;
   RequestRouter router_;
+  OperatorEndpoints endpoints_;
   boost::asio::steady_timer commit_kick_;
   boost::asio::steady_timer storage_retry_;
   std::atomic<bool> storage_retry_pending_{false};  // a recovery pass is queued or running

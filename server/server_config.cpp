@@ -8,6 +8,8 @@
 #include <set>
 #include <type_traits>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "common/names.hpp"
 #include "common/protocol.hpp"
 
@@ -90,6 +92,17 @@ class Reader {
       throw ConfigError(name + ": must be one of " + describe(rule.one_of));
     }
     field = std::move(text);
+  }
+
+  static void assign(const std::string& name, const json& value, std::vector<std::string>& field, const Rule&) {
+    const auto refuse = [&] { return ConfigError(name + ": must be a list of strings"); };
+    if (!value.is_array()) throw refuse();
+    std::vector<std::string> items;
+    for (const auto& item : value) {
+      if (!item.is_string()) throw refuse();
+      items.push_back(item.get<std::string>());
+    }
+    field = std::move(items);
   }
 
   template <class T>
@@ -189,10 +202,25 @@ void visit_keys(Config& c, Visitor& v) {
   v("rooms", "max_rooms", c.rooms.max_rooms, Rule{0, 1e7});
   v("rooms", "max_per_owner", c.rooms.max_per_owner, Rule{0, 1e6});
 
+  v("http", "enabled", c.http.enabled);
+  v("http", "address", c.http.address);
+  v("http", "port", c.http.port, port);
+  v("http", "max_connections", c.http.max_connections, Rule{1, 1e5});
+  v("http", "max_requests_per_connection", c.http.max_requests_per_connection, Rule{1, 1e6});
+  v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
+  v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
+  v("http", "metrics_allow", c.http.metrics_allow);
+
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
   v("log", "file_max_bytes", c.log.file_max_bytes, Rule{4096, 1e12});
   v("log", "file_count", c.log.file_count, Rule{1, 1000});
+}
+
+bool is_ip_address(const std::string& text) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(text, ec);
+  return !ec;
 }
 
 }  // namespace
@@ -268,6 +296,19 @@ void ServerConfig::validate() const {
     throw ConfigError("rooms.default: must be a room name, 1-" + std::to_string(limits.max_name_length) +
                       " characters of A-Z a-z 0-9 _ - . after an optional '#' (limits.max_name_length), or \"\" "
                       "for no default room");
+  }
+  // The HTTP keys are checked whether or not it is enabled, so that turning it on later cannot fail on an
+  // old mistake.
+  if (!is_ip_address(http.address)) {
+    throw ConfigError("http.address: must be an IP address (127.0.0.1, ::1, 0.0.0.0), not '" + http.address + "'");
+  }
+  for (const auto& address : http.metrics_allow) {
+    if (!is_ip_address(address)) {
+      throw ConfigError("http.metrics_allow: must list IP addresses (127.0.0.1, ::1); '" + address + "' is not one");
+    }
+  }
+  if (http.enabled && http.port != 0 && http.port == server.port) {
+    throw ConfigError("http.port: must differ from server.port (" + std::to_string(server.port) + ")");
   }
   if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
     throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");

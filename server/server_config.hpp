@@ -103,6 +103,19 @@ struct ServerConfig {
     std::string default_room_name() const;
   } rooms;
 
+  // The operator's HTTP surface (/health, /ready, /metrics): plain HTTP, for localhost or a reverse proxy.
+  // Off unless enabled, so that a server never opens a second port its operator did not ask for.
+  struct Http {
+    bool enabled = false;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::size_t max_connections = 64;               // HTTP connections at once; more are refused with 503
+    std::uint32_t max_requests_per_connection = 100;  // then the connection is closed (keep-alive cap)
+    std::uint32_t request_timeout_ms = 5000;        // a request's header must arrive within this, idle or not
+    std::size_t max_header_bytes = 8192;            // request line and headers; past it 431, then close
+    std::vector<std::string> metrics_allow;         // addresses that may read /metrics; empty: any
+  } http;
+
   struct Log {
     std::string level = "info";
     std::string file;  // empty: console only

@@ -8,12 +8,38 @@ using chat::ConfigError;
 using chat::ServerConfig;
 using Json = nlohmann::json;
 
-TEST_CASE("config.example.json holds every key with its default") {
+TEST_CASE("config.example.json holds every key with its default, and turns the HTTP surface on") {
   std::ifstream in(std::string(CHAT_SOURCE_DIR) + "/config.example.json");
   REQUIRE(in.good());
   const auto example = Json::parse(in);
-  CHECK(example == ServerConfig{}.to_json());
+  // The one key the example sets apart from its default: a server started on it answers curl on 127.0.0.1:8080.
+  auto defaults = ServerConfig{}.to_json();
+  CHECK(defaults["http"]["enabled"] == false);
+  defaults["http"]["enabled"] = true;
+  CHECK(example == defaults);
   CHECK_NOTHROW(ServerConfig::from_json(example));
+}
+
+TEST_CASE("http keys: addresses, the allow list and the port are checked, naming the key") {
+  const auto config = ServerConfig::from_json(
+      {{"http", {{"enabled", true}, {"port", 9100}, {"metrics_allow", {"127.0.0.1", "::1"}}}}});
+  CHECK(config.http.enabled);
+  CHECK(config.http.port == 9100);
+  CHECK(config.http.metrics_allow == std::vector<std::string>{"127.0.0.1", "::1"});
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"address", "localhost"}}}}),
+                       "http.address: must be an IP address (127.0.0.1, ::1, 0.0.0.0), not 'localhost'",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"metrics_allow", "127.0.0.1"}}}}),
+                       "http.metrics_allow: must be a list of strings", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"metrics_allow", {"10.0.0.300"}}}}}),
+                       "http.metrics_allow: must list IP addresses (127.0.0.1, ::1); '10.0.0.300' is not one",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"enabled", true}, {"port", 7777}}}}),
+                       "http.port: must differ from server.port (7777)", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"max_connections", 0}}}}),
+                       "http.max_connections: must be between 1 and 100000", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"request_timeout_ms", 10}}}}),
+                       "http.request_timeout_ms: must be between 100 and 3600000", ConfigError);
 }
 
 TEST_CASE("absent keys keep their defaults; present keys are read") {

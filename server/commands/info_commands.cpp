@@ -4,6 +4,7 @@
 #include "server/dispatch/command_table.hpp"
 #include "server/commands/room_access.hpp"
 #include "server/server_context.hpp"
+#include "server/server_snapshot.hpp"
 
 namespace chat {
 namespace {
@@ -83,15 +84,17 @@ void stats(const CommandContext& ctx) {
                         "stats are for admins: the operator makes an account one with "
                         "`chat-server user set-admin NAME on`");
   }
-  const auto pool = ctx.server.pool.stats();
-  const auto commits = ctx.server.committer.stats();
-  const auto bus = ctx.server.bus.stats();
-  const auto checkpoints = ctx.server.store.checkpoint_stats();
+  // The same snapshot /metrics renders (server_snapshot.hpp): one gathering, two formats.
+  const auto snapshot = ServerSnapshot::take(ctx.server);
+  const auto& pool = snapshot.pool;
+  const auto& commits = snapshot.commits;
+  const auto& bus = snapshot.bus;
+  const auto& checkpoints = snapshot.checkpoints;
   auto reply = ctx.ok();
-  reply["connections"] = ctx.server.connection_count();
-  reply["users_online"] = ctx.server.users.user_count();
-  reply["rooms"] = ctx.server.rooms.size();
-  reply["messages_stored"] = ctx.server.store.message_count();
+  reply["connections"] = snapshot.connections;
+  reply["users_online"] = snapshot.users_online;
+  reply["rooms"] = snapshot.rooms;
+  reply["messages_stored"] = snapshot.messages_stored;
   reply["pool"] = {{"threads", pool.live_threads},
                    {"idle_threads", pool.idle_threads},
                    {"peak_threads", pool.peak_threads},
@@ -119,11 +122,10 @@ void stats(const CommandContext& ctx) {
                   {"handler_failures", bus.handler_failures},
                   {"backlog", bus.backlog},
                   {"keys_active", bus.keys_active}};
-  const auto& requests = ctx.server.requests;
-  reply["requests"] = {{"busy", requests.busy.load(std::memory_order_relaxed)},
-                       {"expired", requests.expired.load(std::memory_order_relaxed)},
-                       {"cancelled", requests.cancelled.load(std::memory_order_relaxed)}};
-  const auto health = ctx.server.store.health();
+  reply["requests"] = {{"busy", snapshot.requests.busy},
+                       {"expired", snapshot.requests.expired},
+                       {"cancelled", snapshot.requests.cancelled}};
+  const auto& health = snapshot.storage;
   reply["storage"] = {{"state", to_string(health.state)},
                       {"since_ms", health.since_ms},
                       {"last_error", health.last_error},
@@ -135,15 +137,13 @@ void stats(const CommandContext& ctx) {
                           {"wal_pages", checkpoints.wal_pages}};
   nlohmann::json disconnects = nlohmann::json::object();
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
-    const auto reason = static_cast<DisconnectReason>(i);
-    disconnects[std::string(to_string(reason))] = ctx.server.disconnects.get(reason);
+    disconnects[std::string(to_string(static_cast<DisconnectReason>(i)))] = snapshot.disconnects[i];
   }
   reply["disconnects"] = std::move(disconnects);
-  const auto logins = ctx.server.login_gate.stats();
-  reply["auth"] = {{"login_failures", logins.failures},
-                   {"logins_throttled", logins.throttled},
-                   {"logins_busy", logins.busy},
-                   {"name_probes_refused", ctx.server.name_probes.refused()}};
+  reply["auth"] = {{"login_failures", snapshot.logins.failures},
+                   {"logins_throttled", snapshot.logins.throttled},
+                   {"logins_busy", snapshot.logins.busy},
+                   {"name_probes_refused", snapshot.name_probes_refused}};
   ctx.reply(reply);
 }
 

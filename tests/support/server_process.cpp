@@ -51,6 +51,17 @@ ServerProcess::~ServerProcess() {
 
 std::string ServerProcess::log() const { return read_file(log_path()); }
 
+std::uint16_t ServerProcess::http_port() const {
+  // "operator HTTP listening on 127.0.0.1:PORT (...)", logged before the ready file is written.
+  const std::string marker = "operator HTTP listening on ";
+  const auto text = log();
+  const auto at = text.rfind(marker);
+  if (at == std::string::npos) throw std::runtime_error("no operator HTTP listener in the log:\n" + text);
+  const auto end = text.find(' ', at + marker.size());
+  const auto endpoint = text.substr(at + marker.size(), end - at - marker.size());
+  return static_cast<std::uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
 void ServerProcess::start() {
   const auto ready = dir_ / "ready";
   fs::remove(ready);

@@ -34,6 +34,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  // The operator HTTP port, read from the start-up log line (the ready file holds the chat port only);
+  // throws when http.enabled is off.
+  std::uint16_t http_port() const;
   pid_t pid() const noexcept { return pid_; }
   bool running() const noexcept { return pid_ > 0; }
   const std::filesystem::path& directory() const noexcept { return dir_; }

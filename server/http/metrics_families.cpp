@@ -1,0 +1,133 @@
+#include "server/http/metrics_families.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace chat {
+
+namespace {
+
+using Type = PrometheusText::Type;
+
+double seconds(std::chrono::nanoseconds value) { return std::chrono::duration<double>(value).count(); }
+
+// The pool keeps a count, a mean and a p99 per latency: a summary with the one quantile it knows, and the
+// sum made back from the mean.
+void latency_summary(PrometheusText& page, const std::string& name, std::string_view help,
+                     const LatencySummary& latency) {
+  page.family(name, Type::summary, help);
+  page.sample(name, seconds(latency.p99), {{"quantile", "0.99"}});
+  page.sample(name + "_sum", seconds(latency.mean) * static_cast<double>(latency.samples));
+  page.sample(name + "_count", latency.samples);
+}
+
+}  // namespace
+
+void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
+  page.single("chat_connections", Type::gauge, "Chat connections open now.", s.connections);
+  page.single("chat_users_online", Type::gauge, "Distinct users logged in now.", s.users_online);
+  page.single("chat_rooms", Type::gauge, "Rooms known to the server.", s.rooms);
+  page.single("chat_messages_stored_total", Type::counter, "Room messages in the database.", s.messages_stored);
+
+  const auto& pool = s.pool;
+  page.single("chat_pool_threads", Type::gauge, "Worker threads alive.", pool.live_threads);
+  page.single("chat_pool_idle_threads", Type::gauge, "Worker threads waiting for work.", pool.idle_threads);
+  page.single("chat_pool_peak_threads", Type::gauge, "Most worker threads alive at once since start.",
+              pool.peak_threads);
+  page.single("chat_pool_queued", Type::gauge, "Tasks waiting for a worker.", pool.queued_total());
+  page.single("chat_pool_running", Type::gauge, "Tasks running now.", pool.running);
+  page.single("chat_pool_submitted_total", Type::counter, "Tasks accepted by the worker pool.", pool.submitted);
+  page.single("chat_pool_completed_total", Type::counter, "Tasks that ran to their end.", pool.completed);
+  page.single("chat_pool_failed_total", Type::counter, "Tasks that ended with an exception.", pool.failed);
+  page.single("chat_pool_cancelled_total", Type::counter, "Tasks cancelled before or while running.", pool.cancelled);
+  page.single("chat_pool_timed_out_total", Type::counter, "Tasks past their start deadline or run timeout.",
+              pool.timed_out);
+  page.single("chat_pool_rejected_total", Type::counter, "Tasks the pool refused (queue full, shut down).",
+              pool.rejected);
+  latency_summary(page, "chat_pool_queue_wait_seconds", "Time tasks waited in the queue for a worker.",
+                  pool.queue_wait);
+  latency_summary(page, "chat_pool_run_seconds", "Time tasks ran on a worker.", pool.run_time);
+
+  const auto& commits = s.commits;
+  page.single("chat_commit_batches_total", Type::counter, "Group commits that wrote messages.", commits.batches);
+  page.single("chat_messages_committed_total", Type::counter, "Messages committed since start.", commits.committed);
+  page.single("chat_commit_duplicates_total", Type::counter,
+              "Retried sends answered with the stored original's seq.", commits.duplicates);
+  page.single("chat_commit_failed_total", Type::counter, "Messages whose commit failed.", commits.failed);
+  page.single("chat_commit_refused_total", Type::counter,
+              "Sends refused because storage.commit_backlog_max messages waited.", commits.refused_full);
+  page.single("chat_commit_refused_schedules_total", Type::counter,
+              "Flushes the full worker pool refused (retried later).", commits.refused_schedules);
+  page.single("chat_commit_largest_batch", Type::gauge, "Messages in the largest group commit since start.",
+              commits.largest_batch);
+
+  const auto& bus = s.bus;
+  page.single("chat_bus_published_total", Type::counter, "Events accepted by the event bus.", bus.published);
+  page.single("chat_bus_refused_total", Type::counter, "Events the event bus refused.", bus.refused);
+  page.single("chat_bus_handler_failures_total", Type::counter, "Event handlers that threw.", bus.handler_failures);
+  page.single("chat_bus_backlog", Type::gauge, "Accepted event deliveries not yet finished.", bus.backlog);
+  page.single("chat_bus_keys_active", Type::gauge, "Ordering keys with deliveries pending or running.",
+              bus.keys_active);
+
+  page.single("chat_requests_busy_total", Type::counter, "Requests refused at once: the work queue was full.",
+              s.requests.busy);
+  page.single("chat_requests_expired_total", Type::counter,
+              "Requests that waited past limits.request_deadline_ms and were answered overloaded.",
+              s.requests.expired);
+  page.single("chat_requests_cancelled_total", Type::counter,
+              "Requests not run because their connection closed while they waited.", s.requests.cancelled);
+
+  const auto& storage = s.storage;
+  page.single("chat_storage_failing", Type::gauge, "1 while storage writes fail (sends refused), else 0.",
+              storage.state == StorageHealth::State::failing ? 1 : 0);
+  page.single("chat_storage_state_since_timestamp_seconds", Type::gauge,
+              "When the storage state last changed, in seconds since the epoch.",
+              static_cast<double>(storage.since_ms) / 1000.0);
+  page.single("chat_storage_failed_writes_total", Type::counter, "Writes that failed for the storage's own reason.",
+              storage.failed_writes);
+  page.single("chat_storage_recoveries_total", Type::counter, "Times storage turned from failing back to ok.",
+              storage.recoveries);
+
+  const auto& checkpoints = s.checkpoints;
+  page.family("chat_checkpoints_total", Type::counter,
+              "WAL checkpoints run, by the background thread or by the committing writer.");
+  page.sample("chat_checkpoints_total", checkpoints.background_passes, {{"thread", "background"}});
+  page.sample("chat_checkpoints_total", checkpoints.writer_passes, {{"thread", "writer"}});
+  page.single("chat_checkpoint_failures_total", Type::counter, "WAL checkpoints that failed (other than busy).",
+              checkpoints.failures);
+  page.single("chat_wal_pages", Type::gauge, "Pages in the write-ahead log after the latest commit.",
+              checkpoints.wal_pages);
+
+  page.family("chat_disconnects_total", Type::counter, "Chat connections closed, by reason.");
+  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
+    page.sample("chat_disconnects_total", s.disconnects[i],
+                {{"reason", std::string(to_string(static_cast<DisconnectReason>(i)))}});
+  }
+
+  page.single("chat_login_failures_total", Type::counter, "Log-ins refused for a wrong name or password.",
+              s.logins.failures);
+  page.single("chat_logins_throttled_total", Type::counter, "Log-ins refused while their name or address was locked.",
+              s.logins.throttled);
+  page.single("chat_logins_busy_total", Type::counter,
+              "Log-ins refused because their address had too many password hashes queued.", s.logins.busy);
+  page.single("chat_name_probes_refused_total", Type::counter,
+              "Requests refused because their address asked too often whether names exist.", s.name_probes_refused);
+}
+
+void write_http_metrics(PrometheusText& page, const HttpStats::Snapshot& http) {
+  page.single("chat_http_connections", Type::gauge, "Operator HTTP connections open now.", http.connections);
+  page.single("chat_http_connections_accepted_total", Type::counter, "Operator HTTP connections served.",
+              http.accepted);
+  page.single("chat_http_connections_refused_total", Type::counter,
+              "Operator HTTP connections refused at http.max_connections.", http.refused);
+  page.single("chat_http_requests_total", Type::counter, "Operator HTTP requests answered.", http.requests);
+  page.single("chat_http_bad_requests_total", Type::counter,
+              "Operator HTTP requests refused for themselves (oversized headers, a method other than GET, a body, "
+              "malformed).",
+              http.bad_requests);
+  page.single("chat_http_timeouts_total", Type::counter,
+              "Operator HTTP connections cut because a request did not arrive within http.request_timeout_ms.",
+              http.timeouts);
+}
+
+}  // namespace chat

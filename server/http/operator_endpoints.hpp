@@ -1,0 +1,42 @@
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "server/http/http_response.hpp"
+#include "server/http/http_stats.hpp"
+#include "server/http/readiness.hpp"
+#include "server/server_snapshot.hpp"
+
+namespace chat {
+
+// The operator's endpoints: GET /health (the process runs), /ready (it should be sent traffic), /metrics
+// (Prometheus text of the server snapshot and the HTTP counters); anything else is 404 with a JSON body.
+// The path is matched exactly, never resolved, so "/../etc/passwd" is just an unknown path. Only GET and
+// HEAD reach here (HttpSession refuses the rest). handle() is safe from any thread as long as the sources
+// are; the server calls it from the HTTP thread only.
+class OperatorEndpoints {
+ public:
+  struct Sources {
+    std::function<Readiness()> readiness;
+    std::function<ServerSnapshot()> snapshot;
+    std::function<HttpStats::Snapshot()> http_stats;
+  };
+
+  // metrics_allow: the peers that may read /metrics (others get 403); empty lets every peer.
+  OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow);
+
+  HttpResponse handle(const HttpRequest& request, const boost::asio::ip::address& peer) const;
+
+ private:
+  HttpResponse health(unsigned version) const;
+  HttpResponse ready(unsigned version) const;
+  HttpResponse metrics(unsigned version, const boost::asio::ip::address& peer) const;
+
+  Sources sources_;
+  std::vector<boost::asio::ip::address> metrics_allow_;
+};
+
+}  // namespace chat

@@ -1,0 +1,29 @@
+#include "server/server_snapshot.hpp"
+
+#include "server/server_context.hpp"
+
+namespace chat {
+
+ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
+  ServerSnapshot snapshot;
+  snapshot.connections = server.connection_count();
+  snapshot.users_online = server.users.user_count();
+  snapshot.rooms = server.rooms.size();
+  snapshot.messages_stored = server.store.message_count();
+  snapshot.pool = server.pool.stats();
+  snapshot.commits = server.committer.stats();
+  snapshot.bus = server.bus.stats();
+  snapshot.requests = {server.requests.busy.load(std::memory_order_relaxed),
+                       server.requests.expired.load(std::memory_order_relaxed),
+                       server.requests.cancelled.load(std::memory_order_relaxed)};
+  snapshot.storage = server.store.health();
+  snapshot.checkpoints = server.store.checkpoint_stats();
+  for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
+    snapshot.disconnects[i] = server.disconnects.get(static_cast<DisconnectReason>(i));
+  }
+  snapshot.logins = server.login_gate.stats();
+  snapshot.name_probes_refused = server.name_probes.refused();
+  return snapshot;
+}
+
+}  // namespace chat

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "server/auth/login_gate.hpp"
+#include "server/concurrency/bus_stats.hpp"
+#include "server/concurrency/pool_stats.hpp"
+#include "server/net/disconnect_reason.hpp"
+#include "server/storage/group_committer.hpp"
+#include "server/storage/records.hpp"
+#include "server/storage/storage_health.hpp"
+
+namespace chat {
+
+struct ServerContext;
+
+// Every figure the server reports about itself, gathered in one place: the `stats` op renders it as JSON and
+// /metrics as Prometheus text, so the two can never count differently. Each part is read from its owner's
+// own snapshot (the pool's under its lock, and so on); the parts are not one atomic moment.
+// A plain value; take() is safe from any thread, and costs one COUNT(*) on a reader connection.
+struct ServerSnapshot {
+  struct Requests {
+    std::uint64_t busy = 0;
+    std::uint64_t expired = 0;
+    std::uint64_t cancelled = 0;
+  };
+
+  std::size_t connections = 0;
+  std::size_t users_online = 0;
+  std::size_t rooms = 0;
+  std::int64_t messages_stored = 0;  // rows in the messages table
+  PoolStats pool;
+  GroupCommitter::Stats commits;
+  BusStats bus;
+  Requests requests;
+  StorageHealth::Snapshot storage;
+  CheckpointStats checkpoints;
+  std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};  // indexed by DisconnectReason
+  LoginGate::Stats logins;
+  std::uint64_t name_probes_refused = 0;
+
+  static ServerSnapshot take(const ServerContext& server);
+};
+
+}  // namespace chat
