@@ -5,8 +5,8 @@
 #include <cstdint>
 
 #include "server/auth/login_gate.hpp"
-#include "server/concurrency/bus_stats.hpp"
-#include "server/concurrency/pool_stats.hpp"
+#include "server/concurrency/bus_core.hpp"
+#include "server/concurrency/thread_pool.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/storage/group_committer.hpp"
 #include "server/storage/records.hpp"
