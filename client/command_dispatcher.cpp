@@ -2,13 +2,13 @@
 
 #include "client/presenter.hpp"
 #include "client/request_builder.hpp"
-#include "client/session.hpp"
+#include "client/server_link.hpp"
 
 namespace chat::client {
 
-CommandDispatcher::CommandDispatcher(Session& session, Presenter& presenter, AskPassword ask_password,
+CommandDispatcher::CommandDispatcher(ServerLink& link, Presenter& presenter, AskPassword ask_password,
                                      bool confirm_new_passwords)
-    : session_(session),
+    : link_(link),
       presenter_(presenter),
       ask_password_(std::move(ask_password)),
       confirm_new_passwords_(confirm_new_passwords) {}
@@ -19,7 +19,7 @@ Outcome CommandDispatcher::fail(std::string_view why) {
 }
 
 Outcome CommandDispatcher::send(nlohmann::json request) {
-  const auto id = session_.submit(std::move(request));
+  const auto id = link_.submit(std::move(request));
   if (!id) return {Outcome::Kind::Failed, std::nullopt};
   return {Outcome::Kind::Sent, id};
 }
@@ -27,8 +27,8 @@ Outcome CommandDispatcher::send(nlohmann::json request) {
 boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& line) {
   if (const auto* error = std::get_if<UsageError>(&line)) co_return fail(error->message);
   if (const auto* chat = std::get_if<ChatText>(&line)) {
-    if (session_.current_room().empty()) co_return fail("no current room: /join #room first");
-    co_return send(send_request(session_.current_room(), chat->text));
+    if (link_.current_room().empty()) co_return fail("no current room: /join #room first");
+    co_return send(send_request(link_.current_room(), chat->text));
   }
   const auto* command = std::get_if<Command>(&line);
   if (!command) co_return Outcome{};
@@ -41,7 +41,7 @@ boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& lin
       break;
     case CommandId::Clear: co_return clear();
     case CommandId::Reconnect:
-      if (!session_.reconnect_now()) co_return fail("not waiting to reconnect; /reconnect cuts that wait short");
+      if (!link_.reconnect_now()) co_return fail("not waiting to reconnect; /reconnect cuts that wait short");
       presenter_.status("reconnecting now");
       co_return Outcome{Outcome::Kind::Done, std::nullopt};
     case CommandId::Quit: co_return Outcome{Outcome::Kind::Quit, std::nullopt};
@@ -52,8 +52,8 @@ boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& lin
     case CommandId::Wait: co_return fail("/" + std::string(command->spec->name) + " works only in scripts");
     default: break;
   }
-  const auto room = command->room.value_or(session_.current_room());
-  auto request = build_request(*command, session_.current_room(), session_.resume().since(room));
+  const auto room = command->room.value_or(link_.current_room());
+  auto request = build_request(*command, link_.current_room(), link_.resume().since(room));
   if (const auto* error = std::get_if<UsageError>(&request)) co_return fail(error->message);
   co_return send(std::move(std::get<nlohmann::json>(request)));
 }
@@ -75,13 +75,13 @@ boost::asio::awaitable<Outcome> CommandDispatcher::log_in(const Command& command
 
 Outcome CommandDispatcher::help(const Command& command) {
   if (command.text) {
-    const CommandSpec* spec = find_command(*command.text);
+    const SlashCommand* spec = find_command(*command.text);
     if (!spec) return fail("no command /" + *command.text);
     presenter_.status(usage(*spec) + "  " + std::string(spec->summary));
     return {Outcome::Kind::Done, std::nullopt};
   }
   presenter_.status("commands (a line without '/' goes to the current room; start it with // to send a '/'):");
-  for (const auto& spec : command_table()) {
+  for (const auto& spec : slash_commands()) {
     std::string line = usage(spec);
     line.resize(std::max<std::size_t>(line.size() + 2, 36), ' ');
     line += spec.summary;
@@ -113,7 +113,7 @@ Outcome CommandDispatcher::clear() {
 }
 
 Outcome CommandDispatcher::switch_room(const Command& command) {
-  if (!session_.switch_room(*command.room)) {
+  if (!link_.switch_room(*command.room)) {
     return fail("you are not in #" + *command.room + "; /join #" + *command.room + " first");
   }
   return {Outcome::Kind::Done, std::nullopt};

@@ -13,7 +13,7 @@
 namespace chat::client {
 
 class Presenter;
-class Session;
+class ServerLink;
 
 // What became of one line of input.
 struct Outcome {
@@ -33,7 +33,7 @@ struct Outcome {
 // commands (/sleep, /wait) are the script runner's and are refused here.
 class CommandDispatcher {
  public:
-  CommandDispatcher(Session& session, Presenter& presenter, AskPassword ask_password, bool confirm_new_passwords);
+  CommandDispatcher(ServerLink& link, Presenter& presenter, AskPassword ask_password, bool confirm_new_passwords);
 
   boost::asio::awaitable<Outcome> execute(const ParsedLine& line);
 
@@ -49,7 +49,7 @@ class CommandDispatcher {
   Outcome send(nlohmann::json request);
   Outcome fail(std::string_view why);
 
-  Session& session_;
+  ServerLink& link_;
   Presenter& presenter_;
   AskPassword ask_password_;
   bool confirm_new_passwords_;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "client/command_table.hpp"
+#include "client/slash_commands.hpp"
 
 namespace chat::client {
 namespace {
@@ -31,7 +31,7 @@ enum class Want { Commands, CommandNames, Rooms, Users };
 
 // What the word in argument position `index` of `command` should be.
 Want wanted(std::string_view command, std::size_t index) {
-  const CommandSpec* spec = find_command(command);
+  const SlashCommand* spec = find_command(command);
   if (!spec || spec->arguments().empty()) return Want::Users;
   const auto slots = spec->arguments();
   switch (slots[std::min(index, slots.size() - 1)]) {
@@ -51,7 +51,7 @@ void add_matches(std::vector<std::string>& out, const auto& candidates, std::str
 
 std::vector<std::string_view> command_names() {
   std::vector<std::string_view> names;
-  for (const auto& spec : command_table()) {
+  for (const auto& spec : slash_commands()) {
     if (spec.scope != Scope::ScriptOnly) names.push_back(spec.name);
   }
   for (const auto& alias : command_aliases()) names.push_back(alias.alias);

@@ -19,7 +19,7 @@ std::string prompt_for(const std::string& room) { return room.empty() ? "> " : "
 
 // Ctrl-C clears the line, a resize redraws it, SIGTERM and SIGHUP end the
 // session cleanly so the terminal is restored.
-asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, Session& session) {
+asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, ServerLink& link) {
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGWINCH);
   for (;;) {
@@ -29,22 +29,22 @@ asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, Session& session) {
     } else if (signal == SIGWINCH) {
       prompt.resize();
     } else {
-      session.quit();
+      link.quit();
     }
   }
 }
 
 }  // namespace
 
-SessionEnd run_interactive(asio::io_context& io, SessionOptions options, FormatOptions format) {
+LinkEnd run_interactive(asio::io_context& io, ServerLinkOptions options, FormatOptions format) {
   auto executor = io.get_executor();
   ReadlinePrompt prompt(executor, {});
   options.ask_password = [&prompt](std::string text) { return prompt.read_secret(std::move(text)); };
   TerminalOutput output(OutputFormatter(format), prompt,
                         [&prompt](const std::string& room) { prompt.set_prompt(prompt_for(room)); });
-  Session session(executor, std::move(options), output);
+  ServerLink link(executor, std::move(options), output);
   CommandDispatcher dispatcher(
-      session, output, [&prompt](std::string text) { return prompt.read_secret(std::move(text)); },
+      link, output, [&prompt](std::string text) { return prompt.read_secret(std::move(text)); },
       /*confirm_new_passwords=*/true);
   dispatcher.set_clear_screen([&prompt] { prompt.clear_screen(); });
 
@@ -53,21 +53,21 @@ SessionEnd run_interactive(asio::io_context& io, SessionOptions options, FormatO
         executor,
         [&, line = std::move(line)]() -> asio::awaitable<void> {
           const Outcome outcome = co_await dispatcher.execute(parse_line(line));
-          if (outcome.kind == Outcome::Kind::Quit) session.quit();
+          if (outcome.kind == Outcome::Kind::Quit) link.quit();
         },
         asio::detached);
   };
-  prompt.set_handlers({on_line, [&session] { session.quit(); },
-                       [&session](std::string_view before, std::string_view word) {
-                         return completions(before, word, session.names());
+  prompt.set_handlers({on_line, [&link] { link.quit(); },
+                       [&link](std::string_view before, std::string_view word) {
+                         return completions(before, word, link.names());
                        }});
   output.status("type /help for the commands, /quit to leave");
 
-  SessionEnd end = SessionEnd::Quit;
+  LinkEnd end = LinkEnd::Quit;
   asio::co_spawn(executor, prompt.run(), asio::detached);
-  asio::co_spawn(executor, handle_signals(prompt, session), asio::detached);
-  asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
-    end = error ? SessionEnd::GaveUp : result;
+  asio::co_spawn(executor, handle_signals(prompt, link), asio::detached);
+  asio::co_spawn(executor, link.run(), [&](std::exception_ptr error, LinkEnd result) {
+    end = error ? LinkEnd::GaveUp : result;
     prompt.stop();
     io.stop();
   });

@@ -1,13 +1,13 @@
-#include "client/command_table.hpp"
+#include "client/slash_commands.hpp"
 
 namespace chat::client {
 namespace {
 
 using A = ArgKind;
 
-constexpr CommandSpec spec(CommandId id, std::string_view name, std::string_view args, std::string_view summary,
+constexpr SlashCommand spec(CommandId id, std::string_view name, std::string_view args, std::string_view summary,
                            std::initializer_list<ArgKind> kinds, Scope scope = Scope::Everywhere) {
-  CommandSpec result{id, name, args, summary, {}, 0, scope};
+  SlashCommand result{id, name, args, summary, {}, 0, scope};
   for (const ArgKind kind : kinds) result.slots[result.slot_count++] = kind;
   return result;
 }
@@ -54,7 +54,7 @@ constexpr std::array kAliases{
     CommandAlias{"list", "rooms"},
 };
 
-const CommandSpec* find_by_name(std::string_view name) noexcept {
+const SlashCommand* find_by_name(std::string_view name) noexcept {
   for (const auto& command : kCommands) {
     if (command.name == name) return &command;
   }
@@ -63,12 +63,12 @@ const CommandSpec* find_by_name(std::string_view name) noexcept {
 
 }  // namespace
 
-std::span<const CommandSpec> command_table() noexcept { return kCommands; }
+std::span<const SlashCommand> slash_commands() noexcept { return kCommands; }
 
 std::span<const CommandAlias> command_aliases() noexcept { return kAliases; }
 
-const CommandSpec* find_command(std::string_view name) noexcept {
-  if (const CommandSpec* spec = find_by_name(name)) return spec;
+const SlashCommand* find_command(std::string_view name) noexcept {
+  if (const SlashCommand* spec = find_by_name(name)) return spec;
   for (const auto& alias : kAliases) {
     if (alias.alias == name) return find_by_name(alias.name);
   }

@@ -31,7 +31,7 @@ enum class ArgKind : std::uint8_t {
 // Where a command may be used.
 enum class Scope : std::uint8_t { Everywhere, ScriptOnly, InteractiveOnly };
 
-struct CommandSpec {
+struct SlashCommand {
   CommandId id;
   std::string_view name;     // without the '/'
   std::string_view args;     // argument synopsis for usage lines
@@ -45,7 +45,7 @@ struct CommandSpec {
 
 // Every command the client understands: parsing, /help and tab completion
 // all read this one table, so they cannot disagree.
-std::span<const CommandSpec> command_table() noexcept;
+std::span<const SlashCommand> slash_commands() noexcept;
 
 // Another name for a command, as IRC clients spell it: "/part" is "/leave".
 struct CommandAlias {
@@ -58,6 +58,6 @@ std::span<const CommandAlias> command_aliases() noexcept;
 
 // The spec named `name` (without '/', case-sensitive), or nullptr. An alias
 // gives the spec of the command it stands for.
-const CommandSpec* find_command(std::string_view name) noexcept;
+const SlashCommand* find_command(std::string_view name) noexcept;
 
 }  // namespace chat::client
