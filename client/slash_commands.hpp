@@ -9,7 +9,8 @@ namespace chat::client {
 
 enum class CommandId : std::uint8_t {
   Help, Register, Login, Guest, Join, Leave, Switch, Rooms, Who, Create, Topic,
-  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, History, Clear, Reconnect, Quit, Sleep, Wait,
+  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, Me, Whois, History, Window, Next, Prev, Clear, Reconnect, Quit,
+  Sleep, Wait,
 };
 
 // What one argument slot accepts. Optional rooms are recognised by their
@@ -23,7 +24,7 @@ enum class ArgKind : std::uint8_t {
   PrivateFlag,  // optional "--private" / "-p"
   Text,         // the rest of the line, required
   OptText,      // the rest of the line, optional
-  OptCount,     // optional positive integer
+  OptCount,     // optional positive integer (also /window's buffer number)
   Millis,       // required non-negative integer
   OptCommand,   // optional command name, for /help
 };
