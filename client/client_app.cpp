@@ -132,7 +132,10 @@ int run_client(const ClientConfig& config) {
     // A password from a file stays wrong however often it is read.
     if (config.password_file.empty()) options.login_attempts = kTypedPasswordTries;
     format.interactive = true;
-    return exit_status(run_interactive(io, std::move(options), format), 0);
+    BufferViewOptions view;
+    view.bell = config.bell;
+    view.log_dir = config.log_dir;
+    return exit_status(run_interactive(io, std::move(options), format, std::move(view)), 0);
   }
 
   const int input_fd =

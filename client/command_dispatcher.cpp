@@ -26,18 +26,24 @@ Outcome CommandDispatcher::send(nlohmann::json request) {
 
 boost::asio::awaitable<Outcome> CommandDispatcher::execute(const ParsedLine& line) {
   if (const auto* error = std::get_if<UsageError>(&line)) co_return fail(error->message);
-  if (const auto* chat = std::get_if<ChatText>(&line)) {
-    if (link_.current_room().empty()) co_return fail("no current room: /join #room first");
-    co_return send(send_request(link_.current_room(), chat->text));
-  }
+  if (const auto* chat = std::get_if<ChatText>(&line)) co_return say(chat->text, MessageKind::Text);
   const auto* command = std::get_if<Command>(&line);
   if (!command) co_return Outcome{};
 
   switch (command->id()) {
     case CommandId::Help: co_return help(*command);
     case CommandId::Switch: co_return switch_room(*command);
-    case CommandId::Query:
-      if (!command->text) co_return query(*command);
+    case CommandId::Query: co_return query(*command);
+    case CommandId::Me: co_return say(*command->text, MessageKind::Action);
+    case CommandId::Window:
+    case CommandId::Next:
+    case CommandId::Prev: co_return window(*command);
+    case CommandId::Leave:
+      // In a conversation, /leave closes it, as /part closes an IRC query window.
+      if (buffers_ && !command->room && buffers_->chat_target().kind == ChatTarget::Kind::Dm) {
+        buffers_->close_conversation();
+        co_return Outcome{Outcome::Kind::Done, std::nullopt};
+      }
       break;
     case CommandId::Clear: co_return clear();
     case CommandId::Reconnect:
@@ -98,11 +104,42 @@ Outcome CommandDispatcher::help(const Command& command) {
   return {Outcome::Kind::Done, std::nullopt};
 }
 
-// The client has no conversation window to switch to: a DM is one line,
-// "/query USER text" (or "/msg USER text").
+// Interactively /query opens the conversation's buffer (and sends the text,
+// if any); scripts have no buffers: there a DM is one line, "/query USER text".
 Outcome CommandDispatcher::query(const Command& command) {
-  presenter_.status("/query " + *command.user + " text (or /msg " + *command.user + " text) sends " +
-                    *command.user + " a direct message");
+  if (buffers_) buffers_->query(*command.user);
+  if (command.text) return send(dm_request(*command.user, *command.text));
+  if (!buffers_) {
+    presenter_.status("/query " + *command.user + " text (or /msg " + *command.user + " text) sends " +
+                      *command.user + " a direct message");
+  }
+  return {Outcome::Kind::Done, std::nullopt};
+}
+
+// A plain line or a /me: to the buffer shown, or (scripts) the current room.
+Outcome CommandDispatcher::say(const std::string& text, MessageKind kind) {
+  const ChatTarget target = buffers_ ? buffers_->chat_target() : ChatTarget{ChatTarget::Kind::Room, link_.current_room()};
+  switch (target.kind) {
+    case ChatTarget::Kind::Dm: return send(dm_request(target.name, text, kind));
+    case ChatTarget::Kind::None:
+      return fail("the status buffer sends nothing: /window N shows a room or a conversation, /query USER opens one");
+    case ChatTarget::Kind::Room: break;
+  }
+  if (target.name.empty()) return fail("no current room: /join #room first");
+  return send(send_request(target.name, text, kind));
+}
+
+Outcome CommandDispatcher::window(const Command& command) {
+  if (!buffers_) return fail("/" + std::string(command.spec->name) + " works only interactively");
+  if (command.id() == CommandId::Next) {
+    buffers_->show_next();
+  } else if (command.id() == CommandId::Prev) {
+    buffers_->show_previous();
+  } else if (!command.number) {
+    buffers_->list();
+  } else if (!buffers_->show(static_cast<std::size_t>(*command.number))) {
+    return fail("no buffer " + std::to_string(*command.number) + "; /window alone lists them");
+  }
   return {Outcome::Kind::Done, std::nullopt};
 }
 

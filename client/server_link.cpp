@@ -197,14 +197,14 @@ void ServerLink::handle_event(const nlohmann::json& event) {
   if (type == "msg") {
     if (catch_up_.hold(event)) return;
     if (!resume_.accept_message(room, *int_field(event, "seq"))) return;
-    names_.add_user(string_field(event, "from"));
+    names_.add_member(room, string_field(event, "from"));
   } else if (type == "dm") {
     if (!resume_.accept_dm(*int_field(event, "dm_id"))) return;
     names_.add_user(string_field(event, "from"));
   } else if (type == "presence") {
     // "You joined" is already said by the join reply.
     if (string_field(event, "user") == user_) return;
-    names_.add_user(string_field(event, "user"));
+    names_.add_member(room, string_field(event, "user"));
   } else if (type == "kicked" || type == "banned") {
     room_gone(room);
   }
@@ -235,6 +235,7 @@ void ServerLink::handle_hello(const nlohmann::json& hello) {
 void ServerLink::handle_reply(PendingRequest request, const nlohmann::json& reply) {
   switch (request.origin) {
     case Origin::Ping: return;
+    case Origin::Names: return apply_user_reply(request, reply);
     case Origin::Auth: return handle_auth_reply(request, reply);
     case Origin::Rejoin: return handle_rejoin_reply(request, reply);
     case Origin::CatchUp: return handle_catch_up_reply(request, reply);
@@ -327,7 +328,7 @@ void ServerLink::advance(const std::string& room, CatchUp::Progress progress) {
     presenter_.problem("ignored a message in a history page of #" + room + " (" + why + ")");
   }
   for (const auto& event : progress.show) {
-    names_.add_user(string_field(event, "from"));
+    names_.add_member(room, string_field(event, "from"));
     presenter_.event(event);
   }
   if (const auto& fetch = progress.fetch) {
@@ -362,7 +363,7 @@ void ServerLink::apply_user_reply(const PendingRequest& request, const nlohmann:
     room_gone(room);
   } else if (op == "members" || op == "rooms") {
     for (const auto& entry : array_field(reply, op == "members" ? "members" : "rooms")) {
-      if (op == "members") names_.add_user(string_field(entry, "user"));
+      if (op == "members") names_.add_member(room, string_field(entry, "user"));
       if (op == "rooms") names_.add_room(string_field(entry, "room"));
     }
   } else if (is_auth_op(request.request)) {
@@ -377,6 +378,8 @@ void ServerLink::logged_in(const nlohmann::json& reply) {
   backoff_.reset();
   const bool first = !ever_logged_in_;
   ever_logged_in_ = true;
+  presenter_.logged_in(user_);
+  if (first && options_.fetch_room_names) send_now(make_request("rooms"), Origin::Names);
   if (!first) {
     for (const auto& [room, since] : resume_.rejoin_plan()) {
       if (since) catch_up_.rejoining(room, *since);

@@ -43,6 +43,10 @@ struct ServerLinkOptions {
   // A ping this often keeps the server's idle timeout away; a server silent
   // for two intervals is taken for dead and the connection is re-made.
   std::chrono::milliseconds keepalive{60'000};
+  // Interactively: fetch the room list once after the first login, without
+  // showing it, so that completion knows the rooms before any /rooms.
+  // Scripts leave it off: they send only what they say.
+  bool fetch_room_names = false;
 };
 
 enum class LinkEnd {
@@ -99,6 +103,8 @@ class ServerLink {
   bool reconnect_now();
 
   const std::string& current_room() const noexcept { return current_room_; }
+  // The name logged in as, as the server spells it; "" before the first login.
+  const std::string& user() const noexcept { return user_; }
   const ResumeState& resume() const noexcept { return resume_; }
   const KnownNames& names() const noexcept { return names_; }
   bool ended() const noexcept { return ended_; }
