@@ -92,7 +92,7 @@ void BufferView::reply(const nlohmann::json& request, const nlohmann::json& repl
   const auto lines = formatter_.reply(request, reply);
   std::size_t number = buffers_.current();
   if (!is_error(reply)) {
-    if (op == "join" || op == "create" || op == "history") {
+    if (op == "join" || op == "create") {
       auto room = string_field(reply, "room");
       number = room_buffer(room.empty() ? string_field(request, "room") : room);
     } else if (op == "dm") {

@@ -30,7 +30,7 @@ struct BufferViewOptions {
 //
 // Where lines go: a room's messages, presence and topics to its buffer; a
 // direct message to the buffer of the other user; replies to the room they
-// are about (join, history) or conversation (dm), else to the buffer shown,
+// are about (join) or conversation (dm), else to the buffer shown,
 // where the command was typed; the link's own notes (connecting, logging
 // in, reconnecting) and server notices to the status buffer (1).
 //
