@@ -86,7 +86,8 @@ Outcome CommandDispatcher::help(const Command& command) {
     presenter_.status(usage(*spec) + "  " + std::string(spec->summary));
     return {Outcome::Kind::Done, std::nullopt};
   }
-  presenter_.status("commands (a line without '/' goes to the current room; start it with // to send a '/'):");
+  presenter_.status("commands (a line without '/' goes to the current room, interactively to the buffer shown; "
+                    "start it with // to send a '/'):");
   for (const auto& spec : slash_commands()) {
     std::string line = usage(spec);
     line.resize(std::max<std::size_t>(line.size() + 2, 36), ' ');
