@@ -17,7 +17,7 @@
 #include "client/output_log.hpp"
 #include "client/password_source.hpp"
 #include "client/script_runner.hpp"
-#include "client/session.hpp"
+#include "client/server_link.hpp"
 #include "client/terminal_output.hpp"
 
 namespace chat::client {
@@ -50,52 +50,52 @@ std::optional<std::string> startup_password(const ClientConfig& config) {
   return password;
 }
 
-int exit_status(SessionEnd end, int failures) {
+int exit_status(LinkEnd end, int failures) {
   switch (end) {
-    case SessionEnd::ConnectFailed:
-    case SessionEnd::GaveUp: return kExitConnection;
-    case SessionEnd::AuthFailed: return kExitAuth;
-    case SessionEnd::Quit: break;
+    case LinkEnd::ConnectFailed:
+    case LinkEnd::GaveUp: return kExitConnection;
+    case LinkEnd::AuthFailed: return kExitAuth;
+    case LinkEnd::Quit: break;
   }
   return failures > 0 ? kExitCommandFailed : kExitOk;
 }
 
-int run_script(boost::asio::io_context& io, SessionOptions options, FormatOptions format, int input_fd,
+int run_script(boost::asio::io_context& io, ServerLinkOptions options, FormatOptions format, int input_fd,
                const ClientConfig& config) {
   auto executor = io.get_executor();
   OutputLog log(executor);
   StdioWriter writer(log);
   TerminalOutput output(OutputFormatter(format), writer);
-  Session session(executor, std::move(options), output);
-  session.keep_replies();
+  ServerLink link(executor, std::move(options), output);
+  link.keep_replies();
   // Script lines like "/login alice" read the same password file.
   AskPassword ask = [&config](std::string prompt) -> boost::asio::awaitable<std::optional<std::string>> {
     if (!config.password_file.empty()) co_return read_password_file(config.password_file).password;
     co_return prompt_on_tty(prompt);
   };
-  CommandDispatcher dispatcher(session, output, std::move(ask), /*confirm_new_passwords=*/false);
+  CommandDispatcher dispatcher(link, output, std::move(ask), /*confirm_new_passwords=*/false);
   InputSource input(executor, input_fd);
   const auto timeout = std::chrono::milliseconds(static_cast<long long>(config.timeout_seconds * 1000));
-  ScriptRunner runner(session, dispatcher, output, log, input, timeout);
+  ScriptRunner runner(link, dispatcher, output, log, input, timeout);
 
-  SessionEnd end = SessionEnd::Quit;
+  LinkEnd end = LinkEnd::Quit;
   int failures = 0;
   int running = 2;
   const auto finished = [&] {
     if (--running == 0) io.stop();
   };
-  boost::asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
-    end = error ? SessionEnd::GaveUp : result;
+  boost::asio::co_spawn(executor, link.run(), [&](std::exception_ptr error, LinkEnd result) {
+    end = error ? LinkEnd::GaveUp : result;
     runner.stop();
     finished();
   });
   boost::asio::co_spawn(executor, runner.run(), [&](std::exception_ptr error, int result) {
     failures = error ? 1 : result;
-    session.quit();
+    link.quit();
     finished();
   });
   io.run();
-  return exit_status(end, failures + session.failed_requests());
+  return exit_status(end, failures + link.failed_requests());
 }
 
 }  // namespace
@@ -103,7 +103,7 @@ int run_script(boost::asio::io_context& io, SessionOptions options, FormatOption
 int run_client(const ClientConfig& config) {
   const bool scripted = !config.script.empty() || !::isatty(STDIN_FILENO);
 
-  SessionOptions options;
+  ServerLinkOptions options;
   options.host = config.host;
   options.port = config.port;
   options.autojoin = config.join;
@@ -132,7 +132,10 @@ int run_client(const ClientConfig& config) {
     // A password from a file stays wrong however often it is read.
     if (config.password_file.empty()) options.login_attempts = kTypedPasswordTries;
     format.interactive = true;
-    return exit_status(run_interactive(io, std::move(options), format), 0);
+    BufferViewOptions view;
+    view.bell = config.bell;
+    view.log_dir = config.log_dir;
+    return exit_status(run_interactive(io, std::move(options), format, std::move(view)), 0);
   }
 
   const int input_fd =

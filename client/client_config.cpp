@@ -100,6 +100,13 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--retries", config.retries, "reconnect attempts before giving up (0: never give up)")
       ->check(CLI::NonNegativeNumber);
 
+  app.add_option("--bell", config.bell,
+                 "ring the terminal bell when a buffer not shown gets a line naming you, or a direct message "
+                 "(on or off; interactive)")
+      ->capture_default_str();
+  app.add_option("--log-dir", config.log_dir,
+                 "write each buffer to DIR/NAME.log (mode 0600, DIR made 0700), as irssi's /log does (interactive)");
+
   const auto config_file = [&app] { return app.get_config_ptr()->as<std::string>(); };
   try {
     app.parse(argc, argv);

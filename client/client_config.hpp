@@ -26,6 +26,8 @@ struct ClientConfig {
   bool utc = false;
   double timeout_seconds = 30;  // per reply and per /wait, in scripts
   int retries = -1;             // reconnect attempts; -1: unlimited interactively, 8 in scripts
+  bool bell = true;             // interactive: ring the terminal bell on a highlight in another buffer
+  std::string log_dir;          // interactive: log each buffer to a file in this directory
 };
 
 // The default config file: $XDG_CONFIG_HOME/chat-client/config.toml, or

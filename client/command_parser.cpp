@@ -101,7 +101,7 @@ std::optional<std::string> fill(ArgKind kind, Tokens& tokens, Command& command) 
 
 }  // namespace
 
-std::string usage(const CommandSpec& spec) {
+std::string usage(const SlashCommand& spec) {
   std::string line = "/" + std::string(spec.name);
   if (!spec.args.empty()) line += " " + std::string(spec.args);
   return line;
@@ -115,7 +115,7 @@ ParsedLine parse_line(std::string_view line) {
 
   Tokens head(trimmed.substr(1));
   const auto name = head.take();
-  const CommandSpec* spec = find_command(name);
+  const SlashCommand* spec = find_command(name);
   if (!spec) return UsageError{"unknown command /" + std::string(name) + " (try /help)"};
 
   Command command;

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <variant>
 
-#include "client/command_table.hpp"
+#include "client/slash_commands.hpp"
 
 namespace chat::client {
 
@@ -14,7 +14,7 @@ namespace chat::client {
 // already canonical (lowercase, no '#'); a missing optional room means "the
 // current room", decided later by whoever knows which room that is.
 struct Command {
-  const CommandSpec* spec = nullptr;
+  const SlashCommand* spec = nullptr;
   std::optional<std::string> room;
   std::optional<std::string> user;  // the NAME of /login etc. too
   std::optional<std::string> text;  // topic, reason, message, /help topic, /wait text
@@ -41,6 +41,6 @@ using ParsedLine = std::variant<std::monostate, ChatText, Command, UsageError>;
 ParsedLine parse_line(std::string_view line);
 
 // "/kick USER [#room] [reason]".
-std::string usage(const CommandSpec& spec);
+std::string usage(const SlashCommand& spec);
 
 }  // namespace chat::client

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "client/command_table.hpp"
+#include "client/slash_commands.hpp"
 
 namespace chat::client {
 namespace {
@@ -27,11 +27,11 @@ std::vector<std::string_view> split(std::string_view text) {
   return words;
 }
 
-enum class Want { Commands, CommandNames, Rooms, Users };
+enum class Want { Commands, CommandNames, Rooms, Users, Addressee };
 
 // What the word in argument position `index` of `command` should be.
 Want wanted(std::string_view command, std::size_t index) {
-  const CommandSpec* spec = find_command(command);
+  const SlashCommand* spec = find_command(command);
   if (!spec || spec->arguments().empty()) return Want::Users;
   const auto slots = spec->arguments();
   switch (slots[std::min(index, slots.size() - 1)]) {
@@ -51,7 +51,7 @@ void add_matches(std::vector<std::string>& out, const auto& candidates, std::str
 
 std::vector<std::string_view> command_names() {
   std::vector<std::string_view> names;
-  for (const auto& spec : command_table()) {
+  for (const auto& spec : slash_commands()) {
     if (spec.scope != Scope::ScriptOnly) names.push_back(spec.name);
   }
   for (const auto& alias : command_aliases()) names.push_back(alias.alias);
@@ -60,11 +60,14 @@ std::vector<std::string_view> command_names() {
 
 }  // namespace
 
-std::vector<std::string> completions(std::string_view before, std::string_view word, const KnownNames& names) {
+std::vector<std::string> completions(std::string_view before, std::string_view word, const KnownNames& names,
+                                     std::string_view room) {
   const auto words = split(before);
   Want want = Want::Users;
   if (words.empty() && word.starts_with('/')) {
     want = Want::Commands;
+  } else if (words.empty() && !word.starts_with('#')) {
+    want = Want::Addressee;
   } else if (word.starts_with('#')) {
     want = Want::Rooms;
   } else if (!words.empty() && words.front().starts_with('/')) {
@@ -77,6 +80,13 @@ std::vector<std::string> completions(std::string_view before, std::string_view w
     case Want::CommandNames: add_matches(out, command_names(), word, ""); break;
     case Want::Rooms: add_matches(out, names.rooms, word.starts_with('#') ? word.substr(1) : word, "#"); break;
     case Want::Users: add_matches(out, names.users, word, ""); break;
+    case Want::Addressee: {
+      const auto members = names.members.find(room);
+      const bool known = members != names.members.end() && !members->second.empty();
+      add_matches(out, known ? members->second : names.users, word, "");
+      for (auto& nick : out) nick += ':';
+      break;
+    }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

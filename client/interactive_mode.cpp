@@ -10,16 +10,27 @@
 #include "client/command_dispatcher.hpp"
 #include "client/completer.hpp"
 #include "client/readline_prompt.hpp"
-#include "client/terminal_output.hpp"
 
 namespace chat::client {
 namespace {
 
-std::string prompt_for(const std::string& room) { return room.empty() ? "> " : "#" + room + "> "; }
+// Alt-1..Alt-9 show buffers 1 to 9 and Alt-0 buffer 10, as in irssi;
+// Alt-Right and Alt-Left the next and previous one.
+void on_buffer_key(BufferView& view, char key) {
+  if (key >= '1' && key <= '9') {
+    view.show(static_cast<std::size_t>(key - '0'));
+  } else if (key == '0') {
+    view.show(10);
+  } else if (key == 'C') {
+    view.show_next();
+  } else if (key == 'D') {
+    view.show_previous();
+  }
+}
 
 // Ctrl-C clears the line, a resize redraws it, SIGTERM and SIGHUP end the
 // session cleanly so the terminal is restored.
-asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, Session& session) {
+asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, ServerLink& link) {
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGWINCH);
   for (;;) {
@@ -29,45 +40,51 @@ asio::awaitable<void> handle_signals(ReadlinePrompt& prompt, Session& session) {
     } else if (signal == SIGWINCH) {
       prompt.resize();
     } else {
-      session.quit();
+      link.quit();
     }
   }
 }
 
 }  // namespace
 
-SessionEnd run_interactive(asio::io_context& io, SessionOptions options, FormatOptions format) {
+LinkEnd run_interactive(asio::io_context& io, ServerLinkOptions options, FormatOptions format,
+                        BufferViewOptions view_options) {
   auto executor = io.get_executor();
   ReadlinePrompt prompt(executor, {});
   options.ask_password = [&prompt](std::string text) { return prompt.read_secret(std::move(text)); };
-  TerminalOutput output(OutputFormatter(format), prompt,
-                        [&prompt](const std::string& room) { prompt.set_prompt(prompt_for(room)); });
-  Session session(executor, std::move(options), output);
+  options.fetch_room_names = true;
+  BufferView view(OutputFormatter(format), prompt, std::move(view_options));
+  ServerLink link(executor, std::move(options), view);
+  view.set_on_room_shown([&link](const std::string& room) { link.switch_room(room); });
   CommandDispatcher dispatcher(
-      session, output, [&prompt](std::string text) { return prompt.read_secret(std::move(text)); },
+      link, view.shown(), [&prompt](std::string text) { return prompt.read_secret(std::move(text)); },
       /*confirm_new_passwords=*/true);
   dispatcher.set_clear_screen([&prompt] { prompt.clear_screen(); });
+  dispatcher.set_buffers(&view);
 
   const auto on_line = [&](std::string line) {
     asio::co_spawn(
         executor,
         [&, line = std::move(line)]() -> asio::awaitable<void> {
           const Outcome outcome = co_await dispatcher.execute(parse_line(line));
-          if (outcome.kind == Outcome::Kind::Quit) session.quit();
+          if (outcome.kind == Outcome::Kind::Quit) link.quit();
         },
         asio::detached);
   };
-  prompt.set_handlers({on_line, [&session] { session.quit(); },
-                       [&session](std::string_view before, std::string_view word) {
-                         return completions(before, word, session.names());
-                       }});
-  output.status("type /help for the commands, /quit to leave");
+  prompt.set_handlers({on_line, [&link] { link.quit(); },
+                       [&link, &view](std::string_view before, std::string_view word) {
+                         const auto target = view.chat_target();
+                         const bool room = target.kind == ChatTarget::Kind::Room;
+                         return completions(before, word, link.names(), room ? target.name : std::string{});
+                       },
+                       [&view](char key) { on_buffer_key(view, key); }});
+  view.status("type /help for the commands, /quit to leave; Alt-1..Alt-9 or /window N switch buffers");
 
-  SessionEnd end = SessionEnd::Quit;
+  LinkEnd end = LinkEnd::Quit;
   asio::co_spawn(executor, prompt.run(), asio::detached);
-  asio::co_spawn(executor, handle_signals(prompt, session), asio::detached);
-  asio::co_spawn(executor, session.run(), [&](std::exception_ptr error, SessionEnd result) {
-    end = error ? SessionEnd::GaveUp : result;
+  asio::co_spawn(executor, handle_signals(prompt, link), asio::detached);
+  asio::co_spawn(executor, link.run(), [&](std::exception_ptr error, LinkEnd result) {
+    end = error ? LinkEnd::GaveUp : result;
     prompt.stop();
     io.stop();
   });

@@ -92,9 +92,31 @@ std::string OutputFormatter::sender(const nlohmann::json& message) {
   return (bool_field(message, "guest") ? "~" : "") + string_field(message, "from");
 }
 
+// An action (the protocol's "kind":"action", from /me) reads as IRC shows
+// one: "* alice waves". Plain text has no "kind"; an unknown kind is shown
+// as text, so a newer server's messages are never lost.
+std::string OutputFormatter::body(const nlohmann::json& message, std::string_view author,
+                                  std::string_view text) const {
+  if (string_field(message, "kind") != "action") return std::string(text);
+  return paint(Style::Bold, "*") + " " + paint_user(author) + " " + std::string(text);
+}
+
 std::string OutputFormatter::message_line(std::string_view room_name, const nlohmann::json& message) const {
-  return clock(message) + " " + paint(Style::Room, "#" + std::string(room_name)) + " <" +
-         paint_user(sender(message)) + "> " + string_field(message, "text");
+  const auto head = clock(message) + " " + paint(Style::Room, "#" + std::string(room_name)) + " ";
+  if (string_field(message, "kind") == "action") return head + body(message, sender(message), string_field(message, "text"));
+  return head + "<" + paint_user(sender(message)) + "> " + string_field(message, "text");
+}
+
+std::string OutputFormatter::whois_line(const nlohmann::json& reply) const {
+  std::string line = string_field(reply, "user") + (bool_field(reply, "registered") ? " has an account" : " is a guest");
+  line += bool_field(reply, "online") ? ", online" : ", offline";
+  std::string rooms;
+  for (const auto& entry : array_field(reply, "rooms")) {
+    if (!entry.is_string()) continue;
+    rooms += (rooms.empty() ? "#" : ", #") + printable(entry.get_ref<const std::string&>());
+  }
+  line += rooms.empty() ? ", no rooms in common" : "; rooms in common: " + rooms;
+  return status(line);
 }
 
 std::string OutputFormatter::status(std::string_view text) const { return paint(Style::Note, note(text)); }
@@ -116,7 +138,7 @@ std::vector<std::string> OutputFormatter::event(const nlohmann::json& event) con
   if (type == "msg") return {message_line(string_field(event, "room"), event)};
   if (type == "dm") {
     const auto header = "[dm " + sender(event) + " -> " + string_field(event, "to") + "]";
-    return {clock(event) + " " + paint(Style::Dm, header) + " " + string_field(event, "text")};
+    return {clock(event) + " " + paint(Style::Dm, header) + " " + body(event, sender(event), string_field(event, "text"))};
   }
   if (type == "presence") {
     return {clock(event) + " " + room(event) + " " +
@@ -194,9 +216,11 @@ std::vector<std::string> OutputFormatter::ok_lines(const nlohmann::json& request
   if (op == "unban") return {status("unbanned " + user + " in " + where)};
   if (op == "moderator") return {status(user + " is now " + string_field(reply, "role") + " in " + where)};
   if (op == "dm") {
+    // The text is the request's own: the reply does not repeat it.
     return {clock(reply) + " " + paint(Style::Dm, "[dm -> " + string_field(reply, "to") + "]") + " " +
-            string_field(request, "text")};
+            body(request, user_.empty() ? "(you)" : user_, string_field(request, "text"))};
   }
+  if (op == "whois") return {whois_line(reply)};
   if (op == "history") {
     const auto& messages = array_field(reply, "messages");
     if (messages.empty()) return {status("no messages in " + where)};

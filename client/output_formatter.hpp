@@ -44,6 +44,9 @@ class OutputFormatter {
   // Whether the session is logged in as a guest, which changes the hint for
   // a join of a room that does not exist (a guest may not create rooms).
   void set_guest(bool guest) noexcept { guest_ = guest; }
+  // The name the session is logged in as: one's own action in a direct
+  // message ("[dm -> bob] * alice waves") names it, as the reply does not.
+  void set_user(std::string user) { user_ = std::move(user); }
 
  private:
   enum class Style { Time, Room, Note, Error, Dm, Bold };
@@ -55,6 +58,9 @@ class OutputFormatter {
   static std::string sender(const nlohmann::json& message);
   std::string room(const nlohmann::json& message) const;
   std::string message_line(std::string_view room_name, const nlohmann::json& message) const;
+  // "text", or "* alice waves" for an action: what follows a message's header.
+  std::string body(const nlohmann::json& message, std::string_view author, std::string_view text) const;
+  std::string whois_line(const nlohmann::json& reply) const;
   std::string error_line(const nlohmann::json& error, std::string_view context) const;
   std::vector<std::string> ok_lines(const nlohmann::json& request, const nlohmann::json& reply) const;
   std::vector<std::string> room_list(const nlohmann::json& reply) const;
@@ -64,6 +70,7 @@ class OutputFormatter {
 
   FormatOptions options_;
   bool guest_ = false;
+  std::string user_;
 };
 
 // A short description of a request for error lines: "join #secret".

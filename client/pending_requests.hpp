@@ -20,6 +20,7 @@ enum class Origin {
   Rejoin,    // a join with `since` after a reconnect: belongs to its connection
   CatchUp,   // a history page of what a rejoin did not replay: belongs to its connection
   Ping,      // keep-alive: belongs to its connection
+  Names,     // the room list fetched once after the first login, for completion: never shown
 };
 
 struct PendingRequest {

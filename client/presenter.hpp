@@ -22,6 +22,8 @@ class Presenter {
   virtual void problem(std::string_view text) = 0;
   // The current room changed ("" when there is none).
   virtual void room_changed(const std::string& /*room*/) {}
+  // Logged in (again) as `user`, as the server spells it.
+  virtual void logged_in(const std::string& /*user*/) {}
 };
 
 }  // namespace chat::client

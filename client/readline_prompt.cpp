@@ -33,7 +33,22 @@ ReadlinePrompt::~ReadlinePrompt() {
   active_ = nullptr;
 }
 
-void ReadlinePrompt::install() { rl_callback_handler_install(prompt_.c_str(), &ReadlinePrompt::on_line); }
+// The key bindings are made after the handler is installed, which is when
+// readline first reads the inputrc: a binding there cannot undo them.
+void ReadlinePrompt::install() {
+  rl_callback_handler_install(prompt_.c_str(), &ReadlinePrompt::on_line);
+  rl_bind_key('\r', &ReadlinePrompt::on_accept);
+  rl_bind_key('\n', &ReadlinePrompt::on_accept);
+  // Alt-digit as ESC digit (xterm's default, meta sends escape), Alt-Left and
+  // Alt-Right as xterm (CSI 1;3 D/C) and rxvt (ESC ESC [ D/C) send them.
+  for (char digit = '0'; digit <= '9'; ++digit) {
+    const char sequence[] = {'\033', digit, '\0'};
+    rl_bind_keyseq(sequence, &ReadlinePrompt::on_buffer_key);
+  }
+  for (const char* sequence : {"\033[1;3C", "\033[1;3D", "\033\033[C", "\033\033[D"}) {
+    rl_bind_keyseq(sequence, &ReadlinePrompt::on_buffer_key);
+  }
+}
 
 asio::awaitable<void> ReadlinePrompt::run() {
   running_ = true;
@@ -97,6 +112,46 @@ asio::awaitable<std::optional<std::string>> ReadlinePrompt::read_secret(std::str
   secret_mode_ = false;
   if (running_) install();
   co_return secret_ ? *secret_ : std::nullopt;
+}
+
+void ReadlinePrompt::repaint(const std::deque<std::string>& lines) {
+  if (running_ && !secret_mode_) rl_clear_visible_line();
+  std::fputs("\033[H\033[2J", stdout);
+  for (const auto& line : lines) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  std::fflush(stdout);
+  if (!running_) return;
+  rl_on_new_line();
+  (*rl_redisplay_function)();
+}
+
+void ReadlinePrompt::bell() {
+  std::fputc('\a', stdout);
+  std::fflush(stdout);
+}
+
+// Enter: the typed line leaves the screen as it is accepted. What it said
+// comes back from the server (a message's echo, a direct message's reply, a
+// command's answer), in its place in the conversation, so it is shown once
+// and in the order the server gave it; see docs/client.md.
+int ReadlinePrompt::on_accept(int count, int key) {
+  ReadlinePrompt* self = active_;
+  if (self && !self->secret_mode_) {
+    rl_clear_visible_line();
+    // Readline now takes the screen line for empty, so accepting prints no
+    // newline, and the next prompt is drawn where this one was.
+    rl_on_new_line();
+  }
+  return rl_newline(count, key);
+}
+
+int ReadlinePrompt::on_buffer_key(int, int key) {
+  ReadlinePrompt* self = active_;
+  if (!self || self->secret_mode_ || !self->handlers_.buffer_key) return 0;
+  self->handlers_.buffer_key(static_cast<char>(key));
+  return 0;
 }
 
 void ReadlinePrompt::cancel_line() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@ class ReadlinePrompt final : public LineWriter {
     std::function<void(std::string)> line;  // a line the user entered
     std::function<void()> end;              // Ctrl-D on an empty line
     std::function<std::vector<std::string>(std::string_view before, std::string_view word)> complete;
+    // A buffer key: '0'..'9' for Alt-0..Alt-9, 'C' for Alt-Right, 'D' for Alt-Left.
+    std::function<void(char)> buffer_key;
   };
 
   ReadlinePrompt(asio::any_io_executor executor, Handlers handlers);
@@ -45,6 +48,12 @@ class ReadlinePrompt final : public LineWriter {
   // typed text never enters the history.
   asio::awaitable<std::optional<std::string>> read_secret(std::string prompt);
 
+  // Blanks the screen and prints `lines` (a buffer's scrollback), then the
+  // input line, as it was, below them.
+  void repaint(const std::deque<std::string>& lines);
+  // The terminal bell (BEL), for a highlight in a buffer not shown.
+  void bell();
+
   // Ctrl-C: drop what was typed and start a fresh line, like a shell.
   void cancel_line();
   // The terminal was resized.
@@ -59,6 +68,8 @@ class ReadlinePrompt final : public LineWriter {
   static char** on_complete(const char* text, int start, int end);
   static char* next_candidate(const char* text, int state);
   static void hidden_redisplay();
+  static int on_accept(int count, int key);
+  static int on_buffer_key(int count, int key);
 
   void install();
 

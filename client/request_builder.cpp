@@ -51,9 +51,28 @@ nlohmann::json join_request(std::string_view room, std::optional<std::int64_t> s
   return request;
 }
 
-nlohmann::json send_request(std::string_view room, std::string_view text) {
+namespace {
+
+// "kind" is left out for plain text, as the protocol's default: a request
+// stays exactly what servers without actions understand.
+void set_kind(nlohmann::json& request, MessageKind kind) {
+  if (kind == MessageKind::Action) request["kind"] = "action";
+}
+
+}  // namespace
+
+nlohmann::json send_request(std::string_view room, std::string_view text, MessageKind kind) {
   auto request = with_room("send", room);
   request["text"] = text;
+  set_kind(request, kind);
+  return request;
+}
+
+nlohmann::json dm_request(std::string_view to, std::string_view text, MessageKind kind) {
+  auto request = make_request("dm");
+  request["to"] = to;
+  request["text"] = text;
+  set_kind(request, kind);
   return request;
 }
 
@@ -68,7 +87,8 @@ nlohmann::json history_page_request(std::string_view room, std::int64_t after, s
 std::variant<nlohmann::json, UsageError> build_request(const Command& command, std::string_view current_room,
                                                       std::optional<std::int64_t> since) {
   const std::string_view room = command.room ? std::string_view(*command.room) : current_room;
-  const bool needs_room = command.id() != CommandId::Rooms && command.id() != CommandId::Msg && command.id() != CommandId::Query;
+  const bool needs_room = command.id() != CommandId::Rooms && command.id() != CommandId::Msg &&
+                          command.id() != CommandId::Query && command.id() != CommandId::Whois;
   if (needs_room && room.empty()) {
     return UsageError{"no current room: name one (" + usage(*command.spec) + ") or /join a room first"};
   }
@@ -105,9 +125,12 @@ std::variant<nlohmann::json, UsageError> build_request(const Command& command, s
     case CommandId::Msg:
     case CommandId::Query: {
       if (!command.text) return UsageError{"/query " + *command.user + " text sends " + *command.user + " a message"};
-      auto request = make_request("dm");
-      request["to"] = *command.user;
-      request["text"] = *command.text;
+      return dm_request(*command.user, *command.text);
+    }
+    case CommandId::Me: return send_request(room, *command.text, MessageKind::Action);
+    case CommandId::Whois: {
+      auto request = make_request("whois");
+      request["user"] = *command.user;
       return request;
     }
     case CommandId::History: {

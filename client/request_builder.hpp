@@ -32,7 +32,11 @@ std::variant<nlohmann::json, UsageError> build_request(const Command& command, s
 
 nlohmann::json auth_request(const Credentials& credentials);
 nlohmann::json join_request(std::string_view room, std::optional<std::int64_t> since);
-nlohmann::json send_request(std::string_view room, std::string_view text);
+// What a message is: plain text, or an action (/me waves, "* alice waves").
+enum class MessageKind { Text, Action };
+
+nlohmann::json send_request(std::string_view room, std::string_view text, MessageKind kind = MessageKind::Text);
+nlohmann::json dm_request(std::string_view to, std::string_view text, MessageKind kind = MessageKind::Text);
 // The largest history page forward from `after` up to `before` (both exclusive).
 nlohmann::json history_page_request(std::string_view room, std::int64_t after, std::int64_t before);
 

@@ -9,7 +9,7 @@
 #include "client/input_source.hpp"
 #include "client/output_log.hpp"
 #include "client/presenter.hpp"
-#include "client/session.hpp"
+#include "client/server_link.hpp"
 
 namespace chat::client {
 namespace {
@@ -26,13 +26,13 @@ void ScriptRunner::failed(std::string_view why) {
 }
 
 boost::asio::awaitable<int> ScriptRunner::run() {
-  if (!co_await session_.wait_ready(deadline())) {
-    if (!session_.ended()) failed("the session was not ready within " + seconds(timeout_));
-    session_.quit();
+  if (!co_await link_.wait_ready(deadline())) {
+    if (!link_.ended()) failed("the session was not ready within " + seconds(timeout_));
+    link_.quit();
     co_return failures_;
   }
   try {
-    while (!quit_ && !stopped_ && !session_.ended()) {
+    while (!quit_ && !stopped_ && !link_.ended()) {
       const auto line = co_await input_.next_line();
       if (!line) break;
       if (!co_await run_line(*line)) break;
@@ -42,10 +42,10 @@ boost::asio::awaitable<int> ScriptRunner::run() {
   }
   // Missed messages still being fetched after a reconnect are part of the
   // conversation the script asked for: they are shown before it ends.
-  if (!stopped_ && !co_await session_.wait_caught_up(deadline()) && !session_.ended()) {
+  if (!stopped_ && !co_await link_.wait_caught_up(deadline()) && !link_.ended()) {
     failed("the missed messages were not all fetched within " + seconds(timeout_));
   }
-  session_.quit();
+  link_.quit();
   co_return failures_;
 }
 
@@ -70,15 +70,15 @@ boost::asio::awaitable<bool> ScriptRunner::run_line(const std::string& line) {
     case Outcome::Kind::Failed: ++failures_; break;
     case Outcome::Kind::Quit: quit_ = true; co_return false;
     case Outcome::Kind::Sent:
-      if (!co_await session_.wait_reply(*outcome.id, deadline())) {
-        if (session_.ended()) co_return false;
+      if (!co_await link_.wait_reply(*outcome.id, deadline())) {
+        if (link_.ended()) co_return false;
         failed("no reply to \"" + line + "\" within " + seconds(timeout_));
       }
       break;
     case Outcome::Kind::Nothing:
     case Outcome::Kind::Done: break;
   }
-  co_return !session_.ended();
+  co_return !link_.ended();
 }
 
 void ScriptRunner::stop() {

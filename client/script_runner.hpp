@@ -11,7 +11,7 @@ class CommandDispatcher;
 class InputSource;
 class OutputLog;
 class Presenter;
-class Session;
+class ServerLink;
 
 // Non-interactive mode: runs the lines of a script one at a time, each
 // command waiting for its reply before the next is sent, so a script reads
@@ -19,9 +19,9 @@ class Session;
 // /wait TEXT for scripts that must wait for something another client does.
 class ScriptRunner {
  public:
-  ScriptRunner(Session& session, CommandDispatcher& dispatcher, Presenter& presenter, OutputLog& log,
+  ScriptRunner(ServerLink& link, CommandDispatcher& dispatcher, Presenter& presenter, OutputLog& log,
                InputSource& input, std::chrono::milliseconds timeout)
-      : session_(session), dispatcher_(dispatcher), presenter_(presenter), log_(log), input_(input),
+      : link_(link), dispatcher_(dispatcher), presenter_(presenter), log_(log), input_(input),
         timeout_(timeout) {}
 
   // Runs to the end of the input (or /quit), waits for the missed messages
@@ -41,7 +41,7 @@ class ScriptRunner {
   std::chrono::steady_clock::time_point deadline() const { return std::chrono::steady_clock::now() + timeout_; }
   void failed(std::string_view why);
 
-  Session& session_;
+  ServerLink& link_;
   CommandDispatcher& dispatcher_;
   Presenter& presenter_;
   OutputLog& log_;

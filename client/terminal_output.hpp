@@ -20,6 +20,7 @@ class TerminalOutput final : public Presenter {
   void status(std::string_view text) override;
   void problem(std::string_view text) override;
   void room_changed(const std::string& room) override;
+  void logged_in(const std::string& user) override { formatter_.set_user(user); }
 
  private:
   void data(const std::vector<std::string>& lines);

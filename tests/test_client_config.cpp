@@ -100,6 +100,25 @@ TEST_CASE("the config file sets any long flag; the command line wins") {
   CHECK(config.timeout_seconds == 5);
 }
 
+TEST_CASE("bell and log-dir: flags and config keys; the bell is on by default") {
+  ConfigHome home;
+  const auto defaults = parse({});
+  REQUIRE(std::holds_alternative<ClientConfig>(defaults));
+  CHECK(std::get<ClientConfig>(defaults).bell);
+  CHECK(std::get<ClientConfig>(defaults).log_dir.empty());
+  const auto file = home.write("c.toml", "bell = false\nlog-dir = \"/home/alice/chatlogs\"\n");
+  const auto parsed = parse({"--config", file.string()});
+  REQUIRE(std::holds_alternative<ClientConfig>(parsed));
+  CHECK_FALSE(std::get<ClientConfig>(parsed).bell);
+  CHECK(std::get<ClientConfig>(parsed).log_dir == "/home/alice/chatlogs");
+  const auto off = parse({"--bell", "off"});
+  REQUIRE(std::holds_alternative<ClientConfig>(off));
+  CHECK_FALSE(std::get<ClientConfig>(off).bell);
+  const auto on = parse({"--config", file.string(), "--bell", "on"});
+  REQUIRE(std::holds_alternative<ClientConfig>(on));
+  CHECK(std::get<ClientConfig>(on).bell);
+}
+
 TEST_CASE("without --config, the file under XDG_CONFIG_HOME is read if there is one") {
   ConfigHome home;
   SUBCASE("none") {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/client/client_process.hpp"
+#include "tests/client/tmux.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 
@@ -18,67 +19,6 @@ using namespace chat::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-// One tmux session on a private socket, so the test never touches a tmux
-// server of the person running it.
-class Tmux {
- public:
-  explicit Tmux(const std::string& command) : socket_("chat-client-test-" + std::to_string(::getpid())) {
-    REQUIRE_MESSAGE(tmux("-f /dev/null new-session -d -s chat -x 100 -y 20 '" + command + "'") == 0,
-                    "tmux could not start (is it installed? scripts/setup.sh installs it)");
-  }
-  ~Tmux() { tmux("kill-server 2>/dev/null"); }
-
-  std::string screen() const {
-    const std::string command = "tmux -L " + socket_ + " capture-pane -p -t chat 2>/dev/null";
-    std::string text;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-      char buffer[4096];
-      for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) text.append(buffer, n);
-      ::pclose(pipe);
-    }
-    return text;
-  }
-
-  // The last line of the screen that is not blank: where the prompt is.
-  std::string input_line() const {
-    const auto text = screen();
-    std::string last;
-    std::size_t start = 0;
-    while (start < text.size()) {
-      auto end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      auto line = text.substr(start, end - start);
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      if (!line.empty()) last = line;
-      start = end + 1;
-    }
-    return last;
-  }
-
-  void type(const std::string& literal) const { tmux("send-keys -t chat -l '" + literal + "'"); }
-  void key(const std::string& name) const { tmux("send-keys -t chat " + name); }
-  bool alive() const { return tmux("has-session -t chat 2>/dev/null") == 0; }
-
-  bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) const {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    do {
-      if (condition()) return true;
-      std::this_thread::sleep_for(20ms);
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
-  }
-
- private:
-  int tmux(const std::string& arguments) const {
-    return std::system(("tmux -L " + socket_ + " " + arguments).c_str());
-  }
-
-  std::string socket_;
-};
-
-}  // namespace
 
 TEST_CASE("a message arriving mid-typing prints above the prompt and the typed text survives") {
   ServerProcess server;
@@ -90,23 +30,23 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   Tmux tmux(client + " --port " + std::to_string(server.port()) +
             " --guest --user tim --join lobby --color never --utc");
   REQUIRE_MESSAGE(tmux.wait_until([&] {
-    return tmux.screen().find("-- joined #lobby") != std::string::npos && tmux.input_line() == "#lobby>";
+    return tmux.screen().find("-- joined #lobby") != std::string::npos && tmux.input_line() == "[2:#lobby]>";
   }), "screen:\n" << tmux.screen());
 
   tmux.type("half a li");
-  REQUIRE_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> half a li"; }),
+  REQUIRE_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "[2:#lobby]> half a li"; }),
                   "screen:\n" << tmux.screen());
 
   expect_ok(owner.request("send", {{"room", "lobby"}, {"text", "incoming while typing"}}));
   const bool redrawn = tmux.wait_until([&] {
     return tmux.screen().find("#lobby <owner> incoming while typing") != std::string::npos &&
-           tmux.input_line() == "#lobby> half a li";
+           tmux.input_line() == "[2:#lobby]> half a li";
   });
   const auto screen = tmux.screen();
   INFO("screen:\n" << screen);
   REQUIRE(redrawn);
   CHECK(count(screen, "half a li") == 1);  // no stale copy of the input line left behind
-  CHECK(screen.find("incoming while typing") < screen.find("#lobby> half a li"));
+  CHECK(screen.find("incoming while typing") < screen.find("[2:#lobby]> half a li"));
 
   // The buffer itself, not just the screen, is intact: finishing the line sends it whole.
   tmux.type("ne");
@@ -121,7 +61,7 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   tmux.key("Tab");
   tmux.type("#lob");
   tmux.key("Tab");
-  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> /switch #lobby"; }),
+  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "[2:#lobby]> /switch #lobby"; }),
                 "screen:\n" << tmux.screen());
   tmux.key("Enter");
 
@@ -129,7 +69,7 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   tmux.type("/msg ow");
   tmux.key("Tab");
   tmux.type("lunch?");
-  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> /msg owner lunch?"; }),
+  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "[2:#lobby]> /msg owner lunch?"; }),
                 "screen:\n" << tmux.screen());
   tmux.key("Enter");
   const auto dm = owner.wait_event([](const json& e) { return e.value("type", "") == "dm"; });
@@ -137,7 +77,7 @@ TEST_CASE("a message arriving mid-typing prints above the prompt and the typed t
   CHECK(dm.value("text", "") == "lunch?");
   tmux.type("thanks ow");
   tmux.key("Tab");
-  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "#lobby> thanks owner"; }),
+  CHECK_MESSAGE(tmux.wait_until([&] { return tmux.input_line() == "[2:#lobby]> thanks owner"; }),
                 "screen:\n" << tmux.screen());
   tmux.key("C-u");
 

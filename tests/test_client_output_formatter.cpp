@@ -147,3 +147,46 @@ TEST_CASE("interactively, /history is framed and a message from another day show
   CHECK(plain().reply(json{{"op", "history"}}, history).size() == 2);
   CHECK(plain().reply(json{{"op", "history"}}, history)[0] == "16:00 #general <a> one");
 }
+
+TEST_CASE("an action reads '* alice waves' wherever messages are shown: live, replayed, in history, in a DM") {
+  const json msg{{"type", "msg"}, {"room", "general"}, {"seq", 3}, {"from", "alice"},
+                 {"ts", kTs}, {"text", "waves"}, {"kind", "action"}};
+  CHECK(plain().event(msg) == Lines{"16:00 #general * alice waves"});
+  auto replayed = msg;
+  replayed["replay"] = true;
+  CHECK(plain().event(replayed) == Lines{"16:00 #general * alice waves"});
+  const json guest{{"type", "msg"}, {"room", "general"}, {"seq", 4}, {"from", "bob"}, {"guest", true},
+                   {"ts", kTs}, {"text", "nods"}, {"kind", "action"}};
+  CHECK(plain().event(guest) == Lines{"16:00 #general * ~bob nods"});
+  const json history{{"type", "ok"}, {"op", "history"}, {"room", "general"},
+                     {"messages", {{{"seq", 1}, {"from", "bob"}, {"ts", kTs}, {"text", "sighs"}, {"kind", "action"}},
+                                   {{"seq", 2}, {"from", "bob"}, {"ts", kTs}, {"text", "plain"}}}}};
+  CHECK(plain().reply(json{{"op", "history"}}, history) ==
+        Lines{"16:00 #general * bob sighs", "16:00 #general <bob> plain"});
+  const json dm{{"type", "dm"}, {"from", "bob"}, {"to", "alice"}, {"ts", kTs}, {"text", "shrugs"}, {"kind", "action"}};
+  CHECK(plain().event(dm) == Lines{"16:00 [dm bob -> alice] * bob shrugs"});
+  auto formatter = plain();
+  formatter.set_user("alice");
+  CHECK(formatter.reply(json{{"op", "dm"}, {"to", "bob"}, {"text", "waves"}, {"kind", "action"}},
+                        json{{"type", "ok"}, {"op", "dm"}, {"to", "bob"}, {"ts", kTs}}) ==
+        Lines{"16:00 [dm -> bob] * alice waves"});
+  // A kind this client does not know is shown as text; an action's text is stripped of control characters too.
+  auto odd = msg;
+  odd["kind"] = "sparkle";
+  CHECK(plain().event(odd) == Lines{"16:00 #general <alice> waves"});
+  auto hostile = msg;
+  hostile["text"] = "waves\033[2J";
+  CHECK(plain().event(hostile) == Lines{"16:00 #general * alice waves?[2J"});
+}
+
+TEST_CASE("whois says whether the user has an account, is online, and the rooms in common") {
+  const json request{{"op", "whois"}, {"user", "bob"}};
+  CHECK(plain().reply(request, json{{"type", "ok"}, {"op", "whois"}, {"user", "bob"}, {"registered", true},
+                                    {"online", true}, {"rooms", {"general", "dev"}}}) ==
+        Lines{"-- bob has an account, online; rooms in common: #general, #dev"});
+  CHECK(plain().reply(request, json{{"type", "ok"}, {"op", "whois"}, {"user", "bob"}, {"registered", false},
+                                    {"online", false}, {"rooms", json::array()}}) ==
+        Lines{"-- bob is a guest, offline, no rooms in common"});
+  CHECK(plain().reply(request, json{{"type", "error"}, {"code", "not_found"}, {"message", "no user 'bob'"}}) ==
+        Lines{"error [not_found] no user 'bob' (whois bob)"});
+}

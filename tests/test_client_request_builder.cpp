@@ -74,3 +74,12 @@ TEST_CASE("auth requests, and the credentials kept for reconnecting") {
   CHECK(again.password == "correct horse");
   CHECK(credentials_from(json{{"op", "guest"}, {"name", "v"}}).mode == AuthMode::Guest);
 }
+
+TEST_CASE("/me is an action in the current room, /whois asks about a user; plain text carries no kind") {
+  CHECK(build("/me waves") == json{{"op", "send"}, {"room", "general"}, {"text", "waves"}, {"kind", "action"}});
+  CHECK(build("/whois Bob", "") == json{{"op", "whois"}, {"user", "bob"}});
+  CHECK(dm_request("bob", "waves", MessageKind::Action) ==
+        json{{"op", "dm"}, {"to", "bob"}, {"text", "waves"}, {"kind", "action"}});
+  CHECK(send_request("general", "hi") == json{{"op", "send"}, {"room", "general"}, {"text", "hi"}});
+  CHECK(build("/msg bob hi") == json{{"op", "dm"}, {"to", "bob"}, {"text", "hi"}});
+}

@@ -1,13 +1,13 @@
-#include "client/command_table.hpp"
+#include "client/slash_commands.hpp"
 
 namespace chat::client {
 namespace {
 
 using A = ArgKind;
 
-constexpr CommandSpec spec(CommandId id, std::string_view name, std::string_view args, std::string_view summary,
+constexpr SlashCommand spec(CommandId id, std::string_view name, std::string_view args, std::string_view summary,
                            std::initializer_list<ArgKind> kinds, Scope scope = Scope::Everywhere) {
-  CommandSpec result{id, name, args, summary, {}, 0, scope};
+  SlashCommand result{id, name, args, summary, {}, 0, scope};
   for (const ArgKind kind : kinds) result.slots[result.slot_count++] = kind;
   return result;
 }
@@ -36,10 +36,18 @@ constexpr std::array kCommands{
     spec(CommandId::Unmod, "unmod", "USER [#room]", "take the moderator role back (owner only)",
          {A::User, A::OptRoom}),
     spec(CommandId::Msg, "msg", "USER text", "send a direct message", {A::User, A::Text}),
-    spec(CommandId::Query, "query", "USER [text]", "send a direct message (like /msg; IRC's name for it)",
+    spec(CommandId::Query, "query", "USER [text]",
+         "open the buffer of direct messages with USER (interactive); with text, send it (like /msg)",
          {A::User, A::OptText}),
+    spec(CommandId::Me, "me", "text", "send an action: /me waves shows as \"* alice waves\"", {A::Text}),
+    spec(CommandId::Whois, "whois", "USER", "whether a user exists and is online, and the rooms you share",
+         {A::User}),
     spec(CommandId::History, "history", "[#room] [n]", "show the last n messages of a room (default 20)",
          {A::OptRoom, A::OptCount}),
+    spec(CommandId::Window, "window", "[N]", "show buffer N (Alt-1..Alt-9); alone, list the buffers",
+         {A::OptCount}, Scope::InteractiveOnly),
+    spec(CommandId::Next, "next", "", "show the next buffer (Alt-Right)", {}, Scope::InteractiveOnly),
+    spec(CommandId::Prev, "prev", "", "show the previous buffer (Alt-Left)", {}, Scope::InteractiveOnly),
     spec(CommandId::Clear, "clear", "", "clear the screen", {}, Scope::InteractiveOnly),
     spec(CommandId::Reconnect, "reconnect", "", "while waiting to reconnect, try at once", {}),
     spec(CommandId::Quit, "quit", "", "leave the client", {}),
@@ -54,7 +62,7 @@ constexpr std::array kAliases{
     CommandAlias{"list", "rooms"},
 };
 
-const CommandSpec* find_by_name(std::string_view name) noexcept {
+const SlashCommand* find_by_name(std::string_view name) noexcept {
   for (const auto& command : kCommands) {
     if (command.name == name) return &command;
   }
@@ -63,12 +71,12 @@ const CommandSpec* find_by_name(std::string_view name) noexcept {
 
 }  // namespace
 
-std::span<const CommandSpec> command_table() noexcept { return kCommands; }
+std::span<const SlashCommand> slash_commands() noexcept { return kCommands; }
 
 std::span<const CommandAlias> command_aliases() noexcept { return kAliases; }
 
-const CommandSpec* find_command(std::string_view name) noexcept {
-  if (const CommandSpec* spec = find_by_name(name)) return spec;
+const SlashCommand* find_command(std::string_view name) noexcept {
+  if (const SlashCommand* spec = find_by_name(name)) return spec;
   for (const auto& alias : kAliases) {
     if (alias.alias == name) return find_by_name(alias.name);
   }

@@ -20,12 +20,12 @@ namespace asio = boost::asio;
 // made for every (re)connect attempt, so no state leaks from a dead socket
 // into its successor. Lines to send are queued and written in order by a
 // single write chain; lines are read by one reader at a time.
-class Connection : public std::enable_shared_from_this<Connection> {
+class LineSocket : public std::enable_shared_from_this<LineSocket> {
  public:
   // Server lines can be far longer than requests (a page of history).
   static constexpr std::size_t kMaxIncomingLine = 16 * 1024 * 1024;
 
-  explicit Connection(asio::any_io_executor executor);
+  explicit LineSocket(asio::any_io_executor executor);
 
   // Throws boost::system::system_error when the server cannot be reached;
   // with asio::error::timed_out when `timeout` passed first. The deadline

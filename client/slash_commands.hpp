@@ -9,7 +9,8 @@ namespace chat::client {
 
 enum class CommandId : std::uint8_t {
   Help, Register, Login, Guest, Join, Leave, Switch, Rooms, Who, Create, Topic,
-  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, History, Clear, Reconnect, Quit, Sleep, Wait,
+  Invite, Kick, Ban, Unban, Mod, Unmod, Msg, Query, Me, Whois, History, Window, Next, Prev, Clear, Reconnect, Quit,
+  Sleep, Wait,
 };
 
 // What one argument slot accepts. Optional rooms are recognised by their
@@ -23,7 +24,7 @@ enum class ArgKind : std::uint8_t {
   PrivateFlag,  // optional "--private" / "-p"
   Text,         // the rest of the line, required
   OptText,      // the rest of the line, optional
-  OptCount,     // optional positive integer
+  OptCount,     // optional positive integer (also /window's buffer number)
   Millis,       // required non-negative integer
   OptCommand,   // optional command name, for /help
 };
@@ -31,7 +32,7 @@ enum class ArgKind : std::uint8_t {
 // Where a command may be used.
 enum class Scope : std::uint8_t { Everywhere, ScriptOnly, InteractiveOnly };
 
-struct CommandSpec {
+struct SlashCommand {
   CommandId id;
   std::string_view name;     // without the '/'
   std::string_view args;     // argument synopsis for usage lines
@@ -45,7 +46,7 @@ struct CommandSpec {
 
 // Every command the client understands: parsing, /help and tab completion
 // all read this one table, so they cannot disagree.
-std::span<const CommandSpec> command_table() noexcept;
+std::span<const SlashCommand> slash_commands() noexcept;
 
 // Another name for a command, as IRC clients spell it: "/part" is "/leave".
 struct CommandAlias {
@@ -58,6 +59,6 @@ std::span<const CommandAlias> command_aliases() noexcept;
 
 // The spec named `name` (without '/', case-sensitive), or nullptr. An alias
 // gives the spec of the command it stands for.
-const CommandSpec* find_command(std::string_view name) noexcept;
+const SlashCommand* find_command(std::string_view name) noexcept;
 
 }  // namespace chat::client

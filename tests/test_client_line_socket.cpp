@@ -1,4 +1,4 @@
-// Connection against a loopback listener: the connect deadline never acts on
+// LineSocket against a loopback listener: the connect deadline never acts on
 // a connect that has already succeeded.
 #include <doctest/doctest.h>
 
@@ -15,7 +15,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "client/connection.hpp"
+#include "client/line_socket.hpp"
 
 using namespace chat::client;
 using namespace std::chrono_literals;
@@ -57,7 +57,7 @@ class Listener {
 std::optional<bool> connect_racing_the_deadline(std::chrono::milliseconds timeout) {
   Listener listener;
   boost::asio::io_context io;
-  auto connection = std::make_shared<Connection>(io.get_executor());
+  auto connection = std::make_shared<LineSocket>(io.get_executor());
   const std::string host = "127.0.0.1";  // connect() keeps a reference while it runs
   std::optional<bool> connected;
   boost::asio::co_spawn(io, connection->connect(host, listener.port(), timeout),

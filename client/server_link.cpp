@@ -1,4 +1,4 @@
-#include "client/session.hpp"
+#include "client/server_link.hpp"
 
 #include <cstdio>
 #include <random>
@@ -10,7 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "client/connection.hpp"
+#include "client/line_socket.hpp"
 #include "client/server_fields.hpp"
 #include "client/server_message.hpp"
 #include "common/frames.hpp"
@@ -55,7 +55,7 @@ std::string error_text(const nlohmann::json& reply) {
 
 }  // namespace
 
-Session::Session(asio::any_io_executor executor, SessionOptions options, Presenter& presenter)
+ServerLink::ServerLink(asio::any_io_executor executor, ServerLinkOptions options, Presenter& presenter)
     : executor_(executor),
       options_(std::move(options)),
       presenter_(presenter),
@@ -64,16 +64,16 @@ Session::Session(asio::any_io_executor executor, SessionOptions options, Present
       changed_(executor),
       credentials_(options_.credentials) {}
 
-Session::~Session() = default;
+ServerLink::~ServerLink() = default;
 
-asio::awaitable<SessionEnd> Session::run() {
-  const SessionEnd end = co_await connect_loop();
+asio::awaitable<LinkEnd> ServerLink::run() {
+  const LinkEnd end = co_await connect_loop();
   ended_ = true;
   changed_.notify();
   co_return end;
 }
 
-asio::awaitable<SessionEnd> Session::connect_loop() {
+asio::awaitable<LinkEnd> ServerLink::connect_loop() {
   for (;;) {
     std::string reason;
     try {
@@ -83,19 +83,19 @@ asio::awaitable<SessionEnd> Session::connect_loop() {
     }
     const bool was_up = hello_;
     drop_connection();
-    if (quitting_) co_return SessionEnd::Quit;
+    if (quitting_) co_return LinkEnd::Quit;
     if (fatal_) co_return *fatal_;
     if (!ever_connected_) {
       presenter_.problem("cannot connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason);
-      co_return SessionEnd::ConnectFailed;
+      co_return LinkEnd::ConnectFailed;
     }
     if (!co_await back_off(was_up ? "connection lost" : "reconnect failed", reason)) {
-      co_return quitting_ ? SessionEnd::Quit : SessionEnd::GaveUp;
+      co_return quitting_ ? LinkEnd::Quit : LinkEnd::GaveUp;
     }
   }
 }
 
-asio::awaitable<bool> Session::back_off(std::string_view what, const std::string& reason) {
+asio::awaitable<bool> ServerLink::back_off(std::string_view what, const std::string& reason) {
   const auto delay = backoff_.next_delay();
   const std::string event = std::string(what) + " (" + reason + ")";
   if (!delay) {
@@ -114,8 +114,8 @@ asio::awaitable<bool> Session::back_off(std::string_view what, const std::string
   co_return !quitting_;
 }
 
-asio::awaitable<void> Session::serve_connection() {
-  auto connection = std::make_shared<Connection>(executor_);
+asio::awaitable<void> ServerLink::serve_connection() {
+  auto connection = std::make_shared<LineSocket>(executor_);
   connection_ = connection;
   const std::uint64_t number = ++connection_number_;
   co_await connection->connect(options_.host, options_.port, options_.connect_timeout);
@@ -128,7 +128,7 @@ asio::awaitable<void> Session::serve_connection() {
   }
 }
 
-asio::awaitable<void> Session::keepalive(std::shared_ptr<Connection> connection, std::uint64_t number) {
+asio::awaitable<void> ServerLink::keepalive(std::shared_ptr<LineSocket> connection, std::uint64_t number) {
   asio::steady_timer timer(executor_);
   for (;;) {
     timer.expires_after(options_.keepalive);
@@ -144,7 +144,7 @@ asio::awaitable<void> Session::keepalive(std::shared_ptr<Connection> connection,
   }
 }
 
-void Session::drop_connection() {
+void ServerLink::drop_connection() {
   if (connection_) connection_->close();
   connection_.reset();
   hello_ = false;
@@ -153,14 +153,14 @@ void Session::drop_connection() {
   catch_up_.connection_lost();
 }
 
-bool Session::reconnect_now() {
+bool ServerLink::reconnect_now() {
   if (!backing_off_) return false;
   reconnect_now_ = true;
   changed_.notify();
   return true;
 }
 
-void Session::quit() {
+void ServerLink::quit() {
   quitting_ = true;
   if (connection_) connection_->close();
   changed_.notify();
@@ -168,7 +168,7 @@ void Session::quit() {
 
 // The one place server lines enter: a line the client cannot act on is
 // reported in one line and dropped, and the session carries on.
-void Session::handle_line(const std::string& line) {
+void ServerLink::handle_line(const std::string& line) {
   const auto message = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   const auto ignore = [&](std::string_view why) {
     presenter_.problem("ignored a line from the server (" + std::string(why) + "): " + line_sample(line));
@@ -190,28 +190,28 @@ void Session::handle_line(const std::string& line) {
 }
 
 // Events reach here checked by malformation(): their required fields exist.
-void Session::handle_event(const nlohmann::json& event) {
+void ServerLink::handle_event(const nlohmann::json& event) {
   const auto type = string_field(event, "type");
   const auto room = string_field(event, "room");
   if (type == "hello") return handle_hello(event);
   if (type == "msg") {
     if (catch_up_.hold(event)) return;
     if (!resume_.accept_message(room, *int_field(event, "seq"))) return;
-    names_.add_user(string_field(event, "from"));
+    names_.add_member(room, string_field(event, "from"));
   } else if (type == "dm") {
     if (!resume_.accept_dm(*int_field(event, "dm_id"))) return;
     names_.add_user(string_field(event, "from"));
   } else if (type == "presence") {
     // "You joined" is already said by the join reply.
     if (string_field(event, "user") == user_) return;
-    names_.add_user(string_field(event, "user"));
+    names_.add_member(room, string_field(event, "user"));
   } else if (type == "kicked" || type == "banned") {
     room_gone(room);
   }
   presenter_.event(event);
 }
 
-void Session::handle_hello(const nlohmann::json& hello) {
+void ServerLink::handle_hello(const nlohmann::json& hello) {
   hello_ = true;
   ever_connected_ = true;
   if (const auto version = *int_field(hello, "protocol"); version != protocol::kVersion) {
@@ -232,9 +232,10 @@ void Session::handle_hello(const nlohmann::json& hello) {
   flush();
 }
 
-void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) {
+void ServerLink::handle_reply(PendingRequest request, const nlohmann::json& reply) {
   switch (request.origin) {
     case Origin::Ping: return;
+    case Origin::Names: return apply_user_reply(request, reply);
     case Origin::Auth: return handle_auth_reply(request, reply);
     case Origin::Rejoin: return handle_rejoin_reply(request, reply);
     case Origin::CatchUp: return handle_catch_up_reply(request, reply);
@@ -247,7 +248,7 @@ void Session::handle_reply(PendingRequest request, const nlohmann::json& reply) 
   if (awaited_.contains(request.id)) replies_[request.id] = reply;
 }
 
-void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply) {
+void ServerLink::handle_auth_reply(const PendingRequest& request, const nlohmann::json& reply) {
   const auto name = request.request.value("name", "");
   if (!is_error(reply)) {
     presenter_.status((ever_logged_in_ ? "logged in again as " : "logged in as ") + string_field(reply, "user") +
@@ -266,19 +267,19 @@ void Session::handle_auth_reply(const PendingRequest& request, const nlohmann::j
   }
   if (!ever_logged_in_ || code == "unauthorized" || code == "forbidden" || code == "bad_request") {
     presenter_.problem("login as " + name + " failed: " + error_text(reply));
-    fatal_ = SessionEnd::AuthFailed;
+    fatal_ = LinkEnd::AuthFailed;
   } else {
     presenter_.problem("login as " + name + " refused for now: " + error_text(reply));
   }
   if (connection_) connection_->close();
 }
 
-bool Session::may_ask_password_again() const {
+bool ServerLink::may_ask_password_again() const {
   return !ever_logged_in_ && options_.ask_password && credentials_ && credentials_->mode == AuthMode::Login &&
          login_attempts_ < options_.login_attempts;
 }
 
-asio::awaitable<void> Session::ask_password_again() {
+asio::awaitable<void> ServerLink::ask_password_again() {
   asking_password_ = true;
   const auto password = co_await options_.ask_password("Password for " + credentials_->name + " (try " +
                                                        std::to_string(login_attempts_ + 1) + " of " +
@@ -286,7 +287,7 @@ asio::awaitable<void> Session::ask_password_again() {
   asking_password_ = false;
   if (quitting_ || ended_) co_return;
   if (!password) {
-    fatal_ = SessionEnd::AuthFailed;
+    fatal_ = LinkEnd::AuthFailed;
     if (connection_) connection_->close();
     co_return;
   }
@@ -296,7 +297,7 @@ asio::awaitable<void> Session::ask_password_again() {
   if (hello_) send_now(auth_request(*credentials_), Origin::Auth);
 }
 
-void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply) {
+void ServerLink::handle_rejoin_reply(const PendingRequest& request, const nlohmann::json& reply) {
   const auto room = request.request.value("room", "");
   if (is_error(reply)) {
     presenter_.problem("could not rejoin #" + room + ": " + error_text(reply));
@@ -310,7 +311,7 @@ void Session::handle_rejoin_reply(const PendingRequest& request, const nlohmann:
   advance(room, catch_up_.joined(room, last_seq, history_before));
 }
 
-void Session::handle_catch_up_reply(const PendingRequest& request, const nlohmann::json& reply) {
+void ServerLink::handle_catch_up_reply(const PendingRequest& request, const nlohmann::json& reply) {
   const auto room = request.request.value("room", "");
   if (!catch_up_.active(room)) return;  // the room was left meanwhile
   if (is_error(reply)) {
@@ -322,12 +323,12 @@ void Session::handle_catch_up_reply(const PendingRequest& request, const nlohman
 }
 
 // Shows what a room's catch-up released and asks for what it still needs.
-void Session::advance(const std::string& room, CatchUp::Progress progress) {
+void ServerLink::advance(const std::string& room, CatchUp::Progress progress) {
   for (const auto& why : progress.ignored) {
     presenter_.problem("ignored a message in a history page of #" + room + " (" + why + ")");
   }
   for (const auto& event : progress.show) {
-    names_.add_user(string_field(event, "from"));
+    names_.add_member(room, string_field(event, "from"));
     presenter_.event(event);
   }
   if (const auto& fetch = progress.fetch) {
@@ -343,7 +344,7 @@ void Session::advance(const std::string& room, CatchUp::Progress progress) {
   }
 }
 
-void Session::apply_user_reply(const PendingRequest& request, const nlohmann::json& reply) {
+void ServerLink::apply_user_reply(const PendingRequest& request, const nlohmann::json& reply) {
   const auto op = request.request.value("op", "");
   const auto room = request.request.value("room", "");
   if (is_error(reply)) {
@@ -362,7 +363,7 @@ void Session::apply_user_reply(const PendingRequest& request, const nlohmann::js
     room_gone(room);
   } else if (op == "members" || op == "rooms") {
     for (const auto& entry : array_field(reply, op == "members" ? "members" : "rooms")) {
-      if (op == "members") names_.add_user(string_field(entry, "user"));
+      if (op == "members") names_.add_member(room, string_field(entry, "user"));
       if (op == "rooms") names_.add_room(string_field(entry, "room"));
     }
   } else if (is_auth_op(request.request)) {
@@ -371,12 +372,14 @@ void Session::apply_user_reply(const PendingRequest& request, const nlohmann::js
   }
 }
 
-void Session::logged_in(const nlohmann::json& reply) {
+void ServerLink::logged_in(const nlohmann::json& reply) {
   logged_in_ = true;
   user_ = string_field(reply, "user");
   backoff_.reset();
   const bool first = !ever_logged_in_;
   ever_logged_in_ = true;
+  presenter_.logged_in(user_);
+  if (first && options_.fetch_room_names) send_now(make_request("rooms"), Origin::Names);
   if (!first) {
     for (const auto& [room, since] : resume_.rejoin_plan()) {
       if (since) catch_up_.rejoining(room, *since);
@@ -405,7 +408,7 @@ void Session::logged_in(const nlohmann::json& reply) {
   flush();
 }
 
-void Session::room_gone(const std::string& room) {
+void ServerLink::room_gone(const std::string& room) {
   resume_.left(room);
   catch_up_.forget(room);
   if (current_room_ != room) return;
@@ -413,19 +416,19 @@ void Session::room_gone(const std::string& room) {
   set_current_room(joined.empty() ? std::string{} : joined.front());
 }
 
-void Session::set_current_room(const std::string& room) {
+void ServerLink::set_current_room(const std::string& room) {
   if (room == current_room_) return;
   current_room_ = room;
   presenter_.room_changed(room);
 }
 
-bool Session::switch_room(const std::string& room) {
+bool ServerLink::switch_room(const std::string& room) {
   if (!resume_.is_joined(room)) return false;
   set_current_room(room);
   return true;
 }
 
-std::optional<std::int64_t> Session::submit(nlohmann::json request) {
+std::optional<std::int64_t> ServerLink::submit(nlohmann::json request) {
   if (ended_ || quitting_) {
     presenter_.problem("the session has ended");
     return std::nullopt;
@@ -441,7 +444,7 @@ std::optional<std::int64_t> Session::submit(nlohmann::json request) {
   return id;
 }
 
-void Session::send_now(nlohmann::json request, Origin origin) {
+void ServerLink::send_now(nlohmann::json request, Origin origin) {
   auto& pending = pending_.add(std::move(request), origin);
   if (!connection_) return;
   connection_->send(to_line(pending.request));
@@ -450,7 +453,7 @@ void Session::send_now(nlohmann::json request, Origin origin) {
 
 // Sends what waits for this connection: logins once the hello is in, the
 // rest once logged in (after the rejoins, so a guest is back in its rooms).
-void Session::flush() {
+void ServerLink::flush() {
   if (!connection_ || !hello_) return;
   for (auto* pending : pending_.unsent(connection_number_)) {
     if (!logged_in_ && !is_auth_op(pending->request)) continue;
@@ -459,13 +462,13 @@ void Session::flush() {
   }
 }
 
-bool Session::user_login_pending() const {
+bool ServerLink::user_login_pending() const {
   return pending_.any([](const PendingRequest& pending) {
     return pending.origin == Origin::User && is_auth_op(pending.request);
   });
 }
 
-asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t id, Clock::time_point deadline) {
+asio::awaitable<std::optional<nlohmann::json>> ServerLink::wait_reply(std::int64_t id, Clock::time_point deadline) {
   for (;;) {
     if (const auto it = replies_.find(id); it != replies_.end()) {
       auto reply = std::move(it->second);
@@ -481,7 +484,7 @@ asio::awaitable<std::optional<nlohmann::json>> Session::wait_reply(std::int64_t 
   }
 }
 
-asio::awaitable<bool> Session::wait_caught_up(Clock::time_point deadline) {
+asio::awaitable<bool> ServerLink::wait_caught_up(Clock::time_point deadline) {
   for (;;) {
     if (!catch_up_.active()) co_return true;
     if (ended_ || Clock::now() >= deadline) co_return false;
@@ -489,7 +492,7 @@ asio::awaitable<bool> Session::wait_caught_up(Clock::time_point deadline) {
   }
 }
 
-asio::awaitable<bool> Session::wait_ready(Clock::time_point deadline) {
+asio::awaitable<bool> ServerLink::wait_ready(Clock::time_point deadline) {
   for (;;) {
     const bool authenticated = logged_in_ || !credentials_;
     if (hello_ && authenticated && !pending_.has_user_requests()) co_return true;

@@ -1,4 +1,4 @@
-#include "client/connection.hpp"
+#include "client/line_socket.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,7 +7,7 @@
 
 namespace chat::client {
 
-Connection::Connection(asio::any_io_executor executor) : socket_(std::move(executor)) {}
+LineSocket::LineSocket(asio::any_io_executor executor) : socket_(std::move(executor)) {}
 
 namespace {
 
@@ -27,7 +27,7 @@ struct ConnectAttempt {
 
 }  // namespace
 
-asio::awaitable<void> Connection::connect(const std::string& host, std::uint16_t port,
+asio::awaitable<void> LineSocket::connect(const std::string& host, std::uint16_t port,
                                           std::chrono::milliseconds timeout) {
   auto attempt = std::make_shared<ConnectAttempt>(socket_.get_executor(), timeout);
   // Closing the socket (and cancelling the lookup) is what ends a connect
@@ -62,7 +62,7 @@ asio::awaitable<void> Connection::connect(const std::string& host, std::uint16_t
   socket_.set_option(asio::ip::tcp::no_delay(true));
 }
 
-asio::awaitable<std::string> Connection::read_line() {
+asio::awaitable<std::string> LineSocket::read_line() {
   for (;;) {
     if (const auto line = framer_.next_line()) co_return std::string(*line);
     if (framer_.failed()) throw boost::system::system_error(asio::error::message_size, "line from server too long");
@@ -71,13 +71,13 @@ asio::awaitable<std::string> Connection::read_line() {
   }
 }
 
-void Connection::send(std::string line) {
+void LineSocket::send(std::string line) {
   if (!socket_.is_open()) return;
   outbox_.push_back(std::move(line));
   if (!writing_) write_next();
 }
 
-void Connection::write_next() {
+void LineSocket::write_next() {
   writing_ = true;
   asio::async_write(socket_, asio::buffer(outbox_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -96,7 +96,7 @@ void Connection::write_next() {
                     });
 }
 
-void Connection::close() {
+void LineSocket::close() {
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   // The outbox is left to the write chain, which may still hold its front.

@@ -1,4 +1,4 @@
-// Session against a scripted fake server on loopback: the reconnect path,
+// ServerLink against a scripted fake server on loopback: the reconnect path,
 // step by step, with the exact lines the server sends. (The real server is
 // exercised by test_client_script.)
 #include <doctest/doctest.h>
@@ -18,7 +18,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "client/session.hpp"
+#include "client/server_link.hpp"
 #include "common/frames.hpp"
 
 using namespace chat::client;
@@ -141,10 +141,10 @@ bool contains(const std::vector<std::string>& lines, std::string_view text) {
 // Runs the session until it ends, for 20 s at most. Should the script have gone wrong
 // and it still runs, `on_stuck` is called and the session quits, so that the fake
 // server's thread ends too. `error` receives what run() threw, if anything.
-std::optional<SessionEnd> run_session(boost::asio::io_context& io, Session& session,
+std::optional<LinkEnd> run_session(boost::asio::io_context& io, ServerLink& session,
                                       const std::function<void()>& on_stuck = {}, std::exception_ptr* error = nullptr) {
-  std::optional<SessionEnd> end;
-  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, SessionEnd result) {
+  std::optional<LinkEnd> end;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, LinkEnd result) {
     if (error) *error = e;
     end = result;
     io.stop();  // the keep-alive timer would hold run_for() to its limit
@@ -210,13 +210,13 @@ TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what w
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   options.credentials = Credentials{AuthMode::Guest, "tester", {}};
   options.autojoin = {"r"};
   options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   std::optional<std::int64_t> queued_id;
   recorder.on_event = [&](const json& event) {
     // Sent on the first connection; the fake server drops it unanswered.
@@ -232,7 +232,7 @@ TEST_CASE("after a drop the session logs in, rejoins with since, re-sends what w
   CHECK(script_errors.empty());
   for (const auto& error : script_errors) MESSAGE(error);
   REQUIRE(end.has_value());
-  CHECK(*end == SessionEnd::Quit);
+  CHECK(*end == LinkEnd::Quit);
   CHECK(recorder.texts == std::vector<std::string>{"six", "seven", "queued"});
   CHECK(rejoin.value("op", "") == "join");
   CHECK(rejoin.value("since", -1) == 6);
@@ -302,13 +302,13 @@ TEST_CASE("a truncated rejoin fetches the gap with history first; replay and liv
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   options.credentials = Credentials{AuthMode::Guest, "tester", {}};
   options.autojoin = {"r"};
   options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   std::optional<bool> caught_up_at_rejoined;
   recorder.on_status = [&](std::string_view text) {
     if (text.starts_with("rejoined")) caught_up_at_rejoined = !session.catching_up();
@@ -351,15 +351,15 @@ TEST_CASE("reconnecting gives up after the allowed attempts") {
     server.reset();  // the listener is gone: every reconnect is refused
   });
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = port;
   options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 3};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   const auto end = run_session(io, session);
   peer.join();
   REQUIRE(end.has_value());
-  CHECK(*end == SessionEnd::GaveUp);
+  CHECK(*end == LinkEnd::GaveUp);
   CHECK(contains(recorder.notes, "gave up after 3 attempts"));
 }
 
@@ -378,19 +378,19 @@ TEST_CASE("an account registered at start-up is logged in to after a reconnect")
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   options.credentials = Credentials{AuthMode::Register, "newbie", "long enough"};
   options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 5};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   recorder.on_status = [&](std::string_view text) {
     if (text.starts_with("logged in again")) session.quit();
   };
   const auto end = run_session(io, session);
   peer.join();
 
-  CHECK(end == SessionEnd::Quit);
+  CHECK(end == LinkEnd::Quit);
   CHECK(ops == std::vector<std::string>{"register newbie long enough", "login newbie long enough"});
 }
 
@@ -427,13 +427,13 @@ TEST_CASE("a malformed or unexpected server line is reported in one line and ski
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   options.credentials = Credentials{AuthMode::Guest, "tester", {}};
   options.autojoin = {"r"};
   options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 1};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   recorder.on_event = [&](const json& event) {
     if (event.value("text", "") == "after the junk") session.quit();
   };
@@ -451,7 +451,7 @@ TEST_CASE("a malformed or unexpected server line is reported in one line and ski
   CHECK(script_errors.empty());
   CHECK_FALSE(error);
   REQUIRE(end.has_value());
-  CHECK(*end == SessionEnd::Quit);
+  CHECK(*end == LinkEnd::Quit);
   CHECK(recorder.texts == std::vector<std::string>{"after the junk"});
   CHECK(ignored == 9);
   CHECK(contains(recorder.notes, "(msg without an integer \"seq\")"));
@@ -483,13 +483,13 @@ TEST_CASE("a script's session keeps only the replies someone waits for") {
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   options.credentials = Credentials{AuthMode::Guest, "tester", {}};
   options.autojoin = {"r"};
   options.backoff = BackoffPolicy{10ms, 100ms, 2.0, 0.0, 1};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   session.keep_replies();
   std::optional<std::size_t> kept_at_end;
   recorder.on_event = [&](const json& event) {
@@ -501,9 +501,9 @@ TEST_CASE("a script's session keeps only the replies someone waits for") {
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        if (!co_await session.wait_ready(Session::Clock::now() + 10s)) co_return;
+        if (!co_await session.wait_ready(ServerLink::Clock::now() + 10s)) co_return;
         const auto id = session.submit({{"op", "rooms"}});
-        timed_out = !(co_await session.wait_reply(*id, Session::Clock::now() + 20ms)).has_value();
+        timed_out = !(co_await session.wait_reply(*id, ServerLink::Clock::now() + 20ms)).has_value();
         gave_up = true;
       },
       boost::asio::detached);
@@ -530,12 +530,12 @@ TEST_CASE("without a login, every connection that reached the hello starts the b
   });
 
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = server.port();
   // Two attempts in a row may fail; each drop here is followed by a good connection.
   options.backoff = BackoffPolicy{1ms, 4ms, 2.0, 0.0, 2};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   int connected = 0;
   recorder.on_status = [&](std::string_view text) {
     if (text.starts_with("connected to") && ++connected == kConnections) session.quit();
@@ -545,7 +545,7 @@ TEST_CASE("without a login, every connection that reached the hello starts the b
 
   INFO("notes: " << joined(recorder.notes));
   CHECK(connected == kConnections);
-  CHECK(end == SessionEnd::Quit);
+  CHECK(end == LinkEnd::Quit);
 }
 
 TEST_CASE("/reconnect cuts the wait between reconnect attempts short") {
@@ -559,12 +559,12 @@ TEST_CASE("/reconnect cuts the wait between reconnect attempts short") {
     server.reset();  // every reconnect is refused
   });
   boost::asio::io_context io;
-  SessionOptions options;
+  ServerLinkOptions options;
   options.port = port;
   // A minute between tries: only reconnect_now() ends this within the test's 20 s.
   options.backoff = BackoffPolicy{60'000ms, 60'000ms, 2.0, 0.0, 2};
   Recorder recorder;
-  Session session(io.get_executor(), options, recorder);
+  ServerLink session(io.get_executor(), options, recorder);
   CHECK_FALSE(session.reconnect_now());  // not waiting: nothing to cut short
   int cut_short = 0;
   recorder.on_status = [&](std::string_view text) {
@@ -574,7 +574,7 @@ TEST_CASE("/reconnect cuts the wait between reconnect attempts short") {
   const auto end = run_session(io, session);
   peer.join();
   REQUIRE(end.has_value());
-  CHECK(*end == SessionEnd::GaveUp);
+  CHECK(*end == LinkEnd::GaveUp);
   CHECK(cut_short == 2);
   CHECK(std::chrono::steady_clock::now() - started < 15s);
 }

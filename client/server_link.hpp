@@ -25,9 +25,9 @@
 
 namespace chat::client {
 
-class Connection;
+class LineSocket;
 
-struct SessionOptions {
+struct ServerLinkOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7777;
   std::optional<Credentials> credentials;  // log in automatically on every connect
@@ -43,9 +43,13 @@ struct SessionOptions {
   // A ping this often keeps the server's idle timeout away; a server silent
   // for two intervals is taken for dead and the connection is re-made.
   std::chrono::milliseconds keepalive{60'000};
+  // Interactively: fetch the room list once after the first login, without
+  // showing it, so that completion knows the rooms before any /rooms.
+  // Scripts leave it off: they send only what they say.
+  bool fetch_room_names = false;
 };
 
-enum class SessionEnd {
+enum class LinkEnd {
   Quit,           // the user asked to leave
   ConnectFailed,  // the first connection could not be made
   GaveUp,         // the connection was lost and reconnecting ran out of attempts
@@ -57,15 +61,15 @@ enum class SessionEnd {
 // fetches what the replay left out, see CatchUp), sends what the user asks,
 // and hands replies and events (minus duplicates) to the presenter.
 // Single-threaded: everything runs on one io_context.
-class Session {
+class ServerLink {
  public:
   using Clock = AsyncSignal::Clock;
 
-  Session(asio::any_io_executor executor, SessionOptions options, Presenter& presenter);
-  ~Session();
+  ServerLink(asio::any_io_executor executor, ServerLinkOptions options, Presenter& presenter);
+  ~ServerLink();
 
   // Runs until quit() or a failure that reconnecting cannot fix.
-  asio::awaitable<SessionEnd> run();
+  asio::awaitable<LinkEnd> run();
 
   // Sends a request for the user, or queues it until the connection is
   // back. Returns its id, or nullopt when it cannot be sent at all (said why).
@@ -99,6 +103,8 @@ class Session {
   bool reconnect_now();
 
   const std::string& current_room() const noexcept { return current_room_; }
+  // The name logged in as, as the server spells it; "" before the first login.
+  const std::string& user() const noexcept { return user_; }
   const ResumeState& resume() const noexcept { return resume_; }
   const KnownNames& names() const noexcept { return names_; }
   bool ended() const noexcept { return ended_; }
@@ -106,9 +112,9 @@ class Session {
   int failed_requests() const noexcept { return failed_requests_; }
 
  private:
-  asio::awaitable<SessionEnd> connect_loop();
+  asio::awaitable<LinkEnd> connect_loop();
   asio::awaitable<void> serve_connection();
-  asio::awaitable<void> keepalive(std::shared_ptr<Connection> connection, std::uint64_t number);
+  asio::awaitable<void> keepalive(std::shared_ptr<LineSocket> connection, std::uint64_t number);
   asio::awaitable<bool> back_off(std::string_view what, const std::string& reason);
   void drop_connection();
 
@@ -132,7 +138,7 @@ class Session {
   bool user_login_pending() const;
 
   asio::any_io_executor executor_;
-  SessionOptions options_;
+  ServerLinkOptions options_;
   Presenter& presenter_;
   Backoff backoff_;
   PendingRequests pending_;
@@ -141,7 +147,7 @@ class Session {
   KnownNames names_;
   AsyncSignal changed_;
 
-  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<LineSocket> connection_;
   std::uint64_t connection_number_ = 0;
   Clock::time_point last_heard_{};
   bool hello_ = false;      // this connection got the server's hello
@@ -162,7 +168,7 @@ class Session {
   bool backing_off_ = false;   // waiting between reconnect attempts
   bool reconnect_now_ = false;  // /reconnect cut that wait short
   bool ended_ = false;
-  std::optional<SessionEnd> fatal_;
+  std::optional<LinkEnd> fatal_;
 };
 
 }  // namespace chat::client
