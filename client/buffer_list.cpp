@@ -1,10 +1,13 @@
 #include "client/buffer_list.hpp"
 
+#include <algorithm>
+
 namespace chat::client {
 
 std::string Buffer::label() const { return kind == BufferKind::Room ? "#" + name : name; }
 
-BufferList::BufferList(std::size_t scrollback) : scrollback_(scrollback == 0 ? 1 : scrollback) {
+BufferList::BufferList(std::size_t scrollback, std::size_t max_buffers)
+    : scrollback_(scrollback == 0 ? 1 : scrollback), max_buffers_(max_buffers < 2 ? 2 : max_buffers) {
   buffers_.push_back(Buffer{BufferKind::Status, "status", {}, 0, false});
 }
 
@@ -18,6 +21,7 @@ std::optional<std::size_t> BufferList::find(BufferKind kind, std::string_view na
 std::size_t BufferList::open(BufferKind kind, std::string_view name) {
   if (kind == BufferKind::Status) return kStatus;
   if (const auto number = find(kind, name)) return *number;
+  if (buffers_.size() >= max_buffers_) return kStatus;
   buffers_.push_back(Buffer{kind, std::string(name), {}, 0, false});
   return buffers_.size();
 }
@@ -54,12 +58,27 @@ std::size_t BufferList::previous() const noexcept { return current_ == 1 ? buffe
 
 std::string BufferList::status_line() const {
   std::string line = "[" + std::to_string(current_) + ":" + at(current_).label() + "]";
-  for (std::size_t number = 1; number <= buffers_.size(); ++number) {
+  std::vector<std::size_t> shown;
+  std::size_t more = 0;
+  // Highlights first, then the rest, each in buffer order, as many as fit.
+  for (const bool highlights : {true, false}) {
+    for (std::size_t number = 1; number <= buffers_.size(); ++number) {
+      const Buffer& buffer = at(number);
+      if (number == current_ || buffer.unread == 0 || buffer.highlight != highlights) continue;
+      if (shown.size() < kStatusLineEntries) {
+        shown.push_back(number);
+      } else {
+        ++more;
+      }
+    }
+  }
+  std::sort(shown.begin(), shown.end());
+  for (const std::size_t number : shown) {
     const Buffer& buffer = at(number);
-    if (number == current_ || buffer.unread == 0) continue;
     line += " " + std::to_string(number) + ":" + buffer.label() + "(" + std::to_string(buffer.unread) +
             (buffer.highlight ? "!" : "") + ")";
   }
+  if (more != 0) line += " +" + std::to_string(more) + " more";
   return line;
 }
 

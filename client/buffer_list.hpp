@@ -34,17 +34,24 @@ enum class Activity {
 // The numbered buffers of the interactive client, as irssi's windows: 1 is
 // the status buffer, which cannot be closed; the rest are numbered in the
 // order they were opened and renumbered when one closes. Each keeps its last
-// `scrollback` lines. No I/O: the caller shows what add() and select() say.
+// `scrollback` lines, and there are at most `max_buffers`: every name a peer
+// makes up (a guest's direct message, a room a server makes up) would
+// otherwise open one, and memory and the status line would grow without end.
+// No I/O: the caller shows what add() and select() say.
 class BufferList {
  public:
   static constexpr std::size_t kDefaultScrollback = 1000;
+  static constexpr std::size_t kDefaultMaxBuffers = 64;
   static constexpr std::size_t kStatus = 1;
+  // Buffers with unread lines the status line names; the rest are counted ("+3 more").
+  static constexpr std::size_t kStatusLineEntries = 10;
 
-  explicit BufferList(std::size_t scrollback = kDefaultScrollback);
+  explicit BufferList(std::size_t scrollback = kDefaultScrollback, std::size_t max_buffers = kDefaultMaxBuffers);
 
   // The number of the buffer of `kind` named `name`, if open.
   std::optional<std::size_t> find(BufferKind kind, std::string_view name) const;
-  // That buffer's number, opened at the end first if need be (not shown).
+  // That buffer's number, opened at the end first if need be (not shown);
+  // the status buffer's when max_buffers are open.
   std::size_t open(BufferKind kind, std::string_view name);
   // Closes a buffer (not the status buffer); when it was the current one,
   // the one before it becomes current. False when there is no such buffer.
@@ -68,11 +75,13 @@ class BufferList {
   const Buffer& at(std::size_t number) const { return buffers_.at(number - 1); }
 
   // "[2:#general] 3:#dev(4) 4:bob(1!)": the current buffer, then those with
-  // unread lines, the count and '!' for a highlight.
+  // unread lines, the count and '!' for a highlight (highlights first when
+  // not all fit in kStatusLineEntries).
   std::string status_line() const;
 
  private:
   std::size_t scrollback_;
+  std::size_t max_buffers_;
   std::vector<Buffer> buffers_;
   std::size_t current_ = kStatus;
 };

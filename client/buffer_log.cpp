@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -42,19 +43,33 @@ bool starts_with_clock(std::string_view line) {
 BufferLog::BufferLog(std::string dir, std::function<void(std::string)> complain)
     : dir_(std::move(dir)), complain_(std::move(complain)) {}
 
+namespace {
+
+void close_file(std::FILE* stream) {
+  if (!stream) return;
+  std::fprintf(stream, "--- Log closed %s\n", format_time("%a %b %d %H:%M:%S %Y", local_now()).c_str());
+  std::fclose(stream);
+}
+
+}  // namespace
+
 BufferLog::~BufferLog() {
-  const std::string closed = "--- Log closed " + format_time("%a %b %d %H:%M:%S %Y", local_now()) + "\n";
-  for (auto& [name, file] : files_) {
-    if (!file.stream) continue;
-    std::fputs(closed.c_str(), file.stream);
-    std::fclose(file.stream);
-  }
+  for (auto& [name, file] : files_) close_file(file.stream);
+}
+
+void BufferLog::close_oldest() {
+  const auto oldest = std::min_element(files_.begin(), files_.end(),
+                                       [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+  if (oldest == files_.end()) return;
+  close_file(oldest->second.stream);
+  files_.erase(oldest);
 }
 
 std::string BufferLog::file_name(std::string_view buffer) {
   std::string name;
   for (const char c : buffer) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || digit(c) || c == '_' || c == '-' || c == '.';
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || digit(c) || c == '_' || c == '-' ||
+                      c == '.' || c == '#' || c == '(' || c == ')';
     name += safe ? c : '_';
   }
   if (name.empty() || name.front() == '.') name.insert(name.begin(), '_');
@@ -79,8 +94,14 @@ std::string BufferLog::plain(std::string_view line) {
 }
 
 BufferLog::File* BufferLog::file_for(std::string_view buffer) {
-  if (const auto it = files_.find(buffer); it != files_.end()) return it->second.stream ? &it->second : nullptr;
+  if (const auto it = files_.find(buffer); it != files_.end()) {
+    it->second.used = ++writes_;
+    return it->second.stream ? &it->second : nullptr;
+  }
+  // A failed file counts too: it stays remembered (and not complained of again) only while it is recent.
+  if (files_.size() >= kMaxOpenFiles) close_oldest();
   File& file = files_[std::string(buffer)];
+  file.used = ++writes_;
   if (!dir_ready_) {
     // An existing directory is the user's own choice and keeps its mode.
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {

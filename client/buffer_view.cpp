@@ -10,7 +10,16 @@ namespace {
 bool is_error(const nlohmann::json& reply) { return string_field(reply, "type") == "error"; }
 
 // What a buffer's log file is called: its room or user, or "status".
-std::string log_name(const Buffer& buffer) { return buffer.name; }
+// "#general", "bob", "(status)": distinct for a room, a user and the status buffer of one name (user names
+// have neither '#' nor parentheses).
+std::string log_name(const Buffer& buffer) {
+  switch (buffer.kind) {
+    case BufferKind::Room: return "#" + buffer.name;
+    case BufferKind::Dm: return buffer.name;
+    case BufferKind::Status: break;
+  }
+  return "(status)";
+}
 
 }  // namespace
 

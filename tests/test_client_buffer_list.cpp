@@ -2,6 +2,9 @@
 // status line, the bound on scrollback, numbering.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "client/buffer_list.hpp"
 
 using namespace chat::client;
@@ -80,4 +83,30 @@ TEST_CASE("closing a buffer renumbers those after it; the status buffer stays; n
   CHECK(buffers.open(BufferKind::Dm, "dev") == 4);
   CHECK(buffers.at(4).label() == "dev");
   CHECK(buffers.at(3).label() == "#dev");
+}
+
+TEST_CASE("DmFlood: names a peer makes up open at most max_buffers; the rest go to the status buffer") {
+  BufferList buffers(BufferList::kDefaultScrollback, 5);
+  for (int i = 0; i < 4; ++i) CHECK(buffers.open(BufferKind::Dm, "guest" + std::to_string(i)) == 2u + i);
+  CHECK(buffers.size() == 5);
+  for (int i = 4; i < 1000; ++i) CHECK(buffers.open(BufferKind::Dm, "guest" + std::to_string(i)) == BufferList::kStatus);
+  CHECK(buffers.size() == 5);
+  CHECK(buffers.open(BufferKind::Dm, "guest2") == 4u);  // an open one is still found
+  CHECK(buffers.close(4));
+  CHECK(buffers.open(BufferKind::Room, "general") == 5u);  // a closed one's place can be taken again
+}
+
+TEST_CASE("the status line names at most kStatusLineEntries buffers, highlights first, and counts the rest") {
+  BufferList buffers;
+  std::vector<std::size_t> numbers;
+  for (int i = 0; i < 15; ++i) numbers.push_back(buffers.open(BufferKind::Dm, "u" + std::to_string(i)));
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    buffers.add(numbers[i], "hi", i == 14 ? Activity::Highlight : Activity::Message);
+  }
+  const auto line = buffers.status_line();
+  INFO(line);
+  CHECK(line.starts_with("[1:status] 2:u0(1) "));
+  CHECK(line.find("16:u14(1!)") != std::string::npos);  // the highlight, although last
+  CHECK(line.find("11:u9(1)") == std::string::npos);    // past the ten named
+  CHECK(line.ends_with(" +5 more"));
 }

@@ -75,3 +75,30 @@ TEST_CASE("PathEscape: a buffer name cannot leave the log directory or hide its 
   CHECK(BufferLog::file_name("") == "_.log");
   CHECK(BufferLog::plain("\033[1;31merror\033[0m text") == "error text");
 }
+
+TEST_CASE("LogDescriptorFlood: at most kMaxOpenFiles logs stay open; a closed one is appended to again") {
+  const fs::path dir = fs::temp_directory_path() / ("chat-buffer-log-flood-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto open_descriptors = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+  };
+  const auto before = open_descriptors();
+  {
+    BufferLog log(dir.string());
+    for (int i = 0; i < 200; ++i) log.write("guest" + std::to_string(i), "hello " + std::to_string(i));
+    CHECK(open_descriptors() - before <= static_cast<long>(BufferLog::kMaxOpenFiles));
+    log.write("guest0", "back again");
+  }
+  CHECK(open_descriptors() == before);
+  const auto first = read(dir / "guest0.log");
+  INFO(first);
+  CHECK(first.find("hello 0") < first.find("back again"));
+  CHECK(first.find("--- Log closed") < first.find("back again"));  // closed when evicted, then reopened
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a room, a user and the status buffer of one name keep apart files") {
+  CHECK(BufferLog::file_name("#general") == "#general.log");
+  CHECK(BufferLog::file_name("general") == "general.log");
+  CHECK(BufferLog::file_name("(status)") == "(status).log");
+}
