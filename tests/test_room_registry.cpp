@@ -598,7 +598,7 @@ TEST_CASE("RoomRegistry: concurrent create/remove/find/list stays consistent") {
 TEST_CASE("RoomRegistry::create_within keeps to its quota, per owner and in all, however many create at once") {
   using chat::RoomSettings;
   RoomRegistry registry;
-  const RoomRegistry::Quota quota{.max_rooms = 40, .max_per_owner = 3};
+  const RoomRegistry::Quota quota{.max_rooms = 40, .max_per_owner = 3, .counted_as = {}};
 
   SUBCASE("per owner, case-insensitively; removal gives the place back") {
     for (int i = 0; i < 3; ++i) {
@@ -625,6 +625,13 @@ TEST_CASE("RoomRegistry::create_within keeps to its quota, per owner and in all,
     CHECK(registry.owned_by("alice") == 1);
   }
 
+  SUBCASE("a room counts against counted_as when given (a guest's address), not its settings' owner") {
+    const RoomRegistry::Quota guests{.max_rooms = 0, .max_per_owner = 1, .counted_as = "guests from 10.0.0.1"};
+    CHECK(registry.create_within("g0", RoomSettings{}, guests).room);
+    CHECK(registry.create_within("g1", RoomSettings{}, guests).refusal == RoomRegistry::Refusal::OwnerFull);
+    CHECK(registry.owned_by("guests from 10.0.0.1") == 1);
+  }
+
   SUBCASE("concurrent creations never overshoot") {
     constexpr int kThreads = 8;
     std::latch start(kThreads);
@@ -636,7 +643,7 @@ TEST_CASE("RoomRegistry::create_within keeps to its quota, per owner and in all,
         for (int i = 0; i < 20; ++i) {
           const std::string owner = t % 2 == 0 ? "even" : "odd";
           if (registry.create_within("t" + std::to_string(t) + "-" + std::to_string(i), RoomSettings{false, "", owner},
-                                     RoomRegistry::Quota{.max_rooms = 0, .max_per_owner = 25})
+                                     RoomRegistry::Quota{.max_rooms = 0, .max_per_owner = 25, .counted_as = {}})
                   .room) {
             created.fetch_add(1);
           }

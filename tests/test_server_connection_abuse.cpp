@@ -345,6 +345,20 @@ TEST_CASE("RoomFlood: creates stop at rooms.max_per_owner per account and at roo
           "this server holds its most rooms (6): join one of them, or ask its operator to raise rooms.max_rooms");
     CHECK(expect_ok(visitor.request("rooms"))["rooms"].size() == 6);
   }
+  {
+    // Guests' rooms count against their address, whatever names they take.
+    chat::test::ServerProcess guests_server(
+        Json{{"rooms", {{"max_rooms", 100}, {"max_per_owner", 2}, {"guests_can_create", true}}}});
+    for (int i = 0; i < 2; ++i) {
+      TestClient guest(guests_server.port());
+      expect_ok(guest.guest("guest" + std::to_string(i)));
+      expect_ok(guest.request("create", {{"room", "g" + std::to_string(i)}}));
+    }
+    TestClient third(guests_server.port());
+    expect_ok(third.guest("guest2"));
+    CHECK(refusal(third.request("create", {{"room", "g2"}})) ==
+          "guests from your address made 2 rooms, the most they may: register an account to create more");
+  }
   server.restart();  // the counts come back from the database
   TestClient alice(server.port());
   expect_ok(alice.login("alice"));

@@ -31,8 +31,11 @@ void create(const CommandContext& ctx) {
   const RoomSettings settings{ctx.request.optional_bool("private", false), checked_topic(ctx).value_or(""),
                               user.guest ? std::string{} : user.user};
   const auto& config = ctx.server.config.rooms;
-  auto [room, refusal] =
-      ctx.server.rooms.create_within(name, settings, RoomRegistry::Quota{config.max_rooms, config.max_per_owner});
+  // A guest's rooms count against its address: a guest could shed a count kept by name by taking another.
+  auto [room, refusal] = ctx.server.rooms.create_within(
+      name, settings,
+      RoomRegistry::Quota{config.max_rooms, config.max_per_owner,
+                          user.guest ? "guests from " + ctx.session->remote_address() : std::string{}});
   switch (refusal) {
     case RoomRegistry::Refusal::None:
       break;
@@ -43,6 +46,11 @@ void create(const CommandContext& ctx) {
                                                     std::to_string(config.max_rooms) +
                                                     "): join one of them, or ask its operator to raise rooms.max_rooms");
     case RoomRegistry::Refusal::OwnerFull:
+      if (user.guest) {
+        throw ProtocolError(ErrorCode::Forbidden, "guests from your address made " +
+                                                      std::to_string(config.max_per_owner) +
+                                                      " rooms, the most they may: register an account to create more");
+      }
       throw ProtocolError(ErrorCode::Forbidden, "you own " + std::to_string(config.max_per_owner) +
                                                     " rooms, the most an account may own on this server");
   }

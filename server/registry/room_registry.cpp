@@ -14,7 +14,9 @@ RoomPtr RoomRegistry::create(std::string name, RoomSettings settings) {
 
 RoomRegistry::Created RoomRegistry::create_within(std::string name, RoomSettings settings, Quota quota) {
   std::string key = canonical_name(name);
-  std::string owner = settings.owner.empty() ? std::string{} : canonical_name(settings.owner);
+  std::string owner = !quota.counted_as.empty() ? std::move(quota.counted_as)
+                      : settings.owner.empty()   ? std::string{}
+                                                 : canonical_name(settings.owner);
   // Built before locking: on a refusal it is simply dropped, lock released.
   auto room = std::make_shared<Room>(std::move(name), std::move(settings));
   std::unique_lock lock(mutex_);

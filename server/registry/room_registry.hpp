@@ -32,7 +32,10 @@ class RoomRegistry {
   // Bounds on what create_within() may add. 0 = no bound.
   struct Quota {
     std::size_t max_rooms = 0;      // rooms in all
-    std::size_t max_per_owner = 0;  // rooms whose settings name one owner (ownerless rooms count only in all)
+    std::size_t max_per_owner = 0;  // rooms counted against one owner
+    // Whom the room counts against when not its settings' owner: a room made by a guest is stored ownerless
+    // yet must count against something the guest cannot shed by taking another name (its address).
+    std::string counted_as;
   };
   enum class Refusal { None, Exists, Full, OwnerFull };
   struct Created {
