@@ -36,13 +36,23 @@ HttpResponse OperatorEndpoints::ready(unsigned version) const {
   return json_response(http::status::service_unavailable, body.dump(), version);
 }
 
+ServerSnapshot OperatorEndpoints::recent_snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!snapshot_ || now - snapshot_taken_ >= kSnapshotMaxAge) {
+    snapshot_ = sources_.snapshot();
+    snapshot_taken_ = now;
+  }
+  return *snapshot_;
+}
+
 HttpResponse OperatorEndpoints::metrics(unsigned version, const boost::asio::ip::address& peer) const {
   if (!metrics_allow_.empty() && std::find(metrics_allow_.begin(), metrics_allow_.end(), peer) == metrics_allow_.end()) {
     return json_response(http::status::forbidden, R"({"error":"forbidden","detail":"not in http.metrics_allow"})",
                          version);
   }
   PrometheusText page;
-  write_snapshot_metrics(page, sources_.snapshot());
+  write_snapshot_metrics(page, recent_snapshot());
   write_http_metrics(page, sources_.http_stats());
   return make_response(http::status::ok, PrometheusText::kContentType, page.text(), version);
 }

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
@@ -17,8 +20,14 @@ namespace chat {
 // The path is matched exactly, never resolved, so "/../etc/passwd" is just an unknown path. Only GET and
 // HEAD reach here (HttpSession refuses the rest). handle() is safe from any thread as long as the sources
 // are; the server calls it from the HTTP thread only.
+//
+// The server snapshot is taken at most once per kSnapshotMaxAge and shared by the scrapes meanwhile: it
+// counts the stored messages in the database, and a peer scraping in a loop must not turn that into a
+// steady load on storage (a Prometheus scrape comes every 15 s or so; the HTTP counters stay live).
 class OperatorEndpoints {
  public:
+  static constexpr std::chrono::milliseconds kSnapshotMaxAge{1000};
+
   struct Sources {
     std::function<Readiness()> readiness;
     std::function<ServerSnapshot()> snapshot;
@@ -35,8 +44,13 @@ class OperatorEndpoints {
   HttpResponse ready(unsigned version) const;
   HttpResponse metrics(unsigned version, const boost::asio::ip::address& peer) const;
 
+  ServerSnapshot recent_snapshot() const;
+
   Sources sources_;
   std::vector<boost::asio::ip::address> metrics_allow_;
+  mutable std::mutex snapshot_mutex_;
+  mutable std::optional<ServerSnapshot> snapshot_;  // snapshot_mutex_
+  mutable std::chrono::steady_clock::time_point snapshot_taken_;  // snapshot_mutex_
 };
 
 }  // namespace chat
