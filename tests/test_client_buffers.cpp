@@ -38,18 +38,9 @@ void create_general(TestClient& owner) {
   expect_ok(owner.request("create", {{"room", "general"}}));
 }
 
-// Whether the server takes the "kind" of a message and the whois request
-// (protocol additions that came with /me and /whois).
-bool server_has_actions_and_whois(std::uint16_t port) {
-  TestClient probe(port);
-  expect_ok(probe.guest("probe"));
-  const auto whois = probe.request("whois", {{"user", "probe"}});
-  return whois.value("type", "") == "ok";
-}
-
 }  // namespace
 
-TEST_CASE("buffers: unread counts, a highlight with the bell, switching by /window and Alt-2, own line once") {
+TEST_CASE("buffers: unread counts, a highlight with the bell, switching by /window and Alt-2, own line once, /me, /whois") {
   ServerProcess server;
   TestClient owner(server.port());
   create_general(owner);
@@ -123,21 +114,17 @@ TEST_CASE("buffers: unread counts, a highlight with the bell, switching by /wind
   CHECK_MESSAGE(alice.wait_for_screen("[dm -> bob] a reply in private"), "screen:\n" << alice.screen());
   CHECK(count(alice.screen(), "a reply in private") == 1);
 
-  // /me and /whois need the server's support for actions and whois.
-  if (!server_has_actions_and_whois(server.port())) {
-    MESSAGE("skipped /me and /whois: this chat-server does not answer whois (the server side is not merged yet)");
-  } else {
-    alice.key("M-2");
-    REQUIRE_MESSAGE(alice.wait_until([&] { return alice.input_line() == "[2:#general]>"; }), "screen:\n" << alice.screen());
-    alice.enter("/me waves");
-    CHECK_MESSAGE(alice.wait_for_screen("#general * ~alice waves"), "screen:\n" << alice.screen());
-    CHECK_MESSAGE(bob.wait_for_screen("#general * ~alice waves"), "screen:\n" << bob.screen());
-    alice.enter("/whois bob");
-    CHECK_MESSAGE(alice.wait_for_screen("-- bob is a guest, online; rooms in common: #general"),
-                  "screen:\n" << alice.screen());
-    alice.enter("/whois nobody");
-    CHECK_MESSAGE(alice.wait_for_screen("(whois nobody)"), "screen:\n" << alice.screen());
-  }
+  // An action, shown as one on both sides, and whois.
+  alice.key("M-2");
+  REQUIRE_MESSAGE(alice.wait_until([&] { return alice.input_line() == "[2:#general]>"; }), "screen:\n" << alice.screen());
+  alice.enter("/me waves");
+  CHECK_MESSAGE(alice.wait_for_screen("#general * ~alice waves"), "screen:\n" << alice.screen());
+  CHECK_MESSAGE(bob.wait_for_screen("#general * ~alice waves"), "screen:\n" << bob.screen());
+  alice.enter("/whois bob");
+  CHECK_MESSAGE(alice.wait_for_screen("-- bob is a guest, online; rooms in common: #general"),
+                "screen:\n" << alice.screen());
+  alice.enter("/whois nobody");
+  CHECK_MESSAGE(alice.wait_for_screen("(whois nobody)"), "screen:\n" << alice.screen());
 
   alice.enter("/quit");
   bob.enter("/quit");

@@ -1,6 +1,5 @@
 #include "tests/support/test_client.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -10,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "tests/support/loopback_socket.hpp"
 
 namespace chat::test {
 
@@ -23,26 +24,7 @@ std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadli
 }  // namespace
 
 TestClient::TestClient(std::uint16_t port, bool read_hello, const char* source_address) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-  if (source_address) {
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source_address, &local.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-      ::close(fd_);
-      throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
-    }
-  }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    const std::string error = std::strerror(errno);
-    ::close(fd_);
-    throw std::runtime_error("connect: " + error);
-  }
+  fd_ = connect_loopback(port, source_address);
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (read_hello) {

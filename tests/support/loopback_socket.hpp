@@ -1,0 +1,13 @@
+#pragma once
+// A blocking TCP socket connected to 127.0.0.1, for the test clients of every protocol.
+
+#include <cstdint>
+
+namespace chat::test {
+
+// The connected descriptor, owned by the caller. `source_address` (an IPv4 address, e.g. "127.0.0.2") binds
+// the local end first, so a test can act as another client address. Throws std::runtime_error naming the
+// failed call.
+int connect_loopback(std::uint16_t port, const char* source_address = nullptr);
+
+}  // namespace chat::test
