@@ -63,6 +63,9 @@ LinkEnd run_interactive(asio::io_context& io, ServerLinkOptions options, FormatO
   dispatcher.set_buffers(&view);
 
   const auto on_line = [&](std::string line) {
+    // Any line typed while waiting to reconnect, an empty Enter too, tries at once: someone is here and wants
+    // the connection now, not after the backoff (a message typed then is sent as soon as it is back).
+    link.reconnect_now();
     asio::co_spawn(
         executor,
         [&, line = std::move(line)]() -> asio::awaitable<void> {

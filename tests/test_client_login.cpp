@@ -106,3 +106,22 @@ TEST_CASE("three wrong passwords at the interactive login end the client with st
   CHECK(client.output().find("try 4") == std::string::npos);
   CHECK(client.echo_on());
 }
+
+TEST_CASE("Enter while waiting to reconnect tries at once instead of after the backoff") {
+  ServerProcess server;
+  PtyProcess client(client_args(server.port(), {"--guest", "--user", "tim"}), kNoConfigFile);
+  REQUIRE_MESSAGE(client.wait_for_output("logged in as tim"), client.output());
+  server.terminate();
+  REQUIRE_MESSAGE(client.wait_for_output("reconnecting in"), client.output());
+  // By the backoff alone (0.5, 1, 2, 4, then 5 s, each varied by at most 20 %) the eighth attempt comes
+  // 18 s after the first at the earliest; typed Enters bring each at once.
+  const auto started = std::chrono::steady_clock::now();
+  for (int attempt = 2; attempt <= 8; ++attempt) {
+    client.type("\n");
+    REQUIRE_MESSAGE(client.wait_for_output("(attempt " + std::to_string(attempt) + ")", std::chrono::seconds(5)),
+                    client.output());
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+  client.type("/quit\n");
+  CHECK(client.wait().has_value());
+}
