@@ -16,10 +16,22 @@ const nlohmann::json* field(const nlohmann::json& message, std::string_view key)
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
+  const auto at = [&](std::size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F) {
       out += (c == '\n' || c == '\t') ? ' ' : '?';
+    } else if (byte == 0xC2 && at(i + 1) >= 0x80 && at(i + 1) <= 0x9F) {
+      // U+0080..U+009F, the C1 controls: U+009B is a CSI to terminals that take 8-bit controls.
+      out += '?';
+      i += 1;
+    } else if (byte == 0xE2 && ((at(i + 1) == 0x80 && at(i + 2) >= 0xAA && at(i + 2) <= 0xAE) ||
+                                (at(i + 1) == 0x81 && at(i + 2) >= 0xA6 && at(i + 2) <= 0xA9))) {
+      // U+202A..U+202E and U+2066..U+2069, the bidirectional overrides and isolates: they would reorder
+      // what follows on the line, the sender's name or the next message included.
+      out += '?';
+      i += 2;
     } else {
       out += c;
     }

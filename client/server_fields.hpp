@@ -14,7 +14,10 @@ namespace chat::client {
 // and text comes back without characters that would act on the terminal.
 // Every read of a server line in the client goes through these.
 
-// Removes characters that would act on the terminal instead of being shown.
+// Replaces what would act on the terminal instead of being shown: C0 and C1
+// controls and DEL by '?' (newline and tab by a space), and the
+// bidirectional overrides and isolates, which would reorder the rest of the
+// line, by '?'.
 std::string printable(std::string_view text);
 
 // The string field `key`, made printable; "" when absent or not a string.

@@ -58,3 +58,13 @@ TEST_CASE("fields of the wrong type read as absent") {
   CHECK(string_field(json::array(), "s").empty());
   CHECK(int_field(json{{"i", -3}}, "i") == -3);
 }
+
+TEST_CASE("TerminalInjection: C1 controls and bidirectional overrides in server text are shown as '?'") {
+  using chat::client::printable;
+  CHECK(printable("a\u009B2Jb") == "a?2Jb");            // C1 CSI
+  CHECK(printable("x\u0085y\u009Fz") == "x?y?z");       // NEL, APC
+  CHECK(printable("evil\u202Egnp.exe") == "evil?gnp.exe");  // right-to-left override
+  CHECK(printable("\u2066isolated\u2069") == "?isolated?");
+  CHECK(printable("caf\u00E9 \u00A0 \u20AC \u2028") == "caf\u00E9 \u00A0 \u20AC \u2028");  // the rest passes
+  CHECK(printable("\xC2") == "\xC2");  // a cut sequence is left to the terminal's replacement character
+}
