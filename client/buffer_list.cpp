@@ -6,6 +6,12 @@ namespace chat::client {
 
 std::string Buffer::label() const { return kind == BufferKind::Room ? "#" + name : name; }
 
+std::string Buffer::entry(std::size_t number) const {
+  std::string text = std::to_string(number) + ":" + label();
+  if (unread > 0) text += "(" + std::to_string(unread) + (highlight ? "!)" : ")");
+  return text;
+}
+
 BufferList::BufferList(std::size_t scrollback, std::size_t max_buffers)
     : scrollback_(scrollback == 0 ? 1 : scrollback), max_buffers_(max_buffers < 2 ? 2 : max_buffers) {
   buffers_.push_back(Buffer{BufferKind::Status, "status", {}, 0, false});
@@ -73,11 +79,7 @@ std::string BufferList::status_line() const {
     }
   }
   std::sort(shown.begin(), shown.end());
-  for (const std::size_t number : shown) {
-    const Buffer& buffer = at(number);
-    line += " " + std::to_string(number) + ":" + buffer.label() + "(" + std::to_string(buffer.unread) +
-            (buffer.highlight ? "!" : "") + ")";
-  }
+  for (const std::size_t number : shown) line += " " + at(number).entry(number);
   if (more != 0) line += " +" + std::to_string(more) + " more";
   return line;
 }

@@ -22,6 +22,9 @@ struct Buffer {
 
   // "#general", "bob", "status": how the status line and /window name it.
   std::string label() const;
+  // "3:#dev", with "(4)" or "(4!)" after it while it has unread lines: one buffer in the status line and
+  // /window's list.
+  std::string entry(std::size_t number) const;
 };
 
 // How a line added to a buffer counts when that buffer is not the one shown.

@@ -9,16 +9,10 @@ namespace {
 
 bool is_error(const nlohmann::json& reply) { return string_field(reply, "type") == "error"; }
 
-// What a buffer's log file is called: its room or user, or "status".
-// "#general", "bob", "(status)": distinct for a room, a user and the status buffer of one name (user names
-// have neither '#' nor parentheses).
+// What a buffer's log file is called: "#general", "bob", "(status)": distinct for a room, a user and the
+// status buffer of one name (user names have neither '#' nor parentheses).
 std::string log_name(const Buffer& buffer) {
-  switch (buffer.kind) {
-    case BufferKind::Room: return "#" + buffer.name;
-    case BufferKind::Dm: return buffer.name;
-    case BufferKind::Status: break;
-  }
-  return "(status)";
+  return buffer.kind == BufferKind::Status ? "(status)" : buffer.label();
 }
 
 }  // namespace
@@ -109,7 +103,6 @@ void BufferView::reply(const nlohmann::json& request, const nlohmann::json& repl
       // elsewhere (a /msg from a room), as the only sign that it went.
       const std::size_t conversation = dm_buffer(string_field(request, "to"));
       if (conversation != number) add_all(conversation, lines, Activity::Quiet);
-      number = conversation == number ? number : buffers_.current();
     } else if (op == "leave") {
       // The room's buffer closes; the line stays where you are.
       if (const auto gone = buffers_.find(BufferKind::Room, string_field(request, "room"))) {
@@ -183,9 +176,7 @@ void BufferView::show_previous() { show(buffers_.previous()); }
 void BufferView::list() {
   std::string line = "buffers:";
   for (std::size_t number = 1; number <= buffers_.size(); ++number) {
-    const Buffer& buffer = buffers_.at(number);
-    line += " " + std::to_string(number) + ":" + buffer.label();
-    if (buffer.unread > 0) line += "(" + std::to_string(buffer.unread) + (buffer.highlight ? "!)" : ")");
+    line += " " + buffers_.at(number).entry(number);
   }
   shown_.status(line + "  (/window N or Alt-N shows one)");
 }

@@ -630,6 +630,8 @@ TEST_CASE("RoomRegistry::create_within keeps to its quota, per owner and in all,
     CHECK(registry.create_within("g0", RoomSettings{}, guests).room);
     CHECK(registry.create_within("g1", RoomSettings{}, guests).refusal == RoomRegistry::Refusal::OwnerFull);
     CHECK(registry.owned_by("guests from 10.0.0.1") == 1);
+    CHECK(registry.remove("g0"));  // a create whose store write failed gives its place back
+    CHECK(registry.owned_by("guests from 10.0.0.1") == 0);
   }
 
   SUBCASE("concurrent creations never overshoot") {

@@ -58,9 +58,11 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
 
   MessageRecord record = pending.record;
   const auto admission = committer_.append(
-      std::move(record), [this, room, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
+      // The outbox is the room's, kept alive by the captured RoomPtr.
+      std::move(record),
+      [this, room, outbox = &outbox, pending = std::move(pending)](const AppendOutcome& outcome) mutable {
         pending.outcome = outcome;
-        on_committed(room, std::move(pending));
+        on_committed(room, *outbox, std::move(pending));
       });
   switch (admission) {
     case GroupCommitter::Admission::accepted:
@@ -72,8 +74,7 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
   }
 }
 
-void MessagePipeline::on_committed(const RoomPtr& room, Pending pending) {
-  RoomOutbox& outbox = outbox_of(*room);
+void MessagePipeline::on_committed(const RoomPtr& room, RoomOutbox& outbox, Pending pending) {
   {
     std::lock_guard lock(outbox.pending_mutex);
     outbox.pending.push_back(std::move(pending));

@@ -98,7 +98,7 @@ class MessagePipeline {
                                              const std::string& client_id);
   // On the flushing thread: queues the outcome in the room's outbox; the room's drain is published by
   // after_commit_batch().
-  void on_committed(const RoomPtr& room, Pending pending);
+  void on_committed(const RoomPtr& room, RoomOutbox& outbox, Pending pending);
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.

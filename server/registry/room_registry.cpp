@@ -28,7 +28,7 @@ RoomRegistry::Created RoomRegistry::create_within(std::string name, RoomSettings
   }
   if (quota.max_rooms != 0 && rooms_.size() >= quota.max_rooms) return {nullptr, Refusal::Full};
   if (!owner.empty()) ++owned_[owner];
-  rooms_.emplace(std::move(key), room);
+  rooms_.emplace(std::move(key), Entry{room, std::move(owner)});
   return {std::move(room), Refusal::None};
 }
 
@@ -43,22 +43,18 @@ RoomPtr RoomRegistry::find(std::string_view name) const {
   const std::string key = canonical_name(name);
   std::shared_lock lock(mutex_);
   const auto found = rooms_.find(key);
-  return found == rooms_.end() ? nullptr : found->second;
+  return found == rooms_.end() ? nullptr : found->second.room;
 }
 
 bool RoomRegistry::remove(std::string_view name) {
   const std::string key = canonical_name(name);
-  decltype(rooms_)::node_type removed;  // destroyed after the locks: may hold the last RoomPtr
-  {
-    std::unique_lock lock(mutex_);
-    removed = rooms_.extract(key);
-  }
+  decltype(rooms_)::node_type removed;  // destroyed after the lock: may hold the last RoomPtr
+  std::unique_lock lock(mutex_);
+  removed = rooms_.extract(key);
   if (removed.empty()) return false;
-  // The owner is read outside the lock (no call into a Room under it), then uncounted.
-  const auto owner = removed.mapped()->settings().owner;
-  if (!owner.empty()) {
-    std::unique_lock lock(mutex_);
-    const auto owned = owned_.find(canonical_name(owner));
+  const auto& counted_as = removed.mapped().counted_as;
+  if (!counted_as.empty()) {
+    const auto owned = owned_.find(counted_as);
     if (owned != owned_.end() && --owned->second == 0) owned_.erase(owned);
   }
   return true;
@@ -88,7 +84,7 @@ std::vector<RoomPtr> RoomRegistry::sorted_rooms(Keep keep) const {
     std::shared_lock lock(mutex_);
     rooms.reserve(rooms_.size());
     for (const auto& entry : rooms_) {
-      rooms.push_back(entry.second);
+      rooms.push_back(entry.second.room);
     }
   }
   // Filtering calls into rooms, so it runs without the registry lock.

@@ -68,10 +68,15 @@ class RoomRegistry {
   template <class Keep>
   std::vector<RoomPtr> sorted_rooms(Keep keep) const;
 
+  struct Entry {
+    RoomPtr room;
+    std::string counted_as;  // whom the room counts against in owned_ ("" nobody), kept to uncount it
+  };
+
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, RoomPtr> rooms_;  // key: canonical_name(room name)
-  // Rooms per owner (canonical_name), kept beside rooms_ under mutex_: an owner is set at creation and
-  // never changes, so counting it there needs no call into a Room.
+  std::unordered_map<std::string, Entry> rooms_;  // key: canonical_name(room name)
+  // Rooms per owner (or Quota::counted_as), under mutex_ with rooms_: counted and uncounted with the entry,
+  // never by calling into a Room.
   std::unordered_map<std::string, std::size_t> owned_;
 };
 
