@@ -260,7 +260,10 @@ asio::awaitable<void> Session::read_loop() {
   for (;;) {
     // Each read's lines are handed out before the next read, so the input held never exceeds one
     // unfinished line plus one read.
-    std::string_view bytes = co_await transport_->read(ec);
+    auto token = asio::redirect_error(use_awaitable, ec);
+    std::string_view bytes =
+        co_await asio::async_initiate<decltype(token), void(boost::system::error_code, std::string_view)>(
+            [this](auto handler) { transport_->async_read(Transport::ReadHandler(std::move(handler))); }, token);
     while (!ec) {
       co_await take_bytes(self, bytes);  // copied into the framer before any wait
       bytes = transport_->read_now(ec);

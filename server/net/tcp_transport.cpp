@@ -23,12 +23,13 @@ TcpTransport::TcpTransport(tcp::socket socket) : socket_(std::move(socket)) {
   socket_.non_blocking(true, ignored);
 }
 
-asio::awaitable<std::string_view> TcpTransport::read(boost::system::error_code& ec) {
+void TcpTransport::async_read(ReadHandler done) {
   // The reactor's speculative read and its wake-up are race-free: the wait reads into the small buffer.
-  const std::size_t n =
-      co_await socket_.async_read_some(asio::buffer(first_bytes_), asio::redirect_error(asio::use_awaitable, ec));
-  last_read_full_ = !ec && n == first_bytes_.size();
-  co_return std::string_view(first_bytes_.data(), ec ? 0 : n);
+  socket_.async_read_some(asio::buffer(first_bytes_),
+                          [this, done = std::move(done)](boost::system::error_code ec, std::size_t n) mutable {
+                            last_read_full_ = !ec && n == first_bytes_.size();
+                            done(ec, std::string_view(first_bytes_.data(), ec ? 0 : n));
+                          });
 }
 
 std::string_view TcpTransport::read_now(boost::system::error_code& ec) {

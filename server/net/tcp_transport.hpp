@@ -15,7 +15,7 @@ class TcpTransport final : public Transport {
   explicit TcpTransport(boost::asio::ip::tcp::socket socket);
 
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
-  boost::asio::awaitable<std::string_view> read(boost::system::error_code& ec) override;
+  void async_read(ReadHandler done) override;
   std::string_view read_now(boost::system::error_code& ec) override;
   std::size_t write_now(const Buffers& frames, boost::system::error_code& ec) override;
   void write(const Buffers& frames, WriteDone done) override;

@@ -8,6 +8,8 @@
 
 #include <boost/asio.hpp>
 
+#include "server/net/move_only_handler.hpp"
+
 namespace chat {
 
 // What a Session speaks the protocol over: plain TCP, TLS, or a WebSocket. It moves request bytes in and
@@ -15,12 +17,13 @@ namespace chat {
 // transport has the same protocol, limits and replies.
 //
 // All calls come from the session's strand (executor()), as one reader and one writer: at most one
-// read() or read_now() and at most one write at a time, and shutdown_send() only when no write is in
+// async_read() or read_now() and at most one write at a time, and shutdown_send() only when no write is in
 // flight. close() may come at any time on the strand and makes pending operations complete with an error.
 class Transport {
  public:
   using Buffers = std::vector<boost::asio::const_buffer>;
   using WriteDone = std::function<void(boost::system::error_code)>;
+  using ReadHandler = MoveOnlyHandler<void(boost::system::error_code, std::string_view)>;
 
   virtual ~Transport() = default;
 
@@ -34,11 +37,13 @@ class Transport {
     co_return;
   }
 
-  // Waits for input and returns the bytes that came: protocol lines, or parts of them, each ended by
-  // '\n' (a WebSocket message comes as its text and a '\n'). Valid until the next read.
-  virtual boost::asio::awaitable<std::string_view> read(boost::system::error_code& ec) = 0;
+  // Waits for input, then calls `done` on the strand with the bytes that came: protocol lines, or parts
+  // of them, each ended by '\n' (a WebSocket message comes as its text and a '\n'); they stay valid until
+  // the next read. A completion handler, not a coroutine: what waits on an idle connection is the
+  // session's own reader frame and this read, nothing more.
+  virtual void async_read(ReadHandler done) = 0;
   // Returns bytes that are there already, without waiting; `would_block` when there are none (or the
-  // transport cannot tell without waiting). Called after read() until it says would_block, and what it
+  // transport cannot tell without waiting). Called after async_read() until it says would_block, and what it
   // returns is handed out before the next call, so a peer sending fast never makes the session hold
   // more than one read's worth.
   virtual std::string_view read_now(boost::system::error_code& ec) = 0;
