@@ -18,7 +18,8 @@ namespace chat::test {
 class ServerProcess {
  public:
   struct Options {
-    // Merged over the test defaults (port 0, fast password hashing, ...).
+    // Merged over the test defaults (port 0, fast password hashing, ...), key by key; a null is kept (the
+    // server reads it as "off"), not a deletion as in a JSON merge patch.
     nlohmann::json config = nlohmann::json::object();
     std::vector<std::string> extra_args;
     // The process's open-file limit (soft and hard); 0 keeps the inherited one.
@@ -37,6 +38,8 @@ class ServerProcess {
   // The operator HTTP port, read from the start-up log line (the ready file holds the chat port only);
   // throws when http.enabled is off.
   std::uint16_t http_port() const;
+  // The TLS port (server.tls_port), read from the start-up log line; throws when there is no TLS listener.
+  std::uint16_t tls_port() const;
   pid_t pid() const noexcept { return pid_; }
   bool running() const noexcept { return pid_ > 0; }
   const std::filesystem::path& directory() const noexcept { return dir_; }
