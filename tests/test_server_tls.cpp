@@ -10,6 +10,7 @@
 
 #include "tests/client/client_process.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/loadtest_run.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 #include "tests/support/tls_test_client.hpp"
@@ -183,6 +184,30 @@ TEST_CASE("TlsReconnect: chat-client --tls reconnects over TLS after a server re
   CHECK(status == 0);
   CHECK(amy.err().find("reconnecting in") != std::string::npos);
   CHECK(chat::test::count(amy.out(), "#ops <owner> after restart") == 1);
+}
+
+TEST_CASE("TlsLoadtest: chat-loadtest --tls runs a closed loop with churners over TLS, nothing lost") {
+  CertDir certs;
+  auto config = tls_config(certs.pair);
+  config["limits"] = {{"rate_per_sec", 0}};
+  ServerProcess server(config);
+  const auto run = chat::test::run_loadtest(
+      "--port " + std::to_string(server.tls_port()) + " --tls --ca-file " + certs.pair.cert.string() +
+      " --connections 30 --rooms 3 --senders 1 --churners 3 --warmup 0.5 --duration 1.5 --drain 2 --quiet");
+  INFO(run.output);
+  REQUIRE_FALSE(run.result.is_discarded());
+  CHECK(run.exit_code == 0);
+  CHECK(run.result["ok"] == true);
+  CHECK(run.result["connected"] == 30);
+  CHECK(run.result["delivered"].get<std::uint64_t>() > 0);
+  CHECK(run.result["delivered"] == run.result["expected"]);
+  CHECK(run.result["lost"] == 0);
+  CHECK(run.result["disconnects"] == 0);
+  // Without the CA the same run cannot even set its rooms up.
+  const auto refused = chat::test::run_loadtest("--port " + std::to_string(server.tls_port()) +
+                                                " --tls --connections 2 --rooms 1 --duration 0.5 --quiet 2>&1");
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.output.find("certificate verify failed") != std::string::npos);
 }
 
 TEST_CASE("UnknownCa: chat-client --tls refuses a certificate it cannot verify, unless --insecure") {
