@@ -127,8 +127,10 @@ TEST_CASE("TlsChat: register, join, send, receive, direct messages and history o
 
 TEST_CASE("TlsClientScript: the real chat-client --tls --ca-file chats in --script mode; plain TCP can be off") {
   CertDir certs;
-  auto config = tls_config(certs.pair, Json{{"port", nullptr}});
-  ServerProcess server(config);
+  ServerProcess::Options options;
+  options.config = tls_config(certs.pair);
+  options.null_keys = {"server.port"};
+  ServerProcess server(options);
   // With plain TCP off, the ready file holds the TLS port.
   CHECK(server.port() == server.tls_port());
   TlsTestClient owner(server.tls_port(), certs.pair.cert);

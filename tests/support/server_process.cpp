@@ -31,18 +31,6 @@ nlohmann::json test_defaults(const fs::path& dir) {
   };
 }
 
-// Merges `overrides` into `config` key by key; unlike a JSON merge patch, a null stays null, since the
-// server reads it as "off" (server.port: null).
-void merge(nlohmann::json& config, const nlohmann::json& overrides) {
-  for (const auto& [key, value] : overrides.items()) {
-    if (value.is_object() && config.contains(key) && config[key].is_object()) {
-      merge(config[key], value);
-    } else {
-      config[key] = value;
-    }
-  }
-}
-
 }  // namespace
 
 fs::path binary(const std::string& relative) { return fs::path(CHAT_BINARY_DIR) / relative; }
@@ -51,7 +39,11 @@ ServerProcess::ServerProcess() : ServerProcess(Options{}) {}
 
 ServerProcess::ServerProcess(Options options) : options_(std::move(options)), dir_(make_temp_dir("chat-test")) {
   auto config = test_defaults(dir_);
-  merge(config, options_.config);
+  config.merge_patch(options_.config);
+  for (const auto& key : options_.null_keys) {
+    const auto dot = key.find('.');
+    config[key.substr(0, dot)][key.substr(dot + 1)] = nullptr;
+  }
   std::ofstream(dir_ / "config.json") << config.dump(2);
   start();
 }
