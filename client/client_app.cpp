@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "client/color_support.hpp"
+#include "client/tls_client_context.hpp"
 #include "client/command_dispatcher.hpp"
 #include "client/exit_status.hpp"
 #include "client/input_source.hpp"
@@ -106,6 +107,19 @@ int run_client(const ClientConfig& config) {
   ServerLinkOptions options;
   options.host = config.host;
   options.port = config.port;
+  if (config.tls) {
+    try {
+      options.tls = make_client_tls_context(config.ca_file, config.insecure);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "chat-client: %s\n", e.what());
+      return kExitUsage;
+    }
+    if (config.insecure) {
+      std::fprintf(stderr, "chat-client: warning: --insecure: the server's certificate is not verified; anyone "
+                           "between you and %s can read and change what you send and receive\n",
+                   config.host.c_str());
+    }
+  }
   options.autojoin = config.join;
   options.join_member_rooms = !scripted && config.autojoin;
   // Scripts join what they name, so that they do the same on any server.

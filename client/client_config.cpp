@@ -80,6 +80,12 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--host", config.host, "server host")->capture_default_str();
   app.add_option("-p,--port", config.port, "server port")->capture_default_str()->check(CLI::Range(1, 65535));
+  app.add_flag("--tls", config.tls, "connect with TLS; the certificate and host name are verified");
+  app.add_option("--ca-file", config.ca_file,
+                 "with --tls: trust the CA certificates in this PEM file instead of the system's");
+  app.add_flag("--insecure", config.insecure,
+               "with --tls: do not verify the server's certificate (anyone in between can read and change "
+               "everything)");
   app.add_option("-u,--user", config.user, "log in as this user when connected");
   auto* guest = app.add_flag("--guest", config.guest, "log in as a guest named --user");
   app.add_flag("--register", config.register_user, "create the account --user, then log in")->excludes(guest);
@@ -132,6 +138,8 @@ std::variant<ClientConfig, int> parse_command_line(int argc, char** argv) {
     return kExitUsage;
   };
   if ((config.guest || config.register_user) && config.user.empty()) return fail("--guest and --register need --user");
+  if ((!config.ca_file.empty() || config.insecure) && !config.tls) return fail("--ca-file and --insecure need --tls");
+  if (!config.ca_file.empty() && config.insecure) return fail("--ca-file and --insecure exclude each other");
   if (!config.user.empty()) {
     const auto name = canonical_user_name(config.user);
     if (!name) return fail("invalid user name '" + config.user + "'");

@@ -14,6 +14,9 @@ enum class ColorMode { Auto, Always, Never };
 struct ClientConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7777;
+  bool tls = false;            // connect with TLS, verifying the server's certificate and host name
+  std::string ca_file;         // ... against these CA certificates (PEM) instead of the system's
+  bool insecure = false;       // ... or not verifying at all (a warning says so)
   std::string user;            // log in automatically as this user
   bool guest = false;          // ... as a guest
   bool register_user = false;  // ... creating the account first

@@ -1,5 +1,7 @@
 #include "client/server_link.hpp"
 
+#include <boost/asio/ssl/error.hpp>
+
 #include <cstdio>
 #include <random>
 #include <set>
@@ -79,7 +81,8 @@ asio::awaitable<LinkEnd> ServerLink::connect_loop() {
     try {
       co_await serve_connection();
     } catch (const boost::system::system_error& e) {
-      reason = reason_text(e.code());
+      // A failed TLS handshake's text says why (the certificate's problem), where its code alone would not.
+      reason = e.code().category() == asio::error::get_ssl_category() ? std::string(e.what()) : reason_text(e.code());
     }
     const bool was_up = hello_;
     drop_connection();
@@ -115,7 +118,7 @@ asio::awaitable<bool> ServerLink::back_off(std::string_view what, const std::str
 }
 
 asio::awaitable<void> ServerLink::serve_connection() {
-  auto connection = std::make_shared<LineSocket>(executor_);
+  auto connection = std::make_shared<LineSocket>(executor_, options_.tls);
   connection_ = connection;
   const std::uint64_t number = ++connection_number_;
   co_await connection->connect(options_.host, options_.port, options_.connect_timeout);

@@ -11,6 +11,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "client/async_signal.hpp"
@@ -30,6 +31,8 @@ class LineSocket;
 struct ServerLinkOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7777;
+  // TLS on every connection (make_client_tls_context); null: plain TCP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
   std::optional<Credentials> credentials;  // log in automatically on every connect
   std::vector<std::string> autojoin;       // rooms to join after the first login
   bool join_member_rooms = false;          // also join the rooms the login reply lists

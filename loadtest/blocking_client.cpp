@@ -23,7 +23,8 @@ std::runtime_error failure(const std::string& what) {
 
 }  // namespace
 
-BlockingClient::BlockingClient(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout)
+BlockingClient::BlockingClient(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                               SSL_CTX* tls)
     : timeout_(timeout), framer_(1 << 20) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd_ < 0) throw failure("socket");
@@ -42,9 +43,67 @@ BlockingClient::BlockingClient(const std::string& host, std::uint16_t port, std:
   }
   const int on = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (!tls) return;
+  tls_ = std::make_unique<TlsLink>(tls, fd_, host);
+  const std::string what = "TLS handshake with " + host + ":" + std::to_string(port);
+  for (auto status = tls_->handshake(); status != TlsLink::Status::Ok; status = tls_->handshake()) {
+    wait_for(status, what);
+  }
+}
+
+void BlockingClient::wait_for(TlsLink::Status status, const std::string& what) {
+  if (status == TlsLink::Status::WantRead) return wait(POLLIN);
+  if (status == TlsLink::Status::WantWrite) return wait(POLLOUT);
+  if (status == TlsLink::Status::Closed) throw std::runtime_error(what + ": the server closed the connection");
+  throw std::runtime_error(what + " failed: " + tls_->error().message());
+}
+
+void BlockingClient::receive() {
+  char buffer[16 * 1024];
+  if (tls_) {
+    // OpenSSL may hold a whole record already: ask it before waiting on the socket.
+    std::size_t n = 0;
+    const auto status = tls_->read(buffer, sizeof buffer, n);
+    if (status == TlsLink::Status::Ok) {
+      (void)framer_.append(std::string_view(buffer, n));
+      return;
+    }
+    return wait_for(status, "TLS read");
+  }
+  wait(POLLIN);
+  const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+  if (n == 0) throw std::runtime_error("the server closed the connection");
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    throw failure("recv");
+  }
+  framer_.append(std::string_view(buffer, static_cast<std::size_t>(n)));
+}
+
+void BlockingClient::send_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (tls_) {
+      std::size_t n = 0;
+      const auto status = tls_->write(bytes.data(), bytes.size(), n);
+      if (status == TlsLink::Status::Ok) {
+        bytes.remove_prefix(n);
+      } else {
+        wait_for(status, "TLS write");
+      }
+      continue;
+    }
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      wait(POLLOUT);
+      continue;
+    }
+    if (n < 0) throw failure("send");
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
 }
 
 BlockingClient::~BlockingClient() {
+  tls_.reset();  // before its socket
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -62,15 +121,7 @@ nlohmann::json BlockingClient::read_message() {
       return nlohmann::json::parse(*line);
     }
     if (framer_.failed()) throw std::runtime_error("line too long from the server");
-    wait(POLLIN);
-    char buffer[16 * 1024];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n == 0) throw std::runtime_error("the server closed the connection");
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      throw failure("recv");
-    }
-    framer_.append(std::string_view(buffer, static_cast<std::size_t>(n)));
+    receive();
   }
 }
 
@@ -78,17 +129,7 @@ nlohmann::json BlockingClient::request(std::string_view op, const nlohmann::json
   const std::int64_t id = next_id_++;
   auto body = make_request(op, id);
   body.update(fields);
-  const std::string line = to_line(body);
-  std::size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      wait(POLLOUT);
-      continue;
-    }
-    if (n < 0) throw failure("send");
-    done += static_cast<std::size_t>(n);
-  }
+  send_all(to_line(body));
   while (true) {
     auto message = read_message();
     if (message.contains("id") && message["id"] == id) return message;

@@ -15,8 +15,11 @@ using asio::ip::tcp;
 
 }  // namespace
 
-ClientConnection::ClientConnection(asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler)
-    : io_(io), socket_(io), read_buffer_(shared_read_buffer), handler_(handler) {}
+ClientConnection::ClientConnection(asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler,
+                                   SSL_CTX* tls)
+    : io_(io), socket_(io), read_buffer_(shared_read_buffer), handler_(handler), tls_context_(tls) {}
+
+ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::connect(const tcp::endpoint& server, const std::optional<asio::ip::address_v4>& source) {
   close();
@@ -38,25 +41,73 @@ void ClientConnection::connect(const tcp::endpoint& server, const std::optional<
     return;
   }
   open_ = true;
-  socket_.async_connect(server, [this, generation](const boost::system::error_code& error) {
+  socket_.async_connect(server, [this, generation, server](const boost::system::error_code& error) {
     if (generation != generation_) return;
     if (error) return fail(error);
     boost::system::error_code option_error;
     socket_.set_option(tcp::no_delay(true), option_error);
     socket_.non_blocking(true, option_error);
     if (option_error) return fail(option_error);
+    if (tls_context_) {
+      tls_ = std::make_unique<TlsLink>(tls_context_, socket_.native_handle(), server.address().to_string());
+      return continue_handshake();
+    }
     wait_readable();
     handler_.on_connected();
   });
 }
 
+void ClientConnection::continue_handshake() {
+  const auto status = tls_->handshake();
+  if (status == TlsLink::Status::Ok) {
+    wait_readable();
+    handler_.on_connected();
+    return;
+  }
+  if (status == TlsLink::Status::Failed) return fail(tls_->error());
+  if (status == TlsLink::Status::Closed) return fail(asio::error::eof);
+  const auto generation = generation_;
+  socket_.async_wait(status == TlsLink::Status::WantRead ? tcp::socket::wait_read : tcp::socket::wait_write,
+                     [this, generation](const boost::system::error_code& error) {
+                       if (generation != generation_) return;
+                       if (error) return fail(error);
+                       continue_handshake();
+                     });
+}
+
+std::optional<std::size_t> ClientConnection::write_now(std::string_view bytes) {
+  if (!tls_) {
+    boost::system::error_code ec;
+    const std::size_t written = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec && ec != asio::error::would_block) {
+      fail(ec);
+      return std::nullopt;
+    }
+    return written;
+  }
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    std::size_t n = 0;
+    const auto status = tls_->write(bytes.data() + written, bytes.size() - written, n);
+    if (status == TlsLink::Status::Ok) {
+      written += n;
+      continue;
+    }
+    if (status == TlsLink::Status::Failed || status == TlsLink::Status::Closed) {
+      fail(status == TlsLink::Status::Failed ? tls_->error() : asio::error::eof);
+      return std::nullopt;
+    }
+    break;  // the socket is full: the rest waits, and is retried from where it stopped
+  }
+  return written;
+}
+
 void ClientConnection::send(std::string_view bytes) {
   if (!open_) return;
   if (out_.empty()) {
-    boost::system::error_code ec;
-    const std::size_t written = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec && ec != asio::error::would_block) return fail(ec);
-    bytes.remove_prefix(written);
+    const auto written = write_now(bytes);
+    if (!written) return;
+    bytes.remove_prefix(*written);
     if (bytes.empty()) return;
   }
   out_.append(bytes);
@@ -76,10 +127,9 @@ void ClientConnection::wait_writable() {
 }
 
 void ClientConnection::write_queued() {
-  boost::system::error_code ec;
-  const std::size_t written = socket_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block) return fail(ec);
-  out_.erase(0, written);
+  const auto written = write_now(out_);
+  if (!written) return;
+  out_.erase(0, *written);
   if (!out_.empty()) wait_writable();
 }
 
@@ -92,7 +142,26 @@ void ClientConnection::wait_readable() {
   });
 }
 
+void ClientConnection::read_tls() {
+  // Until OpenSSL wants more from the socket: a record it has whole is not announced by the socket again.
+  const auto generation = generation_;
+  while (true) {
+    std::size_t n = 0;
+    const auto status = tls_->read(read_buffer_.data(), read_buffer_.size(), n);
+    if (status == TlsLink::Status::Ok) {
+      handler_.on_bytes(std::string_view(read_buffer_.data(), n), now_us());
+      if (generation != generation_) return;  // the handler closed or reconnected us
+      continue;
+    }
+    if (status == TlsLink::Status::Closed) return fail(asio::error::eof);
+    if (status == TlsLink::Status::Failed) return fail(tls_->error());
+    break;  // WantRead (or, rarely, WantWrite: the socket's next readiness retries it)
+  }
+  wait_readable();
+}
+
 void ClientConnection::on_readable() {
+  if (tls_) return read_tls();
   const auto generation = generation_;
   while (true) {
     boost::system::error_code ec;
@@ -118,6 +187,7 @@ void ClientConnection::close() noexcept {
   open_ = false;
   waiting_writable_ = false;
   out_.clear();
+  tls_.reset();  // before its socket
   boost::system::error_code ignored;
   if (socket_.is_open()) socket_.close(ignored);
 }

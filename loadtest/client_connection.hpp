@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -9,10 +10,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "loadtest/tls_link.hpp"
+
 namespace chat::loadtest {
 
-// One TCP connection to the server, seen as a byte stream: what it reads goes
-// to the handler as it comes, to be framed there (lines, RESP).
+// One TCP connection to the server, optionally with TLS, seen as a byte stream: what it reads goes
+// to the handler as it comes, to be framed there (lines, RESP). With TLS the handshake follows the
+// connect (on_connected() comes after it), and OpenSSL reads and writes the non-blocking socket in the
+// same reactor style (TlsLink).
 //
 // Reads are reactor-style (wait until readable, then read into a buffer shared
 // by every connection of the worker): thousands of idle connections then cost
@@ -37,7 +42,10 @@ class ClientConnection {
     ~Handler() = default;
   };
 
-  ClientConnection(boost::asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler);
+  // `tls`: the process's TLS context (make_tls_context), or null for plain TCP.
+  ClientConnection(boost::asio::io_context& io, std::span<char> shared_read_buffer, Handler& handler,
+                   SSL_CTX* tls = nullptr);
+  ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
@@ -61,11 +69,18 @@ class ClientConnection {
   void wait_writable();
   void write_queued();
   void fail(const boost::system::error_code& error);
+  // TLS: drives the handshake, waiting for what it asks for; connected once it is done.
+  void continue_handshake();
+  // Writes from `bytes` as much as the socket takes now; returns how much, or nullopt after fail().
+  std::optional<std::size_t> write_now(std::string_view bytes);
+  void read_tls();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::socket socket_;
   std::span<char> read_buffer_;
   Handler& handler_;
+  SSL_CTX* tls_context_;
+  std::unique_ptr<TlsLink> tls_;  // while connected with TLS
   std::string out_;  // bytes the socket did not take yet
   bool open_ = false;
   bool waiting_writable_ = false;

@@ -41,6 +41,9 @@ void define(CLI::App& app, LoadOptions& o) {
                  "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
       ->check(CLI::Range(0, 254))
       ->capture_default_str();
+  app.add_flag("--tls", o.tls, "Connect with TLS (the server's server.tls_port), verifying its certificate");
+  app.add_option("--ca-file", o.ca_file, "With --tls: trust the CA certificates in this PEM file");
+  app.add_flag("--insecure", o.insecure, "With --tls: do not verify the server's certificate");
   // No -c or -s: the server's -c is --config and the client's -s is --script.
   app.add_option("--connections", o.connections, "Connections that log in and stay")
       ->check(CLI::Range(1u, kMaxConnections))
@@ -151,6 +154,9 @@ std::vector<std::string> LoadOptions::to_args() const {
       "--max-rss-growth-kb", std::to_string(max_rss_growth_kb),
       "--progress", format_double(progress_s),
   };
+  if (tls) args.emplace_back("--tls");
+  if (!ca_file.empty()) args.insert(args.end(), {"--ca-file", ca_file});
+  if (insecure) args.emplace_back("--insecure");
   if (!json_out.empty()) args.insert(args.end(), {"--json-out", json_out});
   if (quiet) args.emplace_back("--quiet");
   if (worker_index >= 0) args.insert(args.end(), {"--worker", std::to_string(worker_index)});
@@ -182,6 +188,9 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
 std::string validate(const LoadOptions& o) {
   if (!is_loopback_24(o.host)) return "--host must be an address in 127.0.0.0/24";
   if (o.port == 0) return "--port must not be 0";
+  if ((!o.ca_file.empty() || o.insecure) && !o.tls) return "--ca-file and --insecure need --tls";
+  if (!o.ca_file.empty() && o.insecure) return "--ca-file and --insecure exclude each other";
+  if (o.tls && o.protocol == Protocol::Redis) return "--tls is for the chat protocol only";
   if (o.rooms > o.connections) return "--rooms cannot exceed --connections";
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";

@@ -24,6 +24,9 @@ struct LoadOptions {
   std::uint16_t port = 0;
   Protocol protocol = Protocol::Chat;
   unsigned source_addrs = 0;  // 0: the kernel picks; N: bind to 127.0.0.1 .. 127.0.0.N in turn
+  bool tls = false;           // TLS to the server's tls_port (chat protocol only)
+  std::string ca_file;        // ... verified against these CA certificates, else the system's
+  bool insecure = false;      // ... or not verified
 
   unsigned connections = 20;
   unsigned rooms = 2;    // 0: connections only log in (idle runs)

@@ -19,7 +19,7 @@ constexpr std::size_t kMaxLineBytes = 1 << 20;
 MemberSession::MemberSession(RunContext& context, Listener& listener)
     : context_(context),
       listener_(listener),
-      connection_(context.io, std::span<char>(context.read_buffer), *this),
+      connection_(context.io, std::span<char>(context.read_buffer), *this, context.tls),
       framer_(kMaxLineBytes) {}
 
 void MemberSession::start(Setup setup) {

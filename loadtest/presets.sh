@@ -2,6 +2,7 @@
 # Named load-test presets for chat-loadtest, against any server on 127.0.0.x.
 #
 #   loadtest/presets.sh [options] PRESET... [-- extra chat-loadtest flags]
+#   (over TLS: --port <the server's tls_port> PRESET... -- --tls --ca-file CERT)
 #
 # Presets: smoke fanout latency bigroom idle churn all
 # Options:
@@ -119,8 +120,16 @@ fi
 
 # --- The chat server's rate limit, from its hello ------------------------------
 # server_hello: the first line the server sends, or nothing when it does not answer within 2 s.
+# With --tls among the extra flags the port speaks TLS: openssl s_client reads the hello (unverified: it is
+# only the announced rate limit, and chat-loadtest verifies as told).
 server_hello() {
   local line=""
+  if [[ " ${extra[*]:-} " == *" --tls "* ]]; then
+    command -v openssl >/dev/null || return 0
+    line="$(timeout 3 openssl s_client -quiet -connect "$host:$port" </dev/null 2>/dev/null | head -n 1 || true)"
+    printf '%s' "$line"
+    return 0
+  fi
   { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 0
   IFS= read -r -t 2 line <&3 || true
   exec 3<&- 3>&-

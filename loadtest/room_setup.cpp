@@ -31,7 +31,8 @@ void log_in_owner(BlockingClient& client, const LoadOptions& options) {
 RoomSetupResult create_rooms(const LoadOptions& options, const std::vector<std::string>& room_names) {
   RoomSetupResult result{"guest"};
   if (room_names.empty()) return result;
-  BlockingClient client(options.host, options.port, kTimeout);
+  const auto tls = options.tls ? make_tls_context(options.ca_file, options.insecure) : nullptr;
+  BlockingClient client(options.host, options.port, kTimeout, tls.get());
   const auto hello = client.read_message();
   if (hello.value("type", "") != "hello") throw std::runtime_error("the server did not say hello: " + hello.dump());
 

@@ -9,6 +9,7 @@
 
 #include "loadtest/load_options.hpp"
 #include "loadtest/run_stats.hpp"
+#include "loadtest/tls_link.hpp"
 
 namespace chat::loadtest {
 
@@ -46,6 +47,7 @@ struct RunContext {
   unsigned message_bytes;
   Protocol protocol;
   MeasureWindow window;
+  SSL_CTX* tls;  // the process's TLS context (--tls), or null
 };
 
 }  // namespace chat::loadtest

@@ -42,13 +42,18 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
                SourceAddresses(options.source_addrs),
                options.message_bytes,
                options.protocol,
-               {}},
+               {},
+               nullptr},
       parent_(io_, STDIN_FILENO, STDOUT_FILENO),
       setup_deadline_(io_),
       phase_timer_(io_),
       progress_timer_(io_),
       keepalive_timer_(io_),
       watchdog_(io_) {
+  if (options.tls) {
+    tls_context_ = make_tls_context(options.ca_file, options.insecure);
+    context_.tls = tls_context_.get();
+  }
   const auto worker = static_cast<unsigned>(options.worker_index);
   stats_.rooms.resize(topology_.streams());
   members_ = topology_.members_of_worker(worker);

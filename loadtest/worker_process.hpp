@@ -62,6 +62,7 @@ class WorkerProcess final : private Member::Listener {
   boost::asio::io_context io_{1};
   std::vector<char> read_buffer_;
   RunStats stats_;
+  std::shared_ptr<SSL_CTX> tls_context_;  // --tls: shared by every connection of this worker
   RunContext context_;
   LinePipe parent_;
   std::vector<Topology::Member> members_;

@@ -1,4 +1,4 @@
-// chat-server: reads its configuration, serves until SIGINT/SIGTERM, then
+// chat-server: reads its configuration, serves until SIGINT/SIGTERM (SIGHUP reloads the TLS certificate), then
 // shuts down gracefully and exits 0. `chat-server user ...` instead manages
 // the accounts in the configured database and `chat-server backup FILE`
 // copies it; both exit when done.
@@ -20,13 +20,14 @@
 
 namespace {
 
-// Blocks the stop signals in every thread, then waits for one on this thread.
+// Blocks the stop signals and SIGHUP (reload) in every thread, then waits for one on this thread.
 class StopSignals {
  public:
   StopSignals() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     // A peer that closes while we write must give EPIPE, not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
@@ -63,7 +64,11 @@ int serve(const chat::ServerConfig& config, const std::string& ready_file) {
     chat::Server server(config);
     const auto bound_port = server.start();
     if (!ready_file.empty()) write_ready_file(ready_file, bound_port);
-    const int signal = signals.wait();
+    int signal = signals.wait();
+    for (; signal == SIGHUP; signal = signals.wait()) {
+      spdlog::info("received SIGHUP: reloading the TLS certificate");
+      server.reload_tls();
+    }
     spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
     server.shutdown();
   } catch (const std::exception& e) {
@@ -107,7 +112,7 @@ int run(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "configuration file (JSON); absent keys keep their defaults");
   app.add_option("--host", host, "listen address (server.host)")->default_str(defaults.server.host);
   app.add_option("-p,--port", port, "listen port, 0 for any free port (server.port)")
-      ->default_str(std::to_string(defaults.server.port));
+      ->default_str(std::to_string(defaults.server.port.value_or(0)));
   app.add_option("--db", db_path, "SQLite database file, relative to the working directory (storage.path)")
       ->default_str(defaults.storage.path);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (log.level)")

@@ -7,6 +7,7 @@
 #include "server/messaging/event_frames.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/net/tcp_transport.hpp"
+#include "server/net/tls_transport.hpp"
 #include "server/registry/room_role.hpp"
 #include "server/server_snapshot.hpp"
 
@@ -65,7 +66,16 @@ Session::Limits session_limits(const ServerConfig& config) {
                          .line_timeout = std::chrono::seconds(config.server.line_timeout_sec),
                          .rate_per_sec = config.limits.rate_per_sec,
                          .rate_burst = config.limits.rate_burst,
-                         .rate_abuse_strikes = config.limits.rate_abuse_strikes};
+                         .rate_abuse_strikes = config.limits.rate_abuse_strikes,
+                         .handshake_timeout = std::chrono::milliseconds(config.server.tls_handshake_timeout_ms)};
+}
+
+std::unique_ptr<TlsCredentials> make_tls_credentials(const ServerConfig& config) {
+  if (!config.server.tls_port) return nullptr;
+  auto credentials = std::make_unique<TlsCredentials>(
+      TlsCredentials::Files{config.tls.cert_file, config.tls.key_file, config.tls.ca_file});
+  spdlog::info("TLS certificate from {}: {}", config.tls.cert_file, credentials->description());
+  return credentials;
 }
 
 std::unique_ptr<HttpListener> make_http_listener(const ServerConfig::Http& http) {
@@ -91,9 +101,17 @@ Server::Server(ServerConfig config)
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
       listener_(io_, limiter_, disconnects_,
                 [this](asio::ip::tcp::socket socket, std::string address) {
-                  accept(std::move(socket), std::move(address));
+                  accept(std::make_unique<TcpTransport>(std::move(socket)), std::move(address));
                 }),
-      port_(listener_.listen(config_.server.host, config_.server.port)),
+      port_(config_.server.port ? listener_.listen(config_.server.host, *config_.server.port) : 0),
+      tls_credentials_(make_tls_credentials(config_)),
+      // The same limiter: the per-address and total limits count TLS connections too.
+      tls_listener_(io_, limiter_, disconnects_,
+                    [this](asio::ip::tcp::socket socket, std::string address) {
+                      accept(std::make_unique<TlsTransport>(std::move(socket), tls_credentials_->current()),
+                             std::move(address));
+                    }),
+      tls_port_(config_.server.tls_port ? tls_listener_.listen(config_.server.host, *config_.server.tls_port) : 0),
       http_(make_http_listener(config_.http)),
       http_port_(http_ ? http_->listen(config_.http.address, config_.http.port) : 0),
       store_(config_.store_options()),
@@ -167,7 +185,11 @@ void Server::load_state() {
 
 std::uint16_t Server::start() {
   warn_if_descriptors_short();
-  listener_.start();
+  if (config_.server.port) listener_.start();
+  if (tls_credentials_) {
+    tls_listener_.refuse_silently();
+    tls_listener_.start();
+  }
   schedule_commit_kick();
   schedule_storage_retry();
   for (std::size_t i = 0; i < config_.server.io_threads; ++i) {
@@ -177,8 +199,17 @@ std::uint16_t Server::start() {
       io_.run();
     });
   }
-  spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port_,
-               config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
+  if (config_.server.port) {
+    spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port_,
+                 config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
+  } else {
+    spdlog::info("plain TCP off (server.port is null); {} io threads, pool {}-{} threads", config_.server.io_threads,
+                 config_.pool.min_threads, config_.pool.max_threads);
+  }
+  if (tls_credentials_) {
+    spdlog::info("listening for TLS on {}:{} (handshake within {} ms)", config_.server.host, tls_port_,
+                 config_.server.tls_handshake_timeout_ms);
+  }
   // After the chat listener, so that /ready never answers ready before chat connections are taken.
   if (http_) {
     http_->start([this](const HttpRequest& request, const asio::ip::address& peer) {
@@ -187,7 +218,22 @@ std::uint16_t Server::start() {
     spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics; plain HTTP)", config_.http.address,
                  http_port_);
   }
-  return port_;
+  return config_.server.port ? port_ : tls_port_;
+}
+
+void Server::reload_tls() {
+  if (!tls_credentials_) {
+    spdlog::info("reload: no TLS listener (server.tls_port is null); nothing to reload");
+    return;
+  }
+  try {
+    tls_credentials_->reload();
+    spdlog::info("reload: TLS certificate from {}: {}; new connections use it", config_.tls.cert_file,
+                 tls_credentials_->description());
+  } catch (const std::exception& e) {
+    spdlog::error("reload: {}; keeping the certificate loaded before ({})", e.what(),
+                  tls_credentials_->description());
+  }
 }
 
 void Server::warn_if_descriptors_short() const {
@@ -235,15 +281,14 @@ void Server::schedule_storage_retry() {
   });
 }
 
-void Server::accept(asio::ip::tcp::socket socket, std::string address) {
+void Server::accept(std::unique_ptr<Transport> transport, std::string address) {
   const auto id = next_connection_id_.fetch_add(1);
-  auto session = std::make_shared<Session>(std::make_unique<TcpTransport>(std::move(socket)), id, address,
-                                           session_limits(config_), *this);
+  auto session = std::make_shared<Session>(std::move(transport), id, address, session_limits(config_), *this);
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.emplace(id, session);
   }
-  spdlog::debug("conn={} addr={} connected", id, address);
+  spdlog::debug("conn={} addr={} connected ({})", id, address, session->transport_name());
   auto hello = event("hello");
   hello["server"] = protocol::kServerName;
   hello["version"] = protocol::kServerVersion;
@@ -287,7 +332,7 @@ void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
 }
 
 Readiness Server::readiness() const {
-  if (shut_down_.load() || listener_.stopped()) {
+  if (shut_down_.load() || listener_.stopped() || tls_listener_.stopped()) {
     return {false, "shutting_down", "the server is stopping and no longer accepts chat connections"};
   }
   if (store_.writes_failing()) {
@@ -337,8 +382,10 @@ void Server::shutdown() {
   // 1. No new connections; every request read from now on is answered `overloaded`. The acceptor is
   // closed before anyone hears of the shutdown, so that a client told to go cannot get back in.
   listener_.stop();
+  tls_listener_.stop();
   router_.refuse_all();
-  if (!io_threads_.empty() && !wait_until([this] { return listener_.stopped(); }, deadline)) {
+  if (!io_threads_.empty() &&
+      !wait_until([this] { return listener_.stopped() && tls_listener_.stopped(); }, deadline)) {
     spdlog::warn("shutdown: the listener did not close in time");
   }
 

@@ -22,6 +22,8 @@
 #include "server/http/operator_endpoints.hpp"
 #include "server/http/readiness.hpp"
 #include "server/net/listener.hpp"
+#include "server/net/tls_credentials.hpp"
+#include "server/net/transport.hpp"
 #include "server/auth/login_gate.hpp"
 #include "server/auth/name_probes.hpp"
 #include "server/messaging/message_pipeline.hpp"
@@ -47,8 +49,12 @@ class Server final : public SessionHost {
   explicit Server(ServerConfig config);
   ~Server() override;
 
-  // Listens and starts the io threads; returns the bound port.
+  // Listens and starts the io threads; returns the bound plain TCP port, or the TLS port when plain TCP is off.
   std::uint16_t start();
+
+  // SIGHUP: reads the TLS certificate and key again. New connections use the new pair, open ones keep theirs;
+  // on failure the error is logged and the old pair stays. Safe from any thread.
+  void reload_tls();
 
   // Stops accepting and reading, lets every accepted request finish and its
   // messages commit, tells the clients, closes them and stops the threads.
@@ -71,7 +77,7 @@ class Server final : public SessionHost {
  private:
   void load_state();
   void create_default_room();
-  void accept(boost::asio::ip::tcp::socket socket, std::string address);
+  void accept(std::unique_ptr<Transport> transport, std::string address);
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;
   std::vector<SessionPtr> live_sessions() const;
@@ -94,8 +100,13 @@ class Server final : public SessionHost {
   DisconnectCounters disconnects_;
   RequestCounters requests_;
   ConnectionLimiter limiter_;
-  Listener listener_;
+  Listener listener_;  // plain TCP; never opened when server.port is null
   const std::uint16_t port_;
+  // TLS (server.tls_port): the certificate is read before the port is bound, so a bad file stops start-up
+  // as early. Null, and the listener never opened, when server.tls_port is null.
+  std::unique_ptr<TlsCredentials> tls_credentials_;
+  Listener tls_listener_;
+  const std::uint16_t tls_port_;
   // The operator's HTTP surface (http.*), bound here like the chat port and for the same reason; served from
   // start() on its own thread. Null when http.enabled is off.
   std::unique_ptr<HttpListener> http_;

@@ -105,6 +105,22 @@ class Reader {
     field = std::move(items);
   }
 
+  // A port that JSON null turns off.
+  template <class T>
+  static void assign(const std::string& name, const json& value, std::optional<T>& field, const Rule& rule) {
+    if (value.is_null()) {
+      field.reset();
+      return;
+    }
+    T number{};
+    try {
+      assign(name, value, number, rule);
+    } catch (const ConfigError& e) {
+      throw ConfigError(e.what() + std::string(", or null"));
+    }
+    field = number;
+  }
+
   template <class T>
     requires std::is_arithmetic_v<T>
   static void assign(const std::string& name, const json& value, T& field, const Rule& rule) {
@@ -136,6 +152,10 @@ class Writer {
   void operator()(const char* section, const char* key, const T& field, const Rule& = {}) {
     document[section][key] = field;
   }
+  template <class T>
+  void operator()(const char* section, const char* key, const std::optional<T>& field, const Rule& = {}) {
+    document[section][key] = field ? json(*field) : json(nullptr);
+  }
   json document = json::object();
 };
 
@@ -146,6 +166,8 @@ void visit_keys(Config& c, Visitor& v) {
   const Rule ms{1, 24.0 * 3600 * 1000};
   v("server", "host", c.server.host);
   v("server", "port", c.server.port, port);
+  v("server", "tls_port", c.server.tls_port, port);
+  v("server", "tls_handshake_timeout_ms", c.server.tls_handshake_timeout_ms, Rule{100, 600000});
   v("server", "io_threads", c.server.io_threads, Rule{1, 64});
   v("server", "idle_timeout_sec", c.server.idle_timeout_sec, Rule{1, 7 * 24 * 3600});
   v("server", "login_timeout_sec", c.server.login_timeout_sec, Rule{1, 3600});
@@ -210,6 +232,10 @@ void visit_keys(Config& c, Visitor& v) {
   v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
   v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
   v("http", "metrics_allow", c.http.metrics_allow);
+
+  v("tls", "cert_file", c.tls.cert_file, Rule{.null_is_empty = true});
+  v("tls", "key_file", c.tls.key_file, Rule{.null_is_empty = true});
+  v("tls", "ca_file", c.tls.ca_file, Rule{.null_is_empty = true});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
@@ -307,8 +333,21 @@ void ServerConfig::validate() const {
       throw ConfigError("http.metrics_allow: must list IP addresses (127.0.0.1, ::1); '" + address + "' is not one");
     }
   }
-  if (http.enabled && http.port != 0 && http.port == server.port) {
-    throw ConfigError("http.port: must differ from server.port (" + std::to_string(server.port) + ")");
+  for (const auto& [name, other] : {std::pair{"server.port", server.port}, std::pair{"server.tls_port", server.tls_port}}) {
+    if (http.enabled && other && http.port != 0 && http.port == *other) {
+      throw ConfigError("http.port: must differ from " + std::string(name) + " (" + std::to_string(*other) + ")");
+    }
+  }
+  if (!server.port && !server.tls_port) {
+    throw ConfigError("server.port: null turns plain TCP off, and server.tls_port is null too: set either or both");
+  }
+  if (server.port && server.tls_port && *server.port != 0 && *server.port == *server.tls_port) {
+    throw ConfigError("server.tls_port: must differ from server.port (" + std::to_string(*server.port) + ")");
+  }
+  // The files themselves are read at start (TlsCredentials), which names the one that is wrong and why.
+  if (server.tls_port) {
+    if (tls.cert_file.empty()) throw ConfigError("tls.cert_file: required when server.tls_port is set");
+    if (tls.key_file.empty()) throw ConfigError("tls.key_file: required when server.tls_port is set");
   }
   if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
     throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");

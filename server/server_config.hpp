@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ namespace chat {
 struct ServerConfig {
   struct Server {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 7777;
+    std::optional<std::uint16_t> port = 7777;  // plain TCP; null: none
+    std::optional<std::uint16_t> tls_port;     // TLS (the `tls` section); null: none
+    std::uint32_t tls_handshake_timeout_ms = 10000;
     std::size_t io_threads = 2;
     std::uint32_t idle_timeout_sec = 300;
     std::uint32_t login_timeout_sec = 30;
@@ -115,6 +118,13 @@ struct ServerConfig {
     std::size_t max_header_bytes = 8192;            // request line and headers; past it 431, then close
     std::vector<std::string> metrics_allow;         // addresses that may read /metrics; empty: any
   } http;
+
+  // The TLS listener's certificate (server.tls_port); read at start and again on SIGHUP.
+  struct Tls {
+    std::string cert_file;  // PEM: the certificate, optionally followed by its chain
+    std::string key_file;   // PEM: its unencrypted private key
+    std::string ca_file;    // PEM, optional: intermediate certificates sent after it
+  } tls;
 
   struct Log {
     std::string level = "info";

@@ -195,3 +195,23 @@ TEST_CASE("key_of: the key a line sets, if any") {
   CHECK(key_of("  \"#dev\",", "").empty());       // the rest of a multi-line array
   CHECK(key_of("  \"a=b\",", "").empty());
 }
+
+TEST_CASE("--tls takes --ca-file or --insecure (also from the config file); either alone without --tls is refused") {
+  ConfigHome home;
+  const auto tls = parse({"--tls", "--ca-file", "/etc/chat/ca.pem"});
+  REQUIRE(std::holds_alternative<ClientConfig>(tls));
+  CHECK(std::get<ClientConfig>(tls).tls);
+  CHECK(std::get<ClientConfig>(tls).ca_file == "/etc/chat/ca.pem");
+  const auto file = home.write("tls.toml", "tls = true\ninsecure = true\n");
+  const auto from_file = parse({"--config", file.string()});
+  REQUIRE(std::holds_alternative<ClientConfig>(from_file));
+  CHECK(std::get<ClientConfig>(from_file).tls);
+  CHECK(std::get<ClientConfig>(from_file).insecure);
+
+  const auto alone = parse_capturing_stderr({"--insecure"});
+  CHECK(std::get<int>(alone.result) == kExitUsage);
+  CHECK(alone.err.find("--ca-file and --insecure need --tls") != std::string::npos);
+  const auto both = parse_capturing_stderr({"--tls", "--insecure", "--ca-file", "x.pem"});
+  CHECK(std::get<int>(both.result) == kExitUsage);
+  CHECK(both.err.find("exclude each other") != std::string::npos);
+}

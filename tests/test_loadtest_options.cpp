@@ -97,6 +97,20 @@ TEST_CASE("to_args round-trips, worker fields included") {
   CHECK(parse_ok(o.to_args()) == o);
 }
 
+TEST_CASE("--tls with --ca-file or --insecure round-trips to the workers; the two exclude each other") {
+  auto o = parse_ok({"--port", "7", "--tls", "--ca-file", "/tmp/cert.pem"});
+  CHECK(o.tls);
+  CHECK(o.ca_file == "/tmp/cert.pem");
+  CHECK(parse_ok(o.to_args()) == o);
+  o = parse_ok({"--port", "7", "--tls", "--insecure"});
+  CHECK(o.insecure);
+  CHECK(parse_ok(o.to_args()) == o);
+  CHECK(parse_fails({"--port", "7", "--insecure"}) == 2);                       // needs --tls
+  CHECK(parse_fails({"--port", "7", "--ca-file", "x.pem"}) == 2);               // needs --tls
+  CHECK(parse_fails({"--port", "7", "--tls", "--insecure", "--ca-file", "x"}) == 2);
+  CHECK(parse_fails({"--port", "7", "--tls", "--protocol", "redis"}) == 2);     // chat protocol only
+}
+
 TEST_CASE("usage errors") {
   CHECK(parse_fails({}) != 0);                                        // --port is required
   CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) != 0);     // loopback only

@@ -53,7 +53,7 @@ TEST_CASE("absent keys keep their defaults; present keys are read") {
 TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
   CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"prot", 1}}}}), "server.prot: unknown key", ConfigError);
   CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"srv", Json::object()}}), "srv: unknown section", ConfigError);
-  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"port", "7777"}}}}), "server.port: must be an integer",
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"port", "7777"}}}}), "server.port: must be an integer, or null",
                        ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json({{"server", {{"port", 70000}}}}), ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json({{"limits", {{"max_frame_bytes", -1}}}}), ConfigError);
@@ -118,4 +118,35 @@ TEST_CASE("rooms.default: a room name with or without '#', \"\" or null for none
   CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"rooms", {{"max_per_owner", "20"}}}}),
                        "rooms.max_per_owner: must be an integer", ConfigError);
   CHECK(ServerConfig::from_json({{"rooms", {{"max_per_owner", 0}}}}).rooms.max_per_owner == 0);
+}
+
+TEST_CASE("listeners: plain TCP may be turned off with null, TLS needs its files, and one of the two must be on") {
+  const auto tls_only = ServerConfig::from_json(
+      {{"server", {{"port", nullptr}, {"tls_port", 7778}}}, {"tls", {{"cert_file", "c.pem"}, {"key_file", "k.pem"}}}});
+  CHECK_FALSE(tls_only.server.port.has_value());
+  CHECK(tls_only.server.tls_port == 7778);
+  CHECK(tls_only.server.tls_handshake_timeout_ms == 10000);
+  CHECK(tls_only.to_json()["server"]["port"].is_null());
+  CHECK(ServerConfig::from_json(tls_only.to_json()).server.tls_port == 7778);
+  CHECK_FALSE(ServerConfig{}.server.tls_port.has_value());
+
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"port", nullptr}}}}),
+                       "server.port: null turns plain TCP off, and server.tls_port is null too: set either or both",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"tls_port", 7778}}}}),
+                       "tls.cert_file: required when server.tls_port is set", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"tls_port", 7778}}}, {"tls", {{"cert_file", "c.pem"}}}}),
+                       "tls.key_file: required when server.tls_port is set", ConfigError);
+  CHECK_THROWS_WITH_AS(
+      ServerConfig::from_json(
+          {{"server", {{"tls_port", 7777}}}, {"tls", {{"cert_file", "c.pem"}, {"key_file", "k.pem"}}}}),
+      "server.tls_port: must differ from server.port (7777)", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"tls_port", "7778"}}}}),
+                       "server.tls_port: must be an integer, or null", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"tls_handshake_timeout_ms", 10}}}}),
+                       "server.tls_handshake_timeout_ms: must be between 100 and 600000", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"tls_port", 8080}}},
+                                                {"tls", {{"cert_file", "c.pem"}, {"key_file", "k.pem"}}},
+                                                {"http", {{"enabled", true}}}}),
+                       "http.port: must differ from server.tls_port (8080)", ConfigError);
 }

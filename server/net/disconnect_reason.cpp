@@ -14,6 +14,8 @@ std::string_view to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::Refused: return "refused";
     case DisconnectReason::LoginTimeout: return "login_timeout";
     case DisconnectReason::LineTimeout: return "line_timeout";
+    case DisconnectReason::HandshakeTimeout: return "handshake_timeout";
+    case DisconnectReason::HandshakeFailed: return "handshake_failed";
   }
   return "io_error";
 }

@@ -20,8 +20,10 @@ enum class DisconnectReason : std::uint8_t {
   Refused,
   LoginTimeout,  // connected without logging in for server.login_timeout_sec
   LineTimeout,   // a request line begun and not finished within server.line_timeout_sec
+  HandshakeTimeout,  // the transport's opening handshake (TLS) not finished within server.tls_handshake_timeout_ms
+  HandshakeFailed,   // the opening handshake failed: not TLS (plaintext on the TLS port), no common version...
 };
-inline constexpr std::size_t kDisconnectReasonCount = 10;
+inline constexpr std::size_t kDisconnectReasonCount = 12;
 
 std::string_view to_string(DisconnectReason reason) noexcept;
 

@@ -152,7 +152,7 @@ void Listener::refuse(tcp::socket socket, std::string_view reason) {
   // A refused peer gets one line; if it does not take it, the socket is closed anyway.
   boost::system::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(line), ignored);
+  if (refusal_line_) socket.write_some(asio::buffer(line), ignored);
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }

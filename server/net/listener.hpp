@@ -36,6 +36,9 @@ class Listener {
   // port 0). Throws std::runtime_error naming the address when it cannot.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   void start();
+  // Before start(): a refused connection is closed without its error line, for a port whose clients expect
+  // a TLS handshake first, to whom the line would only be garbage.
+  void refuse_silently() noexcept { refusal_line_ = false; }
   // Closes the acceptor (on the strand); returns at once.
   void stop();
   // True once the acceptor is closed: from then on the kernel refuses new connections.
@@ -62,6 +65,7 @@ class Listener {
   DisconnectCounters& disconnects_;
   OnAccept on_accept_;
   int spare_descriptor_ = -1;  // strand_ only, once start() was called
+  bool refusal_line_ = true;
 };
 
 }  // namespace chat

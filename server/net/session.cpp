@@ -41,6 +41,7 @@ Session::~Session() = default;
 
 void Session::start() {
   const auto now = std::chrono::steady_clock::now();
+  open_deadline_ = now + limits_.handshake_timeout;
   idle_deadline_ = now + limits_.idle_timeout;
   login_deadline_ = now + limits_.login_timeout;
   line_deadline_ = kNever;
@@ -254,8 +255,9 @@ asio::awaitable<void> Session::read_loop() {
   const auto self = shared_from_this();
   boost::system::error_code ec;
   co_await transport_->open(ec);
-  if (ec) co_return on_read_error(ec);
+  if (ec) co_return on_open_error(ec);
   transport_open_ = true;
+  open_deadline_ = kNever;
   write_next();  // what was queued meanwhile (the hello) goes out now
   for (;;) {
     // Each read's lines are handed out before the next read, so the input held never exceeds one
@@ -338,6 +340,15 @@ void Session::on_read_error(boost::system::error_code ec) {
     spdlog::debug("conn={} read failed: {}", id_, ec.message());
     close(DisconnectReason::IoError);
   }
+}
+
+void Session::on_open_error(boost::system::error_code ec) {
+  // Closed by the watchdog (handshake_timeout) or by the server: the reason is recorded already.
+  if (ec == asio::error::operation_aborted || socket_closed_ || is_closed()) return;
+  static LogThrottle throttle;
+  warn_throttled(throttle, "conn={} addr={} {} handshake failed: {}", id_, remote_address_, transport_->name(),
+                 ec.message());
+  close(DisconnectReason::HandshakeFailed);
 }
 
 void Session::write_next() {
@@ -440,7 +451,7 @@ void Session::arm_watchdog() {
   // earlier than the one it is set for, so reads rarely touch it. Plain handlers rather than a
   // third coroutine: an idle connection is mostly its frames.
   if (is_closed()) return;
-  watchdog_at_ = std::min({idle_deadline_, login_deadline_, line_deadline_});
+  watchdog_at_ = std::min({open_deadline_, idle_deadline_, login_deadline_, line_deadline_});
   watchdog_.expires_at(watchdog_at_);
   watchdog_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_watchdog();  // aborted: closed, or set again for an earlier deadline
@@ -454,6 +465,12 @@ void Session::watch_deadline(std::chrono::steady_clock::time_point deadline) {
 void Session::on_watchdog() {
   if (is_closed()) return;
   const auto now = std::chrono::steady_clock::now();
+  if (now >= open_deadline_) {
+    static LogThrottle throttle;
+    warn_throttled(throttle, "conn={} addr={} {} handshake unfinished after {} ms; closing", id_, remote_address_,
+                   transport_->name(), limits_.handshake_timeout.count());
+    return close(DisconnectReason::HandshakeTimeout);
+  }
   if (now >= line_deadline_) {
     spdlog::info("conn={} addr={} request line unfinished after {} s; closing", id_, remote_address_,
                  limits_.line_timeout.count());

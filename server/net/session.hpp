@@ -73,6 +73,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
     double rate_burst;
     std::uint32_t rate_abuse_strikes;
     std::chrono::milliseconds close_grace{2000};  // how long closing after a last frame may take
+    // How long the transport's open() (the TLS handshake) may take; a plain connection opens at once.
+    std::chrono::milliseconds handshake_timeout{10000};
   };
 
   Session(std::unique_ptr<Transport> transport, std::uint64_t id, std::string remote_address, const Limits& limits,
@@ -156,6 +158,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // Frames `bytes` and hands out every complete line before the next read.
   boost::asio::awaitable<void> take_bytes(const SessionPtr& self, std::string_view bytes);
   void on_read_error(boost::system::error_code ec);
+  // The transport could not open (a failed TLS handshake): counted apart from read errors.
+  void on_open_error(boost::system::error_code ec);
   // The writer: one write at a time gathers everything queued; it runs only while there is
   // something to write, so an idle connection holds no writer state.
   void write_next();
@@ -166,7 +170,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::function<void()> drop_batch(std::size_t cost);
   // After the final flush: FIN to the peer; the socket closes once the reader has seen the peer's end.
   void end_output();
-  // The watchdog: one timer for the idle, log-in and line deadlines, set to the earliest.
+  // The watchdog: one timer for the handshake, idle, log-in and line deadlines, set to the earliest.
   void arm_watchdog();
   void on_watchdog();
   // Brings the watchdog forward when `deadline` comes before the time it is set for.
@@ -198,6 +202,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   bool output_ended_ = false;  // FIN sent after the final flush
   bool socket_closed_ = false;
   bool finished_ = false;
+  std::chrono::steady_clock::time_point open_deadline_;  // until the transport is open
   std::chrono::steady_clock::time_point idle_deadline_;
   std::chrono::steady_clock::time_point login_deadline_;
   std::chrono::steady_clock::time_point line_deadline_;

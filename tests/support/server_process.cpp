@@ -40,6 +40,10 @@ ServerProcess::ServerProcess() : ServerProcess(Options{}) {}
 ServerProcess::ServerProcess(Options options) : options_(std::move(options)), dir_(make_temp_dir("chat-test")) {
   auto config = test_defaults(dir_);
   config.merge_patch(options_.config);
+  for (const auto& key : options_.null_keys) {
+    const auto dot = key.find('.');
+    config[key.substr(0, dot)][key.substr(dot + 1)] = nullptr;
+  }
   std::ofstream(dir_ / "config.json") << config.dump(2);
   start();
 }
@@ -51,15 +55,25 @@ ServerProcess::~ServerProcess() {
 
 std::string ServerProcess::log() const { return read_file(log_path()); }
 
-std::uint16_t ServerProcess::http_port() const {
-  // "operator HTTP listening on 127.0.0.1:PORT (...)", logged before the ready file is written.
-  const std::string marker = "operator HTTP listening on ";
-  const auto text = log();
+namespace {
+// The port of the last "<marker>HOST:PORT ..." line of a server log.
+std::uint16_t logged_port(const std::string& text, const std::string& marker) {
   const auto at = text.rfind(marker);
-  if (at == std::string::npos) throw std::runtime_error("no operator HTTP listener in the log:\n" + text);
+  if (at == std::string::npos) throw std::runtime_error("no '" + marker + "' in the log:\n" + text);
   const auto end = text.find(' ', at + marker.size());
   const auto endpoint = text.substr(at + marker.size(), end - at - marker.size());
   return static_cast<std::uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+}  // namespace
+
+std::uint16_t ServerProcess::http_port() const {
+  // "operator HTTP listening on 127.0.0.1:PORT (...)", logged before the ready file is written.
+  return logged_port(log(), "operator HTTP listening on ");
+}
+
+std::uint16_t ServerProcess::tls_port() const {
+  // "listening for TLS on 127.0.0.1:PORT (...)", logged before the ready file is written.
+  return logged_port(log(), "listening for TLS on ");
 }
 
 void ServerProcess::start() {

@@ -18,17 +18,20 @@ namespace chat::test {
 class ServerProcess {
  public:
   struct Options {
-    // Merged over the test defaults (port 0, fast password hashing, ...).
+    // Merged over the test defaults (port 0, fast password hashing, ...) as a JSON merge patch: a null
+    // there removes the key, so that it keeps its built-in default.
     nlohmann::json config = nlohmann::json::object();
     std::vector<std::string> extra_args;
     // The process's open-file limit (soft and hard); 0 keeps the inherited one.
     std::uint64_t open_file_limit = 0;
+    // Keys ("server.port") set to null after the merge, for the settings that null turns off.
+    std::vector<std::string> null_keys;
   };
 
   ServerProcess();
   explicit ServerProcess(Options options);
   // Only configuration overrides.
-  explicit ServerProcess(nlohmann::json config) : ServerProcess(Options{std::move(config), {}, 0}) {}
+  explicit ServerProcess(nlohmann::json config) : ServerProcess(Options{std::move(config), {}, 0, {}}) {}
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -37,6 +40,8 @@ class ServerProcess {
   // The operator HTTP port, read from the start-up log line (the ready file holds the chat port only);
   // throws when http.enabled is off.
   std::uint16_t http_port() const;
+  // The TLS port (server.tls_port), read from the start-up log line; throws when there is no TLS listener.
+  std::uint16_t tls_port() const;
   pid_t pid() const noexcept { return pid_; }
   bool running() const noexcept { return pid_ > 0; }
   const std::filesystem::path& directory() const noexcept { return dir_; }
