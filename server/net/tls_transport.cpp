@@ -17,14 +17,15 @@ asio::awaitable<void> TlsTransport::open(boost::system::error_code& ec) {
   co_await stream_->async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<std::string_view> TlsTransport::read(boost::system::error_code& ec) {
-  const std::size_t n =
-      co_await stream_->async_read_some(asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
-  // The peer's close_notify is the orderly end of its input: eof, as a FIN is on plain TCP. A FIN without
-  // close_notify (stream_truncated) could be a truncation attack; nothing acts on input that never came, so
-  // it ends the connection the same way.
-  if (ec == ssl::error::stream_truncated) ec = asio::error::eof;
-  co_return std::string_view(read_buffer_.data(), ec ? 0 : n);
+void TlsTransport::async_read(ReadHandler done) {
+  stream_->async_read_some(asio::buffer(read_buffer_), [this, done = std::move(done)](boost::system::error_code ec,
+                                                                                       std::size_t n) mutable {
+    // The peer's close_notify is the orderly end of its input: eof, as a FIN is on plain TCP. A FIN without
+    // close_notify (stream_truncated) could be a truncation attack; nothing acts on input that never came, so
+    // it ends the connection the same way.
+    if (ec == ssl::error::stream_truncated) ec = asio::error::eof;
+    done(ec, std::string_view(read_buffer_.data(), ec ? 0 : n));
+  });
 }
 
 std::string_view TlsTransport::read_now(boost::system::error_code& ec) {

@@ -29,7 +29,7 @@ class TlsTransport final : public Transport {
 
   boost::asio::any_io_executor executor() override { return executor_; }
   boost::asio::awaitable<void> open(boost::system::error_code& ec) override;
-  boost::asio::awaitable<std::string_view> read(boost::system::error_code& ec) override;
+  void async_read(ReadHandler done) override;
   std::string_view read_now(boost::system::error_code& ec) override;
   std::size_t write_now(const Buffers& frames, boost::system::error_code& ec) override;
   void write(const Buffers& frames, WriteDone done) override;
