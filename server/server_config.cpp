@@ -12,6 +12,7 @@
 
 #include "common/names.hpp"
 #include "common/protocol.hpp"
+#include "server/http/origin_policy.hpp"
 
 namespace chat {
 namespace {
@@ -210,6 +211,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
   v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
   v("http", "metrics_allow", c.http.metrics_allow);
+  v("http", "websocket", c.http.websocket);
+  v("http", "allowed_origins", c.http.allowed_origins);
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);
@@ -305,6 +308,12 @@ void ServerConfig::validate() const {
   for (const auto& address : http.metrics_allow) {
     if (!is_ip_address(address)) {
       throw ConfigError("http.metrics_allow: must list IP addresses (127.0.0.1, ::1); '" + address + "' is not one");
+    }
+  }
+  for (const auto& origin : http.allowed_origins) {
+    if (!is_web_origin(origin)) {
+      throw ConfigError("http.allowed_origins: must list origins like \"https://chat.example.org\" (scheme://host[:port], "
+                        "no path); '" + origin + "' is not one");
     }
   }
   if (http.enabled && http.port != 0 && http.port == server.port) {

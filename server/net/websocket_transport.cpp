@@ -1,0 +1,164 @@
+#include "server/net/websocket_transport.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/protocol.hpp"
+
+namespace chat {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+// What one read takes of a message: the connection's own buffer, so a message in pieces costs no more.
+constexpr std::size_t kReadChunk = 4096;
+}  // namespace
+
+WebSocketTransport::WebSocketTransport(tcp::socket socket, Request request, std::size_t max_message_bytes)
+    : executor_(socket.get_executor()),
+      ws_(std::make_shared<Stream>(std::move(socket))),
+      request_(std::move(request)),
+      max_message_bytes_(max_message_bytes),
+      read_buffer_(std::make_unique<char[]>(kReadChunk + 1)) {
+  boost::system::error_code ignored;
+  ws_->next_layer().set_option(tcp::no_delay(true), ignored);
+  // The session enforces the size (with its own reply) and every deadline but the handshakes'.
+  ws_->read_message_max(0);
+  ws_->auto_fragment(false);
+  ws_->text(true);
+  websocket::stream_base::timeout timeout{};
+  timeout.handshake_timeout = kCloseTimeout;
+  timeout.idle_timeout = websocket::stream_base::none();
+  timeout.keep_alive_pings = false;
+  ws_->set_option(timeout);
+  ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    response.set(beast::http::field::server, std::string(protocol::kServerName));
+  }));
+}
+
+// Without a closing handshake under way nothing else holds the stream, and its socket closes with it.
+WebSocketTransport::~WebSocketTransport() = default;
+
+asio::awaitable<void> WebSocketTransport::open(boost::system::error_code& ec) {
+  co_await ws_->async_accept(request_, asio::redirect_error(asio::use_awaitable, ec));
+  request_ = {};
+}
+
+asio::awaitable<std::string_view> WebSocketTransport::read(boost::system::error_code& ec) {
+  if (ws_->is_message_done()) message_bytes_ = 0;  // the previous message is whole: a new one begins
+  const std::size_t n = co_await ws_->async_read_some(asio::buffer(read_buffer_.get(), kReadChunk),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == websocket::error::closed) {
+    ec = asio::error::eof;  // the peer closed (the handshake is complete): the end of its input
+    co_return std::string_view{};
+  }
+  if (ec) co_return std::string_view{};
+  if (ws_->got_binary()) {
+    binary_ = true;
+    ec = asio::error::eof;
+    co_return std::string_view{};
+  }
+  message_bytes_ += n;
+  if (message_bytes_ > max_message_bytes_) {
+    ec = asio::error::message_size;
+    co_return std::string_view{};
+  }
+  std::size_t size = n;
+  if (ws_->is_message_done()) read_buffer_[size++] = '\n';
+  co_return std::string_view(read_buffer_.get(), size);
+}
+
+std::string_view WebSocketTransport::read_now(boost::system::error_code& ec) {
+  ec = asio::error::would_block;
+  return {};
+}
+
+std::size_t WebSocketTransport::write_now(const Buffers&, boost::system::error_code& ec) {
+  ec = asio::error::would_block;
+  return 0;
+}
+
+void WebSocketTransport::write(const Buffers& frames, WriteDone done) {
+  lines_.clear();
+  next_line_ = 0;
+  for (const auto& frame : frames) {
+    std::string_view text(static_cast<const char*>(frame.data()), frame.size());
+    while (!text.empty()) {
+      const auto end = text.find('\n');
+      const auto line = text.substr(0, end);
+      if (!line.empty()) lines_.push_back(line);
+      text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    }
+  }
+  write_done_ = std::move(done);
+  write_next_message();
+}
+
+void WebSocketTransport::write_next_message() {
+  if (next_line_ == lines_.size()) {
+    lines_.clear();
+    return std::exchange(write_done_, nullptr)(boost::system::error_code{});
+  }
+  const auto line = lines_[next_line_++];
+  // `this` outlives the write: the session keeps its transport until every write it started has completed
+  // (a cut connection completes them with an error).
+  ws_->async_write(asio::buffer(line.data(), line.size()), [this](boost::system::error_code ec, std::size_t) {
+    if (ec) return std::exchange(write_done_, nullptr)(ec);
+    write_next_message();
+  });
+}
+
+void WebSocketTransport::shutdown_send() { start_close(); }
+
+void WebSocketTransport::start_close() {
+  if (std::exchange(closing_, true)) return;
+  if (!ws_->is_open()) {
+    // The peer closed first (Beast answered it), or the opening handshake never ended: nothing to say.
+    close(true);
+    return;
+  }
+  websocket::close_reason reason(binary_ ? websocket::close_code::unknown_data : close_code(reason_));
+  const std::string_view text = binary_ ? "binary messages are not accepted" : to_string(reason_);
+  reason.reason.assign(text.data(), text.size());
+  // The handler keeps the stream until the handshake ends, whether or not this transport still exists.
+  ws_->async_close(reason, [ws = ws_](boost::system::error_code) {
+    boost::system::error_code ignored;
+    ws->next_layer().close(ignored);
+  });
+}
+
+void WebSocketTransport::close(bool abortive) {
+  if (!abortive) return start_close();
+  closing_ = true;
+  boost::system::error_code ignored;
+  auto& socket = ws_->next_layer();
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+websocket::close_code WebSocketTransport::close_code(DisconnectReason reason) noexcept {
+  switch (reason) {
+    case DisconnectReason::ClientClosed:
+      return websocket::close_code::normal;
+    case DisconnectReason::Shutdown:
+      return websocket::close_code::going_away;
+    case DisconnectReason::TooLarge:
+      return websocket::close_code::too_big;
+    case DisconnectReason::RateAbuse:
+    case DisconnectReason::SlowConsumer:
+    case DisconnectReason::IdleTimeout:
+    case DisconnectReason::LoginTimeout:
+    case DisconnectReason::LineTimeout:
+      return websocket::close_code::policy_error;
+    case DisconnectReason::Refused:
+      return websocket::close_code::try_again_later;
+    case DisconnectReason::IoError:
+      break;
+  }
+  return websocket::close_code::internal_error;
+}
+
+}  // namespace chat
