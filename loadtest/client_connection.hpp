@@ -9,10 +9,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "loadtest/websocket_framing.hpp"
+
 namespace chat::loadtest {
 
 // One TCP connection to the server, seen as a byte stream: what it reads goes
-// to the handler as it comes, to be framed there (lines, RESP).
+// to the handler as it comes, to be framed there (lines, RESP). With
+// use_websocket() it speaks through GET /ws instead: connected once the
+// upgrade is answered, each line sent is one message and each message read
+// comes as a line (WebSocketFraming), so the handler sees the same stream.
 //
 // Reads are reactor-style (wait until readable, then read into a buffer shared
 // by every connection of the worker): thousands of idle connections then cost
@@ -45,6 +50,9 @@ class ClientConnection {
   // can share one source address) when given, then connects with TCP_NODELAY.
   void connect(const boost::asio::ip::tcp::endpoint& server,
                const std::optional<boost::asio::ip::address_v4>& source);
+  // From now on (for every later connect) the connection is a WebSocket to
+  // GET /ws; `host` is the Host header ("127.0.0.1:8080").
+  void use_websocket(std::string host) { websocket_.emplace(std::move(host)); }
   // Writes bytes (a whole line, a whole command), queueing what the socket
   // does not take at once.
   void send(std::string_view bytes);
@@ -60,6 +68,10 @@ class ClientConnection {
   void on_readable();
   void wait_writable();
   void write_queued();
+  // Writes bytes as they are (send() frames them first on a WebSocket).
+  void write_bytes(std::string_view bytes);
+  // Through the WebSocket's framing: false when the connection ended (failed or reconnected).
+  bool take_websocket_bytes(std::string_view bytes, std::uint64_t arrived_us);
   void fail(const boost::system::error_code& error);
 
   boost::asio::io_context& io_;
@@ -67,6 +79,8 @@ class ClientConnection {
   std::span<char> read_buffer_;
   Handler& handler_;
   std::string out_;  // bytes the socket did not take yet
+  std::optional<WebSocketFraming> websocket_;
+  std::string framed_;  // scratch: a WebSocket's frames out, or its lines in
   bool open_ = false;
   bool waiting_writable_ = false;
   std::uint64_t generation_ = 0;

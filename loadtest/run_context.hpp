@@ -46,6 +46,8 @@ struct RunContext {
   unsigned message_bytes;
   Protocol protocol;
   MeasureWindow window;
+  // --transport ws: members connect here (the server's HTTP port) and speak over GET /ws.
+  std::optional<boost::asio::ip::tcp::endpoint> websocket;
 };
 
 }  // namespace chat::loadtest
