@@ -1,5 +1,6 @@
 #include "server/net/websocket_transport.hpp"
 
+
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
@@ -14,6 +15,8 @@ using tcp = asio::ip::tcp;
 namespace {
 // What one read takes of a message: the connection's own buffer, so a message in pieces costs no more.
 constexpr std::size_t kReadChunk = 4096;
+// The write buffer kept between batches; a larger one is released once written.
+constexpr std::size_t kKeptWriteBuffer = 16 * 1024;
 }  // namespace
 
 WebSocketTransport::WebSocketTransport(tcp::socket socket, Request request, std::size_t max_message_bytes)
@@ -23,7 +26,7 @@ WebSocketTransport::WebSocketTransport(tcp::socket socket, Request request, std:
       max_message_bytes_(max_message_bytes),
       read_buffer_(std::make_unique<char[]>(kReadChunk + 1)) {
   boost::system::error_code ignored;
-  ws_->next_layer().set_option(tcp::no_delay(true), ignored);
+  this->socket().set_option(tcp::no_delay(true), ignored);
   // The session enforces the size (with its own reply) and every deadline but the handshakes'.
   ws_->read_message_max(0);
   ws_->auto_fragment(false);
@@ -80,33 +83,52 @@ std::size_t WebSocketTransport::write_now(const Buffers&, boost::system::error_c
   return 0;
 }
 
-void WebSocketTransport::write(const Buffers& frames, WriteDone done) {
-  lines_.clear();
-  next_line_ = 0;
-  for (const auto& frame : frames) {
-    std::string_view text(static_cast<const char*>(frame.data()), frame.size());
-    while (!text.empty()) {
-      const auto end = text.find('\n');
-      const auto line = text.substr(0, end);
-      if (!line.empty()) lines_.push_back(line);
-      text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    }
+namespace {
+
+// A server's frame header for a whole text message (FIN, opcode 1, never masked): 2, 4 or 10 bytes.
+std::size_t text_frame_header(std::size_t length, std::array<char, 10>& header) {
+  header[0] = static_cast<char>(0x81);
+  if (length < 126) {
+    header[1] = static_cast<char>(length);
+    return 2;
   }
-  write_done_ = std::move(done);
-  write_next_message();
+  if (length <= 0xFFFF) {
+    header[1] = static_cast<char>(126);
+    header[2] = static_cast<char>(length >> 8);
+    header[3] = static_cast<char>(length & 0xFF);
+    return 4;
+  }
+  header[1] = static_cast<char>(127);
+  for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>((std::uint64_t{length} >> (56 - 8 * i)) & 0xFF);
+  return 10;
 }
 
-void WebSocketTransport::write_next_message() {
-  if (next_line_ == lines_.size()) {
-    lines_.clear();
-    return std::exchange(write_done_, nullptr)(boost::system::error_code{});
+}  // namespace
+
+void WebSocketTransport::write(const Buffers& frames, WriteDone done) {
+  if (!ws_->is_open()) {
+    // Closed (the peer's close frame was answered): nothing more may be sent.
+    return asio::post(executor_, [done = std::move(done)] { done(websocket::error::closed); });
   }
-  const auto line = lines_[next_line_++];
-  // `this` outlives the write: the session keeps its transport until every write it started has completed
-  // (a cut connection completes them with an error).
-  ws_->async_write(asio::buffer(line.data(), line.size()), [this](boost::system::error_code ec, std::size_t) {
-    if (ec) return std::exchange(write_done_, nullptr)(ec);
-    write_next_message();
+  // Copied into one buffer: a gathered write of two buffers per message would take a system call per 32
+  // messages (Asio gathers at most 64 buffers), and the copy costs less than that.
+  out_.clear();
+  std::array<char, 10> header;
+  for (const auto& frame : frames) {
+    std::string_view text(static_cast<const char*>(frame.data()), frame.size());
+    for (std::size_t end; !text.empty(); text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1)) {
+      end = text.find('\n');
+      const auto line = text.substr(0, end);
+      if (line.empty()) continue;
+      out_.append(header.data(), text_frame_header(line.size(), header));
+      out_.append(line);
+    }
+  }
+  gather_.assign(1, asio::buffer(out_));
+  ws_->next_layer().write_batch(gather_, [this, done = std::move(done)](boost::system::error_code ec) {
+    // A burst's large buffer is given back; a steady stream of small batches keeps its own.
+    if (out_.capacity() > kKeptWriteBuffer) std::string().swap(out_);
+    done(ec);
   });
 }
 
@@ -125,7 +147,7 @@ void WebSocketTransport::start_close() {
   // The handler keeps the stream until the handshake ends, whether or not this transport still exists.
   ws_->async_close(reason, [ws = ws_](boost::system::error_code) {
     boost::system::error_code ignored;
-    ws->next_layer().close(ignored);
+    ws->next_layer().next_layer().close(ignored);
   });
 }
 
@@ -133,7 +155,7 @@ void WebSocketTransport::close(bool abortive) {
   if (!abortive) return start_close();
   closing_ = true;
   boost::system::error_code ignored;
-  auto& socket = ws_->next_layer();
+  auto& socket = this->socket();
   socket.set_option(asio::socket_base::linger(true, 0), ignored);
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);

@@ -2,7 +2,9 @@
 
 #include <utility>  // before Boost.Asio's awaitable.hpp under g++ 12
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -10,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "server/net/shared_write_socket.hpp"
 #include "server/net/transport.hpp"
 
 namespace chat {
@@ -27,7 +30,9 @@ namespace chat {
 // data). Beast answers pings by itself; they do not count as requests, so the idle deadline still holds.
 //
 // Out: a frame holds one or more '\n'-ended lines; each line goes out as one text message, without its '\n'.
-// write_now() never writes (Beast has no non-blocking write): every write is asynchronous.
+// The transport frames a batch's messages itself and writes them in one write, as TCP writes a batch
+// (SharedWriteSocket keeps Beast's own frames apart from it). write_now() never writes: every write
+// is asynchronous.
 //
 // Close: shutdown_send() and close(false) start the closing handshake with the code of the reason given
 // to set_close_reason() (close_code()), bounded by kCloseTimeout; pending reads end once the peer answers
@@ -37,7 +42,7 @@ namespace chat {
 // Like every Transport: used only on its strand, by one reader and one writer.
 class WebSocketTransport final : public Transport {
  public:
-  using Stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+  using Stream = boost::beast::websocket::stream<SharedWriteSocket>;
   using Request = boost::beast::http::request<boost::beast::http::empty_body>;
 
   // How long a closing handshake (and the opening one) may take before the connection is cut.
@@ -67,7 +72,7 @@ class WebSocketTransport final : public Transport {
  private:
   // Starts the closing handshake once; what the peer still sends meanwhile is read and dropped by Beast.
   void start_close();
-  void write_next_message();
+  boost::asio::ip::tcp::socket& socket() noexcept { return ws_->next_layer().next_layer(); }
 
   const boost::asio::any_io_executor executor_;
   const std::shared_ptr<Stream> ws_;
@@ -79,10 +84,9 @@ class WebSocketTransport final : public Transport {
   bool binary_ = false;   // a binary message came: the close says 1003
   bool closing_ = false;  // the closing handshake has begun
 
-  // The write in flight: its lines, the next one to send, and whom to tell.
-  std::vector<std::string_view> lines_;
-  std::size_t next_line_ = 0;
-  WriteDone write_done_;
+  // The write in flight: its messages framed, one after another.
+  std::string out_;
+  std::vector<boost::asio::const_buffer> gather_;
 };
 
 }  // namespace chat
