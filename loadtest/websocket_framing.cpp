@@ -101,7 +101,9 @@ void WebSocketFraming::append_frame(std::uint8_t opcode, std::string_view payloa
     out.push_back(static_cast<char>(size & 0xFF));
   } else {
     out.push_back(static_cast<char>(0x80 | 127));
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((std::uint64_t{size} >> shift) & 0xFF));
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<char>((std::uint64_t{size} >> shift) & 0xFF));
+    }
   }
   // A client must mask (RFC 6455, 5.3); a cheap generator is enough: the server only unmasks.
   mask_seed_ ^= mask_seed_ << 13;

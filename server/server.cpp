@@ -261,8 +261,9 @@ void Server::accept_websocket(asio::ip::tcp::socket socket, HttpRequest request,
     ::close(native);
     return;
   }
-  admit(std::make_unique<WebSocketTransport>(std::move(chat_socket), std::move(request), config_.limits.max_frame_bytes),
-        peer.to_string());
+  auto transport =
+      std::make_unique<WebSocketTransport>(std::move(chat_socket), std::move(request), config_.limits.max_frame_bytes);
+  admit(std::move(transport), peer.to_string());
 }
 
 void Server::admit(std::unique_ptr<Transport> transport, std::string address) {

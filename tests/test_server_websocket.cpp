@@ -35,8 +35,8 @@ Json with_http(Json rest = Json::object(), Json http = Json::object()) {
 
 std::string upgrade_request(std::uint16_t port, const std::string& origin) {
   std::string request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        "Sec-WebSocket-Version: 13\r\n";
+                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
   if (!origin.empty()) request += "Origin: " + origin + "\r\n";
   return request + "\r\n";
 }
@@ -144,7 +144,8 @@ TEST_CASE("http.allowed_origins lets exactly the listed origins in") {
   WebSocketClient listed(server.http_port(), {.origin = "https://chat.example.org"});
   CHECK(listed.request("ping")["type"] == "pong");
   CHECK_THROWS(WebSocketClient(server.http_port(), {.origin = "https://chat.example.org.evil.example"}));
-  CHECK_THROWS(WebSocketClient(server.http_port(), {.origin = "http://127.0.0.1:" + std::to_string(server.http_port())}));
+  const auto own_origin = "http://127.0.0.1:" + std::to_string(server.http_port());
+  CHECK_THROWS(WebSocketClient(server.http_port(), {.origin = own_origin}));
 }
 
 TEST_CASE("http.websocket off: /ws is an unknown path") {

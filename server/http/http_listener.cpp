@@ -101,8 +101,9 @@ asio::awaitable<void> HttpListener::accept_loop() {
     }
     stats_.connections.fetch_add(1, std::memory_order_relaxed);
     stats_.accepted.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(io_, serve_http_connection(std::move(socket), plain(remote.address()), limits_.session, handler_, stats_,
-                                               websocket_.get()),
+    asio::co_spawn(io_,
+                   serve_http_connection(std::move(socket), plain(remote.address()), limits_.session, handler_,
+                                         stats_, websocket_.get()),
                    [](std::exception_ptr error) { log_failure(error, "connection"); });
   }
 }

@@ -83,6 +83,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
       } else if (parser.chunked() || parser.content_length().value_or(0) > 0) {
         response = refusal(http::status::bad_request, "body_not_allowed", request.version());
       } else if (websocket && is_path(request.target(), WebSocketRoute::kPath)) {
+        head_only = method == http::verb::head;
         if (auto refused_upgrade = check_websocket_upgrade(request, websocket->origins)) {
           response = std::move(*refused_upgrade);
         } else if (buffer.size() != 0) {

@@ -18,7 +18,8 @@ std::string_view authority(std::string_view origin) {
   const auto separator = origin.find("://");
   if (separator == std::string_view::npos || separator == 0) return {};
   const auto scheme = origin.substr(0, separator);
-  if (!std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; })) {
+  const auto scheme_char = [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; };
+  if (!std::all_of(scheme.begin(), scheme.end(), scheme_char)) {
     return {};
   }
   const auto rest = origin.substr(separator + 3);

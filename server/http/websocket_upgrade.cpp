@@ -38,7 +38,8 @@ std::optional<HttpResponse> check_websocket_upgrade(const HttpRequest& request, 
   if (!origins.allows(has_origin, has_origin ? std::string_view(origin->value().data(), origin->value().size()) : "",
                       std::string_view(host.data(), host.size()))) {
     return refusal(http::status::forbidden,
-                   R"json({"error":"origin_not_allowed","detail":"this page's origin may not open chat connections (http.allowed_origins)"})json",
+                   R"json({"error":"origin_not_allowed","detail":)json"
+                   R"json("this page's origin may not open chat connections (http.allowed_origins)"})json",
                    version);
   }
   return std::nullopt;

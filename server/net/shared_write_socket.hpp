@@ -49,7 +49,8 @@ class SharedWriteSocket {
   }
 
   // The transport's: writes all of `buffers` (valid until `done`), then calls `done` on the strand.
-  void write_batch(const std::vector<boost::asio::const_buffer>& buffers, std::function<void(boost::system::error_code)> done);
+  void write_batch(const std::vector<boost::asio::const_buffer>& buffers,
+                   std::function<void(boost::system::error_code)> done);
 
  private:
   struct DeferredWrite {

@@ -63,8 +63,9 @@ class Transport {
   // message), while input may still be read.
   virtual void shutdown_send() = 0;
   // Closes at once, or, for a transport with a closing handshake (a WebSocket) when not abortive, once that
-  // handshake ends (bounded by the transport); pending operations then complete with an error. `abortive`: what the peer did not read is dropped at once (a slow consumer that was
-  // cut) instead of lingering in kernel buffers.
+  // handshake ends (bounded by the transport); pending operations then complete with an error. `abortive`:
+  // what the peer did not read is dropped at once (a slow consumer that was cut) instead of lingering in
+  // kernel buffers.
   virtual void close(bool abortive) = 0;
 
   // "tcp", "tls", "ws": for logs and metrics.

@@ -105,7 +105,8 @@ nlohmann::json WebSocketClient::roundtrip(Json message, std::chrono::millisecond
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::deque<std::string> kept;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left <= 0ms) break;
     auto line = next_text(left);
     if (!line) break;
