@@ -53,6 +53,11 @@ void ClientConnection::connect(const tcp::endpoint& server, const std::optional<
       return continue_handshake();
     }
     wait_readable();
+    if (websocket_) {
+      // Connected for the handler once the upgrade is answered (take_websocket_bytes).
+      websocket_->reset();
+      return write_bytes(websocket_->upgrade_request());
+    }
     handler_.on_connected();
   });
 }
@@ -103,6 +108,46 @@ std::optional<std::size_t> ClientConnection::write_now(std::string_view bytes) {
 }
 
 void ClientConnection::send(std::string_view bytes) {
+  if (!websocket_) return write_bytes(bytes);
+  framed_.clear();
+  websocket_->encode(bytes, framed_);
+  write_bytes(framed_);
+}
+
+bool ClientConnection::take_websocket_bytes(std::string_view bytes, std::uint64_t arrived_us) {
+  const auto generation = generation_;
+  const bool was_open = websocket_->is_open();
+  std::string replies;
+  framed_.clear();
+  const auto result = websocket_->take(bytes, framed_, replies);
+  if (!replies.empty()) write_bytes(replies);
+  if (generation != generation_) return false;
+  if (!was_open && websocket_->is_open()) {
+    handler_.on_connected();
+    if (generation != generation_) return false;
+  }
+  if (!framed_.empty()) {
+    const std::string lines = std::move(framed_);  // the handler may send, which reuses framed_
+    handler_.on_bytes(lines, arrived_us);
+    if (generation != generation_) return false;
+  }
+  switch (result) {
+    case WebSocketFraming::Result::Ok:
+      return true;
+    case WebSocketFraming::Result::Closed:
+      fail(asio::error::eof);
+      return false;
+    case WebSocketFraming::Result::Refused:
+      fail(asio::error::connection_refused);
+      return false;
+    case WebSocketFraming::Result::Malformed:
+      break;
+  }
+  fail(asio::error::invalid_argument);
+  return false;
+}
+
+void ClientConnection::write_bytes(std::string_view bytes) {
   if (!open_) return;
   if (out_.empty()) {
     const auto written = write_now(bytes);
@@ -168,7 +213,12 @@ void ClientConnection::on_readable() {
     const std::size_t n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
     if (ec == asio::error::would_block) break;
     if (ec) return fail(ec);
-    handler_.on_bytes(std::string_view(read_buffer_.data(), n), now_us());
+    const std::string_view bytes(read_buffer_.data(), n);
+    if (websocket_) {
+      if (!take_websocket_bytes(bytes, now_us())) return;
+    } else {
+      handler_.on_bytes(bytes, now_us());
+    }
     if (generation != generation_) return;  // the handler closed or reconnected us
     // A short read almost always means the socket is drained: skip the
     // read that would only report EAGAIN.

@@ -11,13 +11,16 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "loadtest/tls_link.hpp"
+#include "loadtest/websocket_framing.hpp"
 
 namespace chat::loadtest {
 
 // One TCP connection to the server, optionally with TLS, seen as a byte stream: what it reads goes
 // to the handler as it comes, to be framed there (lines, RESP). With TLS the handshake follows the
 // connect (on_connected() comes after it), and OpenSSL reads and writes the non-blocking socket in the
-// same reactor style (TlsLink).
+// same reactor style (TlsLink). With use_websocket() it speaks through GET /ws instead (not with TLS):
+// connected once the upgrade is answered, each line sent is one message and each message read comes as
+// a line (WebSocketFraming), so the handler sees the same stream.
 //
 // Reads are reactor-style (wait until readable, then read into a buffer shared
 // by every connection of the worker): thousands of idle connections then cost
@@ -53,6 +56,9 @@ class ClientConnection {
   // can share one source address) when given, then connects with TCP_NODELAY.
   void connect(const boost::asio::ip::tcp::endpoint& server,
                const std::optional<boost::asio::ip::address_v4>& source);
+  // From now on (for every later connect) the connection is a WebSocket to
+  // GET /ws; `host` is the Host header ("127.0.0.1:8080").
+  void use_websocket(std::string host) { websocket_.emplace(std::move(host)); }
   // Writes bytes (a whole line, a whole command), queueing what the socket
   // does not take at once.
   void send(std::string_view bytes);
@@ -68,6 +74,10 @@ class ClientConnection {
   void on_readable();
   void wait_writable();
   void write_queued();
+  // Writes bytes as they are (send() frames them first on a WebSocket).
+  void write_bytes(std::string_view bytes);
+  // Through the WebSocket's framing: false when the connection ended (failed or reconnected).
+  bool take_websocket_bytes(std::string_view bytes, std::uint64_t arrived_us);
   void fail(const boost::system::error_code& error);
   // TLS: drives the handshake, waiting for what it asks for; connected once it is done.
   void continue_handshake();
@@ -82,6 +92,8 @@ class ClientConnection {
   SSL_CTX* tls_context_;
   std::unique_ptr<TlsLink> tls_;  // while connected with TLS
   std::string out_;  // bytes the socket did not take yet
+  std::optional<WebSocketFraming> websocket_;
+  std::string framed_;  // scratch: a WebSocket's frames out, or its lines in
   bool open_ = false;
   bool waiting_writable_ = false;
   std::uint64_t generation_ = 0;

@@ -20,6 +20,7 @@ constexpr double kMaxPhaseSeconds = 3600;
 
 const std::map<std::string, SendMode> kModes{{"closed", SendMode::Closed}, {"open", SendMode::Open}};
 const std::map<std::string, Protocol> kProtocols{{"chat", Protocol::Chat}, {"redis", Protocol::Redis}};
+const std::map<std::string, Transport> kTransports{{"tcp", Transport::Tcp}, {"ws", Transport::Ws}};
 
 std::string format_double(double value) {
   std::ostringstream out;
@@ -37,6 +38,14 @@ void define(CLI::App& app, LoadOptions& o) {
       ->transform(CLI::CheckedTransformer(kProtocols, CLI::ignore_case).description(""))
       ->type_name("chat|redis")
       ->default_str("chat");
+  app.add_option("--transport", o.transport,
+                 "tcp: members connect to --port; ws: members connect over a WebSocket to GET /ws on --http-port "
+                 "(the server's operator HTTP port); setup uses --port either way")
+      ->transform(CLI::CheckedTransformer(kTransports, CLI::ignore_case).description(""))
+      ->type_name("tcp|ws")
+      ->default_str("tcp");
+  app.add_option("--http-port", o.http_port, "The server's operator HTTP port, for --transport ws")
+      ->capture_default_str();
   app.add_option("--source-addrs", o.source_addrs,
                  "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
       ->check(CLI::Range(0, 254))
@@ -130,6 +139,8 @@ std::vector<std::string> LoadOptions::to_args() const {
       "--host", host,
       "--port", std::to_string(port),
       "--protocol", protocol == Protocol::Chat ? "chat" : "redis",
+      "--transport", transport == Transport::Tcp ? "tcp" : "ws",
+      "--http-port", std::to_string(http_port),
       "--source-addrs", std::to_string(source_addrs),
       "--connections", std::to_string(connections),
       "--rooms", std::to_string(rooms),
@@ -191,6 +202,9 @@ std::string validate(const LoadOptions& o) {
   if ((!o.ca_file.empty() || o.insecure) && !o.tls) return "--ca-file and --insecure need --tls";
   if (!o.ca_file.empty() && o.insecure) return "--ca-file and --insecure exclude each other";
   if (o.tls && o.protocol == Protocol::Redis) return "--tls is for the chat protocol only";
+  if (o.transport == Transport::Ws && o.protocol != Protocol::Chat) return "--transport ws needs --protocol chat";
+  if (o.transport == Transport::Ws && o.http_port == 0) return "--transport ws needs --http-port";
+  if (o.tls && o.transport == Transport::Ws) return "--tls with --transport ws is not supported yet";
   if (o.rooms > o.connections) return "--rooms cannot exceed --connections";
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";

@@ -13,6 +13,11 @@ enum class SendMode { Closed, Open };
 // as a baseline to compare it with.
 enum class Protocol { Chat, Redis };
 
+// How the members reach the server: plain TCP on --port, or a WebSocket to
+// GET /ws on the server's operator HTTP port (--http-port). Setup (the owner
+// and the rooms) and the probes use TCP either way.
+enum class Transport { Tcp, Ws };
+
 // The run's tag in room and guest names (24 random bits in hex).
 constexpr std::size_t kMaxRunTagChars = 6;
 
@@ -23,6 +28,8 @@ struct LoadOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   Protocol protocol = Protocol::Chat;
+  Transport transport = Transport::Tcp;
+  std::uint16_t http_port = 0;  // --transport ws: where GET /ws is
   unsigned source_addrs = 0;  // 0: the kernel picks; N: bind to 127.0.0.1 .. 127.0.0.N in turn
   bool tls = false;           // TLS to the server's tls_port (chat protocol only)
   std::string ca_file;        // ... verified against these CA certificates, else the system's

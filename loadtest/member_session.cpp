@@ -20,7 +20,12 @@ MemberSession::MemberSession(RunContext& context, Listener& listener)
     : context_(context),
       listener_(listener),
       connection_(context.io, std::span<char>(context.read_buffer), *this, context.tls),
-      framer_(kMaxLineBytes) {}
+      framer_(kMaxLineBytes) {
+  if (context.websocket) {
+    connection_.use_websocket(context.websocket->address().to_string() + ":" +
+                              std::to_string(context.websocket->port()));
+  }
+}
 
 void MemberSession::start(Setup setup) {
   setup_ = std::move(setup);
@@ -32,7 +37,7 @@ void MemberSession::start(Setup setup) {
   end_reason_.clear();
   framer_ = LineFramer(kMaxLineBytes);
   setup_started_us_ = now_us();
-  connection_.connect(context_.server, context_.sources.next());
+  connection_.connect(context_.websocket.value_or(context_.server), context_.sources.next());
 }
 
 void MemberSession::on_connected() { state_ = State::LoggingIn; }

@@ -139,6 +139,7 @@ nlohmann::json make_report(const LoadOptions& options, const RunStats& stats, co
   const double connect_s = static_cast<double>(stats.connect_phase_us) / 1e6;
   nlohmann::json r{
       {"protocol", options.protocol == Protocol::Chat ? "chat" : "redis"},
+      {"transport", options.transport == Transport::Ws ? "ws" : "tcp"},
       {"mode", options.mode == SendMode::Closed ? "closed" : "open"},
       {"connections", options.connections},
       {"connected", stats.connected},
@@ -201,6 +202,7 @@ std::string human_summary(const nlohmann::json& r) {
   const bool open = r["mode"] == "open";
   const bool idle = r["senders"].get<unsigned>() == 0;
   out << "chat-loadtest: " << (r.value("protocol", "chat") == "redis" ? "redis pub/sub, " : "")
+      << (r.value("transport", "tcp") == "ws" ? "over WebSocket, " : "")
       << (idle ? "no senders" : open ? "open loop" : "closed loop") << ", " << r["connections"]
       << " connections in " << r["rooms"] << " rooms, " << r["senders"] << " senders";
   if (!idle && open) out << ", " << number(r["rate"]) << " sends/s";

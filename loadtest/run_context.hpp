@@ -48,6 +48,8 @@ struct RunContext {
   Protocol protocol;
   MeasureWindow window;
   SSL_CTX* tls;  // the process's TLS context (--tls), or null
+  // --transport ws: members connect here (the server's HTTP port) and speak over GET /ws.
+  std::optional<boost::asio::ip::tcp::endpoint> websocket;
 };
 
 }  // namespace chat::loadtest

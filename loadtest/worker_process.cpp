@@ -43,7 +43,10 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
                options.message_bytes,
                options.protocol,
                {},
-               nullptr},
+               nullptr,
+               options.transport == Transport::Ws
+                   ? std::optional(asio::ip::tcp::endpoint(asio::ip::make_address_v4(options.host), options.http_port))
+                   : std::nullopt},
       parent_(io_, STDIN_FILENO, STDOUT_FILENO),
       setup_deadline_(io_),
       phase_timer_(io_),

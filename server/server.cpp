@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "common/open_file_limit.hpp"
@@ -8,6 +10,8 @@
 #include "server/auth/password_hasher.hpp"
 #include "server/net/tcp_transport.hpp"
 #include "server/net/tls_transport.hpp"
+#include "server/net/websocket_transport.hpp"
+#include "server/log_throttle.hpp"
 #include "server/registry/room_role.hpp"
 #include "server/server_snapshot.hpp"
 
@@ -99,16 +103,17 @@ Server::Server(ServerConfig config)
     : config_(std::move(config)),
       work_guard_(asio::make_work_guard(io_)),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
-      listener_(io_, limiter_, disconnects_,
+      refusal_(disconnects_, session_limits(config_)),
+      listener_(io_, disconnects_,
                 [this](asio::ip::tcp::socket socket, std::string address) {
-                  accept(std::make_unique<TcpTransport>(std::move(socket)), std::move(address));
+                  admit(std::make_unique<TcpTransport>(std::move(socket)), std::move(address));
                 }),
       port_(config_.server.port ? listener_.listen(config_.server.host, *config_.server.port) : 0),
       tls_credentials_(make_tls_credentials(config_)),
       // The same limiter: the per-address and total limits count TLS connections too.
-      tls_listener_(io_, limiter_, disconnects_,
+      tls_listener_(io_, disconnects_,
                     [this](asio::ip::tcp::socket socket, std::string address) {
-                      accept(std::make_unique<TlsTransport>(std::move(socket), tls_credentials_->current()),
+                      admit(std::make_unique<TlsTransport>(std::move(socket), tls_credentials_->current()),
                              std::move(address));
                     }),
       tls_port_(config_.server.tls_port ? tls_listener_.listen(config_.server.host, *config_.server.tls_port) : 0),
@@ -135,7 +140,7 @@ Server::Server(ServerConfig config)
       departures_(bus_, rooms_, users_, inbox_),
       context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
                guest_ids_, messages_, departures_, inbox_, disconnects_, requests_,
-               [this] { return connection_count(); }},
+               [this] { return connections_by_transport(); }},
       router_(context_, commands_, requests_),
       endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },
                                             [this] { return ServerSnapshot::take(context_); },
@@ -212,11 +217,19 @@ std::uint16_t Server::start() {
   }
   // After the chat listener, so that /ready never answers ready before chat connections are taken.
   if (http_) {
-    http_->start([this](const HttpRequest& request, const asio::ip::address& peer) {
-      return endpoints_.handle(request, peer);
-    });
-    spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics; plain HTTP)", config_.http.address,
-                 http_port_);
+    std::shared_ptr<const WebSocketRoute> websocket;
+    if (config_.http.websocket) {
+      websocket = std::make_shared<WebSocketRoute>(WebSocketRoute{
+          OriginPolicy(config_.http.allowed_origins),
+          [this](asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
+            accept_websocket(std::move(socket), std::move(request), peer);
+          }});
+    }
+    http_->start(
+        [this](const HttpRequest& request, const asio::ip::address& peer) { return endpoints_.handle(request, peer); },
+        std::move(websocket));
+    spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics{}; plain HTTP)", config_.http.address,
+                 http_port_, config_.http.websocket ? ", WebSocket chat at /ws" : "");
   }
   return config_.server.port ? port_ : tls_port_;
 }
@@ -281,14 +294,44 @@ void Server::schedule_storage_retry() {
   });
 }
 
-void Server::accept(std::unique_ptr<Transport> transport, std::string address) {
+void Server::accept_websocket(asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
+  // The HTTP listener's io_context is not the chat one: the descriptor moves, not the socket object.
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return;  // the peer left already
+  const auto native = socket.release(ec);
+  if (ec) return;
+  asio::ip::tcp::socket chat_socket(asio::make_strand(io_));
+  chat_socket.assign(protocol, native, ec);
+  if (ec) {
+    ::close(native);
+    return;
+  }
+  auto transport =
+      std::make_unique<WebSocketTransport>(std::move(chat_socket), std::move(request), config_.limits.max_frame_bytes);
+  admit(std::move(transport), peer.to_string());
+}
+
+void Server::admit(std::unique_ptr<Transport> transport, std::string address) {
   const auto id = next_connection_id_.fetch_add(1);
+  const auto verdict = limiter_.try_admit(address);
+  if (verdict != ConnectionLimiter::Verdict::Admitted) {
+    const std::string_view reason = verdict == ConnectionLimiter::Verdict::TooManyTotal
+                                        ? "too many connections"
+                                        : "too many connections from your address";
+    static LogThrottle throttle;
+    warn_throttled(throttle, "refused a connection from {} ({}): {}", address, transport->name(), reason);
+    refusal_.refuse(std::move(transport), id, std::move(address), reason);
+    return;
+  }
+  const std::string transport_name(transport->name());
   auto session = std::make_shared<Session>(std::move(transport), id, address, session_limits(config_), *this);
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.emplace(id, session);
+    ++sessions_by_transport_[transport_name];
   }
-  spdlog::debug("conn={} addr={} connected ({})", id, address, session->transport_name());
+  spdlog::debug("conn={} addr={} connected over {}", id, address, transport_name);
   auto hello = event("hello");
   hello["server"] = protocol::kServerName;
   hello["version"] = protocol::kServerVersion;
@@ -324,6 +367,7 @@ void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(session->connection_id());
+    --sessions_by_transport_[std::string(session->transport_name())];
   }
   const auto identity = session->identity();
   spdlog::info("conn={} addr={} user={} disconnected: {}", session->connection_id(), session->remote_address(),
@@ -344,6 +388,14 @@ Readiness Server::readiness() const {
 std::size_t Server::connection_count() const {
   std::lock_guard lock(sessions_mutex_);
   return sessions_.size();
+}
+
+std::map<std::string, std::size_t> Server::connections_by_transport() const {
+  // Every transport this server speaks is listed, also at 0, so that a dashboard's series never vanish.
+  std::map<std::string, std::size_t> counts{{"tcp", 0}, {"ws", 0}};
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& [name, count] : sessions_by_transport_) counts[name] += count;
+  return counts;
 }
 
 std::vector<SessionPtr> Server::live_sessions() const {

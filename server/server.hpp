@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <map>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
 #include "server/net/connection_limiter.hpp"
+#include "server/net/connection_refusal.hpp"
 #include "server/messaging/direct_message_inbox.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/auth/guest_ids.hpp"
@@ -77,7 +80,12 @@ class Server final : public SessionHost {
  private:
   void load_state();
   void create_default_room();
-  void accept(std::unique_ptr<Transport> transport, std::string address);
+  // The one admission path of every transport: the connection limits (a refused connection is told and
+  // closed: ConnectionRefusal), the hello, a Session. Safe from any thread; the transport is on its strand.
+  void admit(std::unique_ptr<Transport> transport, std::string address);
+  // GET /ws passed its checks (on the HTTP thread): the socket moves to a strand of the chat io_context.
+  void accept_websocket(boost::asio::ip::tcp::socket socket, HttpRequest request, boost::asio::ip::address peer);
+  std::map<std::string, std::size_t> connections_by_transport() const;
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;
   std::vector<SessionPtr> live_sessions() const;
@@ -100,6 +108,7 @@ class Server final : public SessionHost {
   DisconnectCounters disconnects_;
   RequestCounters requests_;
   ConnectionLimiter limiter_;
+  ConnectionRefusal refusal_;
   Listener listener_;  // plain TCP; never opened when server.port is null
   const std::uint16_t port_;
   // TLS (server.tls_port): the certificate is read before the port is bound, so a bad file stops start-up
@@ -136,6 +145,7 @@ class Server final : public SessionHost {
 
   mutable std::mutex sessions_mutex_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+  std::map<std::string, std::size_t> sessions_by_transport_;  // sessions_mutex_
   std::atomic<std::uint64_t> next_connection_id_{1};
   std::atomic<bool> shut_down_{false};
   // Until when clients told of the shutdown may take their last frames.

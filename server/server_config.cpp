@@ -12,6 +12,7 @@
 
 #include "common/names.hpp"
 #include "common/protocol.hpp"
+#include "server/http/origin_policy.hpp"
 
 namespace chat {
 namespace {
@@ -232,6 +233,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
   v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
   v("http", "metrics_allow", c.http.metrics_allow);
+  v("http", "websocket", c.http.websocket);
+  v("http", "allowed_origins", c.http.allowed_origins);
 
   v("tls", "cert_file", c.tls.cert_file, Rule{.null_is_empty = true});
   v("tls", "key_file", c.tls.key_file, Rule{.null_is_empty = true});
@@ -331,6 +334,12 @@ void ServerConfig::validate() const {
   for (const auto& address : http.metrics_allow) {
     if (!is_ip_address(address)) {
       throw ConfigError("http.metrics_allow: must list IP addresses (127.0.0.1, ::1); '" + address + "' is not one");
+    }
+  }
+  for (const auto& origin : http.allowed_origins) {
+    if (!is_web_origin(origin)) {
+      throw ConfigError("http.allowed_origins: must list origins like \"https://chat.example.org\" (scheme://host[:port], "
+                        "no path); '" + origin + "' is not one");
     }
   }
   for (const auto& [name, other] : {std::pair{"server.port", server.port}, std::pair{"server.tls_port", server.tls_port}}) {

@@ -117,6 +117,10 @@ struct ServerConfig {
     std::uint32_t request_timeout_ms = 5000;        // a request's header must arrive within this, idle or not
     std::size_t max_header_bytes = 8192;            // request line and headers; past it 431, then close
     std::vector<std::string> metrics_allow;         // addresses that may read /metrics; empty: any
+    bool websocket = true;                          // GET /ws upgrades to a chat connection
+    // Origins ("https://chat.example.org") whose pages may open /ws; empty: only the server's own (same
+    // host[:port] as the request's Host). A request without Origin (not a browser) is always let in.
+    std::vector<std::string> allowed_origins;
   } http;
 
   // The TLS listener's certificate (server.tls_port); read at start and again on SIGHUP.

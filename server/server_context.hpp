@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
@@ -41,7 +43,8 @@ struct ServerContext {
   DirectMessageInbox& inbox;
   const DisconnectCounters& disconnects;
   const RequestCounters& requests;
-  std::function<std::size_t()> connection_count;
+  // Chat connections open now, by transport name ("tcp", "ws").
+  std::function<std::map<std::string, std::size_t>()> connections_by_transport;
 };
 
 }  // namespace chat

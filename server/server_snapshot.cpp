@@ -6,7 +6,9 @@ namespace chat {
 
 ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
   ServerSnapshot snapshot;
-  snapshot.connections = server.connection_count();
+  snapshot.connections_by_transport = server.connections_by_transport();
+  snapshot.connections = 0;
+  for (const auto& [transport, count] : snapshot.connections_by_transport) snapshot.connections += count;
   snapshot.users_online = server.users.user_count();
   snapshot.rooms = server.rooms.size();
   snapshot.messages_stored = server.store.message_count();

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "server/auth/login_gate.hpp"
 #include "server/concurrency/bus_core.hpp"
@@ -28,6 +30,8 @@ struct ServerSnapshot {
   };
 
   std::size_t connections = 0;
+  // The same connections by transport ("tcp", "ws"...); every transport the server speaks is listed, 0 too.
+  std::map<std::string, std::size_t> connections_by_transport;
   std::size_t users_online = 0;
   std::size_t rooms = 0;
   std::int64_t messages_stored = 0;  // rows in the messages table

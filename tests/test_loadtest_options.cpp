@@ -13,6 +13,7 @@ using chat::loadtest::LoadOptions;
 using chat::loadtest::parse_options;
 using chat::loadtest::Protocol;
 using chat::loadtest::SendMode;
+using chat::loadtest::Transport;
 using chat::loadtest::Topology;
 
 namespace {
@@ -95,6 +96,20 @@ TEST_CASE("to_args round-trips, worker fields included") {
   CHECK(parse_ok(o.to_args()) == o);
   o.protocol = Protocol::Redis;
   CHECK(parse_ok(o.to_args()) == o);
+  o.protocol = Protocol::Chat;
+  o.transport = Transport::Ws;
+  o.http_port = 8080;
+  CHECK(parse_ok(o.to_args()) == o);
+}
+
+TEST_CASE("--transport ws needs the HTTP port, and this server's protocol") {
+  const auto o = parse_ok({"--port", "7", "--transport", "ws", "--http-port", "8080"});
+  CHECK(o.transport == Transport::Ws);
+  CHECK(o.http_port == 8080);
+  CHECK(parse_ok({"--port", "7"}).transport == Transport::Tcp);
+  CHECK(parse_fails({"--port", "7", "--transport", "ws"}) != 0);
+  CHECK(parse_fails({"--port", "7", "--transport", "ws", "--http-port", "8080", "--protocol", "redis"}) != 0);
+  CHECK(parse_fails({"--port", "7", "--transport", "quic"}) != 0);
 }
 
 TEST_CASE("--tls with --ca-file or --insecure round-trips to the workers; the two exclude each other") {

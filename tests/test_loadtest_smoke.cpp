@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/http_client.hpp"
 #include "tests/support/loadtest_run.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -92,6 +93,26 @@ TEST_CASE("open loop with churn and several source addresses: no connection left
     CHECK(s[key].get<std::uint64_t>() > 0);
   }
   CHECK(s.contains("rss_growth_kb"));
+}
+
+TEST_CASE("--transport ws: members and churners over WebSocket get every message once, in order") {
+  auto config = load_config();
+  config.config["http"] = {{"enabled", true}, {"port", 0}};
+  ServerProcess server(config);
+  const auto run = run_loadtest("--port " + std::to_string(server.port()) + " --transport ws --http-port " +
+                                std::to_string(server.http_port()) +
+                                " --connections 20 -r 2 --senders 2 --mode closed -w 4 --churners 2 --churn-hold-ms 50"
+                                " --warmup 0.5 -d 2 --drain 5 --server-pid " + std::to_string(server.pid()));
+  check_correct(run);
+  CHECK(run.result["transport"] == "ws");
+  CHECK(run.result["connected"] == 20);
+  CHECK(run.result["churn"]["cycles"].get<std::uint64_t>() > 0);
+  CHECK(run.output.find("over WebSocket") != std::string::npos);
+  // The members did come over WebSocket: every one, and every churner's cycle, was an upgrade.
+  const auto metrics = chat::test::http_get(server.http_port(), "/metrics").body;
+  const auto at = metrics.find("\nchat_http_websocket_upgrades_total ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoull(metrics.substr(at + 36)) >= 20 + run.result["churn"]["cycles"].get<std::uint64_t>());
 }
 
 TEST_CASE("a server at its connection limit: the run fails and says the server refused") {

@@ -42,6 +42,23 @@ TEST_CASE("http keys: addresses, the allow list and the port are checked, naming
                        "http.request_timeout_ms: must be between 100 and 3600000", ConfigError);
 }
 
+TEST_CASE("WebSocket keys: http.websocket on by default, http.allowed_origins takes origins only") {
+  CHECK(ServerConfig::from_json(Json::object()).http.websocket);
+  CHECK(ServerConfig::from_json(Json::object()).http.allowed_origins.empty());
+  const auto config = ServerConfig::from_json(
+      {{"http", {{"websocket", false}, {"allowed_origins", {"https://chat.example.org", "http://127.0.0.1:8080"}}}}});
+  CHECK_FALSE(config.http.websocket);
+  CHECK(config.http.allowed_origins == std::vector<std::string>{"https://chat.example.org", "http://127.0.0.1:8080"});
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"allowed_origins", {"chat.example.org"}}}}}),
+                       "http.allowed_origins: must list origins like \"https://chat.example.org\" "
+                       "(scheme://host[:port], no path); 'chat.example.org' is not one",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"allowed_origins", {"https://chat.example.org/"}}}}}),
+                       "http.allowed_origins: must list origins like \"https://chat.example.org\" "
+                       "(scheme://host[:port], no path); 'https://chat.example.org/' is not one",
+                       ConfigError);
+}
+
 TEST_CASE("absent keys keep their defaults; present keys are read") {
   auto config = ServerConfig::from_json({{"server", {{"port", 9000}}}, {"auth", {{"password_min_length", 12}}}});
   CHECK(config.server.port == 9000);

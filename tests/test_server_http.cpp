@@ -240,14 +240,16 @@ TEST_CASE("GET /metrics: valid exposition text whose counters move with the chat
 
   auto before = scrape(port);
   for (const auto* name :
-       {"chat_connections", "chat_users_online", "chat_rooms", "chat_messages_stored_total", "chat_pool_threads",
+       {"chat_connections{transport=\"tcp\"}", "chat_connections{transport=\"ws\"}", "chat_users_online", "chat_rooms",
+       "chat_messages_stored_total", "chat_pool_threads",
         "chat_pool_queued", "chat_pool_rejected_total", "chat_bus_backlog", "chat_requests_expired_total",
         "chat_wal_pages", "chat_pool_queue_wait_seconds_count", "chat_storage_failing",
         "chat_checkpoints_total{thread=\"background\"}", "chat_disconnects_total{reason=\"client_closed\"}",
         "chat_http_connections", "chat_http_connections_refused_total"}) {
     CHECK_MESSAGE(before.contains(name), name);
   }
-  CHECK(before["chat_connections"] == 2);
+  CHECK(before["chat_connections{transport=\"tcp\"}"] == 2);
+  CHECK(before["chat_connections{transport=\"ws\"}"] == 0);
   CHECK(before["chat_pool_queue_wait_seconds{quantile=\"0.99\"}"] >= 0);
 
   expect_ok(alice.request("send", {{"room", "general"}, {"text", "hello"}}));

@@ -92,6 +92,7 @@ void stats(const CommandContext& ctx) {
   const auto& checkpoints = snapshot.checkpoints;
   auto reply = ctx.ok();
   reply["connections"] = snapshot.connections;
+  reply["connections_by_transport"] = snapshot.connections_by_transport;
   reply["users_online"] = snapshot.users_online;
   reply["rooms"] = snapshot.rooms;
   reply["messages_stored"] = snapshot.messages_stored;

@@ -52,8 +52,9 @@ std::uint16_t HttpListener::listen(const std::string& address, std::uint16_t por
   return acceptor_.local_endpoint().port();
 }
 
-void HttpListener::start(HttpHandler handler) {
+void HttpListener::start(HttpHandler handler, std::shared_ptr<const WebSocketRoute> websocket) {
   handler_ = std::move(handler);
+  websocket_ = std::move(websocket);
   asio::co_spawn(io_, accept_loop(), [](std::exception_ptr error) { log_failure(error, "accept loop"); });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "http");
@@ -100,7 +101,9 @@ asio::awaitable<void> HttpListener::accept_loop() {
     }
     stats_.connections.fetch_add(1, std::memory_order_relaxed);
     stats_.accepted.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(io_, serve_http_connection(std::move(socket), plain(remote.address()), limits_.session, handler_, stats_),
+    asio::co_spawn(io_,
+                   serve_http_connection(std::move(socket), plain(remote.address()), limits_.session, handler_,
+                                         stats_, websocket_.get()),
                    [](std::exception_ptr error) { log_failure(error, "connection"); });
   }
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -36,7 +37,8 @@ class HttpListener {
   // address when it cannot ("cannot listen on 127.0.0.1:8080 (http): Address already in use").
   std::uint16_t listen(const std::string& address, std::uint16_t port);
   // Starts accepting on the HTTP thread; `handler` answers every request that passes the session's checks.
-  void start(HttpHandler handler);
+  // With `websocket`, its path takes WebSocket upgrades (http_session.hpp).
+  void start(HttpHandler handler, std::shared_ptr<const WebSocketRoute> websocket = nullptr);
   // Closes the acceptor and every connection and joins the thread. Idempotent; not from the HTTP thread.
   void stop();
 
@@ -50,6 +52,7 @@ class HttpListener {
   // Declared before io_: the connections' coroutines, destroyed with io_, still count themselves out here.
   HttpStats stats_;
   HttpHandler handler_;
+  std::shared_ptr<const WebSocketRoute> websocket_;
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_;  // the HTTP thread only, once started
   std::thread thread_;

@@ -35,11 +35,18 @@ HttpResponse refusal(http::status status, std::string_view error, unsigned versi
   return response;
 }
 
+// The target's path is `path` exactly (a query string is ignored, as by the endpoints).
+bool is_path(beast::string_view target, std::string_view path) {
+  const auto query = target.find('?');
+  const auto own = target.substr(0, query);
+  return std::string_view(own.data(), own.size()) == path;
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::ip::address peer,
                                             HttpSessionLimits limits, const HttpHandler& handler,
-                                            HttpStats& stats) {
+                                            HttpStats& stats, const WebSocketRoute* websocket) {
   ConnectionSlot slot(stats);
   beast::tcp_stream stream(std::move(socket));
   // The buffer's own limit bounds what one connection can make the server hold, whatever the parser does.
@@ -75,6 +82,19 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
         response = refusal(http::status::method_not_allowed, "method_not_allowed", request.version());
       } else if (parser.chunked() || parser.content_length().value_or(0) > 0) {
         response = refusal(http::status::bad_request, "body_not_allowed", request.version());
+      } else if (websocket && is_path(request.target(), WebSocketRoute::kPath)) {
+        head_only = method == http::verb::head;
+        if (auto refused_upgrade = check_websocket_upgrade(request, websocket->origins)) {
+          response = std::move(*refused_upgrade);
+        } else if (buffer.size() != 0) {
+          // Bytes sent before the answer to the upgrade: no client does that, and they would be lost.
+          response = refusal(http::status::bad_request, "data_before_upgrade", request.version());
+        } else {
+          stats.requests.fetch_add(1, std::memory_order_relaxed);
+          stats.websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
+          websocket->handoff(stream.release_socket(), parser.release(), peer);
+          co_return;  // the connection is the chat side's now: it leaves this listener's count
+        }
       } else {
         refused = false;
         try {

@@ -11,6 +11,7 @@
 
 #include "server/http/http_response.hpp"
 #include "server/http/http_stats.hpp"
+#include "server/http/websocket_upgrade.hpp"
 
 namespace chat {
 
@@ -21,7 +22,7 @@ struct HttpSessionLimits {
   std::size_t max_header_bytes = 8192;                 // request line and headers: 431 past it
 };
 
-// Answers a GET or HEAD request from `peer`. A WebSocket upgrade, when it comes, branches off before this.
+// Answers a GET or HEAD request from `peer`. A WebSocket upgrade (GET /ws) branches off before this.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&, const boost::asio::ip::address& peer)>;
 
 // Serves one connection: reads a request's header (never a body) within the timeout and bounded by
@@ -29,9 +30,12 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&, const boost::
 // other than GET or HEAD, 400 for a body or a malformed request, each followed by a close — and hands the
 // rest to `handler`. Keeps the connection alive while the client asks, up to max_requests. A peer that
 // stalls, while sending a request or between two, is cut at the timeout without an answer.
+// With `websocket` (null: /ws is an unknown path), a request for its path is checked as an upgrade: refused
+// (and closed), or handed to websocket->handoff, which ends this connection's HTTP life.
 // Runs on one io_context thread; decrements stats.connections when it ends.
 boost::asio::awaitable<void> serve_http_connection(boost::asio::ip::tcp::socket socket,
                                                    boost::asio::ip::address peer, HttpSessionLimits limits,
-                                                   const HttpHandler& handler, HttpStats& stats);
+                                                   const HttpHandler& handler, HttpStats& stats,
+                                                   const WebSocketRoute* websocket = nullptr);
 
 }  // namespace chat

@@ -15,6 +15,7 @@ struct HttpStats {
     std::uint64_t requests = 0;         // requests answered, bad ones included
     std::uint64_t bad_requests = 0;     // answered 4xx for the request itself (431, 405, 400), then closed
     std::uint64_t timeouts = 0;         // connections cut by http.request_timeout_ms
+    std::uint64_t websocket_upgrades = 0;  // connections handed to the chat side by GET /ws
   };
 
   std::atomic<std::uint64_t> connections{0};
@@ -23,11 +24,13 @@ struct HttpStats {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bad_requests{0};
   std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> websocket_upgrades{0};
 
   Snapshot snapshot() const noexcept {
     constexpr auto relaxed = std::memory_order_relaxed;
     return {connections.load(relaxed), accepted.load(relaxed), refused.load(relaxed),
-            requests.load(relaxed),    bad_requests.load(relaxed), timeouts.load(relaxed)};
+            requests.load(relaxed),    bad_requests.load(relaxed), timeouts.load(relaxed),
+            websocket_upgrades.load(relaxed)};
   }
 };
 

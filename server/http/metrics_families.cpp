@@ -24,7 +24,10 @@ void latency_summary(PrometheusText& page, const std::string& name, std::string_
 }  // namespace
 
 void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
-  page.single("chat_connections", Type::gauge, "Chat connections open now.", s.connections);
+  page.family("chat_connections", Type::gauge, "Chat connections open now, by transport.");
+  for (const auto& [transport, count] : s.connections_by_transport) {
+    page.sample("chat_connections", count, {{"transport", transport}});
+  }
   page.single("chat_users_online", Type::gauge, "Distinct users logged in now.", s.users_online);
   page.single("chat_rooms", Type::gauge, "Rooms known to the server.", s.rooms);
   page.single("chat_messages_stored_total", Type::counter, "Room messages in the database.", s.messages_stored);
@@ -128,6 +131,9 @@ void write_http_metrics(PrometheusText& page, const HttpStats::Snapshot& http) {
   page.single("chat_http_timeouts_total", Type::counter,
               "Operator HTTP connections cut because a request did not arrive within http.request_timeout_ms.",
               http.timeouts);
+  page.single("chat_http_websocket_upgrades_total", Type::counter,
+              "Operator HTTP connections upgraded to chat connections over a WebSocket (GET /ws).",
+              http.websocket_upgrades);
 }
 
 }  // namespace chat

@@ -6,18 +6,16 @@
 #include <spdlog/spdlog.h>
 
 #include "common/frames.hpp"
-#include "server/log_throttle.hpp"
 
 namespace chat {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::io_context& io, ConnectionLimiter& limiter, DisconnectCounters& disconnects, OnAccept on_accept)
+Listener::Listener(asio::io_context& io, DisconnectCounters& disconnects, OnAccept on_accept)
     : io_(io),
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
-      limiter_(limiter),
       disconnects_(disconnects),
       on_accept_(std::move(on_accept)) {}
 
@@ -114,17 +112,7 @@ asio::awaitable<void> Listener::accept_loop() {
     if (endpoint_error) continue;  // the peer left already
     auto address = remote.address().to_string();
     socket.set_option(tcp::no_delay(true), endpoint_error);
-    const auto verdict = limiter_.try_admit(address);
-    if (verdict == ConnectionLimiter::Verdict::Admitted) {
-      on_accept_(std::move(socket), std::move(address));
-      continue;
-    }
-    const std::string_view reason = verdict == ConnectionLimiter::Verdict::TooManyTotal
-                                        ? "too many connections"
-                                        : "too many connections from your address";
-    static LogThrottle throttle;
-    warn_throttled(throttle, "refused a connection from {}: {}", address, reason);
-    refuse(std::move(socket), reason);
+    on_accept_(std::move(socket), std::move(address));
   }
 }
 

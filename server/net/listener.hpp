@@ -7,27 +7,25 @@
 
 #include <boost/asio.hpp>
 
-#include "server/net/connection_limiter.hpp"
 #include "server/net/disconnect_reason.hpp"
 
 namespace chat {
 
-// Accepts connections and admits them through the connection limiter. A
-// refused connection gets one error line and is closed. At the open-file
-// limit a spare descriptor lets it accept and refuse the waiting peers the
-// same way, and accepting pauses briefly rather than spinning when even that
-// fails. The acceptor is
+// Accepts TCP connections and hands each to the server, which admits it (the
+// connection limits, one path for every transport: Server::admit). At the
+// open-file limit a spare descriptor lets it accept the waiting peers, tell
+// each in one error line and close it, and accepting pauses briefly rather
+// than spinning when even that fails. The acceptor is
 // used only on the listener's strand — the accept loop runs there and stop()
 // closes it there — because an acceptor, like any Asio object, must not be
 // used from two threads at once, and the io_context has several. listen()
 // comes before start(); stop() and stopped() are safe from any thread.
 class Listener {
  public:
-  // Receives an admitted socket (on its own strand) and the peer address;
-  // the receiver must release() the address from the limiter when it closes.
+  // Receives an accepted socket (on its own strand) and the peer address.
   using OnAccept = std::function<void(boost::asio::ip::tcp::socket, std::string address)>;
 
-  Listener(boost::asio::io_context& io, ConnectionLimiter& limiter, DisconnectCounters& disconnects, OnAccept on_accept);
+  Listener(boost::asio::io_context& io, DisconnectCounters& disconnects, OnAccept on_accept);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -61,7 +59,6 @@ class Listener {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;  // strand_ only, once start() was called
   std::atomic<bool> stopped_{false};
-  ConnectionLimiter& limiter_;
   DisconnectCounters& disconnects_;
   OnAccept on_accept_;
   int spare_descriptor_ = -1;  // strand_ only, once start() was called

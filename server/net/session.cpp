@@ -172,12 +172,14 @@ void Session::end_output() {
   output_ended_ = true;
   // FIN, then wait for the peer's: closing with unread input would send a reset, and a reset can
   // destroy the replies the peer has not read yet. The reader drops what still arrives.
+  transport_->set_close_reason(static_cast<DisconnectReason>(reason_.load()));
   transport_->shutdown_send();
   if (reader_done_) close(DisconnectReason::ClientClosed);
 }
 
 void Session::close_socket() {
   // A stalled reader that was cut costs nothing after it: what it did not read is dropped at once.
+  transport_->set_close_reason(static_cast<DisconnectReason>(reason_.load()));
   transport_->close(static_cast<DisconnectReason>(reason_.load()) == DisconnectReason::SlowConsumer);
   std::function<void()> abandoned;  // it may hold this session: released here, or it would keep it alive
   {
@@ -312,15 +314,7 @@ asio::awaitable<void> Session::take_bytes(const SessionPtr& self, std::string_vi
   }
   const auto now = std::chrono::steady_clock::now();
   if (requests) idle_deadline_ = now + limits_.idle_timeout;
-  if (framer_.failed()) {
-    static LogThrottle throttle;
-    warn_throttled(throttle, "conn={} addr={} request line over {} bytes; closing", id_, remote_address_,
-                   limits_.max_frame_bytes);
-    close_after(DisconnectReason::TooLarge,
-                to_frame(error_reply(ErrorCode::TooLarge, "request line longer than " +
-                                                             std::to_string(limits_.max_frame_bytes) + " bytes")));
-    co_return;
-  }
+  if (framer_.failed()) co_return refuse_too_large();
   if (!framer_.has_partial_line()) {
     line_deadline_ = kNever;
   } else if (line_deadline_ == kNever) {
@@ -330,8 +324,20 @@ asio::awaitable<void> Session::take_bytes(const SessionPtr& self, std::string_vi
   }
 }
 
+void Session::refuse_too_large() {
+  static LogThrottle throttle;
+  warn_throttled(throttle, "conn={} addr={} request line over {} bytes; closing", id_, remote_address_,
+                 limits_.max_frame_bytes);
+  close_after(DisconnectReason::TooLarge,
+              to_frame(error_reply(ErrorCode::TooLarge, "request line longer than " +
+                                                           std::to_string(limits_.max_frame_bytes) + " bytes")));
+}
+
 void Session::on_read_error(boost::system::error_code ec) {
-  if (ec == asio::error::eof) {
+  if (ec == asio::error::message_size) {
+    // A transport that frames messages itself (a WebSocket) found one longer than the line limit.
+    refuse_too_large();
+  } else if (ec == asio::error::eof) {
     // The peer has finished sending (perhaps only half-closed): what it sent is still answered.
     close_after(DisconnectReason::ClientClosed, nullptr);
   } else if (ec == asio::error::connection_reset) {

@@ -157,6 +157,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   boost::asio::awaitable<void> read_loop();
   // Frames `bytes` and hands out every complete line before the next read.
   boost::asio::awaitable<void> take_bytes(const SessionPtr& self, std::string_view bytes);
+  // `too_large` and a close after it: a line, or a transport's message (asio::error::message_size), over
+  // max_frame_bytes.
+  void refuse_too_large();
   void on_read_error(boost::system::error_code ec);
   // The transport could not open (a failed TLS handshake): counted apart from read errors.
   void on_open_error(boost::system::error_code ec);

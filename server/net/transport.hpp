@@ -8,6 +8,7 @@
 
 #include <boost/asio.hpp>
 
+#include "server/net/disconnect_reason.hpp"
 #include "server/net/move_only_handler.hpp"
 
 namespace chat {
@@ -39,8 +40,10 @@ class Transport {
 
   // Waits for input, then calls `done` on the strand with the bytes that came: protocol lines, or parts
   // of them, each ended by '\n' (a WebSocket message comes as its text and a '\n'); they stay valid until
-  // the next read. A completion handler, not a coroutine: what waits on an idle connection is the
-  // session's own reader frame and this read, nothing more.
+  // the next read. `eof` when the peer has sent all it will; `message_size` for a message of the
+  // transport's own framing longer than the session's line limit (answered `too_large`). A completion
+  // handler, not a coroutine: what waits on an idle connection is the session's own reader frame and this
+  // read, nothing more.
   virtual void async_read(ReadHandler done) = 0;
   // Returns bytes that are there already, without waiting; `would_block` when there are none (or the
   // transport cannot tell without waiting). Called after async_read() until it says would_block, and what it
@@ -57,11 +60,16 @@ class Transport {
   // nothing always gets whole frames.
   virtual void write(const Buffers& frames, WriteDone done) = 0;
 
+  // Why the connection ends, told before shutdown_send() and close(): a transport whose closing message
+  // carries a reason (a WebSocket's close code) says it there.
+  virtual void set_close_reason(DisconnectReason) {}
   // After the last frame: tells the peer that nothing more comes (a FIN, or the transport's own closing
   // message), while input may still be read.
   virtual void shutdown_send() = 0;
-  // Closes at once. `abortive`: what the peer did not read is dropped at once (a slow consumer that was
-  // cut) instead of lingering in kernel buffers.
+  // Closes at once, or, for a transport with a closing handshake (a WebSocket) when not abortive, once that
+  // handshake ends (bounded by the transport); pending operations then complete with an error. `abortive`:
+  // what the peer did not read is dropped at once (a slow consumer that was cut) instead of lingering in
+  // kernel buffers.
   virtual void close(bool abortive) = 0;
 
   // "tcp", "tls", "ws": for logs and metrics.

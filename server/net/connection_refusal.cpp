@@ -1,0 +1,28 @@
+#include "server/net/connection_refusal.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error_code.hpp"
+#include "common/frames.hpp"
+
+namespace chat {
+
+ConnectionRefusal::ConnectionRefusal(DisconnectCounters& disconnects, const Session::Limits& limits)
+    : disconnects_(disconnects), limits_(limits) {
+  limits_.close_grace = kGrace;
+}
+
+void ConnectionRefusal::refuse(std::unique_ptr<Transport> transport, std::uint64_t id, std::string address,
+                               std::string_view reason) {
+  auto session = std::make_shared<Session>(std::move(transport), id, std::move(address), limits_, *this);
+  session->start();
+  session->close_after(DisconnectReason::Refused, to_frame(error_reply(ErrorCode::Overloaded, reason)));
+}
+
+void ConnectionRefusal::on_closed(const SessionPtr& session, DisconnectReason) {
+  disconnects_.count(DisconnectReason::Refused);
+  spdlog::debug("conn={} addr={} refused ({})", session->connection_id(), session->remote_address(),
+                session->transport_name());
+}
+
+}  // namespace chat

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <utility>  // before Boost.Asio's awaitable.hpp under g++ 12
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "server/net/shared_write_socket.hpp"
+#include "server/net/transport.hpp"
+
+namespace chat {
+
+// The chat protocol over a WebSocket (GET /ws on the operator HTTP port; docs/protocol.md, "WebSocket"):
+// one request per text message in, one event or reply per text message out.
+//
+// In: each message is handed to the session as its text followed by '\n', so the session's line framer
+// (and with it every limit) works as on TCP; a '\n' inside a message therefore separates requests, as it
+// does on TCP. The message is read in pieces of a small buffer and counted: one longer than max_frame_bytes
+// makes a read fail with asio::error::message_size, which the session answers like a line too long
+// (`too_large`, then close code 1009). Beast's own message limit is off, since it would close with 1009
+// before the session could say why. A binary message is not the protocol: a read reports the end of input
+// (asio::error::eof), so that the requests before it are answered, and the close says 1003 (unsupported
+// data). Beast answers pings by itself; they do not count as requests, so the idle deadline still holds.
+//
+// Out: a frame holds one or more '\n'-ended lines; each line goes out as one text message, without its '\n'.
+// The transport frames a batch's messages itself and writes them in one write, as TCP writes a batch
+// (SharedWriteSocket keeps Beast's own frames apart from it). write_now() never writes: every write
+// is asynchronous.
+//
+// Close: shutdown_send() and close(false) start the closing handshake with the code of the reason given
+// to set_close_reason() (close_code()), bounded by kCloseTimeout; pending reads end once the peer answers
+// it. close(true) cuts the connection at once. The stream is shared with the closing handshake, which may
+// outlive this object: the session may be gone before the peer's answer comes.
+//
+// Like every Transport: used only on its strand, by one reader and one writer.
+class WebSocketTransport final : public Transport {
+ public:
+  using Stream = boost::beast::websocket::stream<SharedWriteSocket>;
+  using Request = boost::beast::http::request<boost::beast::http::empty_body>;
+
+  // How long a closing handshake (and the opening one) may take before the connection is cut.
+  static constexpr std::chrono::seconds kCloseTimeout{5};
+
+  // `socket` is on the session's strand; `request` is the upgrade request, already read and checked
+  // (websocket_upgrade.hpp). max_message_bytes: limits.max_frame_bytes.
+  WebSocketTransport(boost::asio::ip::tcp::socket socket, Request request, std::size_t max_message_bytes);
+  ~WebSocketTransport() override;
+
+  boost::asio::any_io_executor executor() override { return executor_; }
+  // Answers the upgrade (101 Switching Protocols).
+  boost::asio::awaitable<void> open(boost::system::error_code& ec) override;
+  void async_read(ReadHandler done) override;
+  std::string_view read_now(boost::system::error_code& ec) override;
+  std::size_t write_now(const Buffers& frames, boost::system::error_code& ec) override;
+  void write(const Buffers& frames, WriteDone done) override;
+  void set_close_reason(DisconnectReason reason) override { reason_ = reason; }
+  void shutdown_send() override;
+  void close(bool abortive) override;
+  std::string_view name() const noexcept override { return "ws"; }
+
+  // The close code for a session's reason: 1000 normal, 1001 going away (shutdown), 1009 too big,
+  // 1008 policy (rate abuse, deadlines, slow consumer), 1013 try again later (refused), 1011 otherwise.
+  static boost::beast::websocket::close_code close_code(DisconnectReason reason) noexcept;
+
+ private:
+  // What a read of `n` bytes gives the session: the text (and a '\n' at the end of a message), or an error.
+  std::string_view take_read(boost::system::error_code& ec, std::size_t n);
+  // Starts the closing handshake once; what the peer still sends meanwhile is read and dropped by Beast.
+  void start_close();
+  boost::asio::ip::tcp::socket& socket() noexcept { return ws_->next_layer().next_layer(); }
+
+  const boost::asio::any_io_executor executor_;
+  const std::shared_ptr<Stream> ws_;
+  Request request_;  // until open()
+  const std::size_t max_message_bytes_;
+  std::unique_ptr<char[]> read_buffer_;  // kReadChunk + 1 for the '\n'
+  std::size_t message_bytes_ = 0;        // of the message being read
+  DisconnectReason reason_ = DisconnectReason::ClientClosed;
+  bool binary_ = false;   // a binary message came: the close says 1003
+  bool closing_ = false;  // the closing handshake has begun
+
+  // The write in flight: its messages framed, one after another.
+  std::string out_;
+  std::vector<boost::asio::const_buffer> gather_;
+};
+
+}  // namespace chat
