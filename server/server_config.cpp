@@ -210,6 +210,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
   v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
   v("http", "metrics_allow", c.http.metrics_allow);
+  v("http", "web_root", c.http.web_root, Rule{.null_is_empty = true});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);

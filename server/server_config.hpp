@@ -114,6 +114,9 @@ struct ServerConfig {
     std::uint32_t request_timeout_ms = 5000;        // a request's header must arrive within this, idle or not
     std::size_t max_header_bytes = 8192;            // request line and headers; past it 431, then close
     std::vector<std::string> metrics_allow;         // addresses that may read /metrics; empty: any
+    // The browser client's folder, served at "/": "auto" finds it next to the executable (the build tree's
+    // copy, then <prefix>/share/chat-server/web), "" serves none, anything else names the folder (WebRoot).
+    std::string web_root = "auto";
   } http;
 
   struct Log {
