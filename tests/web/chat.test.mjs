@@ -233,6 +233,86 @@ describe('the browser client', { timeout: 200_000 }, () => {
     await bob.page.click('#room-list button[data-key="#general"]');
   });
 
+  test('moderation commands: /create, /topic, /kick for the owner; refused for a member', { timeout: 30_000 }, async () => {
+    const { alice, bob } = pages;
+    await say(alice.page, '/create #den a quiet corner');
+    await alice.page.waitForFunction(() => document.getElementById('buffer-title').textContent === '#den');
+    await say(bob.page, '/join #den');
+    await bob.page.waitForFunction(() => document.getElementById('buffer-topic').textContent === 'a quiet corner');
+    await say(alice.page, '/topic #den <b>loud</b> corner');
+    await bob.page.waitForFunction(() => document.getElementById('buffer-topic').textContent === '<b>loud</b> corner');
+    await alice.page.waitForSelector('#member-list li.online >> text=bob');
+    await say(bob.page, '/kick alice');
+    // Refused, with the server's code and what was attempted.
+    await bob.page.waitForFunction(() => [...document.querySelectorAll('#messages li.error .text')]
+      .some((n) => n.textContent.startsWith('error [forbidden]') && n.textContent.endsWith('(kick alice)')));
+    await say(alice.page, '/kick bob #den too loud');
+    await waitForText(bob.page, 'alice kicked you from #den (too loud)');
+    await waitForText(alice.page, 'kicked bob from #den');
+    await screenshot(bob.page, '05-kicked');
+    await bob.page.click('#room-list button[data-key="#general"]');
+    await alice.page.click('#room-list button[data-key="#general"]');
+  });
+
+  test('a network drop with messages in flight: each stored and shown once', { timeout: 45_000 }, async () => {
+    const dora = await openPage('dora');
+    const cutOn = new Set(['"text":"in flight"', '"text":"dm in flight"']);
+    const replies = [];
+    // Between the page and the server: the first time the page sends one of these, the server gets it but
+    // the page's socket is cut before the reply comes back, as a network drop would.
+    await dora.context.routeWebSocket(/\/ws$/, (ws) => {
+      const upstream = ws.connectToServer();
+      let cut = false;
+      ws.onMessage((message) => {
+        upstream.send(message);
+        const trigger = [...cutOn].find((text) => String(message).includes(text));
+        if (trigger) {
+          cutOn.delete(trigger);
+          cut = true;
+          setTimeout(() => ws.close({ code: 4000, reason: 'network drop' }), 200);
+        }
+      });
+      upstream.onMessage((message) => {
+        const parsed = JSON.parse(message);
+        if (parsed.op === 'send' || parsed.op === 'dm') replies.push(parsed);
+        if (!cut) ws.send(message);
+      });
+    });
+    await logIn(dora.page, 'dora', 'register');
+    await dora.page.waitForFunction(() => document.getElementById('buffer-title').textContent === '#general');
+
+    // A room message: the rejoin's replay shows it stored, so it is not sent again.
+    await say(dora.page, 'in flight');
+    await dora.page.waitForSelector('#connection-state[data-state="reconnecting"]');
+    await dora.page.waitForSelector('#connection-state[data-state="online"]', { timeout: 15_000 });
+    await dora.page.waitForSelector('#outbox li', { state: 'detached' });
+    for (const { page } of [dora, pages.alice]) {
+      await waitForText(page, 'in flight');
+      const shown = await shownMessages(page);
+      assert.equal(shown.filter((m) => m.text === 'in flight').length, 1);
+      assertNoGapNoDuplicate(shown);
+    }
+
+    // A direct message has no replay: it is sent again with the same cid, and the server stores it once.
+    await say(dora.page, '/msg alice dm in flight');
+    await dora.page.waitForSelector('#connection-state[data-state="reconnecting"]');
+    await dora.page.waitForSelector('#connection-state[data-state="online"]', { timeout: 15_000 });
+    await pages.alice.page.waitForSelector('#dm-list button[data-key="@dora"]');
+    await dora.page.click('#dm-list button[data-key="@alice"]');
+    await waitForText(dora.page, 'dm in flight');
+    const dms = replies.filter((r) => r.op === 'dm');
+    assert.equal(dms.length, 2, JSON.stringify(replies));
+    assert.equal(dms[1].duplicate, true);
+    assert.equal(dms[1].dm_id, dms[0].dm_id);
+    await pages.alice.page.click('#dm-list button[data-key="@dora"]');
+    await waitForText(pages.alice.page, 'dm in flight');
+    assert.equal((await shownMessages(pages.alice.page)).filter((m) => m.text === 'dm in flight').length, 1);
+    await screenshot(dora.page, '06-network-drop');
+    await pages.alice.page.click('#room-list button[data-key="#general"]');
+    await dora.context.close();
+    delete pages.dora;
+  });
+
   test('a server killed and restarted: both pages resume without a gap or a duplicate', { timeout: 60_000 }, async () => {
     const { alice, bob } = pages;
     const before = await shownMessages(alice.page);
@@ -273,8 +353,8 @@ describe('the browser client', { timeout: 200_000 }, () => {
     // The terminal saw the message typed while down exactly once, too.
     assert.equal(carol.events.filter((e) => e.type === 'msg' && e.text === 'typed while the server was down').length, 1);
     carol.close();
-    await screenshot(alice.page, '05-resumed-alice');
-    await screenshot(bob.page, '05-resumed-bob');
+    await screenshot(alice.page, '07-resumed-alice');
+    await screenshot(bob.page, '07-resumed-bob');
   });
 
   test('on a phone-sized screen a guest reads and writes, the room list behind the menu button', { timeout: 30_000 }, async () => {
@@ -285,9 +365,9 @@ describe('the browser client', { timeout: 200_000 }, () => {
     await say(phone.page, 'hello from a phone');
     await waitForText(pages.alice.page, 'hello from a phone');
     assert.equal((await shownMessages(pages.alice.page)).at(-1).from, '~visitor');
-    await screenshot(phone.page, '06-phone');
+    await screenshot(phone.page, '08-phone');
     await phone.page.click('#menu-button');
     assert.equal(await phone.page.isVisible('#sidebar'), true);
-    await screenshot(phone.page, '06-phone-menu');
+    await screenshot(phone.page, '08-phone-menu');
   });
 });
