@@ -9,6 +9,7 @@
 #include "server/http/web_root.hpp"
 #include "server/messaging/event_frames.hpp"
 #include "server/auth/password_hasher.hpp"
+#include "server/net/tcp_transport.hpp"
 #include "server/registry/room_role.hpp"
 #include "server/server_snapshot.hpp"
 
@@ -260,7 +261,8 @@ void Server::schedule_storage_retry() {
 
 void Server::accept(asio::ip::tcp::socket socket, std::string address) {
   const auto id = next_connection_id_.fetch_add(1);
-  auto session = std::make_shared<Session>(std::move(socket), id, address, session_limits(config_), *this);
+  auto session = std::make_shared<Session>(std::make_unique<TcpTransport>(std::move(socket)), id, address,
+                                           session_limits(config_), *this);
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.emplace(id, session);

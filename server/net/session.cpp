@@ -15,9 +15,6 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
 namespace {
-// What a wakeup reads beyond the session's own small buffer: taken, a read at a time, from one
-// buffer per io thread, so that an idle connection holds no read buffer.
-constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kNever = std::chrono::steady_clock::time_point::max();
 // The writer keeps its gather vectors between writes up to this many frames; a burst's larger
 // ones are given back when it goes idle.
@@ -25,28 +22,20 @@ constexpr std::size_t kIdleBatchCapacity = 16;
 // Batches the writer sends in one turn on the strand before it yields to the connection's other
 // handlers.
 constexpr int kWritesPerTurn = 8;
-
-std::span<char> thread_read_buffer() {
-  thread_local std::array<char, kReadChunk> buffer;
-  return buffer;
-}
 }  // namespace
 
-Session::Session(tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
-                 SessionHost& host)
-    : socket_(std::move(socket)),
+Session::Session(std::unique_ptr<Transport> transport, std::uint64_t id, std::string remote_address,
+                 const Limits& limits, SessionHost& host)
+    : transport_(std::move(transport)),
+      strand_(transport_->executor()),
       id_(id),
       remote_address_(std::move(remote_address)),
       limits_(limits),
       host_(host),
       framer_(limits.max_frame_bytes),
-      resume_signal_(socket_.get_executor(), kNever),
-      watchdog_(socket_.get_executor()),
-      rate_(limits.rate_per_sec, limits.rate_burst) {
-  // Reads past the first bytes and writes are tried at once and must never block an io thread.
-  boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);
-}
+      resume_signal_(strand_, kNever),
+      watchdog_(strand_),
+      rate_(limits.rate_per_sec, limits.rate_burst) {}
 
 Session::~Session() = default;
 
@@ -70,8 +59,8 @@ void Session::start() {
     if (self->output_ended_) self->close(DisconnectReason::ClientClosed);
     self->maybe_finished();
   };
-  asio::co_spawn(socket_.get_executor(), read_loop(), on_done);
-  asio::post(socket_.get_executor(), [self] { self->arm_watchdog(); });
+  asio::co_spawn(strand_, read_loop(), on_done);
+  asio::post(strand_, [self] { self->arm_watchdog(); });
 }
 
 bool Session::deliver(Frame frame) {
@@ -94,7 +83,7 @@ bool Session::deliver(Frame frame) {
     close(DisconnectReason::SlowConsumer);
     return false;
   }
-  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+  if (wake) asio::post(strand_, [self = shared_from_this()] { self->write_next(); });
   return true;
 }
 
@@ -124,7 +113,7 @@ void Session::record_reason(DisconnectReason reason) {
 void Session::close(DisconnectReason reason) {
   record_reason(reason);
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+  asio::post(strand_, [self = shared_from_this()] { self->close_socket(); });
 }
 
 void Session::close_after(DisconnectReason reason, Frame last, std::optional<std::chrono::milliseconds> grace) {
@@ -137,11 +126,11 @@ void Session::close_after(DisconnectReason reason, Frame last, std::optional<std
     close_last_ = std::move(last);
   }
   const auto limit = grace.value_or(limits_.close_grace);
-  asio::post(socket_.get_executor(), [self = shared_from_this(), limit] {
+  asio::post(strand_, [self = shared_from_this(), limit] {
     self->resume_signal_.cancel();  // a paused reader goes on, dropping what it reads
     if (self->socket_closed_) return;
     // Made only now: most connections never close this way, and an idle one should be small.
-    self->grace_timer_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor());
+    self->grace_timer_ = std::make_unique<asio::steady_timer>(self->strand_);
     self->grace_timer_->expires_after(limit);
     self->grace_timer_->async_wait([self](boost::system::error_code ec) {
       if (!ec) self->close(DisconnectReason::SlowConsumer);
@@ -174,7 +163,7 @@ void Session::finish_when_answered() {
     flush_then_close_ = true;
     wake = !std::exchange(writing_, true);
   }
-  if (wake) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+  if (wake) asio::post(strand_, [self = shared_from_this()] { self->write_next(); });
 }
 
 void Session::end_output() {
@@ -182,20 +171,13 @@ void Session::end_output() {
   output_ended_ = true;
   // FIN, then wait for the peer's: closing with unread input would send a reset, and a reset can
   // destroy the replies the peer has not read yet. The reader drops what still arrives.
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  transport_->shutdown_send();
   if (reader_done_) close(DisconnectReason::ClientClosed);
 }
 
 void Session::close_socket() {
-  boost::system::error_code ignored;
-  if (static_cast<DisconnectReason>(reason_.load()) == DisconnectReason::SlowConsumer) {
-    // Abortive close: what the peer did not read is dropped at once instead of
-    // lingering in kernel buffers, so a stalled reader costs nothing after it is cut.
-    socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
-  }
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  // A stalled reader that was cut costs nothing after it: what it did not read is dropped at once.
+  transport_->close(static_cast<DisconnectReason>(reason_.load()) == DisconnectReason::SlowConsumer);
   std::function<void()> abandoned;  // it may hold this session: released here, or it would keep it alive
   {
     std::lock_guard lock(out_mutex_);
@@ -210,7 +192,7 @@ void Session::close_socket() {
 }
 
 void Session::resume_reading() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(strand_, [self = shared_from_this()] {
     self->reading_paused_ = false;
     self->resume_signal_.cancel();
   });
@@ -235,7 +217,7 @@ bool Session::establish(Identity identity, const std::function<bool()>& admit) {
     if (!admit()) return false;
     identity_ = std::move(identity);
   }
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->login_deadline_ = kNever; });
+  asio::post(strand_, [self = shared_from_this()] { self->login_deadline_ = kNever; });
   return true;
 }
 
@@ -260,7 +242,7 @@ std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bo
   }
   if (!final && state.first) {
     // Logged out: the connection has login_timeout to log in again, as after connecting.
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(strand_, [self = shared_from_this()] {
       self->login_deadline_ = std::chrono::steady_clock::now() + self->limits_.login_timeout;
       self->watch_deadline(self->login_deadline_);
     });
@@ -270,24 +252,20 @@ std::pair<std::optional<Identity>, std::set<std::string>> Session::take_state(bo
 
 asio::awaitable<void> Session::read_loop() {
   const auto self = shared_from_this();
+  boost::system::error_code ec;
+  co_await transport_->open(ec);
+  if (ec) co_return on_read_error(ec);
+  transport_open_ = true;
+  write_next();  // what was queued meanwhile (the hello) goes out now
   for (;;) {
-    // The wait for data reads into the session's small buffer (the reactor's speculative read
-    // and its wake-up are race-free). A full buffer means more may be waiting: it is read one
-    // io-thread buffer at a time, each one's lines handed out before the next is read, so the
-    // input held never exceeds one unfinished line plus one buffer.
-    boost::system::error_code ec;
-    std::size_t n =
-        co_await socket_.async_read_some(asio::buffer(first_bytes_), asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return on_read_error(ec);
-    co_await take_bytes(self, std::string_view(first_bytes_.data(), n));
-    for (std::size_t filled = first_bytes_.size(); n == filled;) {
-      const std::span<char> more = thread_read_buffer();
-      n = socket_.read_some(asio::buffer(more.data(), more.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec) co_return on_read_error(ec);
-      filled = more.size();
-      co_await take_bytes(self, std::string_view(more.data(), n));  // copied into the framer before any wait
+    // Each read's lines are handed out before the next read, so the input held never exceeds one
+    // unfinished line plus one read.
+    std::string_view bytes = co_await transport_->read(ec);
+    while (!ec) {
+      co_await take_bytes(self, bytes);  // copied into the framer before any wait
+      bytes = transport_->read_now(ec);
     }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return on_read_error(ec);
   }
 }
 
@@ -360,6 +338,9 @@ void Session::on_read_error(boost::system::error_code ec) {
 }
 
 void Session::write_next() {
+  // Before the transport is open nothing is written (the frames wait: writing_ stays set and the read
+  // loop calls this once it opens); while a write is in flight its completion calls this.
+  if (!transport_open_ || write_in_flight_) return;
   for (int round = 0; round < kWritesPerTurn; ++round) {
     bool finish = false;
     {
@@ -393,7 +374,7 @@ void Session::write_next() {
     // Written at once (the socket is non-blocking): a reader that keeps up takes the whole batch,
     // with no reactor round trip and no completion handler. Only what it cannot take now waits.
     boost::system::error_code ec;
-    std::size_t written = socket_.write_some(buffers_, ec);
+    std::size_t written = transport_->write_now(buffers_, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       ec = {};
       written = 0;
@@ -413,13 +394,13 @@ void Session::write_next() {
     buffers_.erase(buffers_.begin(), first);
     buffers_.front() += written;
     write_in_flight_ = true;
-    asio::async_write(socket_, buffers_, [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+    transport_->write(buffers_, [self = shared_from_this()](boost::system::error_code error) {
       self->on_written(error);
     });
     return;
   }
   // A connection written to without pause: let the strand's other work (its reader) run first.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+  asio::post(strand_, [self = shared_from_this()] { self->write_next(); });
 }
 
 std::size_t Session::batch_cost() const {

@@ -23,6 +23,7 @@
 #include "server/registry/participant.hpp"
 #include "server/net/reply_hold.hpp"
 #include "server/net/token_bucket.hpp"
+#include "server/net/transport.hpp"
 
 namespace chat {
 
@@ -46,13 +47,14 @@ class SessionHost {
   virtual void on_closed(const SessionPtr& session, DisconnectReason reason) = 0;
 };
 
-// One client connection: a reader coroutine that frames requests and hands
-// them to the host, a writer that gathers every queued frame into one write,
+// One client connection, over any Transport (TCP, TLS, WebSocket): a reader
+// coroutine that frames requests and hands them to the host, a writer that
+// gathers every queued frame into one write,
 // and a watchdog for its deadlines. The writer and the watchdog are plain
 // completion handlers that exist only while they have something to do, so an
-// idle connection costs the reader's frame, the socket and this object (see
-// docs/architecture.md, "Memory per connection"). Socket state changes only
-// on the session's strand; deliver(), close() and the identity accessors are
+// idle connection costs the reader's frame, the transport and this object (see
+// docs/architecture.md, "Memory per connection"). Transport state changes
+// only on the session's strand; deliver(), close() and the identity accessors are
 // safe to call from any thread.
 //
 // Input is bounded: the reader takes one read buffer at a time and hands out
@@ -73,7 +75,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
     std::chrono::milliseconds close_grace{2000};  // how long closing after a last frame may take
   };
 
-  Session(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string remote_address, const Limits& limits,
+  Session(std::unique_ptr<Transport> transport, std::uint64_t id, std::string remote_address, const Limits& limits,
           SessionHost& host);
   ~Session() override;
 
@@ -134,6 +136,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::pair<std::optional<Identity>, std::set<std::string>> take_state(bool final);
 
   const std::string& remote_address() const noexcept { return remote_address_; }
+  std::string_view transport_name() const noexcept { return transport_->name(); }
 
   // Requests of this connection handed to the pool and not yet handled (RequestRouter): while there are
   // any, a request that could run on the reader queues behind them, so that the connection's requests
@@ -174,7 +177,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // in flight.
   void maybe_finished();
 
-  boost::asio::ip::tcp::socket socket_;
+  const std::unique_ptr<Transport> transport_;
+  const boost::asio::any_io_executor strand_;  // the transport's
   const std::uint64_t id_;
   const std::string remote_address_;
   const Limits limits_;
@@ -182,14 +186,12 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Strand-only state.
   LineFramer framer_;
-  // Most requests fit here whole: one system call per wake-up. Larger reads continue in the io
-  // thread's buffer.
-  std::array<char, 256> first_bytes_{};
   boost::asio::steady_timer resume_signal_;
   boost::asio::steady_timer watchdog_;
   std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // only while closing after a last frame
   std::vector<Frame> batch_;                                // being written
   std::vector<boost::asio::const_buffer> buffers_;
+  bool transport_open_ = false;  // open() has succeeded: frames may be written
   bool reading_paused_ = false;
   bool reader_done_ = false;
   bool write_in_flight_ = false;
