@@ -35,6 +35,7 @@ watchdog.unref();
 
 let server;
 let browser;
+let webSocket = false; // the server upgrades /ws
 const pages = {}; // name -> { context, page, dialogs, errors }
 
 async function openPage(name, { viewport = { width: 1100, height: 760 } } = {}) {
@@ -53,6 +54,11 @@ async function openPage(name, { viewport = { width: 1100, height: 760 } } = {}) 
   const response = await page.goto(`${server.origin}/`);
   assert.equal(response.status(), 200);
   return entry;
+}
+
+// Said plainly rather than as a time-out: the page talks to the server only through /ws.
+function needsWebSocket() {
+  assert.ok(webSocket, `${server.origin}/ws is no WebSocket endpoint: this chat-server cannot serve the browser client`);
 }
 
 async function logIn(page, name, mode) {
@@ -99,6 +105,7 @@ function assertNoGapNoDuplicate(messages) {
 before(async () => {
   server = new ChatServer({ binary, webRoot });
   await server.start();
+  webSocket = await server.hasWebSocket();
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -132,6 +139,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('two browsers and a terminal participant chat both ways in #general', { timeout: 40_000 }, async () => {
+    needsWebSocket();
     const alice = await openPage('alice');
     const bob = await openPage('bob');
     await logIn(alice.page, 'alice', 'register');
@@ -192,6 +200,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('markup in a message is shown as text and runs nothing', { timeout: 30_000 }, async () => {
+    needsWebSocket();
     const { alice, bob } = pages;
     await say(bob.page, XSS);
     const carol = await TerminalClient.connect(server.port);
@@ -212,6 +221,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('older messages load when scrolling up, without a gap', { timeout: 40_000 }, async () => {
+    needsWebSocket();
     const { bob } = pages;
     const carol = await TerminalClient.connect(server.port);
     await carol.request({ op: 'login', name: 'carol', password: PASSWORD });
@@ -234,6 +244,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('moderation commands: /create, /topic, /kick for the owner; refused for a member', { timeout: 30_000 }, async () => {
+    needsWebSocket();
     const { alice, bob } = pages;
     await say(alice.page, '/create #den a quiet corner');
     await alice.page.waitForFunction(() => document.getElementById('buffer-title').textContent === '#den');
@@ -255,6 +266,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('a network drop with messages in flight: each stored and shown once', { timeout: 45_000 }, async () => {
+    needsWebSocket();
     const dora = await openPage('dora');
     const cutOn = new Set(['"text":"in flight"', '"text":"dm in flight"']);
     const replies = [];
@@ -314,6 +326,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('a server killed and restarted: both pages resume without a gap or a duplicate', { timeout: 60_000 }, async () => {
+    needsWebSocket();
     const { alice, bob } = pages;
     const before = await shownMessages(alice.page);
     await server.kill();
@@ -358,6 +371,7 @@ describe('the browser client', { timeout: 200_000 }, () => {
   });
 
   test('on a phone-sized screen a guest reads and writes, the room list behind the menu button', { timeout: 30_000 }, async () => {
+    needsWebSocket();
     const phone = await openPage('phone', { viewport: { width: 390, height: 780 } });
     await logIn(phone.page, 'visitor', 'guest');
     await phone.page.waitForFunction(() => document.getElementById('buffer-title').textContent === '#general');

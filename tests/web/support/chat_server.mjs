@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ export class ChatServer {
   // binary: the chat-server executable; webRoot: the browser client's folder.
   constructor({ binary, webRoot }) {
     if (!binary || !fs.existsSync(binary)) throw new Error(`no chat-server at '${binary}' (set CHAT_SERVER)`);
-    this.binary = binary;
+    this.binary = path.resolve(binary); // the process runs in its own folder
     this.webRoot = webRoot;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-web-test-'));
     this.child = null;
@@ -86,6 +87,28 @@ export class ChatServer {
     } catch {
       return false;
     }
+  }
+
+  // Whether `origin` upgrades GET /ws to a WebSocket (101), as the browser client needs; false on any other
+  // answer (a 404 from a server without the endpoint).
+  hasWebSocket(origin = this.origin) {
+    return new Promise((resolve) => {
+      const request = http.get(`${origin}/ws`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        timeout: 5000,
+      });
+      request.on('upgrade', (response, socket) => {
+        socket.destroy();
+        resolve(true);
+      });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(false);
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => resolve(false));
+    });
   }
 
   // SIGKILL: a crash, or the machine's plug pulled; what was acknowledged is on disk.
