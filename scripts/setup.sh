@@ -10,8 +10,13 @@ packages=(
   libspdlog-dev libfmt-dev libsodium-dev libjemalloc-dev libcli11-dev libreadline-dev libncurses-dev
   doctest-dev libbenchmark-dev
   python3 tmux procps
+  chromium
   redis-server
 )
+# Node.js and npm run the browser client's tests (tests/web): Debian's, unless a node and an npm are already
+# there (NodeSource's nodejs brings its own npm, and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,13 @@
 #include "server/server.hpp"
 
 #include <unistd.h>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "common/open_file_limit.hpp"
 #include "common/protocol.hpp"
+#include "server/http/web_root.hpp"
 #include "server/messaging/event_frames.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/net/tcp_transport.hpp"
@@ -91,6 +93,27 @@ std::unique_ptr<HttpListener> make_http_listener(const ServerConfig::Http& http)
                                        .max_header_bytes = http.max_header_bytes}});
 }
 
+// The browser client's files (http.web_root), read once here; null when HTTP is off or there is no client.
+std::shared_ptr<const StaticFiles> load_web_client(const ServerConfig::Http& http) {
+  if (!http.enabled) return nullptr;
+  std::vector<std::filesystem::path> tried;
+  const auto root = WebRoot::resolve(http.web_root, &tried);
+  if (!root) {
+    std::string where;
+    for (const auto& folder : tried) where += (where.empty() ? "" : ", ") + folder.string();
+    if (http.web_root.empty()) {
+      spdlog::info("http: no browser client (http.web_root is \"\")");
+    } else {
+      spdlog::info("http: no browser client: none of {} exists (http.web_root \"auto\")", where);
+    }
+    return nullptr;
+  }
+  auto files = std::make_shared<const StaticFiles>(StaticFiles::load(*root));
+  spdlog::info("http: browser client from {} ({} files, {} bytes)", root->string(), files->size(),
+               files->total_bytes());
+  return files;
+}
+
 std::vector<asio::ip::address> addresses(const std::vector<std::string>& texts) {
   std::vector<asio::ip::address> list;
   for (const auto& text : texts) list.push_back(asio::ip::make_address(text));  // validate() checked them
@@ -145,7 +168,7 @@ Server::Server(ServerConfig config)
       endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },
                                             [this] { return ServerSnapshot::take(context_); },
                                             [this] { return http_ ? http_->stats() : HttpStats::Snapshot{}; }},
-                 addresses(config_.http.metrics_allow)),
+                 addresses(config_.http.metrics_allow), load_web_client(config_.http)),
       commit_kick_(io_),
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);

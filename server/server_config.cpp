@@ -239,6 +239,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("tls", "cert_file", c.tls.cert_file, Rule{.null_is_empty = true});
   v("tls", "key_file", c.tls.key_file, Rule{.null_is_empty = true});
   v("tls", "ca_file", c.tls.ca_file, Rule{.null_is_empty = true});
+  v("http", "web_root", c.http.web_root, Rule{.null_is_empty = true});
 
   v("log", "level", c.log.level, Rule{0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}});
   v("log", "file", c.log.file);

@@ -121,6 +121,9 @@ struct ServerConfig {
     // Origins ("https://chat.example.org") whose pages may open /ws; empty: only the server's own (same
     // host[:port] as the request's Host). A request without Origin (not a browser) is always let in.
     std::vector<std::string> allowed_origins;
+    // The browser client's folder, served at "/": "auto" finds it next to the executable (the build tree's
+    // copy, then <prefix>/share/chat-server/web), "" serves none, anything else names the folder (WebRoot).
+    std::string web_root = "auto";
   } http;
 
   // The TLS listener's certificate (server.tls_port); read at start and again on SIGHUP.

@@ -42,10 +42,21 @@ Json with_http(Json http = Json::object(), Json rest = Json::object()) {
   return rest;
 }
 
-void check_security_headers(const HttpAnswer& answer) {
+constexpr const char* kPolicy =
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+// The headers every answer carries, a page or a figure.
+void check_page_security_headers(const HttpAnswer& answer) {
   CHECK(answer.header("x-content-type-options") == "nosniff");
   CHECK(answer.header("referrer-policy") == "no-referrer");
-  CHECK(answer.header("content-security-policy") == "default-src 'none'");
+  CHECK(answer.header("x-frame-options") == "DENY");
+  CHECK(answer.header("content-security-policy") == kPolicy);
+}
+
+// And the answers that are figures are never kept in a cache.
+void check_security_headers(const HttpAnswer& answer) {
+  check_page_security_headers(answer);
   CHECK(answer.header("cache-control") == "no-store");
 }
 
@@ -455,4 +466,66 @@ TEST_CASE("ConnectionFlood: past http.max_connections a connection gets 503 and 
     if (status != 200) std::this_thread::sleep_for(20ms);
   }
   CHECK(status == 200);
+}
+
+TEST_CASE("the browser client: / is its page and its modules are JavaScript, each with every security header") {
+  const std::string web_root = std::string(CHAT_SOURCE_DIR) + "/client/web";
+  ServerProcess server(with_http({{"web_root", web_root}}));
+  const auto port = server.http_port();
+  const auto page = http_get(port, "/");
+  CHECK(page.status == 200);
+  CHECK(page.header("content-type") == "text/html; charset=utf-8");
+  CHECK(page.body.find("<script type=\"module\" src=\"js/main.js\"></script>") != std::string::npos);
+  CHECK(page.header("cache-control") == "no-cache");
+  CHECK(page.header("etag").size() > 2);
+  check_page_security_headers(page);
+  // No inline script or style: the policy would block it, so none may be there to need it.
+  CHECK(page.body.find("<style") == std::string::npos);
+  CHECK(page.body.find(" style=") == std::string::npos);
+
+  const auto module = http_get(port, "/js/main.js");
+  CHECK(module.status == 200);
+  CHECK(module.header("content-type") == "text/javascript; charset=utf-8");
+  check_page_security_headers(module);
+  const auto style = http_get(port, "/style.css");
+  CHECK(style.status == 200);
+  CHECK(style.header("content-type") == "text/css; charset=utf-8");
+
+  // Revalidation: the same ETag back is a 304 without a body.
+  HttpConnection connection(port);
+  REQUIRE(connection.send_raw("GET /js/main.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + module.header("etag") +
+                              "\r\nConnection: close\r\n\r\n"));
+  const auto revalidated = connection.read_answer();
+  REQUIRE(revalidated);
+  CHECK(revalidated->status == 304);
+  CHECK(revalidated->body.empty());
+  check_page_security_headers(*revalidated);
+
+  // Unknown paths keep the operator's JSON 404, and the operator endpoints are still there.
+  const auto missing = http_get(port, "/js/nope.js");
+  CHECK(missing.status == 404);
+  CHECK(missing.header("content-type") == "application/json");
+  check_security_headers(missing);
+  CHECK(http_get(port, "/health").status == 200);
+}
+
+TEST_CASE("http.web_root: auto serves the build tree's copy; \"\" serves no client; a missing folder stops start-up") {
+  {
+    ServerProcess server(with_http());  // web_root "auto": <build>/web, copied there with the server
+    CHECK(http_get(server.http_port(), "/").status == 200);
+  }
+  {
+    ServerProcess server(with_http({{"web_root", ""}}));
+    const auto answer = http_get(server.http_port(), "/");
+    CHECK(answer.status == 404);
+    CHECK(answer.header("content-type") == "application/json");
+  }
+  try {
+    ServerProcess server(with_http({{"web_root", "/nonexistent/web"}}));
+    FAIL("the server started with a web root that does not exist");
+  } catch (const std::runtime_error& e) {
+    const std::string log = e.what();
+    INFO(log);
+    CHECK(log.find("http.web_root: '/nonexistent/web' is not a directory") != std::string::npos);
+  }
 }

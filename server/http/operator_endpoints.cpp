@@ -9,8 +9,9 @@
 
 namespace chat {
 
-OperatorEndpoints::OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow)
-    : sources_(std::move(sources)), metrics_allow_(std::move(metrics_allow)) {}
+OperatorEndpoints::OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow,
+                                     std::shared_ptr<const StaticFiles> web)
+    : sources_(std::move(sources)), metrics_allow_(std::move(metrics_allow)), web_(std::move(web)) {}
 
 HttpResponse OperatorEndpoints::handle(const HttpRequest& request, const boost::asio::ip::address& peer) const {
   const auto target = request.target();
@@ -20,6 +21,11 @@ HttpResponse OperatorEndpoints::handle(const HttpRequest& request, const boost::
   if (path == "/health") return health(version);
   if (path == "/ready") return ready(version);
   if (path == "/metrics") return metrics(version, peer);
+  if (web_) {
+    if (const auto* file = web_->find(std::string_view(path.data(), path.size()))) {
+      return StaticFiles::respond(*file, request);
+    }
+  }
   return json_response(http::status::not_found,
                        R"({"error":"not_found","endpoints":["/health","/ready","/metrics"]})", version);
 }

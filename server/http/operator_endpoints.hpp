@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -11,12 +12,14 @@
 #include "server/http/http_response.hpp"
 #include "server/http/http_stats.hpp"
 #include "server/http/readiness.hpp"
+#include "server/http/static_files.hpp"
 #include "server/server_snapshot.hpp"
 
 namespace chat {
 
 // The operator's endpoints: GET /health (the process runs), /ready (it should be sent traffic), /metrics
-// (Prometheus text of the server snapshot and the HTTP counters); anything else is 404 with a JSON body.
+// (Prometheus text of the server snapshot and the HTTP counters), and the browser client's files when there
+// are any (StaticFiles: "/" and the paths it holds); anything else is 404 with a JSON body.
 // The path is matched exactly, never resolved, so "/../etc/passwd" is just an unknown path. Only GET and
 // HEAD reach here (HttpSession refuses the rest). handle() is safe from any thread as long as the sources
 // are; the server calls it from the HTTP thread only.
@@ -35,7 +38,9 @@ class OperatorEndpoints {
   };
 
   // metrics_allow: the peers that may read /metrics (others get 403); empty lets every peer.
-  OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow);
+  // web: the browser client's files, or null to serve none.
+  OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow,
+                    std::shared_ptr<const StaticFiles> web = nullptr);
 
   HttpResponse handle(const HttpRequest& request, const boost::asio::ip::address& peer) const;
 
@@ -48,6 +53,7 @@ class OperatorEndpoints {
 
   Sources sources_;
   std::vector<boost::asio::ip::address> metrics_allow_;
+  std::shared_ptr<const StaticFiles> web_;
   mutable std::mutex snapshot_mutex_;
   mutable std::optional<ServerSnapshot> snapshot_;  // snapshot_mutex_
   mutable std::chrono::steady_clock::time_point snapshot_taken_;  // snapshot_mutex_
