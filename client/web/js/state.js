@@ -97,21 +97,18 @@ export class ChatState extends EventTarget {
   }
 
   room(name, create = true) {
-    const key = roomKey(name);
-    let buffer = this.buffers.get(key);
-    if (!buffer && create) {
-      buffer = new Buffer(key, 'room', name);
-      this.buffers.set(key, buffer);
-      this.#emit('buffers', {});
-    }
-    return buffer;
+    return this.#buffer(roomKey(name), 'room', name, create);
   }
 
   conversation(user, create = true) {
-    const key = dmKey(user);
+    return this.#buffer(dmKey(user), 'dm', user, create);
+  }
+
+  // The buffer under `key`, made (and announced) on first use when `create` is set.
+  #buffer(key, kind, name, create) {
     let buffer = this.buffers.get(key);
     if (!buffer && create) {
-      buffer = new Buffer(key, 'dm', user);
+      buffer = new Buffer(key, kind, name);
       this.buffers.set(key, buffer);
       this.#emit('buffers', {});
     }
