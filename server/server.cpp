@@ -415,7 +415,7 @@ std::size_t Server::connection_count() const {
 
 std::map<std::string, std::size_t> Server::connections_by_transport() const {
   // Every transport this server speaks is listed, also at 0, so that a dashboard's series never vanish.
-  std::map<std::string, std::size_t> counts{{"tcp", 0}, {"ws", 0}};
+  std::map<std::string, std::size_t> counts{{"tcp", 0}, {"tls", 0}, {"ws", 0}};
   std::lock_guard lock(sessions_mutex_);
   for (const auto& [name, count] : sessions_by_transport_) counts[name] += count;
   return counts;

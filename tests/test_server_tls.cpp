@@ -88,6 +88,13 @@ TEST_CASE("TlsChat: register, join, send, receive, direct messages and history o
   // Bob over TLS, carol over plain TCP: the same room, the same messages.
   TlsTestClient bob(server.tls_port(), certs.pair.cert);
   expect_ok(bob.request("guest", {{"name", "bob"}}));
+  {
+    // Counted by transport: the two TLS connections, and this plain one asking.
+    server.add_admin("root");
+    TestClient admin(server.port());
+    expect_ok(admin.login("root"));
+    CHECK(expect_ok(admin.request("stats"))["connections_by_transport"] == Json({{"tcp", 1}, {"tls", 2}, {"ws", 0}}));
+  }
   expect_ok(bob.request("join", {{"room", "lobby"}}));
   TestClient carol(server.port());
   expect_ok(carol.guest("carol"));

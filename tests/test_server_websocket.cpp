@@ -257,7 +257,7 @@ TEST_CASE("connections are counted by transport in stats and in /metrics") {
   expect_ok(ws.request("login", {{"name", "root"}, {"password", "password123"}}));
   const auto stats = expect_ok(ws.request("stats"));
   CHECK(stats["connections"] == 3);
-  CHECK(stats["connections_by_transport"] == Json({{"tcp", 2}, {"ws", 1}}));
+  CHECK(stats["connections_by_transport"] == Json({{"tcp", 2}, {"tls", 0}, {"ws", 1}}));
   // /metrics shares a snapshot for up to a second.
   std::this_thread::sleep_for(1100ms);
   const auto metrics = http_get(server.http_port(), "/metrics").body;
