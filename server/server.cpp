@@ -318,6 +318,9 @@ void Server::schedule_storage_retry() {
 }
 
 void Server::accept_websocket(asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
+  // The chat listeners are closed once a shutdown begins; the HTTP listener serves /ready until the end, but
+  // takes no new chat connection either (the socket closes here, unanswered).
+  if (shut_down_.load()) return;
   // The HTTP listener's io_context is not the chat one: the descriptor moves, not the socket object.
   boost::system::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();

@@ -134,7 +134,11 @@ void Session::close_after(DisconnectReason reason, Frame last, std::optional<std
     self->grace_timer_ = std::make_unique<asio::steady_timer>(self->strand_);
     self->grace_timer_->expires_after(limit);
     self->grace_timer_->async_wait([self](boost::system::error_code ec) {
-      if (!ec) self->close(DisconnectReason::SlowConsumer);
+      if (ec) return;
+      // Cut, whatever reason was recorded first: the peer had its grace (a WebSocket's closing handshake
+      // too) and does not get more.
+      self->cut_ = true;
+      self->close(DisconnectReason::SlowConsumer);
     });
   });
   // Pairs with release_reply(): whichever of the two comes last sees the other's write.
@@ -179,8 +183,9 @@ void Session::end_output() {
 
 void Session::close_socket() {
   // A stalled reader that was cut costs nothing after it: what it did not read is dropped at once.
-  transport_->set_close_reason(static_cast<DisconnectReason>(reason_.load()));
-  transport_->close(static_cast<DisconnectReason>(reason_.load()) == DisconnectReason::SlowConsumer);
+  const auto reason = static_cast<DisconnectReason>(reason_.load());
+  transport_->set_close_reason(reason);
+  transport_->close(cut_ || reason == DisconnectReason::SlowConsumer);
   std::function<void()> abandoned;  // it may hold this session: released here, or it would keep it alive
   {
     std::lock_guard lock(out_mutex_);

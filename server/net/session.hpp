@@ -198,7 +198,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // only while closing after a last frame
   std::vector<Frame> batch_;                                // being written
   std::vector<boost::asio::const_buffer> buffers_;
-  bool transport_open_ = false;  // open() has succeeded: frames may be written
+  bool transport_open_ = false;
+  bool cut_ = false;  // the close grace ran out: the close is abortive whatever the reason  // open() has succeeded: frames may be written
   bool reading_paused_ = false;
   bool reader_done_ = false;
   bool write_in_flight_ = false;
