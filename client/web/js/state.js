@@ -23,6 +23,22 @@ function compareOrder(a, b) {
   return a.order[0] - b.order[0] || a.order[1] - b.order[1];
 }
 
+// A message line of a buffer, from a room's or a direct message: `number` is its seq or dm_id.
+function messageLine(message, number, own) {
+  return {
+    type: 'message',
+    number,
+    order: [number, 0],
+    from: String(message.from ?? ''),
+    guest: Boolean(message.guest),
+    ts: Number(message.ts) || 0,
+    text: String(message.text ?? ''),
+    action: message.kind === 'action',
+    own,
+    mention: false,
+  };
+}
+
 export class Buffer {
   constructor(key, kind, name) {
     this.key = key;
@@ -166,19 +182,9 @@ export class ChatState extends EventTarget {
     if (!Number.isInteger(message.seq)) return;
     const buffer = this.room(room);
     const own = this.#isMine(message.from, message.guest);
-    const line = {
-      type: 'message',
-      number: message.seq,
-      order: [message.seq, 0],
-      from: String(message.from ?? ''),
-      guest: Boolean(message.guest),
-      ts: Number(message.ts) || 0,
-      text: String(message.text ?? ''),
-      action: message.kind === 'action',
-      cid: typeof message.cid === 'string' ? message.cid : undefined,
-      own,
-      mention: !own && mentions(String(message.text ?? ''), this.me),
-    };
+    const line = messageLine(message, message.seq, own);
+    line.cid = typeof message.cid === 'string' ? message.cid : undefined;
+    line.mention = !own && mentions(line.text, this.me);
     if (buffer.lastSeq === null || message.seq > buffer.lastSeq) buffer.lastSeq = message.seq;
     const index = buffer.insert(line);
     if (index < 0) return;
@@ -192,18 +198,7 @@ export class ChatState extends EventTarget {
     const own = this.#isMine(message.from, message.guest);
     const other = own ? String(message.to ?? '') : String(message.from ?? '');
     const buffer = this.conversation(other);
-    const line = {
-      type: 'message',
-      number: message.dm_id,
-      order: [message.dm_id, 0],
-      from: String(message.from ?? ''),
-      guest: Boolean(message.guest),
-      ts: Number(message.ts) || 0,
-      text: String(message.text ?? ''),
-      action: message.kind === 'action',
-      own,
-      mention: false,
-    };
+    const line = messageLine(message, message.dm_id, own);
     const index = buffer.insert(line);
     if (index < 0) return;
     this.#emit('line', { buffer, line, index });
