@@ -1,5 +1,6 @@
 #include "loadtest/load_options.hpp"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -91,8 +92,10 @@ void define(CLI::App& app, LoadOptions& o) {
   app.add_option("--connect-timeout", o.connect_timeout_s, "Seconds for all connections to log in and join")
       ->check(CLI::Range(1.0, kMaxPhaseSeconds))
       ->capture_default_str();
-  app.add_option("--connect-concurrency", o.connect_concurrency, "Connections being set up at once, per worker")
-      ->check(CLI::Range(1u, 100'000u))
+  app.add_option("--connect-concurrency", o.connect_concurrency,
+                 "Connections being set up at once, per worker (0: 256 over TCP; over WebSocket 16 for the whole run, "
+                 "within the server's http.max_connections)")
+      ->check(CLI::Range(0u, 100'000u))
       ->capture_default_str();
   app.add_option("--workers", o.workers, "Worker processes (0: as many as --max-per-worker requires)")
       ->check(CLI::Range(0u, kMaxWorkers))
@@ -132,6 +135,12 @@ bool is_loopback_24(const std::string& text) {
 unsigned LoadOptions::resolved_workers() const noexcept {
   if (workers != 0) return workers;
   return (sockets() + max_per_worker - 1) / max_per_worker;
+}
+
+unsigned LoadOptions::resolved_connect_concurrency() const noexcept {
+  if (connect_concurrency != 0) return connect_concurrency;
+  if (transport == Transport::Tcp) return 256;
+  return std::max(1u, 16u / resolved_workers());
 }
 
 std::vector<std::string> LoadOptions::to_args() const {

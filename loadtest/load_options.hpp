@@ -49,7 +49,11 @@ struct LoadOptions {
   double duration_s = 5;
   double drain_s = 5;
   double connect_timeout_s = 60;
-  unsigned connect_concurrency = 256;
+  // Connections being set up at once, per worker; 0 (the default): 256 over TCP, and over WebSocket 16 for the
+  // whole run, because a WebSocket is an HTTP connection until its upgrade is answered, and the server's
+  // http.max_connections (64 by default) refuses the rest of a burst.
+  unsigned connect_concurrency = 0;
+  unsigned resolved_connect_concurrency() const noexcept;
 
   unsigned workers = 0;  // 0: as few as the per-process socket budget allows
   unsigned max_per_worker = 19'900;

@@ -117,7 +117,7 @@ void WorkerProcess::every(asio::steady_timer& timer, double period_s, void (Work
 
 void WorkerProcess::start_more_setups() {
   const auto worker = static_cast<unsigned>(options_.worker_index);
-  while (setting_up_ < options_.connect_concurrency && next_setup_ < sessions_.size()) {
+  while (setting_up_ < options_.resolved_connect_concurrency() && next_setup_ < sessions_.size()) {
     const auto& member = members_[next_setup_];
     Member::Setup setup{topology_.guest_name(worker, member.index), {}, member.room, true};
     if (member.room >= 0) {
