@@ -162,7 +162,7 @@ Server::Server(ServerConfig config)
       inbox_(bus_, store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
       context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
-               guest_ids_, messages_, departures_, inbox_, disconnects_, requests_,
+               guest_ids_, messages_, departures_, inbox_, disconnects_, requests_, logins_,
                [this] { return connections_by_transport(); }},
       router_(context_, commands_, requests_),
       endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },

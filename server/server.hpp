@@ -107,6 +107,7 @@ class Server final : public SessionHost {
   // and loaded, which may take seconds. Nothing is accepted before start().
   DisconnectCounters disconnects_;
   RequestCounters requests_;
+  LoginCounters logins_;
   ConnectionLimiter limiter_;
   ConnectionRefusal refusal_;
   Listener listener_;  // plain TCP; never opened when server.port is null

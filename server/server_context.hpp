@@ -11,6 +11,7 @@
 #include "server/dispatch/request_counters.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/auth/guest_ids.hpp"
+#include "server/auth/login_counters.hpp"
 #include "server/auth/login_gate.hpp"
 #include "server/auth/name_probes.hpp"
 #include "server/messaging/message_pipeline.hpp"
@@ -43,6 +44,7 @@ struct ServerContext {
   DirectMessageInbox& inbox;
   const DisconnectCounters& disconnects;
   const RequestCounters& requests;
+  LoginCounters& logins;
   // Chat connections open now, by transport name ("tcp", "ws").
   std::function<std::map<std::string, std::size_t>()> connections_by_transport;
 };

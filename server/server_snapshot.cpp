@@ -12,6 +12,8 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
   snapshot.users_online = server.users.user_count();
   snapshot.rooms = server.rooms.size();
   snapshot.messages_stored = server.store.message_count();
+  snapshot.direct_messages_waiting = server.store.undelivered_direct_message_count();
+  snapshot.delivery_latency = server.messages.delivery_latency();
   snapshot.pool = server.pool.stats();
   snapshot.commits = server.committer.stats();
   snapshot.bus = server.bus.stats();
@@ -24,6 +26,9 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
     snapshot.disconnects[i] = server.disconnects.get(static_cast<DisconnectReason>(i));
   }
   snapshot.logins = server.login_gate.stats();
+  snapshot.logged_in = {server.logins.accounts.load(std::memory_order_relaxed),
+                        server.logins.registrations.load(std::memory_order_relaxed),
+                        server.logins.guests.load(std::memory_order_relaxed)};
   snapshot.name_probes_refused = server.name_probes.refused();
   return snapshot;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "common/latency_histogram.hpp"
 #include "server/auth/login_gate.hpp"
 #include "server/concurrency/bus_core.hpp"
 #include "server/concurrency/thread_pool.hpp"
@@ -21,7 +22,8 @@ struct ServerContext;
 // Every figure the server reports about itself, gathered in one place: the `stats` op renders it as JSON and
 // /metrics as Prometheus text, so the two can never count differently. Each part is read from its owner's
 // own snapshot (the pool's under its lock, and so on); the parts are not one atomic moment.
-// A plain value; take() is safe from any thread, and costs one COUNT(*) on a reader connection.
+// A plain value; take() is safe from any thread, and costs two COUNT(*)s on a reader connection (the messages
+// table, and the undelivered direct messages by their partial index).
 struct ServerSnapshot {
   struct Requests {
     std::uint64_t busy = 0;
@@ -35,6 +37,8 @@ struct ServerSnapshot {
   std::size_t users_online = 0;
   std::size_t rooms = 0;
   std::int64_t messages_stored = 0;  // rows in the messages table
+  std::int64_t direct_messages_waiting = 0;  // stored for a recipient, not yet delivered
+  LatencySummary delivery_latency;           // MessagePipeline::delivery_latency
   PoolStats pool;
   GroupCommitter::Stats commits;
   BusStats bus;
@@ -43,6 +47,12 @@ struct ServerSnapshot {
   CheckpointStats checkpoints;
   std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};  // indexed by DisconnectReason
   LoginGate::Stats logins;
+  struct LoggedIn {
+    std::uint64_t accounts = 0;
+    std::uint64_t registrations = 0;
+    std::uint64_t guests = 0;
+  };
+  LoggedIn logged_in;
   std::uint64_t name_probes_refused = 0;
 
   static ServerSnapshot take(const ServerContext& server);

@@ -3,6 +3,7 @@
 // after the one it guards against.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -261,7 +262,10 @@ TEST_CASE("GET /metrics: valid exposition text whose counters move with the chat
   }
   CHECK(before["chat_connections{transport=\"tcp\"}"] == 2);
   CHECK(before["chat_connections{transport=\"ws\"}"] == 0);
-  CHECK(before["chat_pool_queue_wait_seconds{quantile=\"0.99\"}"] >= 0);
+  CHECK(before["chat_pool_queue_wait_seconds_bucket{le=\"+Inf\"}"] == before["chat_pool_queue_wait_seconds_count"]);
+  CHECK(before["chat_logins_total{kind=\"account\"}"] == 1);       // admin
+  CHECK(before["chat_logins_total{kind=\"registration\"}"] == 1);  // alice
+  CHECK(before["chat_logins_total{kind=\"guest\"}"] == 0);
 
   expect_ok(alice.request("send", {{"room", "general"}, {"text", "hello"}}));
   auto after = scrape(port);
@@ -276,6 +280,28 @@ TEST_CASE("GET /metrics: valid exposition text whose counters move with the chat
   CHECK(after["chat_messages_stored_total"] == before["chat_messages_stored_total"] + 1);
   CHECK(after["chat_messages_committed_total"] == before["chat_messages_committed_total"] + 1);
   CHECK(after["chat_pool_submitted_total"] > before["chat_pool_submitted_total"]);
+  // The one message went through one group commit and was broadcast once.
+  CHECK(after["chat_delivery_seconds_count"] == before["chat_delivery_seconds_count"] + 1);
+  CHECK(after["chat_delivery_seconds_sum"] > before["chat_delivery_seconds_sum"]);
+  CHECK(after["chat_commit_batch_size_count"] == before["chat_commit_batch_size_count"] + 1);
+  CHECK(after["chat_commit_batch_size_bucket{le=\"1\"}"] == before["chat_commit_batch_size_bucket{le=\"1\"}"] + 1);
+  CHECK(after["chat_commit_seconds_count"] == before["chat_commit_seconds_count"] + 1);
+  // Every histogram is cumulative, and its +Inf bucket is its count.
+  for (const auto* histogram : {"chat_delivery_seconds", "chat_commit_seconds", "chat_commit_batch_size",
+                                "chat_pool_queue_wait_seconds", "chat_pool_run_seconds"}) {
+    INFO(histogram);
+    const std::string prefix = std::string(histogram) + "_bucket{le=\"";
+    std::vector<std::pair<double, double>> buckets;  // le, count
+    for (const auto& [name, value] : after) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      const auto le = name.substr(prefix.size(), name.size() - prefix.size() - 2);
+      buckets.emplace_back(le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le), value);
+    }
+    std::sort(buckets.begin(), buckets.end());
+    CHECK(buckets.size() >= 12);
+    for (std::size_t i = 1; i < buckets.size(); ++i) CHECK(buckets[i].second >= buckets[i - 1].second);
+    CHECK(after[std::string(histogram) + "_bucket{le=\"+Inf\"}"] == after[std::string(histogram) + "_count"]);
+  }
 
   // The stats op reads the same snapshot.
   const auto stats = expect_ok(admin.request("stats"));
@@ -291,6 +317,31 @@ TEST_CASE("GET /metrics: valid exposition text whose counters move with the chat
   }
   CHECK(scrape(port)["chat_disconnects_total{reason=\"client_closed\"}"] ==
         after["chat_disconnects_total{reason=\"client_closed\"}"] + 1);
+}
+
+TEST_CASE("chat_direct_messages_waiting counts the direct messages an offline account has not received yet") {
+  ServerProcess server(with_http());
+  const auto port = server.http_port();
+  {
+    TestClient bob(server.port());
+    expect_ok(bob.register_user("bob"));
+  }
+  TestClient alice(server.port());
+  expect_ok(alice.register_user("alice"));
+  CHECK(fresh_scrape(port)["chat_direct_messages_waiting"] == 0);
+  for (int i = 0; i < 3; ++i) expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "while you were out"}}));
+  CHECK(fresh_scrape(port)["chat_direct_messages_waiting"] == 3);
+
+  TestClient bob(server.port());
+  const auto login = expect_ok(bob.login("bob"));
+  CHECK(login["pending_dms"] == 3);
+  // Delivered after the log-in's reply: the gauge falls once bob's connection took them.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (fresh_scrape(port)["chat_direct_messages_waiting"] != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(fresh_scrape(port)["chat_direct_messages_waiting"] == 0);
+  CHECK(fresh_scrape(port)["chat_logins_total{kind=\"account\"}"] == 1);
 }
 
 TEST_CASE("http.metrics_allow: other peers get 403 for /metrics, and still /health") {

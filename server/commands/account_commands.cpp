@@ -72,6 +72,7 @@ void register_user(const CommandContext& ctx) {
   if (!establish(ctx, identity, /*backlog=*/false)) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
   }
+  ctx.server.logins.registrations.fetch_add(1, std::memory_order_relaxed);
   reply_logged_in(ctx, identity, 0);
 }
 
@@ -95,6 +96,7 @@ void login(const CommandContext& ctx) {
   if (!establish(ctx, identity, /*backlog=*/true)) {
     throw ProtocolError(ErrorCode::Conflict, "name '" + identity.user + "' is in use");
   }
+  ctx.server.logins.accounts.fetch_add(1, std::memory_order_relaxed);
   reply_logged_in(ctx, identity, ctx.server.inbox.pending_count(identity.id));
   ctx.server.inbox.deliver_pending_later(ctx.session, identity);
 }
@@ -111,6 +113,7 @@ void guest(const CommandContext& ctx) {
   // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
   const Identity identity{ctx.server.guest_ids.next(), name, true, false};
   if (!establish(ctx, identity, /*backlog=*/false)) name_taken(ctx, name);
+  ctx.server.logins.guests.fetch_add(1, std::memory_order_relaxed);
   reply_logged_in(ctx, identity, 0);
 }
 

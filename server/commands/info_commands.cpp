@@ -96,6 +96,9 @@ void stats(const CommandContext& ctx) {
   reply["users_online"] = snapshot.users_online;
   reply["rooms"] = snapshot.rooms;
   reply["messages_stored"] = snapshot.messages_stored;
+  reply["direct_messages_waiting"] = snapshot.direct_messages_waiting;
+  reply["delivery_us_mean"] = micros(snapshot.delivery_latency.mean);
+  reply["delivery_us_p99"] = micros(snapshot.delivery_latency.p99);
   reply["pool"] = {{"threads", pool.live_threads},
                    {"idle_threads", pool.idle_threads},
                    {"peak_threads", pool.peak_threads},
@@ -117,7 +120,9 @@ void stats(const CommandContext& ctx) {
                       {"failed", commits.failed},
                       {"refused", commits.refused_full},
                       {"refused_schedules", commits.refused_schedules},
-                      {"largest_batch", commits.largest_batch}};
+                      {"largest_batch", commits.largest_batch},
+                      {"commit_us_mean", micros(commits.commit_time.mean)},
+                      {"commit_us_p99", micros(commits.commit_time.p99)}};
   reply["bus"] = {{"published", bus.published},
                   {"refused", bus.refused},
                   {"handler_failures", bus.handler_failures},
@@ -141,7 +146,10 @@ void stats(const CommandContext& ctx) {
     disconnects[std::string(to_string(static_cast<DisconnectReason>(i)))] = snapshot.disconnects[i];
   }
   reply["disconnects"] = std::move(disconnects);
-  reply["auth"] = {{"login_failures", snapshot.logins.failures},
+  reply["auth"] = {{"logins", snapshot.logged_in.accounts},
+                   {"registrations", snapshot.logged_in.registrations},
+                   {"guests", snapshot.logged_in.guests},
+                   {"login_failures", snapshot.logins.failures},
                    {"logins_throttled", snapshot.logins.throttled},
                    {"logins_busy", snapshot.logins.busy},
                    {"name_probes_refused", snapshot.name_probes_refused}};

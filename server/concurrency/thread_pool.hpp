@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "server/concurrency/finished_tasks.hpp"
-#include "server/concurrency/latency_histogram.hpp"
+#include "common/latency_histogram.hpp"
 #include "server/concurrency/pool_clock.hpp"
 #include "server/concurrency/task.hpp"
 #include "server/concurrency/task_handle.hpp"

@@ -9,7 +9,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "server/concurrency/latency_histogram.hpp"
+#include "common/latency_histogram.hpp"
 
 namespace chat::detail {
 

@@ -16,6 +16,8 @@ std::string_view type_name(PrometheusText::Type type) {
       return "gauge";
     case PrometheusText::Type::summary:
       return "summary";
+    case PrometheusText::Type::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -60,11 +62,15 @@ void PrometheusText::family(std::string_view name, Type type, std::string_view h
                  type_name(type));
 }
 
-void PrometheusText::sample(std::string_view name, double value, const Labels& labels) {
+std::string PrometheusText::number(double value) {
   // The format spells the special values this way; fmt would write "inf" and "nan".
-  if (std::isnan(value)) return write_sample(name, "NaN", labels);
-  if (std::isinf(value)) return write_sample(name, value > 0 ? "+Inf" : "-Inf", labels);
-  write_sample(name, fmt::format("{}", value), labels);
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  return fmt::format("{}", value);
+}
+
+void PrometheusText::sample(std::string_view name, double value, const Labels& labels) {
+  write_sample(name, number(value), labels);
 }
 
 void PrometheusText::write_sample(std::string_view name, std::string_view value, const Labels& labels) {

@@ -16,7 +16,7 @@ namespace chat {
 // Not thread-safe: one writer per page.
 class PrometheusText {
  public:
-  enum class Type { counter, gauge, summary };
+  enum class Type { counter, gauge, summary, histogram };
   using Labels = std::vector<std::pair<std::string_view, std::string>>;
 
   // Content-Type of the page.
@@ -25,7 +25,8 @@ class PrometheusText {
   // Opens a family; the samples that follow belong to it.
   void family(std::string_view name, Type type, std::string_view help);
 
-  // One sample line. `name` is the family's name, or for a summary its name with _sum or _count.
+  // One sample line. `name` is the family's name, or for a summary or a histogram its name with _sum, _count
+  // or (a histogram's) _bucket.
   void sample(std::string_view name, double value, const Labels& labels = {});
   template <std::integral T>
   void sample(std::string_view name, T value, const Labels& labels = {}) {
@@ -41,6 +42,9 @@ class PrometheusText {
 
   const std::string& text() const noexcept { return text_; }
 
+  // A value as the format spells it: the shortest text that reads back as the same double, NaN, +Inf, -Inf
+  // (also for a label value that is a number, such as a histogram bucket's "le").
+  static std::string number(double value);
   static std::string escape_label_value(std::string_view value);
   static std::string escape_help(std::string_view help);
 

@@ -55,6 +55,7 @@ void MessagePipeline::send(const RoomPtr& room, const Identity& sender, const Se
                                  std::move(text), std::move(client_id), kind};
   pending.sender = ReplyHold(session);
   pending.request_id = request_id;
+  pending.accepted_at = std::chrono::steady_clock::now();
 
   MessageRecord record = pending.record;
   const auto admission = committer_.append(
@@ -120,6 +121,10 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
   // deliver() and, usually, one write per member for the whole batch instead of one per message.
   // Frames stay below kBroadcastFrameBytes so that a large batch cannot fill a member's
   // outbound queue at once.
+  const auto now = std::chrono::steady_clock::now();
+  for (const Pending& pending : batch) {
+    if (pending.outcome.status == AppendOutcome::Status::stored) delivery_latency_.record_shared(now - pending.accepted_at);
+  }
   std::string frame;
   std::int64_t frame_last_seq = 0;
   const auto flush = [&] {

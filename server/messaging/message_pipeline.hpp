@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/latency_histogram.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/auth/identity.hpp"
 #include "server/messaging/dedup_window.hpp"
@@ -30,6 +32,7 @@ class RoomOutbox {
     AppendOutcome outcome;
     ReplyHold sender;  // the sender's connection, which owes this request its reply until it is answered
     nlohmann::json request_id;
+    std::chrono::steady_clock::time_point accepted_at;  // when send() took it: the start of its delivery time
   };
 
   explicit RoomOutbox(std::size_t window) : dedup(window) {}
@@ -78,6 +81,10 @@ class MessagePipeline {
   // Runs `action` while no broadcast of the room runs, so that delivered_seq
   // stays put: a join subscribes and replays up to it without gap or
   // duplicate.
+  // From send() taking a message to its broadcast to the room's members (queued on their connections):
+  // the commit and the hand-offs around it. Stored messages only.
+  LatencySummary delivery_latency() const noexcept { return delivery_latency_.summary(); }
+
   template <class Action>
   auto while_quiet(const RoomPtr& room, Action&& action) {
     std::lock_guard lock(outbox_of(*room).broadcast_mutex);
@@ -102,7 +109,7 @@ class MessagePipeline {
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
-  static void broadcast_stored(Room& room, const std::deque<Pending>& batch);
+  void broadcast_stored(Room& room, const std::deque<Pending>& batch);
   // Each sender's reply (ok with the seq, duplicate, or internal), in batch order; remembers the client ids.
   void answer_senders(RoomOutbox& outbox, const std::deque<Pending>& batch);
   // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
@@ -118,6 +125,7 @@ class MessagePipeline {
   EventBus& bus_;
   GroupCommitter& committer_;
   Store& store_;
+  LatencyHistogram delivery_latency_;  // recorded by the drains of every room at once
   Options options_;
   // Rooms whose outbox got outcomes in the batch being completed. Touched only on the flushing thread,
   // and the committer runs one flush at a time.

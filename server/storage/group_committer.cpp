@@ -1,5 +1,8 @@
 #include "server/storage/group_committer.hpp"
 
+#include <bit>
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -102,7 +105,9 @@ void GroupCommitter::close_and_drain() {
 
 GroupCommitter::Stats GroupCommitter::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  Stats stats = stats_;
+  stats.commit_time = commit_time_.summary();
+  return stats;
 }
 
 bool GroupCommitter::dispatch() noexcept {
@@ -160,7 +165,9 @@ bool GroupCommitter::flush_once() {
     }
   }
 
+  const auto commit_start = std::chrono::steady_clock::now();
   const std::vector<AppendOutcome> outcome = commit_batch();
+  if (!batch_records_.empty()) commit_time_.record(std::chrono::steady_clock::now() - commit_start);
   std::uint64_t stored = 0;
   std::uint64_t duplicates = 0;
   for (std::size_t i = 0; i < batch_completions_.size(); ++i) {
@@ -199,6 +206,9 @@ bool GroupCommitter::flush_once() {
     stats_.failed += size - stored - duplicates;
     ++stats_.batches;
     stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, size);
+    const auto size_class = static_cast<std::size_t>(std::bit_width(size) - 1);
+    ++stats_.batch_sizes[std::min(size_class, Stats::kBatchSizeClasses - 1)];
+    stats_.messages_flushed += size;
   }
   if (!pending_records_.empty()) return true;
   flush_owned_ = false;

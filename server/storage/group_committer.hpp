@@ -2,6 +2,7 @@
 // Group commit of room messages: many producers append, one flush at a time writes everything pending in a
 // single transaction, so throughput does not fall to one transaction (one WAL sync) per message.
 
+#include <array>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/latency_histogram.hpp"
 #include "server/storage/records.hpp"
 
 namespace chat {
@@ -66,6 +68,11 @@ class GroupCommitter {
     std::uint64_t failed = 0;
     std::uint64_t batches = 0;        // flushes that wrote something
     std::uint64_t largest_batch = 0;  // messages in the largest flush
+    // Flushes by size: batch_sizes[i] counts those of 2^i to 2^(i+1) - 1 messages (the last: 2^i and more).
+    static constexpr std::size_t kBatchSizeClasses = 13;
+    std::array<std::uint64_t, kBatchSizeClasses> batch_sizes{};
+    std::uint64_t messages_flushed = 0;  // the sizes' sum: committed + duplicates + failed
+    LatencySummary commit_time;          // one flush's transaction (and its retry, if any), completions excluded
     std::uint64_t refused_schedules = 0;
     std::uint64_t refused_full = 0;  // appends refused with backlog_full
   };
@@ -123,7 +130,8 @@ class GroupCommitter {
   bool closed_ = false;
   bool refusal_logged_ = false;
   bool full_logged_ = false;
-  Stats stats_;
+  Stats stats_;  // but commit_time, kept in commit_time_
+  LatencyHistogram commit_time_;  // recorded by the flush's owner (one at a time), read by stats()
 
   // The batch being flushed, kept across flushes so its capacity is reused.
   std::vector<MessageRecord> batch_records_;

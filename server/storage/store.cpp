@@ -627,6 +627,15 @@ std::int64_t Store::message_count() const {
   });
 }
 
+std::int64_t Store::undelivered_direct_message_count() const {
+  return with_context([] { return std::string("undelivered_direct_message_count"); }, [&] {
+    auto reader = readers_->acquire();
+    auto select = reader->statement("SELECT COUNT(*) FROM direct_messages WHERE delivered = 0");
+    select->executeStep();
+    return select->getColumn(0).getInt64();
+  });
+}
+
 // --- direct messages ---
 
 StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {

@@ -113,6 +113,8 @@ class Store {
   // an in-memory de-duplication window after a restart.
   std::vector<ClientMessageRef> recent_client_messages(std::string_view room, std::size_t limit) const;
   std::int64_t message_count() const;
+  // Direct messages stored for a recipient and not yet delivered to it (the partial index, not the table).
+  std::int64_t undelivered_direct_message_count() const;
 
   // --- direct messages ---
   // Stores the message and assigns its id (the id passed in is ignored). If (sender_id, recipient_id,

@@ -1,4 +1,4 @@
-#include "server/concurrency/latency_histogram.hpp"
+#include "common/latency_histogram.hpp"
 
 #include <bit>
 #include <limits>
@@ -28,6 +28,12 @@ void LatencyHistogram::record(std::chrono::nanoseconds d) noexcept {
   bump(sum_ns_, ns);
 }
 
+void LatencyHistogram::record_shared(std::chrono::nanoseconds d) noexcept {
+  const auto ns = static_cast<std::uint64_t>(d.count() < 0 ? 0 : d.count());
+  counts_[static_cast<std::size_t>(bucket_of(ns))].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(ns, std::memory_order_relaxed);
+}
+
 void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
   for (std::size_t b = 0; b < counts_.size(); ++b) bump(counts_[b], other.counts_[b].load(std::memory_order_relaxed));
   bump(sum_ns_, other.sum_ns_.load(std::memory_order_relaxed));
@@ -41,7 +47,20 @@ LatencySummary LatencyHistogram::summary() const noexcept {
   s.samples = samples;
   if (samples == 0) return s;
   // A sum read while samples are being recorded may lag or lead the buckets by a sample or two.
-  s.mean = std::chrono::nanoseconds(static_cast<std::int64_t>(sum_ns_.load(std::memory_order_relaxed) / samples));
+  const std::uint64_t sum_ns = sum_ns_.load(std::memory_order_relaxed);
+  s.sum = std::chrono::nanoseconds(static_cast<std::int64_t>(std::min<std::uint64_t>(sum_ns, std::numeric_limits<std::int64_t>::max())));
+  s.mean = std::chrono::nanoseconds(static_cast<std::int64_t>(sum_ns / samples));
+  // The bounds are bucket edges (2^k - 1): a bucket lies wholly at or below a bound, or wholly above it.
+  std::uint64_t below = 0;
+  std::size_t bound = 0;
+  for (int b = 0; b < kBuckets && bound < LatencySummary::kBounds; ++b) {
+    while (bound < LatencySummary::kBounds &&
+           upper_edge(b) > static_cast<std::uint64_t>(LatencySummary::bound(bound).count())) {
+      s.at_most[bound++] = below;
+    }
+    below += counts[static_cast<std::size_t>(b)];
+  }
+  while (bound < LatencySummary::kBounds) s.at_most[bound++] = below;
   // Smallest bucket at or below which 99 % of the samples lie.
   const std::uint64_t rank = samples - samples / 100;
   std::uint64_t seen = 0;
