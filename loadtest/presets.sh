@@ -22,6 +22,11 @@
 #                     chat, redis, then prints each figure's three values per
 #                     server, their medians and the ratio chat-server / redis.
 #                     The chat server is still needed (--start-server or --port).
+#   --baseline transports  with --start-server: the server also listens for TLS
+#                     (a certificate made for the run) and WebSocket; runs each
+#                     preset over tcp, ws and tls in turn, three rounds, then
+#                     prints each figure's medians per transport and the ratio
+#                     to plain TCP's (ws/tcp, tls/tcp)
 #   --redis-server PATH  redis-server binary (default: the one on PATH)
 # The presets are meant for a server on loadtest/server-load.json (what
 # --start-server runs): rate limit off, and limits.max_connections and
@@ -48,7 +53,7 @@ redis_bin=""
 presets=()
 extra=()
 
-usage() { sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -71,7 +76,13 @@ done
 
 all_presets=(fanout latency bigroom idle churn)
 if [ -n "$baseline" ]; then
-  [ "$baseline" = redis ] || { echo "presets.sh: --baseline knows only redis, not $baseline" >&2; exit 2; }
+  case "$baseline" in
+    redis) ;;
+    transports)
+      [ "$start_server" = 1 ] || { echo "presets.sh: --baseline transports needs --start-server" >&2; exit 2; }
+      [ ${#extra[@]} -eq 0 ] || { echo "presets.sh: --baseline transports sets each run's transport: no flags after --" >&2; exit 2; } ;;
+    *) echo "presets.sh: --baseline knows redis and transports, not $baseline" >&2; exit 2 ;;
+  esac
   # Every name is checked before any server starts: a baseline sitting is long.
   expanded=()
   for preset in "${presets[@]}"; do
@@ -85,6 +96,8 @@ if [ -n "$baseline" ]; then
 fi
 
 server_dir=""
+tls_port=""   # with --baseline transports
+http_port=""
 redis_pid=""
 redis_dir=""
 results=""  # with --baseline: every run's JSON line, <run>.<chat|redis>.<round>.json
@@ -108,7 +121,26 @@ if [ "$start_server" = 1 ]; then
   server_bin="$build_dir/server/chat-server"
   [ -x "$server_bin" ] || { echo "presets.sh: no executable $server_bin" >&2; exit 2; }
   server_dir="$(mktemp -d /tmp/chat-loadtest-server.XXXXXX)"
-  "$server_bin" --config "$root/loadtest/server-load.json" --db "$server_dir/chat.db" \
+  server_config="$root/loadtest/server-load.json"
+  if [ "$baseline" = transports ]; then
+    # The same server, also on TLS (a certificate of the run's own) and WebSocket, each on a free port.
+    bash "$root/scripts/dev-cert.sh" "$server_dir/cert" 1 >/dev/null
+    read -r tls_port http_port < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in ss))')
+    python3 - "$server_config" "$server_dir" "$tls_port" "$http_port" >"$server_dir/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+directory, tls_port, http_port = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+config["server"]["tls_port"] = tls_port
+config["tls"] = {"cert_file": f"{directory}/cert/cert.pem", "key_file": f"{directory}/cert/key.pem"}
+config["http"] = {"enabled": True, "port": http_port}
+print(json.dumps(config))
+PY
+    server_config="$server_dir/config.json"
+  fi
+  "$server_bin" --config "$server_config" --db "$server_dir/chat.db" \
     --ready-file "$server_dir/ready" >"$server_dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -s "$server_dir/ready" ] && break; sleep 0.1; done
@@ -231,13 +263,16 @@ target=chat
 target_host="$host"
 target_port="$port"
 target_pid="$server_pid"
+target_args=()  # the transport's flags, with --baseline transports
 set_target() {
   target="$1"
-  if [ "$target" = redis ]; then
-    target_host=127.0.0.1 target_port="$redis_port" target_pid="$redis_pid"
-  else
-    target_host="$host" target_port="$port" target_pid="$server_pid"
-  fi
+  target_args=()
+  target_host="$host" target_port="$port" target_pid="$server_pid"
+  case "$target" in
+    redis) target_host=127.0.0.1 target_port="$redis_port" target_pid="$redis_pid" ;;
+    ws) target_args=(--transport ws --http-port "$http_port") ;;
+    tls) target_port="$tls_port" target_args=(--tls --ca-file "$server_dir/cert/cert.pem") ;;
+  esac
 }
 round=""        # 1..3 with --baseline
 preset_runs=()  # the names of the current preset's runs
@@ -261,7 +296,8 @@ explain_refusals() {
 run() {  # run NAME FLAGS...
   local name="$1"; shift
   local args=(--host "$target_host" --port "$target_port" ${owner_args[@]+"${owner_args[@]}"} "$@")
-  [ -n "$baseline" ] && args+=(--protocol "$target")
+  [ "$baseline" = redis ] && args+=(--protocol "$target")
+  args+=(${target_args[@]+"${target_args[@]}"})
   [ -n "$target_pid" ] && args+=(--server-pid "$target_pid")
   if [ -n "$out_dir" ]; then
     mkdir -p "$out_dir"
@@ -320,7 +356,7 @@ run_preset() {  # run_preset PRESET: its runs against the current target
 # on either server in the order run, their medians, and chat-server / redis.
 summarize() {
   python3 - "$results" "$@" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 
 results, preset, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 ROUNDS = (1, 2, 3)
@@ -386,13 +422,20 @@ def text(v):
     return f"{v:.3g}"
 
 
+# The sides in the order run; each ratio is a side's median over the reference side's.
+SIDES = os.environ["SIDES"].split()
+REFERENCE = os.environ["REFERENCE"]
+LABEL = {"chat": "chat-server"}
+label_of = lambda side: LABEL.get(side, side)
 for name in names:
-    runs = {side: [load(name, side, n) for n in ROUNDS] for side in ("chat", "redis")}
-    print(f"== baseline {name}: chat-server / redis, alternated, medians of {len(ROUNDS)}")
+    runs = {side: [load(name, side, n) for n in ROUNDS] for side in SIDES}
+    compared = [side for side in SIDES if side != REFERENCE]
+    print(f"== baseline {name}: " + ", ".join(f"{label_of(side)} / {label_of(REFERENCE)}" for side in compared) +
+          f", alternated, medians of {len(ROUNDS)}")
     verdict = lambda line: "-" if line is None else ("ok" if line.get("ok") else "FAILED")
-    print("  correct: chat-server " + " ".join(verdict(r) for r in runs["chat"]) +
-          "; redis " + " ".join(verdict(r) for r in runs["redis"]))
-    print(f"  {'figure':<18} {'chat-server':<26} {'median':>8}   {'redis':<26} {'median':>8}   {'chat/redis':>10}")
+    print("  correct: " + "; ".join(f"{label_of(side)} " + " ".join(verdict(r) for r in runs[side]) for side in SIDES))
+    print(f"  {'figure':<18} " + "   ".join(f"{label_of(side):<26} {'median':>8}" for side in SIDES) + "   " +
+          " ".join(f"{side + '/' + REFERENCE:>10}" for side in compared))
     for label, path, scale, which in FIGURES:
         values = {side: [figure(r, path, scale, which) for r in runs[side]] for side in runs}
         present = [v for side in values for v in values[side] if v is not None]
@@ -402,11 +445,12 @@ for name in names:
         for side, vs in values.items():
             known = [v for v in vs if v is not None]
             medians[side] = statistics.median(known) if known else None
-        chat, redis = medians["chat"], medians["redis"]
+        reference = medians[REFERENCE]
         # A ratio of a negative figure (RSS growth) says nothing.
-        ratio = f"{chat / redis:.2f}" if chat is not None and redis is not None and chat >= 0 and redis > 0 else "-"
-        print(f"  {label:<18} {' '.join(text(v) for v in values['chat']):<26} {text(chat):>8}   "
-              f"{' '.join(text(v) for v in values['redis']):<26} {text(redis):>8}   {ratio:>10}")
+        ratio = lambda v: f"{v / reference:.2f}" if v is not None and reference is not None and v >= 0 and reference > 0 else "-"
+        print(f"  {label:<18} " + "   ".join(f"{' '.join(text(v) for v in values[side]):<26} {text(medians[side]):>8}"
+                                              for side in SIDES) + "   " +
+              " ".join(f"{ratio(medians[side]):>10}" for side in compared))
 PY
 }
 
@@ -425,16 +469,18 @@ if [ -z "$baseline" ]; then
   say_what_stays
 else
   results="$(mktemp -d /tmp/chat-loadtest-baseline.XXXXXX)"
+  # Run in this order each round; the ratios are each side's median over the reference's.
+  if [ "$baseline" = redis ]; then sides=(chat redis) reference=redis; else sides=(tcp ws tls) reference=tcp; fi
   summaries="$results/summaries.txt"
   for preset in "${presets[@]}"; do
     preset_runs=()
     for round in 1 2 3; do
-      for side in chat redis; do
+      for side in "${sides[@]}"; do
         set_target "$side"
         run_preset "$preset"
       done
     done
-    summarize "$preset" "${preset_runs[@]}" | tee -a "$summaries"
+    SIDES="${sides[*]}" REFERENCE="$reference" summarize "$preset" "${preset_runs[@]}" | tee -a "$summaries"
   done
   # All of them together at the end, after the runs' own output.
   echo
