@@ -243,7 +243,8 @@ std::uint16_t Server::start() {
     std::shared_ptr<const WebSocketRoute> websocket;
     if (config_.http.websocket) {
       websocket = std::make_shared<WebSocketRoute>(WebSocketRoute{
-          OriginPolicy(config_.http.allowed_origins),
+          // http.address is checked as an IP address when the configuration is read.
+          OriginPolicy(config_.http.allowed_origins, asio::ip::make_address(config_.http.address).is_loopback()),
           [this](asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
             accept_websocket(std::move(socket), std::move(request), peer);
           }});

@@ -22,6 +22,25 @@ TEST_CASE("CrossSiteWebSocketHijacking: by default only the server's own origin,
   CHECK_FALSE(policy.allows(true, "https://user@chat.example.org", "chat.example.org"));
 }
 
+TEST_CASE("DnsRebinding: a listener on loopback takes, without an allow-list, only loopback names") {
+  const OriginPolicy policy({}, /*loopback=*/true);
+  // A foreign site whose name now points at 127.0.0.1: Host and Origin agree, and it is still refused.
+  CHECK_FALSE(policy.allows(true, "http://rebind.example:8080", "rebind.example:8080"));
+  CHECK_FALSE(policy.allows(true, "http://127.0.0.1.rebind.example:8080", "127.0.0.1.rebind.example:8080"));
+  CHECK_FALSE(policy.allows(true, "http://localhost.rebind.example", "localhost.rebind.example"));
+  CHECK(policy.allows(true, "http://127.0.0.1:8080", "127.0.0.1:8080"));
+  CHECK(policy.allows(true, "http://127.1.2.3:8080", "127.1.2.3:8080"));
+  CHECK(policy.allows(true, "http://localhost:8080", "localhost:8080"));
+  CHECK(policy.allows(true, "http://chat.localhost:8080", "chat.localhost:8080"));
+  CHECK(policy.allows(true, "http://[::1]:8080", "[::1]:8080"));
+  CHECK(policy.allows(false, "", "rebind.example:8080"));  // no browser page
+  // An allow-list is the operator's word: a proxy's public name passes.
+  const OriginPolicy listed({"https://chat.example.org"}, /*loopback=*/true);
+  CHECK(listed.allows(true, "https://chat.example.org", "127.0.0.1:8080"));
+  // A listener on another address compares Host alone, as before.
+  CHECK(OriginPolicy({}, false).allows(true, "http://chat.example.org", "chat.example.org"));
+}
+
 TEST_CASE("http.allowed_origins: exactly the listed origins, the server's own no longer") {
   const OriginPolicy policy({"https://Chat.example.org", "https://app.example.org:8443"});
   CHECK(policy.allows(true, "https://chat.example.org", "backend:8080"));

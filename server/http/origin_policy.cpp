@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/asio/ip/address.hpp>
+
 namespace chat {
 
 namespace {
@@ -31,11 +33,28 @@ std::string_view authority(std::string_view origin) {
   return plain ? rest : std::string_view{};
 }
 
+// A host[:port] whose host is a loopback name or address: what a browser can only reach on its own machine,
+// whatever a DNS server answers (browsers resolve localhost and *.localhost themselves).
+bool is_loopback_authority(std::string_view authority) {
+  std::string_view host = authority;
+  if (host.starts_with('[')) {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host == "localhost" || host.ends_with(".localhost")) return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(host), ec);
+  return !ec && address.is_loopback();
+}
+
 }  // namespace
 
 bool is_web_origin(std::string_view text) { return !authority(text).empty(); }
 
-OriginPolicy::OriginPolicy(std::vector<std::string> allowed) {
+OriginPolicy::OriginPolicy(std::vector<std::string> allowed, bool loopback) : loopback_(loopback) {
   for (const auto& origin : allowed) allowed_.push_back(lowercase(origin));
 }
 
@@ -45,7 +64,7 @@ bool OriginPolicy::allows(bool has_origin, std::string_view origin, std::string_
   if (!allowed_.empty()) return std::find(allowed_.begin(), allowed_.end(), wanted) != allowed_.end();
   // Same origin: "null" (a sandboxed page, a file) and anything malformed have no authority and never match.
   const auto own = authority(wanted);
-  return !own.empty() && !host.empty() && own == lowercase(host);
+  return !own.empty() && !host.empty() && own == lowercase(host) && (!loopback_ || is_loopback_authority(own));
 }
 
 }  // namespace chat

@@ -29,7 +29,7 @@ WebSocketClient::WebSocketClient(std::uint16_t http_port, Options options) : sta
   }));
   websocket::response_type response;
   boost::system::error_code ec;
-  ws.handshake(response, "127.0.0.1:" + std::to_string(http_port), "/ws", ec);
+  ws.handshake(response, options.host.empty() ? "127.0.0.1:" + std::to_string(http_port) : options.host, "/ws", ec);
   if (ec) {
     throw std::runtime_error("WebSocket upgrade failed: " + ec.message() + " (" +
                              std::to_string(response.result_int()) + " " + response.body() + ")");

@@ -28,6 +28,7 @@ class WebSocketClient {
     std::string origin;                    // sent as Origin when not empty
     const char* source_address = nullptr;  // the local loopback address to connect from (127.0.0.x)
     bool read_hello = true;
+    std::string host = {};  // sent as Host; empty: 127.0.0.1:<port>
   };
 
   // Connects and upgrades; throws when the upgrade fails (the server's answer in the message).
