@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -319,6 +320,55 @@ TEST_CASE("LogFlood: a flood of refused connections writes a few warning lines, 
   INFO("refusal warnings logged: " << warnings);
   CHECK(warnings >= 1);
   CHECK(warnings <= 10);
+}
+
+TEST_CASE("RefusalFlood: at most 64 refused connections are told why at once, the rest are closed without a word") {
+  // A refused connection is told `overloaded` and given a second to read it; no connection limit counts it,
+  // so a flood of them must not hold descriptors and buffers without bound (ConnectionRefusal::kMaxInProgress).
+  ServerProcess server(Json({{"limits", {{"max_connections", 2}, {"max_connections_per_ip", 2}}}}));
+  TestClient a(server.port());
+  TestClient b(server.port());
+  constexpr int kRefused = 200;
+  constexpr int kToldAtMost = 64;
+  std::vector<std::unique_ptr<TestClient>> refused;
+  const auto start = std::chrono::steady_clock::now();
+  // Held open and unread: each refusal the server tells waits its whole grace for the peer.
+  for (int i = 0; i < kRefused; ++i) refused.push_back(std::make_unique<TestClient>(server.port(), false));
+  const auto opening = std::chrono::steady_clock::now() - start;
+  int told = 0;
+  int silent = 0;
+  for (auto& client : refused) {
+    std::optional<Json> line;
+    try {
+      line = client->next(3s);
+    } catch (const std::exception&) {
+      // Closed (or reset) by the server with nothing to read.
+    }
+    if (line) {
+      CHECK((*line)["code"] == "overloaded");
+      ++told;
+    } else {
+      ++silent;
+    }
+  }
+  INFO("told " << told << ", closed without a word " << silent << ", opened in "
+               << std::chrono::duration_cast<std::chrono::milliseconds>(opening).count() << " ms");
+  CHECK(told + silent == kRefused);
+  CHECK(told >= 1);
+  // Within the grace every told refusal is still in progress: no more than the bound were told.
+  if (opening < 800ms) {
+    CHECK(told <= kToldAtMost);
+    CHECK(silent >= kRefused - kToldAtMost);
+  } else {
+    MESSAGE("opening the connections took longer than the grace: the bound is not measurable here");
+  }
+  refused.clear();
+  CHECK(a.request("ping")["type"] == "pong");
+  // Once the flood is gone, a refused connection is told again.
+  TestClient late(server.port(), false);
+  const auto line = late.next(5s);
+  REQUIRE(line.has_value());
+  CHECK((*line)["code"] == "overloaded");
 }
 
 TEST_CASE("RoomFlood: creates stop at rooms.max_per_owner per account and at rooms.max_rooms in all, after a restart "

@@ -287,6 +287,34 @@ TEST_CASE("connections are counted by transport in stats and in /metrics") {
   CHECK(metrics.find("chat_http_websocket_upgrades_total 1") != std::string::npos);
 }
 
+TEST_CASE("a WebSocket upgrade asked for during a shutdown is not answered and becomes no chat connection") {
+  // Slow password hashes on the one hash worker keep the shutdown draining while the upgrade is tried.
+  ServerProcess server(with_http({{"auth", {{"hash_ops_limit", 3}, {"hash_mem_limit_kib", 128 * 1024}}}}));
+  const auto port = server.http_port();
+  std::vector<std::unique_ptr<TestClient>> registering;
+  for (int i = 0; i < 4; ++i) {
+    registering.push_back(std::make_unique<TestClient>(server.port()));
+    registering.back()->send({{"op", "register"}, {"name", "user" + std::to_string(i)}, {"password", "password123"}});
+  }
+  std::this_thread::sleep_for(200ms);  // the registrations are in the pool
+  server.send_signal(SIGTERM);
+  // The HTTP listener still answers (503 from /ready) while the server drains.
+  bool draining = false;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!draining && std::chrono::steady_clock::now() < deadline) {
+    draining = http_get(port, "/ready").status == 503;
+    if (!draining) std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE_MESSAGE(draining, "the server stopped draining before the upgrade could be tried");
+  HttpConnection connection(port);
+  connection.send_raw(upgrade_request(port, ""));
+  const auto answer = connection.read_answer();
+  if (answer) CHECK(answer->status != 101);
+  CHECK(connection.wait_closed());
+  CHECK(server.wait_exit(20s) == 0);
+  CHECK(server.log().find("over ws") == std::string::npos);
+}
+
 TEST_CASE("SIGTERM: a WebSocket client gets the shutdown event, then close code 1001") {
   ServerProcess server(with_http());
   WebSocketClient ws(server.http_port());
