@@ -12,7 +12,7 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
   snapshot.users_online = server.users.user_count();
   snapshot.rooms = server.rooms.size();
   snapshot.messages_stored = server.store.message_count();
-  snapshot.direct_messages_waiting = server.store.undelivered_direct_message_count();
+  snapshot.direct_messages_waiting = server.store.count_undelivered_direct_messages();
   snapshot.delivery_latency = server.messages.delivery_latency();
   snapshot.pool = server.pool.stats();
   snapshot.commits = server.committer.stats();

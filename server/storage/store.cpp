@@ -627,8 +627,8 @@ std::int64_t Store::message_count() const {
   });
 }
 
-std::int64_t Store::undelivered_direct_message_count() const {
-  return with_context([] { return std::string("undelivered_direct_message_count"); }, [&] {
+std::int64_t Store::count_undelivered_direct_messages() const {
+  return with_context([] { return std::string("count_undelivered_direct_messages"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement("SELECT COUNT(*) FROM direct_messages WHERE delivered = 0");
     select->executeStep();

@@ -113,8 +113,6 @@ class Store {
   // an in-memory de-duplication window after a restart.
   std::vector<ClientMessageRef> recent_client_messages(std::string_view room, std::size_t limit) const;
   std::int64_t message_count() const;
-  // Direct messages stored for a recipient and not yet delivered to it (the partial index, not the table).
-  std::int64_t undelivered_direct_message_count() const;
 
   // --- direct messages ---
   // Stores the message and assigns its id (the id passed in is ignored). If (sender_id, recipient_id,
@@ -125,6 +123,8 @@ class Store {
   // How many undelivered messages wait for the recipient, counting up to `limit` (an index range count, no
   // rows read).
   std::size_t count_undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const;
+  // All recipients' undelivered messages together (the partial index's entries, not the table's rows).
+  std::int64_t count_undelivered_direct_messages() const;
   // Marks exactly these messages of the recipient delivered, in one transaction; returns how many changed.
   // Not a watermark: an older message may still be on its way to the recipient, or have been dropped.
   std::int64_t mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids);
