@@ -53,20 +53,22 @@ void ClientConnection::connect(const tcp::endpoint& server, const std::optional<
       return continue_handshake();
     }
     wait_readable();
-    if (websocket_) {
-      // Connected for the handler once the upgrade is answered (take_websocket_bytes).
-      websocket_->reset();
-      return write_bytes(websocket_->upgrade_request());
-    }
-    handler_.on_connected();
+    start_session();
   });
+}
+
+void ClientConnection::start_session() {
+  if (!websocket_) return handler_.on_connected();
+  // Connected for the handler once the upgrade is answered (take_websocket_bytes).
+  websocket_->reset();
+  write_bytes(websocket_->upgrade_request());
 }
 
 void ClientConnection::continue_handshake() {
   const auto status = tls_->handshake();
   if (status == TlsLink::Status::Ok) {
     wait_readable();
-    handler_.on_connected();
+    start_session();
     return;
   }
   if (status == TlsLink::Status::Failed) return fail(tls_->error());
@@ -112,6 +114,13 @@ void ClientConnection::send(std::string_view bytes) {
   framed_.clear();
   websocket_->encode(bytes, framed_);
   write_bytes(framed_);
+}
+
+bool ClientConnection::deliver(std::string_view bytes, std::uint64_t arrived_us) {
+  if (websocket_) return take_websocket_bytes(bytes, arrived_us);
+  const auto generation = generation_;
+  handler_.on_bytes(bytes, arrived_us);
+  return generation == generation_;
 }
 
 bool ClientConnection::take_websocket_bytes(std::string_view bytes, std::uint64_t arrived_us) {
@@ -189,13 +198,11 @@ void ClientConnection::wait_readable() {
 
 void ClientConnection::read_tls() {
   // Until OpenSSL wants more from the socket: a record it has whole is not announced by the socket again.
-  const auto generation = generation_;
   while (true) {
     std::size_t n = 0;
     const auto status = tls_->read(read_buffer_.data(), read_buffer_.size(), n);
     if (status == TlsLink::Status::Ok) {
-      handler_.on_bytes(std::string_view(read_buffer_.data(), n), now_us());
-      if (generation != generation_) return;  // the handler closed or reconnected us
+      if (!deliver(std::string_view(read_buffer_.data(), n), now_us())) return;  // closed or reconnected
       continue;
     }
     if (status == TlsLink::Status::Closed) return fail(asio::error::eof);
@@ -207,19 +214,12 @@ void ClientConnection::read_tls() {
 
 void ClientConnection::on_readable() {
   if (tls_) return read_tls();
-  const auto generation = generation_;
   while (true) {
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
     if (ec == asio::error::would_block) break;
     if (ec) return fail(ec);
-    const std::string_view bytes(read_buffer_.data(), n);
-    if (websocket_) {
-      if (!take_websocket_bytes(bytes, now_us())) return;
-    } else {
-      handler_.on_bytes(bytes, now_us());
-    }
-    if (generation != generation_) return;  // the handler closed or reconnected us
+    if (!deliver(std::string_view(read_buffer_.data(), n), now_us())) return;  // closed or reconnected
     // A short read almost always means the socket is drained: skip the
     // read that would only report EAGAIN.
     if (n < read_buffer_.size()) break;

@@ -18,9 +18,9 @@ namespace chat::loadtest {
 // One TCP connection to the server, optionally with TLS, seen as a byte stream: what it reads goes
 // to the handler as it comes, to be framed there (lines, RESP). With TLS the handshake follows the
 // connect (on_connected() comes after it), and OpenSSL reads and writes the non-blocking socket in the
-// same reactor style (TlsLink). With use_websocket() it speaks through GET /ws instead (not with TLS):
-// connected once the upgrade is answered, each line sent is one message and each message read comes as
-// a line (WebSocketFraming), so the handler sees the same stream.
+// same reactor style (TlsLink). With use_websocket() it speaks through GET /ws instead (over TLS too: wss:,
+// the upgrade after the handshake): connected once the upgrade is answered, each line sent is one message
+// and each message read comes as a line (WebSocketFraming), so the handler sees the same stream.
 //
 // Reads are reactor-style (wait until readable, then read into a buffer shared
 // by every connection of the worker): thousands of idle connections then cost
@@ -76,6 +76,11 @@ class ClientConnection {
   void write_queued();
   // Writes bytes as they are (send() frames them first on a WebSocket).
   void write_bytes(std::string_view bytes);
+  // Connected (and past TLS's handshake, if any): the handler's turn, or first the WebSocket's upgrade.
+  void start_session();
+  // Bytes read (TLS's plaintext) to the handler, through the WebSocket's framing if any: false when the
+  // connection ended meanwhile (failed, closed or reconnected by the handler).
+  bool deliver(std::string_view bytes, std::uint64_t arrived_us);
   // Through the WebSocket's framing: false when the connection ended (failed or reconnected).
   bool take_websocket_bytes(std::string_view bytes, std::uint64_t arrived_us);
   void fail(const boost::system::error_code& error);

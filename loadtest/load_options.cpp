@@ -51,7 +51,9 @@ void define(CLI::App& app, LoadOptions& o) {
                  "Spread connections over source addresses 127.0.0.1..127.0.0.N (0: kernel's choice)")
       ->check(CLI::Range(0, 254))
       ->capture_default_str();
-  app.add_flag("--tls", o.tls, "Connect with TLS (the server's server.tls_port), verifying its certificate");
+  app.add_flag("--tls", o.tls,
+               "Connect with TLS, verifying the server's certificate: --port is the server's server.tls_port, and "
+               "with --transport ws members use wss: on --http-port (http.tls)");
   app.add_option("--ca-file", o.ca_file, "With --tls: trust the CA certificates in this PEM file");
   app.add_flag("--insecure", o.insecure, "With --tls: do not verify the server's certificate");
   // No -c or -s: the server's -c is --config and the client's -s is --script.
@@ -213,7 +215,6 @@ std::string validate(const LoadOptions& o) {
   if (o.tls && o.protocol == Protocol::Redis) return "--tls is for the chat protocol only";
   if (o.transport == Transport::Ws && o.protocol != Protocol::Chat) return "--transport ws needs --protocol chat";
   if (o.transport == Transport::Ws && o.http_port == 0) return "--transport ws needs --http-port";
-  if (o.tls && o.transport == Transport::Ws) return "--tls with --transport ws is not supported yet";
   if (o.rooms > o.connections) return "--rooms cannot exceed --connections";
   if (o.rooms == 0 && (o.senders > 0 || o.churners > 0)) return "--senders and --churners need --rooms > 0";
   if (o.rooms > 0 && o.senders > o.connections / o.rooms) return "--senders exceeds the members of the smallest room";

@@ -76,21 +76,25 @@ Session::Limits session_limits(const ServerConfig& config) {
                          .handshake_timeout = std::chrono::milliseconds(config.server.tls_handshake_timeout_ms)};
 }
 
+// One certificate for every TLS the server speaks: the chat TLS listener's and HTTPS (http.tls).
 std::unique_ptr<TlsCredentials> make_tls_credentials(const ServerConfig& config) {
-  if (!config.server.tls_port) return nullptr;
+  if (!config.server.tls_port && !config.https()) return nullptr;
   auto credentials = std::make_unique<TlsCredentials>(
       TlsCredentials::Files{config.tls.cert_file, config.tls.key_file, config.tls.ca_file});
   spdlog::info("TLS certificate from {}: {}", config.tls.cert_file, credentials->description());
   return credentials;
 }
 
-std::unique_ptr<HttpListener> make_http_listener(const ServerConfig::Http& http) {
+std::unique_ptr<HttpListener> make_http_listener(const ServerConfig::Http& http,
+                                                 std::optional<HttpListener::Tls> tls) {
   if (!http.enabled) return nullptr;
   return std::make_unique<HttpListener>(
       HttpListener::Limits{.max_connections = http.max_connections,
+                           .max_connections_per_address = http.max_connections_per_ip,
                            .session = {.max_requests = http.max_requests_per_connection,
                                        .request_timeout = std::chrono::milliseconds(http.request_timeout_ms),
-                                       .max_header_bytes = http.max_header_bytes}});
+                                       .max_header_bytes = http.max_header_bytes}},
+      std::move(tls));
 }
 
 // The browser client's files (http.web_root), read once here; null when HTTP is off or there is no client.
@@ -140,7 +144,11 @@ Server::Server(ServerConfig config)
                              std::move(address));
                     }),
       tls_port_(config_.server.tls_port ? tls_listener_.listen(config_.server.host, *config_.server.tls_port) : 0),
-      http_(make_http_listener(config_.http)),
+      http_(make_http_listener(config_.http,
+                               config_.https() ? std::optional(HttpListener::Tls{
+                                                     tls_credentials_.get(),
+                                                     [this] { return asio::any_io_executor(asio::make_strand(io_)); }})
+                                               : std::nullopt)),
       http_port_(http_ ? http_->listen(config_.http.address, config_.http.port) : 0),
       store_(config_.store_options()),
       pool_(pool_options(config_)),
@@ -214,7 +222,7 @@ void Server::load_state() {
 std::uint16_t Server::start() {
   warn_if_descriptors_short();
   if (config_.server.port) listener_.start();
-  if (tls_credentials_) {
+  if (config_.server.tls_port) {
     tls_listener_.refuse_silently();
     tls_listener_.start();
   }
@@ -234,7 +242,7 @@ std::uint16_t Server::start() {
     spdlog::info("plain TCP off (server.port is null); {} io threads, pool {}-{} threads", config_.server.io_threads,
                  config_.pool.min_threads, config_.pool.max_threads);
   }
-  if (tls_credentials_) {
+  if (config_.server.tls_port) {
     spdlog::info("listening for TLS on {}:{} (handshake within {} ms)", config_.server.host, tls_port_,
                  config_.server.tls_handshake_timeout_ms);
   }
@@ -247,20 +255,24 @@ std::uint16_t Server::start() {
           OriginPolicy(config_.http.allowed_origins, asio::ip::make_address(config_.http.address).is_loopback()),
           [this](asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
             accept_websocket(std::move(socket), std::move(request), peer);
+          },
+          [this](HttpsStream stream, HttpRequest request, asio::ip::address peer) {
+            accept_secure_websocket(std::move(stream), std::move(request), peer);
           }});
     }
     http_->start(
         [this](const HttpRequest& request, const asio::ip::address& peer) { return endpoints_.handle(request, peer); },
         std::move(websocket));
-    spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics{}; plain HTTP)", config_.http.address,
-                 http_port_, config_.http.websocket ? ", WebSocket chat at /ws" : "");
+    spdlog::info("operator HTTP listening on {}:{} (/health, /ready, /metrics{}; {})", config_.http.address,
+                 http_port_, config_.http.websocket ? ", WebSocket chat at /ws" : "",
+                 config_.https() ? "HTTPS only, the certificate of tls.cert_file" : "plain HTTP");
   }
   return config_.server.port ? port_ : tls_port_;
 }
 
 void Server::reload_tls() {
   if (!tls_credentials_) {
-    spdlog::info("reload: no TLS listener (server.tls_port is null); nothing to reload");
+    spdlog::info("reload: no TLS (server.tls_port is null and http.tls is off); nothing to reload");
     return;
   }
   try {
@@ -337,6 +349,14 @@ void Server::accept_websocket(asio::ip::tcp::socket socket, HttpRequest request,
   auto transport =
       std::make_unique<WebSocketTransport>(std::move(chat_socket), std::move(request), config_.limits.max_frame_bytes);
   admit(std::move(transport), peer.to_string());
+}
+
+void Server::accept_secure_websocket(HttpsStream stream, HttpRequest request, asio::ip::address peer) {
+  // As accept_websocket; the stream's socket is on a strand of the chat io_context already.
+  if (shut_down_.load()) return;
+  admit(std::make_unique<SecureWebSocketTransport>(std::move(stream), std::move(request),
+                                                   config_.limits.max_frame_bytes),
+        peer.to_string());
 }
 
 void Server::admit(std::unique_ptr<Transport> transport, std::string address) {

@@ -24,6 +24,7 @@
 #include "server/http/http_listener.hpp"
 #include "server/http/operator_endpoints.hpp"
 #include "server/http/readiness.hpp"
+#include "server/net/https_stream.hpp"
 #include "server/net/listener.hpp"
 #include "server/net/tls_credentials.hpp"
 #include "server/net/transport.hpp"
@@ -55,8 +56,8 @@ class Server final : public SessionHost {
   // Listens and starts the io threads; returns the bound plain TCP port, or the TLS port when plain TCP is off.
   std::uint16_t start();
 
-  // SIGHUP: reads the TLS certificate and key again. New connections use the new pair, open ones keep theirs;
-  // on failure the error is logged and the old pair stays. Safe from any thread.
+  // SIGHUP: reads the TLS certificate and key again (the chat TLS port's and HTTPS's). New connections use the
+  // new pair, open ones keep theirs; on failure the error is logged and the old pair stays. Safe from any thread.
   void reload_tls();
 
   // Stops accepting and reading, lets every accepted request finish and its
@@ -85,6 +86,8 @@ class Server final : public SessionHost {
   void admit(std::unique_ptr<Transport> transport, std::string address);
   // GET /ws passed its checks (on the HTTP thread): the socket moves to a strand of the chat io_context.
   void accept_websocket(boost::asio::ip::tcp::socket socket, HttpRequest request, boost::asio::ip::address peer);
+  // The same over HTTPS (http.tls): the TLS stream, whose socket is on a strand of the chat io_context.
+  void accept_secure_websocket(HttpsStream stream, HttpRequest request, boost::asio::ip::address peer);
   std::map<std::string, std::size_t> connections_by_transport() const;
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;
@@ -112,8 +115,8 @@ class Server final : public SessionHost {
   ConnectionRefusal refusal_;
   Listener listener_;  // plain TCP; never opened when server.port is null
   const std::uint16_t port_;
-  // TLS (server.tls_port): the certificate is read before the port is bound, so a bad file stops start-up
-  // as early. Null, and the listener never opened, when server.tls_port is null.
+  // TLS (server.tls_port, and HTTPS with http.tls): the certificate is read before the ports are bound, so a bad
+  // file stops start-up as early. Null when neither is on; the chat TLS listener is opened only with tls_port.
   std::unique_ptr<TlsCredentials> tls_credentials_;
   Listener tls_listener_;
   const std::uint16_t tls_port_;

@@ -228,7 +228,9 @@ void visit_keys(Config& c, Visitor& v) {
   v("http", "enabled", c.http.enabled);
   v("http", "address", c.http.address);
   v("http", "port", c.http.port, port);
+  v("http", "tls", c.http.tls);
   v("http", "max_connections", c.http.max_connections, Rule{1, 1e5});
+  v("http", "max_connections_per_ip", c.http.max_connections_per_ip, Rule{1, 1e5});
   v("http", "max_requests_per_connection", c.http.max_requests_per_connection, Rule{1, 1e6});
   v("http", "request_timeout_ms", c.http.request_timeout_ms, Rule{100, 3600 * 1000});
   v("http", "max_header_bytes", c.http.max_header_bytes, Rule{1024, 1024 * 1024});
@@ -355,9 +357,12 @@ void ServerConfig::validate() const {
     throw ConfigError("server.tls_port: must differ from server.port (" + std::to_string(*server.port) + ")");
   }
   // The files themselves are read at start (TlsCredentials), which names the one that is wrong and why.
-  if (server.tls_port) {
-    if (tls.cert_file.empty()) throw ConfigError("tls.cert_file: required when server.tls_port is set");
-    if (tls.key_file.empty()) throw ConfigError("tls.key_file: required when server.tls_port is set");
+  // http.tls is checked also while http.enabled is off, as the other HTTP keys are.
+  for (const auto& [needed, why] : {std::pair{server.tls_port.has_value(), "server.tls_port is set"},
+                                    std::pair{http.tls, "http.tls is true"}}) {
+    if (!needed) continue;
+    if (tls.cert_file.empty()) throw ConfigError("tls.cert_file: required when " + std::string(why));
+    if (tls.key_file.empty()) throw ConfigError("tls.key_file: required when " + std::string(why));
   }
   if (auth.login_lockout_max_ms < auth.login_lockout_ms) {
     throw ConfigError("auth.login_lockout_max_ms: must not be below auth.login_lockout_ms");

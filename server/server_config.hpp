@@ -106,13 +106,18 @@ struct ServerConfig {
     std::string default_room_name() const;
   } rooms;
 
-  // The operator's HTTP surface (/health, /ready, /metrics): plain HTTP, for localhost or a reverse proxy.
-  // Off unless enabled, so that a server never opens a second port its operator did not ask for.
+  // The operator's HTTP surface (/health, /ready, /metrics, the browser client, /ws): plain HTTP for localhost
+  // or a reverse proxy, or HTTPS with the `tls` section's certificate. Off unless enabled, so that a server
+  // never opens a second port its operator did not ask for.
   struct Http {
     bool enabled = false;
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
+    bool tls = false;                               // HTTPS only (and wss: at /ws), with tls.cert_file/key_file
     std::size_t max_connections = 64;               // HTTP connections at once; more are refused with 503
+    // HTTP connections at once from one address, upgrades and TLS handshakes under way included: one address
+    // cannot take every slot with idle connections and keep others from /ws and /ready.
+    std::size_t max_connections_per_ip = 16;
     std::uint32_t max_requests_per_connection = 100;  // then the connection is closed (keep-alive cap)
     std::uint32_t request_timeout_ms = 5000;        // a request's header must arrive within this, idle or not
     std::size_t max_header_bytes = 8192;            // request line and headers; past it 431, then close
@@ -126,7 +131,8 @@ struct ServerConfig {
     std::string web_root = "auto";
   } http;
 
-  // The TLS listener's certificate (server.tls_port); read at start and again on SIGHUP.
+  // The certificate of the TLS listener (server.tls_port) and of HTTPS (http.tls); read at start and again on
+  // SIGHUP.
   struct Tls {
     std::string cert_file;  // PEM: the certificate, optionally followed by its chain
     std::string key_file;   // PEM: its unencrypted private key
@@ -151,6 +157,9 @@ struct ServerConfig {
 
   // Cross-key rules (min_threads <= max_threads, ...); throws ConfigError.
   void validate() const;
+
+  // The HTTP listener is on and speaks HTTPS.
+  bool https() const noexcept { return http.enabled && http.tls; }
 
   // How the server, and the `user` commands, open storage.path.
   StoreOptions store_options() const;

@@ -126,6 +126,18 @@ TEST_CASE("--tls with --ca-file or --insecure round-trips to the workers; the tw
   CHECK(parse_fails({"--port", "7", "--tls", "--protocol", "redis"}) == 2);     // chat protocol only
 }
 
+TEST_CASE("--tls with --transport ws: members speak wss: to --http-port, verified or --insecure") {
+  auto o = parse_ok({"--port", "7", "--tls", "--ca-file", "/tmp/cert.pem", "--transport", "ws", "--http-port", "8443"});
+  CHECK(o.tls);
+  CHECK(o.transport == Transport::Ws);
+  CHECK(o.http_port == 8443);
+  CHECK(parse_ok(o.to_args()) == o);
+  o = parse_ok({"--port", "7", "--tls", "--insecure", "--transport", "ws", "--http-port", "8443"});
+  CHECK(o.insecure);
+  CHECK(parse_ok(o.to_args()) == o);
+  CHECK(parse_fails({"--port", "7", "--tls", "--transport", "ws"}) == 2);  // still needs --http-port
+}
+
 TEST_CASE("usage errors") {
   CHECK(parse_fails({}) != 0);                                        // --port is required
   CHECK(parse_fails({"--port", "1", "--host", "10.0.0.1"}) != 0);     // loopback only

@@ -174,11 +174,16 @@ TEST_CASE("presets: churn cannot pass without the server's pid") {
   CHECK(parsed(run.tool_args[0]).max_rss_growth_kb == 0);  // nothing to judge it on
 }
 
-TEST_CASE("presets: --baseline takes redis only, and checks every preset before starting anything") {
+TEST_CASE("presets: --baseline takes redis or transports, and checks every preset before starting anything") {
   const StandIn stand_in;
   auto run = stand_in.run("--port 4242 --baseline mysql fanout");
   CHECK(run.exit_code == 2);
-  CHECK(run.output.find("--baseline knows only redis") != std::string::npos);
+  CHECK(run.output.find("--baseline knows redis and transports, not mysql") != std::string::npos);
+  // The transports are those of a server the script configures itself.
+  run = stand_in.run("--port 4242 --baseline transports fanout");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--baseline transports needs --start-server") != std::string::npos);
+  CHECK(run.tool_args.empty());
   run = stand_in.run("--port 4242 --baseline redis fanout fanout2");
   INFO(run.output);
   CHECK(run.exit_code == 2);

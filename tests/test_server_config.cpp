@@ -167,3 +167,35 @@ TEST_CASE("listeners: plain TCP may be turned off with null, TLS needs its files
                                                 {"http", {{"enabled", true}}}}),
                        "http.port: must differ from server.tls_port (8080)", ConfigError);
 }
+
+TEST_CASE("https: http.tls takes the tls section's certificate, and stops start-up without it, naming the keys") {
+  CHECK_FALSE(ServerConfig{}.http.tls);
+  CHECK_FALSE(ServerConfig{}.https());
+  const Json files{{"cert_file", "c.pem"}, {"key_file", "k.pem"}};
+  const auto https = ServerConfig::from_json({{"http", {{"enabled", true}, {"tls", true}}}, {"tls", files}});
+  CHECK(https.https());
+  CHECK_FALSE(https.server.tls_port.has_value());  // HTTPS alone; the chat TLS listener stays off
+  CHECK(ServerConfig::from_json(https.to_json()).https());
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"enabled", true}, {"tls", true}}}}),
+                       "tls.cert_file: required when http.tls is true", ConfigError);
+  CHECK_THROWS_WITH_AS(
+      ServerConfig::from_json({{"http", {{"enabled", true}, {"tls", true}}}, {"tls", {{"cert_file", "c.pem"}}}}),
+      "tls.key_file: required when http.tls is true", ConfigError);
+  // Checked while http.enabled is off too, as every HTTP key, so that turning it on cannot fail later.
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"tls", true}}}}),
+                       "tls.cert_file: required when http.tls is true", ConfigError);
+  CHECK_FALSE(ServerConfig::from_json({{"http", {{"tls", true}}}, {"tls", files}}).https());
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"tls", "yes"}}}}), "http.tls: must be true or false",
+                       ConfigError);
+}
+
+TEST_CASE("http.max_connections_per_ip: 16 by default, a count of at least 1") {
+  CHECK(ServerConfig{}.http.max_connections_per_ip == 16);
+  CHECK(ServerConfig::from_json({{"http", {{"max_connections_per_ip", 4}}}}).http.max_connections_per_ip == 4);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"max_connections_per_ip", 0}}}}),
+                       "http.max_connections_per_ip: must be between 1 and 100000", ConfigError);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"http", {{"max_connections_per_ip", -1}}}}),
+                       "http.max_connections_per_ip: must be between 1 and 100000", ConfigError);
+  // Above http.max_connections it is allowed, and simply never reached first.
+  CHECK_NOTHROW(ServerConfig::from_json({{"http", {{"max_connections", 4}}}}));
+}

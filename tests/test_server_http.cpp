@@ -499,6 +499,7 @@ TEST_CASE("ConnectionFlood: past http.max_connections a connection gets 503 and 
     REQUIRE(answer);
     CHECK(answer->status == 503);
     CHECK(Json::parse(answer->body)["error"] == "too_many_connections");
+    CHECK(Json::parse(answer->body)["detail"] == "http.max_connections");
     check_security_headers(*answer);
     CHECK(refused.wait_closed(2s));
   }
@@ -514,6 +515,42 @@ TEST_CASE("ConnectionFlood: past http.max_connections a connection gets 503 and 
   int status = 0;
   while (status != 200 && std::chrono::steady_clock::now() < deadline) {
     status = http_get(port, "/health").status;
+    if (status != 200) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("HttpSlotExhaustion: one address holding idle connections is refused past http.max_connections_per_ip, "
+          "and does not keep another address from /health") {
+  ServerProcess server(with_http({{"request_timeout_ms", 30000}}));
+  const auto port = server.http_port();
+  std::vector<std::unique_ptr<HttpConnection>> idle;
+  for (int i = 0; i < 16; ++i) idle.push_back(std::make_unique<HttpConnection>(port, "127.0.0.1"));
+  std::this_thread::sleep_for(200ms);  // all sixteen accepted
+  HttpConnection refused(port, "127.0.0.1");
+  const auto answer = refused.read_answer();
+  REQUIRE(answer);
+  CHECK(answer->status == 503);
+  CHECK(Json::parse(answer->body) == Json{{"error", "too_many_connections"}, {"detail", "http.max_connections_per_ip"}});
+  check_security_headers(*answer);
+  CHECK(refused.wait_closed(2s));
+  // Another address gets in, though 16 of the 64 slots are taken, and sees the refusal counted.
+  const auto health = http_get(port, "/health", "127.0.0.2");
+  CHECK(health.status == 200);
+  HttpConnection other(port, "127.0.0.2");
+  REQUIRE(other.get("/metrics", /*close=*/true));
+  const auto metrics = other.read_answer();
+  REQUIRE(metrics);
+  const auto samples = parse_exposition(metrics->body);
+  CHECK(samples.at("chat_http_connections_refused_total") == 1);
+  CHECK(samples.at("chat_http_connections") == 17);
+  CHECK(server.log().find("http.max_connections_per_ip (16) reached") != std::string::npos);
+  // Once one of them goes, the address has a place again.
+  idle.pop_back();
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  int status = 0;
+  while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+    status = http_get(port, "/health", "127.0.0.1").status;
     if (status != 200) std::this_thread::sleep_for(20ms);
   }
   CHECK(status == 200);

@@ -1,5 +1,8 @@
 #include "server/http/http_session.hpp"
 
+#include <type_traits>
+
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <spdlog/spdlog.h>
 
@@ -7,20 +10,9 @@ namespace chat {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = asio::ssl;
 
 namespace {
-
-// Ends the connection's share of stats.connections however the coroutine ends, destruction included.
-class ConnectionSlot {
- public:
-  explicit ConnectionSlot(HttpStats& stats) : stats_(stats) {}
-  ~ConnectionSlot() { stats_.connections.fetch_sub(1, std::memory_order_relaxed); }
-  ConnectionSlot(const ConnectionSlot&) = delete;
-  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-
- private:
-  HttpStats& stats_;
-};
 
 bool is_parse_error(const boost::system::error_code& ec) {
   return ec.category() == beast::http::make_error_code(http::error::bad_target).category();
@@ -42,13 +34,42 @@ bool is_path(beast::string_view target, std::string_view path) {
   return std::string_view(own.data(), own.size()) == path;
 }
 
-}  // namespace
+// The upgrade passed its checks: the connection goes to the chat side, as a socket or, over TLS, as its
+// stream with the TLS session (its deadline off: the chat session's own deadlines take over).
+void hand_over(beast::tcp_stream& stream, const WebSocketRoute& route, HttpRequest request,
+               const asio::ip::address& peer) {
+  route.handoff(stream.release_socket(), std::move(request), peer);
+}
 
-asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::ip::address peer,
-                                            HttpSessionLimits limits, const HttpHandler& handler,
-                                            HttpStats& stats, const WebSocketRoute* websocket) {
-  ConnectionSlot slot(stats);
-  beast::tcp_stream stream(std::move(socket));
+void hand_over(HttpsStream& stream, const WebSocketRoute& route, HttpRequest request, const asio::ip::address& peer) {
+  beast::get_lowest_layer(stream).expires_never();
+  route.secure_handoff(std::move(stream), std::move(request), peer);
+}
+
+void end_output(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+// TLS ends its output with close_notify first, within the same deadline, so that the peer can tell the
+// end of the answer from a truncation.
+asio::awaitable<void> end_output(HttpsStream& stream, std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  beast::get_lowest_layer(stream).close();
+}
+
+// The request loop of one connection, over plain TCP (beast::tcp_stream) or TLS (HttpsStream). Returns true
+// when the connection was handed to the chat side, false when it is to be closed.
+template <class Stream>
+asio::awaitable<bool> serve_requests(Stream& stream, const asio::ip::address& peer, const HttpService& service) {
+  constexpr bool tls = std::is_same_v<Stream, HttpsStream>;
+  const auto& limits = service.limits;
+  HttpStats& stats = *service.stats;
+  const WebSocketRoute* websocket = service.websocket;
+  auto& lowest = beast::get_lowest_layer(stream);
   // The buffer's own limit bounds what one connection can make the server hold, whatever the parser does.
   beast::flat_buffer buffer(limits.max_header_bytes);
   boost::system::error_code ec;
@@ -57,13 +78,13 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     // One deadline for the whole header, so that trickling bytes does not extend it (slowloris); it also
     // bounds how long an idle keep-alive connection is kept.
-    stream.expires_after(limits.request_timeout);
+    lowest.expires_after(limits.request_timeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout) {
       stats.timeouts.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("http: addr={} cut: no complete request within {} ms", peer.to_string(),
                     limits.request_timeout.count());
-      co_return;
+      co_return false;
     }
     HttpResponse response;
     bool head_only = false;
@@ -73,7 +94,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
     } else if (is_parse_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
       response = refusal(http::status::bad_request, "bad_request", 11);
     } else if (ec) {
-      co_return;  // the peer closed or reset: nobody to answer
+      co_return false;  // the peer closed or reset: nobody to answer
     } else {
       ++served;
       const auto& request = parser.get();
@@ -92,13 +113,13 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
         } else {
           stats.requests.fetch_add(1, std::memory_order_relaxed);
           stats.websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
-          websocket->handoff(stream.release_socket(), parser.release(), peer);
-          co_return;  // the connection is the chat side's now: it leaves this listener's count
+          hand_over(stream, *websocket, parser.release(), peer);
+          co_return true;  // the connection is the chat side's now: it leaves this listener's count
         }
       } else {
         refused = false;
         try {
-          response = handler(request, peer);
+          response = service.handler(request, peer);
         } catch (const std::exception& e) {
           const auto method_name = request.method_string();
           const auto target = request.target().substr(0, 64);
@@ -113,9 +134,13 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
     }
     stats.requests.fetch_add(1, std::memory_order_relaxed);
     if (refused) stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
+    if constexpr (tls) {
+      response.set(http::field::strict_transport_security,
+                   beast::string_view(kStrictTransportSecurity.data(), kStrictTransportSecurity.size()));
+    }
     const bool keep_alive = response.keep_alive();
     // A peer that does not read its answer is cut at the same deadline.
-    stream.expires_after(limits.request_timeout);
+    lowest.expires_after(limits.request_timeout);
     if (head_only) {
       http::response<http::empty_body> head{std::move(response.base())};
       co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
@@ -124,8 +149,40 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::
     }
     if (ec || !keep_alive) break;
   }
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  stream.close();
+  co_return false;
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, asio::ip::address peer,
+                                            const HttpService& service, [[maybe_unused]] HttpConnectionSlot slot) {
+  beast::tcp_stream stream(std::move(socket));
+  if (!co_await serve_requests(stream, peer, service)) end_output(stream);
+}
+
+asio::awaitable<void> serve_https_connection(asio::ip::tcp::socket socket, std::shared_ptr<ssl::context> context,
+                                             asio::ip::address peer, const HttpService& service,
+                                             [[maybe_unused]] HttpConnectionSlot slot) {
+  // The SSL object keeps its own reference to the context's SSL_CTX: a reload meanwhile changes nothing here.
+  HttpsStream stream(beast::tcp_stream(std::move(socket)), *context);
+  context.reset();
+  auto& lowest = beast::get_lowest_layer(stream);
+  boost::system::error_code ec;
+  lowest.expires_after(service.limits.request_timeout);
+  co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == beast::error::timeout) {
+    service.stats->timeouts.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("http: addr={} cut: no TLS handshake within {} ms", peer.to_string(),
+                  service.limits.request_timeout.count());
+    co_return;
+  }
+  if (ec) {
+    // Plain HTTP on the HTTPS port, a client that refuses the certificate...: nothing can be said to it.
+    spdlog::debug("http: addr={} TLS handshake failed: {}", peer.to_string(), ec.message());
+    lowest.close();
+    co_return;
+  }
+  if (!co_await serve_requests(stream, peer, service)) co_await end_output(stream, service.limits.request_timeout);
 }
 
 }  // namespace chat

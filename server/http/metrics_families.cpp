@@ -153,14 +153,16 @@ void write_http_metrics(PrometheusText& page, const HttpStats::Snapshot& http) {
   page.single("chat_http_connections_accepted_total", Type::counter, "Operator HTTP connections served.",
               http.accepted);
   page.single("chat_http_connections_refused_total", Type::counter,
-              "Operator HTTP connections refused at http.max_connections.", http.refused);
+              "Operator HTTP connections refused at http.max_connections or http.max_connections_per_ip.",
+              http.refused);
   page.single("chat_http_requests_total", Type::counter, "Operator HTTP requests answered.", http.requests);
   page.single("chat_http_bad_requests_total", Type::counter,
               "Operator HTTP requests refused for themselves (oversized headers, a method other than GET, a body, "
               "malformed).",
               http.bad_requests);
   page.single("chat_http_timeouts_total", Type::counter,
-              "Operator HTTP connections cut because a request did not arrive within http.request_timeout_ms.",
+              "Operator HTTP connections cut because a request (or, over HTTPS, the TLS handshake) did not arrive "
+              "within http.request_timeout_ms.",
               http.timeouts);
   page.single("chat_http_websocket_upgrades_total", Type::counter,
               "Operator HTTP connections upgraded to chat connections over a WebSocket (GET /ws).",

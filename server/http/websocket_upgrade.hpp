@@ -10,6 +10,7 @@
 
 #include "server/http/http_response.hpp"
 #include "server/http/origin_policy.hpp"
+#include "server/net/https_stream.hpp"
 
 namespace chat {
 
@@ -23,9 +24,12 @@ struct WebSocketRoute {
   // Takes an upgrade that passed the checks: the socket (still on the HTTP listener's io_context), the
   // request, the peer. Called on the HTTP thread; must not block.
   using Handoff = std::function<void(boost::asio::ip::tcp::socket, HttpRequest, boost::asio::ip::address peer)>;
+  // The same over HTTPS (http.tls): the TLS stream, handshake done, whose socket is on the chat side already.
+  using SecureHandoff = std::function<void(HttpsStream, HttpRequest, boost::asio::ip::address peer)>;
 
   OriginPolicy origins;
   Handoff handoff;
+  SecureHandoff secure_handoff;
 };
 
 // The refusal for a GET (or HEAD) of /ws, or nullopt when it may be upgraded: 426 for a request that is no

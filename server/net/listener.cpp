@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/frames.hpp"
+#include "server/net/peer_address.hpp"
 
 namespace chat {
 
@@ -110,7 +111,7 @@ asio::awaitable<void> Listener::accept_loop() {
     boost::system::error_code endpoint_error;
     const auto remote = socket.remote_endpoint(endpoint_error);
     if (endpoint_error) continue;  // the peer left already
-    auto address = remote.address().to_string();
+    auto address = peer_address(remote.address()).to_string();
     socket.set_option(tcp::no_delay(true), endpoint_error);
     on_accept_(std::move(socket), std::move(address));
   }

@@ -22,7 +22,8 @@ namespace chat {
 // comes before start(); stop() and stopped() are safe from any thread.
 class Listener {
  public:
-  // Receives an accepted socket (on its own strand) and the peer address.
+  // Receives an accepted socket (on its own strand) and the peer address (peer_address(): an IPv4-mapped one
+  // as its IPv4 address).
   using OnAccept = std::function<void(boost::asio::ip::tcp::socket, std::string address)>;
 
   Listener(boost::asio::io_context& io, DisconnectCounters& disconnects, OnAccept on_accept);

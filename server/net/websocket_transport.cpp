@@ -1,6 +1,5 @@
 #include "server/net/websocket_transport.hpp"
 
-
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
@@ -17,11 +16,17 @@ namespace {
 constexpr std::size_t kReadChunk = 4096;
 // The write buffer kept between batches; a larger one is released once written.
 constexpr std::size_t kKeptWriteBuffer = 16 * 1024;
+
+tcp::socket& bottom_socket(tcp::socket& socket) noexcept { return socket; }
+tcp::socket& bottom_socket(HttpsStream& stream) noexcept { return stream.next_layer().socket(); }
+
 }  // namespace
 
-WebSocketTransport::WebSocketTransport(tcp::socket socket, Request request, std::size_t max_message_bytes)
-    : executor_(socket.get_executor()),
-      ws_(std::make_shared<Stream>(std::move(socket))),
+template <class NextLayer>
+BasicWebSocketTransport<NextLayer>::BasicWebSocketTransport(NextLayer next, Request request,
+                                                            std::size_t max_message_bytes)
+    : executor_(bottom_socket(next).get_executor()),
+      ws_(std::make_shared<Stream>(std::move(next))),
       request_(std::move(request)),
       max_message_bytes_(max_message_bytes),
       read_buffer_(std::make_unique<char[]>(kReadChunk + 1)) {
@@ -42,14 +47,22 @@ WebSocketTransport::WebSocketTransport(tcp::socket socket, Request request, std:
 }
 
 // Without a closing handshake under way nothing else holds the stream, and its socket closes with it.
-WebSocketTransport::~WebSocketTransport() = default;
+template <class NextLayer>
+BasicWebSocketTransport<NextLayer>::~BasicWebSocketTransport() = default;
 
-asio::awaitable<void> WebSocketTransport::open(boost::system::error_code& ec) {
+template <class NextLayer>
+tcp::socket& BasicWebSocketTransport<NextLayer>::socket() noexcept {
+  return bottom_socket(ws_->next_layer().next_layer());
+}
+
+template <class NextLayer>
+asio::awaitable<void> BasicWebSocketTransport<NextLayer>::open(boost::system::error_code& ec) {
   co_await ws_->async_accept(request_, asio::redirect_error(asio::use_awaitable, ec));
   request_ = {};
 }
 
-void WebSocketTransport::async_read(ReadHandler done) {
+template <class NextLayer>
+void BasicWebSocketTransport<NextLayer>::async_read(ReadHandler done) {
   if (ws_->is_message_done()) message_bytes_ = 0;  // the previous message is whole: a new one begins
   ws_->async_read_some(asio::buffer(read_buffer_.get(), kReadChunk),
                        [this, done = std::move(done)](boost::system::error_code ec, std::size_t n) mutable {
@@ -57,7 +70,8 @@ void WebSocketTransport::async_read(ReadHandler done) {
                        });
 }
 
-std::string_view WebSocketTransport::take_read(boost::system::error_code& ec, std::size_t n) {
+template <class NextLayer>
+std::string_view BasicWebSocketTransport<NextLayer>::take_read(boost::system::error_code& ec, std::size_t n) {
   if (ec == websocket::error::closed) {
     ec = asio::error::eof;  // the peer closed (the handshake is complete): the end of its input
     return {};
@@ -78,12 +92,14 @@ std::string_view WebSocketTransport::take_read(boost::system::error_code& ec, st
   return {read_buffer_.get(), size};
 }
 
-std::string_view WebSocketTransport::read_now(boost::system::error_code& ec) {
+template <class NextLayer>
+std::string_view BasicWebSocketTransport<NextLayer>::read_now(boost::system::error_code& ec) {
   ec = asio::error::would_block;
   return {};
 }
 
-std::size_t WebSocketTransport::write_now(const Buffers&, boost::system::error_code& ec) {
+template <class NextLayer>
+std::size_t BasicWebSocketTransport<NextLayer>::write_now(const Buffers&, boost::system::error_code& ec) {
   ec = asio::error::would_block;
   return 0;
 }
@@ -110,7 +126,8 @@ std::size_t text_frame_header(std::size_t length, std::array<char, 10>& header) 
 
 }  // namespace
 
-void WebSocketTransport::write(const Buffers& frames, WriteDone done) {
+template <class NextLayer>
+void BasicWebSocketTransport<NextLayer>::write(const Buffers& frames, WriteDone done) {
   if (!ws_->is_open()) {
     // Closed (the peer's close frame was answered): nothing more may be sent.
     return asio::post(executor_, [done = std::move(done)] { done(websocket::error::closed); });
@@ -137,26 +154,29 @@ void WebSocketTransport::write(const Buffers& frames, WriteDone done) {
   });
 }
 
-void WebSocketTransport::shutdown_send() { start_close(); }
+template <class NextLayer>
+void BasicWebSocketTransport<NextLayer>::shutdown_send() { start_close(); }
 
-void WebSocketTransport::start_close() {
+template <class NextLayer>
+void BasicWebSocketTransport<NextLayer>::start_close() {
   if (std::exchange(closing_, true)) return;
   if (!ws_->is_open()) {
     // The peer closed first (Beast answered it), or the opening handshake never ended: nothing to say.
     close(true);
     return;
   }
-  websocket::close_reason reason(binary_ ? websocket::close_code::unknown_data : close_code(reason_));
+  websocket::close_reason reason(binary_ ? websocket::close_code::unknown_data : websocket_close_code(reason_));
   const std::string_view text = binary_ ? "binary messages are not accepted" : to_string(reason_);
   reason.reason.assign(text.data(), text.size());
   // The handler keeps the stream until the handshake ends, whether or not this transport still exists.
   ws_->async_close(reason, [ws = ws_](boost::system::error_code) {
     boost::system::error_code ignored;
-    ws->next_layer().next_layer().close(ignored);
+    bottom_socket(ws->next_layer().next_layer()).close(ignored);
   });
 }
 
-void WebSocketTransport::close(bool abortive) {
+template <class NextLayer>
+void BasicWebSocketTransport<NextLayer>::close(bool abortive) {
   if (!abortive) return start_close();
   closing_ = true;
   boost::system::error_code ignored;
@@ -166,7 +186,7 @@ void WebSocketTransport::close(bool abortive) {
   socket.close(ignored);
 }
 
-websocket::close_code WebSocketTransport::close_code(DisconnectReason reason) noexcept {
+websocket::close_code websocket_close_code(DisconnectReason reason) noexcept {
   switch (reason) {
     case DisconnectReason::ClientClosed:
       return websocket::close_code::normal;
@@ -190,5 +210,8 @@ websocket::close_code WebSocketTransport::close_code(DisconnectReason reason) no
   }
   return websocket::close_code::internal_error;
 }
+
+template class BasicWebSocketTransport<tcp::socket>;
+template class BasicWebSocketTransport<HttpsStream>;
 
 }  // namespace chat

@@ -12,7 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "server/net/shared_write_socket.hpp"
+#include "server/net/https_stream.hpp"
+#include "server/net/shared_write_stream.hpp"
 #include "server/net/transport.hpp"
 
 namespace chat {
@@ -31,27 +32,31 @@ namespace chat {
 //
 // Out: a frame holds one or more '\n'-ended lines; each line goes out as one text message, without its '\n'.
 // The transport frames a batch's messages itself and writes them in one write, as TCP writes a batch
-// (SharedWriteSocket keeps Beast's own frames apart from it). write_now() never writes: every write
+// (SharedWriteStream keeps Beast's own frames apart from it). write_now() never writes: every write
 // is asynchronous.
 //
 // Close: shutdown_send() and close(false) start the closing handshake with the code of the reason given
-// to set_close_reason() (close_code()), bounded by kCloseTimeout; pending reads end once the peer answers
-// it. close(true) cuts the connection at once. The stream is shared with the closing handshake, which may
+// to set_close_reason() (websocket_close_code()), bounded by kCloseTimeout (over TLS a close_notify follows);
+// pending reads end once the peer answers it. close(true) cuts the connection at once. The stream is shared with the closing handshake, which may
 // outlive this object: the session may be gone before the peer's answer comes.
 //
+// NextLayer: a TCP socket (ws:), or an HttpsStream whose TLS handshake the HTTP listener has made (wss:). One
+// implementation for both: only how the connection under the TLS, if any, is reached differs.
+//
 // Like every Transport: used only on its strand, by one reader and one writer.
-class WebSocketTransport final : public Transport {
+template <class NextLayer>
+class BasicWebSocketTransport final : public Transport {
  public:
-  using Stream = boost::beast::websocket::stream<SharedWriteSocket>;
+  using Stream = boost::beast::websocket::stream<SharedWriteStream<NextLayer>>;
   using Request = boost::beast::http::request<boost::beast::http::empty_body>;
 
   // How long a closing handshake (and the opening one) may take before the connection is cut.
   static constexpr std::chrono::seconds kCloseTimeout{5};
 
-  // `socket` is on the session's strand; `request` is the upgrade request, already read and checked
+  // `next` is on the session's strand; `request` is the upgrade request, already read and checked
   // (websocket_upgrade.hpp). max_message_bytes: limits.max_frame_bytes.
-  WebSocketTransport(boost::asio::ip::tcp::socket socket, Request request, std::size_t max_message_bytes);
-  ~WebSocketTransport() override;
+  BasicWebSocketTransport(NextLayer next, Request request, std::size_t max_message_bytes);
+  ~BasicWebSocketTransport() override;
 
   boost::asio::any_io_executor executor() override { return executor_; }
   // Answers the upgrade (101 Switching Protocols).
@@ -65,16 +70,13 @@ class WebSocketTransport final : public Transport {
   void close(bool abortive) override;
   std::string_view name() const noexcept override { return "ws"; }
 
-  // The close code for a session's reason: 1000 normal, 1001 going away (shutdown), 1009 too big,
-  // 1008 policy (rate abuse, deadlines, slow consumer), 1013 try again later (refused), 1011 otherwise.
-  static boost::beast::websocket::close_code close_code(DisconnectReason reason) noexcept;
-
  private:
   // What a read of `n` bytes gives the session: the text (and a '\n' at the end of a message), or an error.
   std::string_view take_read(boost::system::error_code& ec, std::size_t n);
   // Starts the closing handshake once; what the peer still sends meanwhile is read and dropped by Beast.
   void start_close();
-  boost::asio::ip::tcp::socket& socket() noexcept { return ws_->next_layer().next_layer(); }
+  // The TCP socket at the bottom, under the TLS if any.
+  boost::asio::ip::tcp::socket& socket() noexcept;
 
   const boost::asio::any_io_executor executor_;
   const std::shared_ptr<Stream> ws_;
@@ -90,5 +92,15 @@ class WebSocketTransport final : public Transport {
   std::string out_;
   std::vector<boost::asio::const_buffer> gather_;
 };
+
+// Chat over ws: and over wss: (the HTTP listener with http.tls on); both count as transport "ws".
+using WebSocketTransport = BasicWebSocketTransport<boost::asio::ip::tcp::socket>;
+using SecureWebSocketTransport = BasicWebSocketTransport<HttpsStream>;
+extern template class BasicWebSocketTransport<boost::asio::ip::tcp::socket>;
+extern template class BasicWebSocketTransport<HttpsStream>;
+
+// The close code for a session's reason: 1000 normal, 1001 going away (shutdown), 1009 too big,
+// 1008 policy (rate abuse, deadlines, slow consumer), 1013 try again later (refused), 1011 otherwise.
+boost::beast::websocket::close_code websocket_close_code(DisconnectReason reason) noexcept;
 
 }  // namespace chat

@@ -127,11 +127,24 @@ std::string TlsTestClient::peer_fingerprint() const {
 
 std::string TlsTestClient::protocol() const { return SSL_get_version(ssl_); }
 
-void TlsTestClient::send(const Json& message) {
-  const std::string line = message.dump() + "\n";
-  if (SSL_write(ssl_, line.data(), static_cast<int>(line.size())) != static_cast<int>(line.size())) {
+void TlsTestClient::send(const Json& message) { send_raw(message.dump() + "\n"); }
+
+void TlsTestClient::send_raw(std::string_view bytes) {
+  if (SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) != static_cast<int>(bytes.size())) {
     throw std::runtime_error("SSL_write failed: " + openssl_error());
   }
+}
+
+std::string TlsTestClient::read_until_closed(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Lines have their '\n' put back: the caller gets the bytes as they came.
+  std::string all;
+  try {
+    while (auto line = read_line(remaining(deadline))) all += *line + "\n";
+  } catch (const std::runtime_error&) {
+    // closed: what came before is all there is
+  }
+  return all + std::exchange(buffer_, {});
 }
 
 std::optional<std::string> TlsTestClient::read_line(std::chrono::milliseconds timeout) {

@@ -26,7 +26,7 @@ CertPair make_dev_cert(const std::filesystem::path& dir);
 std::string file_fingerprint(const std::filesystem::path& cert);
 
 // TLS to 127.0.0.1:port, verifying the server's certificate against `ca_file` (and its IP address) unless it is
-// empty. The handshake happens in the constructor; throws std::runtime_error with OpenSSL's reason when it fails.
+// empty; on the HTTPS port (http.tls), with read_hello false, it speaks raw HTTP (send_raw, read_until_closed). The handshake happens in the constructor; throws std::runtime_error with OpenSSL's reason when it fails.
 // Replies are matched by id; events read meanwhile are dropped unless waited for with next().
 class TlsTestClient {
  public:
@@ -45,6 +45,10 @@ class TlsTestClient {
   std::string protocol() const;
 
   void send(const Json& message);
+  // Sends exactly these bytes (an HTTP request over HTTPS, say).
+  void send_raw(std::string_view bytes);
+  // Everything the server sends until it closes the connection, or until the timeout.
+  std::string read_until_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // The next line, or nullopt at the timeout; throws once the connection is closed.
   std::optional<Json> next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   Json request(std::string_view op, Json fields = Json::object());

@@ -1,11 +1,18 @@
 #include "tests/support/websocket_client.hpp"
 
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "tests/support/loopback_socket.hpp"
 
@@ -15,28 +22,92 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+namespace ssl = asio::ssl;
+
+// What the client needs of its stream, plain or TLS.
 struct WebSocketClient::State {
+  virtual ~State() = default;
+  virtual void write(std::string_view bytes, bool binary) = 0;
+  virtual void read(std::function<void(boost::system::error_code)> done) = 0;
+  virtual std::uint16_t close_code() = 0;
+  virtual void ping() = 0;
+  virtual void cut() = 0;
+
+  // A client context that verifies the server against `ca_file`.
+  static ssl::context& make_tls(const std::string& ca_file);
+
   asio::io_context io;
-  websocket::stream<asio::ip::tcp::socket> ws{io};
   beast::flat_buffer buffer;
 };
 
-WebSocketClient::WebSocketClient(std::uint16_t http_port, Options options) : state_(std::make_unique<State>()) {
-  auto& ws = state_->ws;
-  ws.next_layer().assign(asio::ip::tcp::v4(), connect_loopback(http_port, options.source_address));
-  ws.set_option(websocket::stream_base::decorator([origin = options.origin](websocket::request_type& request) {
-    if (!origin.empty()) request.set(beast::http::field::origin, origin);
-  }));
-  websocket::response_type response;
-  boost::system::error_code ec;
-  ws.handshake(response, options.host.empty() ? "127.0.0.1:" + std::to_string(http_port) : options.host, "/ws", ec);
-  if (ec) {
-    throw std::runtime_error("WebSocket upgrade failed: " + ec.message() + " (" +
-                             std::to_string(response.result_int()) + " " + response.body() + ")");
+ssl::context& WebSocketClient::State::make_tls(const std::string& ca_file) {
+  // One per process: the tests trust one certificate file at a time, and a context outlives its streams.
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<ssl::context>> contexts;
+  std::lock_guard lock(mutex);
+  auto& context = contexts[ca_file];
+  if (!context) {
+    context = std::make_unique<ssl::context>(ssl::context::tls_client);
+    context->set_verify_mode(ssl::verify_peer);
+    context->load_verify_file(ca_file);
   }
-  ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::pong) pong_ = true;
-  });
+  return *context;
+}
+
+// The stream is made from the base's io_context (and TLS context), which are constructed first.
+template <class Stream>
+struct WebSocketClient::StreamState final : State {
+  StreamState() : ws(io) {}
+  explicit StreamState(ssl::context& context) : ws(io, context) {}
+  void write(std::string_view bytes, bool binary) override {
+    ws.binary(binary);
+    ws.write(asio::buffer(bytes.data(), bytes.size()));
+  }
+  void read(std::function<void(boost::system::error_code)> done) override {
+    ws.async_read(buffer, [done = std::move(done)](boost::system::error_code ec, std::size_t) { done(ec); });
+  }
+  std::uint16_t close_code() override { return ws.reason().code; }
+  void ping() override { ws.ping({}); }
+  void cut() override {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).close(ignored);
+  }
+  websocket::stream<Stream> ws;
+};
+
+WebSocketClient::WebSocketClient(std::uint16_t http_port, Options options) {
+  const auto upgrade = [&](auto& ws) {
+    ws.set_option(websocket::stream_base::decorator([origin = options.origin](websocket::request_type& request) {
+      if (!origin.empty()) request.set(beast::http::field::origin, origin);
+    }));
+    websocket::response_type response;
+    boost::system::error_code ec;
+    ws.handshake(response, options.host.empty() ? "127.0.0.1:" + std::to_string(http_port) : options.host, "/ws",
+                 ec);
+    if (ec) {
+      throw std::runtime_error("WebSocket upgrade failed: " + ec.message() + " (" +
+                               std::to_string(response.result_int()) + " " + response.body() + ")");
+    }
+    ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong) pong_ = true;
+    });
+  };
+  if (options.ca_file.empty()) {
+    auto state = std::make_unique<StreamState<asio::ip::tcp::socket>>();
+    state->ws.next_layer().assign(asio::ip::tcp::v4(), connect_loopback(http_port, options.source_address));
+    upgrade(state->ws);
+    state_ = std::move(state);
+  } else {
+    auto state = std::make_unique<StreamState<ssl::stream<asio::ip::tcp::socket>>>(State::make_tls(options.ca_file));
+    auto& tls = state->ws.next_layer();
+    tls.next_layer().assign(asio::ip::tcp::v4(), connect_loopback(http_port, options.source_address));
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls.native_handle()), "127.0.0.1");
+    boost::system::error_code ec;
+    tls.handshake(ssl::stream_base::client, ec);
+    if (ec) throw std::runtime_error("TLS handshake failed: " + ec.message());
+    upgrade(state->ws);
+    state_ = std::move(state);
+  }
   start_read();
   if (options.read_hello) {
     auto hello = next(10s);
@@ -45,16 +116,13 @@ WebSocketClient::WebSocketClient(std::uint16_t http_port, Options options) : sta
   }
 }
 
-WebSocketClient::~WebSocketClient() {
-  boost::system::error_code ignored;
-  state_->ws.next_layer().close(ignored);
-}
+WebSocketClient::~WebSocketClient() { state_->cut(); }
 
 void WebSocketClient::start_read() {
-  state_->ws.async_read(state_->buffer, [this](boost::system::error_code ec, std::size_t) {
+  state_->read([this](boost::system::error_code ec) {
     if (ec) {
       closed_ = true;
-      if (ec == websocket::error::closed) close_code_ = state_->ws.reason().code;
+      if (ec == websocket::error::closed) close_code_ = state_->close_code();
       return;
     }
     messages_.push_back(beast::buffers_to_string(state_->buffer.data()));
@@ -70,16 +138,9 @@ void WebSocketClient::pump(const std::function<bool()>& done, std::chrono::stead
   }
 }
 
-void WebSocketClient::send_text(std::string_view text) {
-  state_->ws.text(true);
-  state_->ws.write(asio::buffer(text.data(), text.size()));
-}
+void WebSocketClient::send_text(std::string_view text) { state_->write(text, /*binary=*/false); }
 
-void WebSocketClient::send_binary(std::string_view bytes) {
-  state_->ws.binary(true);
-  state_->ws.write(asio::buffer(bytes.data(), bytes.size()));
-  state_->ws.text(true);
-}
+void WebSocketClient::send_binary(std::string_view bytes) { state_->write(bytes, /*binary=*/true); }
 
 std::optional<std::string> WebSocketClient::next_text(std::chrono::milliseconds timeout) {
   pump([this] { return !messages_.empty() || closed_; }, std::chrono::steady_clock::now() + timeout);
@@ -145,7 +206,7 @@ nlohmann::json WebSocketClient::wait_event(std::string_view type, std::chrono::m
 
 bool WebSocketClient::ping(std::chrono::milliseconds timeout) {
   pong_ = false;
-  state_->ws.ping({});
+  state_->ping();
   pump([this] { return pong_ || closed_; }, std::chrono::steady_clock::now() + timeout);
   return pong_;
 }

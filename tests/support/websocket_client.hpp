@@ -18,8 +18,9 @@ namespace chat::test {
 using namespace std::chrono_literals;
 
 // A protocol client over a WebSocket to the real server's GET /ws (the operator HTTP port), for integration
-// tests: what a browser does, over Boost.Beast. One read is always pending, so that pings, pongs and the
-// close handshake go on while the test waits; messages are kept in order. Replies are matched by id.
+// tests: what a browser does, over Boost.Beast — ws:, or wss: to a server with http.tls (Options::ca_file). One
+// read is always pending, so that pings, pongs and the close handshake go on while the test waits; messages
+// are kept in order. Replies are matched by id.
 class WebSocketClient {
  public:
   using Json = nlohmann::json;
@@ -29,6 +30,8 @@ class WebSocketClient {
     const char* source_address = nullptr;  // the local loopback address to connect from (127.0.0.x)
     bool read_hello = true;
     std::string host = {};  // sent as Host; empty: 127.0.0.1:<port>
+    // Not empty: wss:, the server's certificate verified against this PEM file (and 127.0.0.1).
+    std::string ca_file{};
   };
 
   // Connects and upgrades; throws when the upgrade fails (the server's answer in the message).
@@ -61,6 +64,8 @@ class WebSocketClient {
 
  private:
   struct State;
+  template <class Stream>
+  struct StreamState;
   void start_read();
   // Runs handlers until `done` or the deadline.
   void pump(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline);
