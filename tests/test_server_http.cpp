@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/busy_hashing.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 #include "tests/support/tmpfs_mount.hpp"
@@ -166,19 +167,14 @@ TEST_CASE("GET /health is 200 with a JSON body and every security header") {
 TEST_CASE("GET /ready is 200 while the server serves, 503 shutting_down while it drains") {
   // Slow password hashes on the one hash worker keep the shutdown draining for a few seconds.
   ServerProcess server(with_http(Json::object(),
-                                 {{"auth", {{"hash_ops_limit", 3}, {"hash_mem_limit_kib", 128 * 1024}}}}));
+                                 {{"auth", chat::test::slow_password_hashes()}}));
   const auto port = server.http_port();
   auto ready = http_get(port, "/ready");
   CHECK(ready.status == 200);
   CHECK(Json::parse(ready.body)["status"] == "ready");
   check_security_headers(ready);
 
-  std::vector<std::unique_ptr<TestClient>> registering;
-  for (int i = 0; i < 4; ++i) {
-    registering.push_back(std::make_unique<TestClient>(server.port()));
-    registering.back()->send({{"op", "register"}, {"name", "user" + std::to_string(i)}, {"password", "password123"}});
-  }
-  std::this_thread::sleep_for(200ms);  // the registrations are in the pool
+  const auto registering = chat::test::keep_hashing(server.port());
   server.send_signal(SIGTERM);
   std::optional<HttpAnswer> refused;
   const auto deadline = std::chrono::steady_clock::now() + 10s;

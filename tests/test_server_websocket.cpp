@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/busy_hashing.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 #include "tests/support/websocket_client.hpp"
@@ -289,14 +290,9 @@ TEST_CASE("connections are counted by transport in stats and in /metrics") {
 
 TEST_CASE("a WebSocket upgrade asked for during a shutdown is not answered and becomes no chat connection") {
   // Slow password hashes on the one hash worker keep the shutdown draining while the upgrade is tried.
-  ServerProcess server(with_http({{"auth", {{"hash_ops_limit", 3}, {"hash_mem_limit_kib", 128 * 1024}}}}));
+  ServerProcess server(with_http({{"auth", chat::test::slow_password_hashes()}}));
   const auto port = server.http_port();
-  std::vector<std::unique_ptr<TestClient>> registering;
-  for (int i = 0; i < 4; ++i) {
-    registering.push_back(std::make_unique<TestClient>(server.port()));
-    registering.back()->send({{"op", "register"}, {"name", "user" + std::to_string(i)}, {"password", "password123"}});
-  }
-  std::this_thread::sleep_for(200ms);  // the registrations are in the pool
+  const auto registering = chat::test::keep_hashing(server.port());
   server.send_signal(SIGTERM);
   // The HTTP listener still answers (503 from /ready) while the server drains.
   bool draining = false;

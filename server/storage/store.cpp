@@ -268,14 +268,16 @@ std::int64_t Store::begin_run(std::int64_t started_ms) {
   });
 }
 
-std::int64_t Store::user_count() const {
-  return with_context([] { return std::string("user_count"); }, [&] {
+std::int64_t Store::count(const char* what, const char* sql) const {
+  return with_context([what] { return std::string(what); }, [&] {
     auto reader = readers_->acquire();
-    auto select = reader->statement("SELECT COUNT(*) FROM users");
+    auto select = reader->statement(sql);
     select->executeStep();
     return select->getColumn(0).getInt64();
   });
 }
+
+std::int64_t Store::user_count() const { return count("user_count", "SELECT COUNT(*) FROM users"); }
 
 // --- rooms ---
 
@@ -618,22 +620,10 @@ std::vector<ClientMessageRef> Store::recent_client_messages(std::string_view roo
   });
 }
 
-std::int64_t Store::message_count() const {
-  return with_context([] { return std::string("message_count"); }, [&] {
-    auto reader = readers_->acquire();
-    auto select = reader->statement("SELECT COUNT(*) FROM messages");
-    select->executeStep();
-    return select->getColumn(0).getInt64();
-  });
-}
+std::int64_t Store::message_count() const { return count("message_count", "SELECT COUNT(*) FROM messages"); }
 
 std::int64_t Store::count_undelivered_direct_messages() const {
-  return with_context([] { return std::string("count_undelivered_direct_messages"); }, [&] {
-    auto reader = readers_->acquire();
-    auto select = reader->statement("SELECT COUNT(*) FROM direct_messages WHERE delivered = 0");
-    select->executeStep();
-    return select->getColumn(0).getInt64();
-  });
+  return count("count_undelivered_direct_messages", "SELECT COUNT(*) FROM direct_messages WHERE delivered = 0");
 }
 
 // --- direct messages ---

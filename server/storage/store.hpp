@@ -156,6 +156,8 @@ class Store {
   template <typename Context, typename Fn>
   auto run_write(Context&& context, Fn&& fn) -> decltype(fn());
   void note_fault(const StorageError& error);
+  // The single number a `SELECT COUNT(*) ...` without parameters reads, on a reader connection.
+  std::int64_t count(const char* what, const char* sql) const;
   struct RoomHead;
   // Runs the check options.check_at_start names; throws StorageError with SQLite's findings unless "ok".
   void check_integrity();
