@@ -1,8 +1,8 @@
 // The slash commands, the terminal client's (docs/client.md, client/slash_commands.cpp) that make sense in a
 // page: each declared once with its arguments and help, parsed from a typed line and carried out through the
-// session. A line without a leading '/' is a message to the buffer shown; '//' sends a line starting with '/'.
+// link. A line without a leading '/' is a message to the buffer shown; '//' sends a line starting with '/'.
 import { dmKey, roomKey } from './state.js';
-import { describeError } from './session.js';
+import { describeError } from './server_link.js';
 
 const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
@@ -59,9 +59,9 @@ export function parseLine(line) {
 
 // Carries out typed lines. ui: { showLogin(), renderPublicRooms(rooms) }.
 export class CommandRunner {
-  constructor(state, session, ui) {
+  constructor(state, link, ui) {
     this.state = state;
-    this.session = session;
+    this.link = link;
     this.ui = ui;
   }
 
@@ -82,7 +82,7 @@ export class CommandRunner {
 
   async #ask(fields, attempted, onOk) {
     try {
-      const reply = await this.session.request(fields);
+      const reply = await this.link.request(fields);
       onOk?.(reply);
     } catch (error) {
       this.note(describeError(error, attempted), 'error');
@@ -101,9 +101,9 @@ export class CommandRunner {
     const active = this.state.active;
     if (active.kind === 'room') {
       if (!active.joined) return this.note(`not in #${active.name}: /join #${active.name} first`, 'error');
-      return this.session.sendMessage({ room: active.name }, text, kind);
+      return this.link.sendMessage({ room: active.name }, text, kind);
     }
-    if (active.kind === 'dm') return this.session.sendMessage({ to: active.name }, text, kind);
+    if (active.kind === 'dm') return this.link.sendMessage({ to: active.name }, text, kind);
     return this.note('this is the status buffer: pick a room or a conversation to talk in', 'error');
   }
 
@@ -119,7 +119,7 @@ export class CommandRunner {
       case 'join': {
         if (!args[0]) return this.usage(command, 'missing room');
         const room = roomName(args[0]);
-        return this.session.join(room).then(
+        return this.link.join(room).then(
           (reply) => this.state.activate(roomKey(reply.room)),
           (error) => {
             this.note(describeError(error, `join #${room}`), 'error');
@@ -131,7 +131,7 @@ export class CommandRunner {
         if (!args[0] && active.kind === 'dm') return this.state.remove(active.key);
         const { room } = this.#optionalRoom(args, 0);
         if (!room) return this.usage(command, 'which room?');
-        return this.session.leave(room).catch((error) => this.note(describeError(error, `leave #${room}`), 'error'));
+        return this.link.leave(room).catch((error) => this.note(describeError(error, `leave #${room}`), 'error'));
       }
       case 'switch': {
         const room = roomName(args[0]);
@@ -161,7 +161,7 @@ export class CommandRunner {
         if (isPrivate) words = words.slice(1);
         const fields = { op: 'create', room, private: isPrivate };
         if (words.length) fields.topic = words.join(' ');
-        return this.#ask(fields, `create #${room}`, () => this.session.join(room)
+        return this.#ask(fields, `create #${room}`, () => this.link.join(room)
           .then((reply) => this.state.activate(roomKey(reply.room)))
           .catch((error) => this.note(describeError(error, `join #${room}`), 'error')));
       }
@@ -205,7 +205,7 @@ export class CommandRunner {
         if (name === 'msg' && !text) return this.usage(command, 'missing text');
         this.state.conversation(user);
         if (name === 'query') this.state.activate(dmKey(user));
-        if (text) this.session.sendMessage({ to: user }, text);
+        if (text) this.link.sendMessage({ to: user }, text);
         return undefined;
       }
       case 'me':
@@ -236,7 +236,7 @@ export class CommandRunner {
         return this.state.activate(buffer.key);
       }
       case 'reconnect':
-        if (!this.session.reconnectNow()) this.note('not waiting to reconnect: nothing to retry');
+        if (!this.link.reconnectNow()) this.note('not waiting to reconnect: nothing to retry');
         return undefined;
       case 'quit':
         return this.ui.showLogin();

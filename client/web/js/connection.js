@@ -1,6 +1,6 @@
 // One WebSocket to the server at a time, speaking the chat protocol (docs/protocol.md): one JSON request or
 // event per text message. Numbers requests and matches replies by id; reconnects with back-off when the
-// socket drops, until close(). What a reconnect must redo (log in, rejoin, re-send) is the session's:
+// socket drops, until close(). What a reconnect must redo (log in, rejoin, re-send) is the server link's (server_link.js):
 // here every request still waiting for its reply fails with ConnectionLost when its socket goes.
 import { Backoff } from './backoff.js';
 

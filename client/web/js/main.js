@@ -1,14 +1,14 @@
-// The browser client's wiring: the log-in screen, then the chat screen with its state, session, view,
+// The browser client's wiring: the log-in screen, then the chat screen with its state, link, view,
 // input line and commands. Nothing connects before the user logs in.
 import { ChatState, STATUS } from './state.js';
-import { Session, describeError } from './session.js';
+import { ServerLink, describeError } from './server_link.js';
 import { View } from './view.js';
 import { CommandRunner, commandNames } from './commands.js';
 import { InputLine } from './input.js';
 
 const $ = (id) => document.getElementById(id);
 
-let session = null;
+let link = null;
 
 function showLoginScreen(error = '') {
   $('chat-screen').hidden = true;
@@ -20,9 +20,9 @@ function showLoginScreen(error = '') {
 
 function startChat(credentials) {
   const state = new ChatState();
-  session = new Session(state, window.location);
-  const current = session;
-  const view = new View(state, session);
+  link = new ServerLink(state, window.location);
+  const current = link;
+  const view = new View(state, link);
   const refreshRooms = () => current.request({ op: 'rooms' })
     .then((reply) => view.renderPublicRooms(Array.isArray(reply.rooms) ? reply.rooms : [], joinRoom))
     .catch(() => {});
@@ -35,25 +35,25 @@ function startChat(credentials) {
   const ui = {
     showLogin: async () => {
       await current.stop();
-      if (session === current) session = null;
+      if (link === current) link = null;
       showLoginScreen();
     },
     renderPublicRooms: (rooms) => view.renderPublicRooms(rooms, joinRoom),
   };
-  const commands = new CommandRunner(state, session, ui);
+  const commands = new CommandRunner(state, link, ui);
 
-  session.addEventListener('logged-in', () => {
+  link.addEventListener('logged-in', () => {
     $('login-screen').hidden = true;
     $('chat-screen').hidden = false;
     view.renderBufferList();
     view.showActive();
     $('input').focus();
   });
-  session.addEventListener('phase', (e) => {
+  link.addEventListener('phase', (e) => {
     if (e.detail.phase === 'online') refreshRooms();
   });
-  session.addEventListener('login-failed', (e) => {
-    if (session === current) session = null;
+  link.addEventListener('login-failed', (e) => {
+    if (link === current) link = null;
     showLoginScreen(describeError(e.detail.error, credentials.mode === 'guest' ? 'guest' : credentials.mode));
   });
   document.addEventListener('visibilitychange', () => state.setVisible(!document.hidden));
@@ -97,12 +97,12 @@ function startChat(credentials) {
   $('menu-button').onclick = () => $('chat-screen').classList.toggle('show-sidebar');
   $('members-button').onclick = () => $('chat-screen').classList.toggle('show-members');
   state.note(STATUS, 'type /help for the commands; Enter sends, Up recalls, Tab completes names');
-  session.start(credentials);
+  link.start(credentials);
 }
 
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  if (session) return; // a log-in is under way
+  if (link) return; // a log-in is under way
   const mode = event.submitter?.value ?? 'login';
   const name = $('login-name').value.trim();
   const password = $('login-password').value;

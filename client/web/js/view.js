@@ -8,9 +8,9 @@ import { STATUS } from './state.js';
 const NEAR_BOTTOM_PX = 48;
 
 export class View {
-  constructor(state, session, doc = document) {
+  constructor(state, link, doc = document) {
     this.state = state;
-    this.session = session;
+    this.link = link;
     this.doc = doc;
     const $ = (id) => doc.getElementById(id);
     this.chatScreen = $('chat-screen');
@@ -34,13 +34,13 @@ export class View {
       if (e.detail.buffer === state.active) this.renderDetails();
       this.renderBufferList();
     });
-    session.addEventListener('outbox', () => this.renderOutbox());
-    session.addEventListener('phase', (e) => this.renderPhase(e.detail));
+    link.addEventListener('outbox', () => this.renderOutbox());
+    link.addEventListener('phase', (e) => this.renderPhase(e.detail));
     // History pages come in above what is shown: keep the line in view where it was.
-    session.addEventListener('older-start', (e) => {
+    link.addEventListener('older-start', (e) => {
       if (e.detail.buffer === state.active) this.olderAnchor = this.messages.scrollHeight - this.messages.scrollTop;
     });
-    session.addEventListener('older-end', (e) => {
+    link.addEventListener('older-end', (e) => {
       if (e.detail.buffer === state.active && this.olderAnchor !== null) {
         this.messages.scrollTop = this.messages.scrollHeight - this.olderAnchor;
       }
@@ -118,7 +118,7 @@ export class View {
   }
 
   renderOutbox() {
-    const pending = this.session.pendingFor(this.state.active);
+    const pending = this.link.pendingFor(this.state.active);
     const stick = this.#nearBottom();
     this.outbox.replaceChildren(...pending.map((item) => el('li', { className: `msg pending own${item.kind === 'action' ? ' action' : ''}` },
       el('span', { className: 'from', text: this.state.me }),

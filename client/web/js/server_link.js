@@ -2,7 +2,7 @@
 // log in on each new connection, rejoin every room with `since` = the last seq seen (so the messages missed
 // meanwhile are replayed, none twice), fetch with `history` what a truncated replay left out, and re-send the
 // messages not yet acknowledged with their `cid` (the server stores a retried cid once). Requests made while
-// disconnected wait and go once the session is back.
+// disconnected wait and go once the link is back.
 import { Connection, ConnectionLost, ServerError, socketUrl } from './connection.js';
 import { STATUS, roomKey } from './state.js';
 
@@ -19,7 +19,7 @@ export function newCid() {
   return `w-${cidPrefix}-${cidCounter}`;
 }
 
-export class Session extends EventTarget {
+export class ServerLink extends EventTarget {
   // state: ChatState. location: where the page came from (the socket goes to its host).
   constructor(state, location, { connectionOptions } = {}) {
     super();
@@ -82,7 +82,7 @@ export class Session extends EventTarget {
     return this.connection.reconnectNow();
   }
 
-  // A request through the session: sent now when online, else once back. Resolves with the reply.
+  // A request through the link: sent now when online, else once back. Resolves with the reply.
   request(fields) {
     if (this.online) return this.connection.request(fields);
     return new Promise((resolve, reject) => this.waiting.push({ fields, resolve, reject }));
