@@ -6,7 +6,7 @@ namespace chat {
 
 namespace {
 // A full table is swept at most this often, so that a flood of new keys cannot make every failure O(n).
-constexpr auto kSweepInterval = std::chrono::seconds(1);
+constexpr auto kTableSweepInterval = std::chrono::seconds(1);
 // Doubling stops here: 2^30 lockouts exceed any lockout_max the configuration allows.
 constexpr std::uint32_t kMaxDoublings = 30;
 }  // namespace
@@ -63,7 +63,7 @@ void LoginThrottle::fail(Table& table, std::string_view key, std::uint32_t allow
 bool LoginThrottle::make_room(Table& table, Clock::time_point now) {
   if (table.entries.size() < options_.max_entries) return true;
   if (now < table.next_sweep) return false;
-  table.next_sweep = now + kSweepInterval;
+  table.next_sweep = now + kTableSweepInterval;
   std::erase_if(table.entries, [&](const auto& item) {
     const Entry& entry = item.second;
     return entry.locked_until <= now && now - entry.last_failure > options_.window;

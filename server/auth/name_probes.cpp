@@ -4,7 +4,7 @@ namespace chat {
 
 namespace {
 // A full table is swept at most this often, so that a flood of new addresses cannot make every probe O(n).
-constexpr auto kSweepInterval = std::chrono::seconds(1);
+constexpr auto kProbeSweepInterval = std::chrono::seconds(1);
 }  // namespace
 
 NameProbes::NameProbes(Options options) : options_(options) {}
@@ -37,7 +37,7 @@ std::uint64_t NameProbes::refused() const {
 bool NameProbes::make_room(Clock::time_point now) {
   if (buckets_.size() < options_.max_entries) return true;
   if (now < next_sweep_) return false;
-  next_sweep_ = now + kSweepInterval;
+  next_sweep_ = now + kProbeSweepInterval;
   std::erase_if(buckets_, [&](const auto& item) { return item.second.full(now); });
   return buckets_.size() < options_.max_entries;
 }
