@@ -49,3 +49,14 @@ function(chat_unity_build target)
     target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
   endif()
 endfunction()
+
+# LLVM's lld links where it is installed (scripts/setup.sh installs it): about 4x faster than the default
+# ld.bfd on the executables that link the server's libraries, which the test suite has dozens of.
+option(CHAT_LLD "Link with lld when the compiler can use it" ON)
+if(CHAT_LLD)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld CHAT_HAVE_LLD)
+  if(CHAT_HAVE_LLD)
+    add_link_options(-fuse-ld=lld)
+  endif()
+endif()

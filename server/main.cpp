@@ -118,7 +118,7 @@ int run(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (log.level)")
       ->default_str(defaults.log.level);
   app.add_option("--log-file", log_file, "also log to this rotating file (log.file; default none)");
-  app.add_option("--io-threads", io_threads, "network threads (server.io_threads)")
+  app.add_option("--io-threads", io_threads, "network threads, 0 for half the cores (server.io_threads)")
       ->default_str(std::to_string(defaults.server.io_threads));
   app.add_option("--ready-file", ready_file, "write the bound port to this file once listening");
   app.add_flag("--print-config", print_config, "print the effective configuration as JSON and exit");

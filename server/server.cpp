@@ -228,7 +228,7 @@ std::uint16_t Server::start() {
   }
   schedule_commit_kick();
   schedule_storage_retry();
-  for (std::size_t i = 0; i < config_.server.io_threads; ++i) {
+  for (std::size_t i = 0; i < config_.server.io_thread_count(); ++i) {
     io_threads_.emplace_back([this, i] {
       const auto name = "io-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
@@ -237,9 +237,9 @@ std::uint16_t Server::start() {
   }
   if (config_.server.port) {
     spdlog::info("listening on {}:{} ({} io threads, pool {}-{} threads)", config_.server.host, port_,
-                 config_.server.io_threads, config_.pool.min_threads, config_.pool.max_threads);
+                 config_.server.io_thread_count(), config_.pool.min_threads, config_.pool.max_threads);
   } else {
-    spdlog::info("plain TCP off (server.port is null); {} io threads, pool {}-{} threads", config_.server.io_threads,
+    spdlog::info("plain TCP off (server.port is null); {} io threads, pool {}-{} threads", config_.server.io_thread_count(),
                  config_.pool.min_threads, config_.pool.max_threads);
   }
   if (config_.server.tls_port) {

@@ -1,11 +1,13 @@
 #include "server/server_config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 #include <type_traits>
 
 #include <boost/asio/ip/address.hpp>
@@ -169,7 +171,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("server", "port", c.server.port, port);
   v("server", "tls_port", c.server.tls_port, port);
   v("server", "tls_handshake_timeout_ms", c.server.tls_handshake_timeout_ms, Rule{100, 600000});
-  v("server", "io_threads", c.server.io_threads, Rule{1, 64});
+  v("server", "io_threads", c.server.io_threads, Rule{0, 64});
   v("server", "idle_timeout_sec", c.server.idle_timeout_sec, Rule{1, 7 * 24 * 3600});
   v("server", "login_timeout_sec", c.server.login_timeout_sec, Rule{1, 3600});
   v("server", "line_timeout_sec", c.server.line_timeout_sec, Rule{1, 3600});
@@ -256,6 +258,13 @@ bool is_ip_address(const std::string& text) {
 }
 
 }  // namespace
+
+std::size_t ServerConfig::Server::io_thread_count() const {
+  if (io_threads != 0) return io_threads;
+  // Half the cores: the pool's workers (commits, broadcasts) need the other half. On two cores one io thread
+  // delivered more than two in every load-test preset (docs/benchmarks.md, "one io thread on two cores").
+  return std::max<std::size_t>(1, std::thread::hardware_concurrency() / 2);
+}
 
 std::size_t ServerConfig::Limits::largest_message_event_bytes() const {
   constexpr std::size_t kEscaped = 6;       // \u00XX, the longest JSON spelling of one character

@@ -21,11 +21,15 @@ struct ServerConfig {
     std::optional<std::uint16_t> port = 7777;  // plain TCP; null: none
     std::optional<std::uint16_t> tls_port;     // TLS (the `tls` section); null: none
     std::uint32_t tls_handshake_timeout_ms = 10000;
-    std::size_t io_threads = 2;
+    // 0: half the machine's cores, at least one (see io_thread_count); the other half runs the pool.
+    std::size_t io_threads = 0;
     std::uint32_t idle_timeout_sec = 300;
     std::uint32_t login_timeout_sec = 30;
     std::uint32_t line_timeout_sec = 15;
     std::uint32_t shutdown_timeout_ms = 5000;
+
+    // The threads that run the io_context: io_threads, or for 0 half the cores (at least one).
+    std::size_t io_thread_count() const;
   } server;
 
   struct Pool {

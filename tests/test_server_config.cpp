@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include "server/server_config.hpp"
 
@@ -65,6 +67,16 @@ TEST_CASE("absent keys keep their defaults; present keys are read") {
   CHECK(config.server.host == "127.0.0.1");
   CHECK(config.auth.password_min_length == 12);
   CHECK(config.limits.max_frame_bytes == 65536);
+}
+
+TEST_CASE("io_threads 0, the default, is half the cores and at least one; a number is taken as it is") {
+  const auto automatic = ServerConfig::from_json(Json::object());
+  CHECK(automatic.server.io_threads == 0);
+  const std::size_t cores = std::thread::hardware_concurrency();
+  CHECK(automatic.server.io_thread_count() == std::max<std::size_t>(1, cores / 2));
+  CHECK(ServerConfig::from_json({{"server", {{"io_threads", 3}}}}).server.io_thread_count() == 3);
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"server", {{"io_threads", 65}}}}),
+                       "server.io_threads: must be between 0 and 64", ConfigError);
 }
 
 TEST_CASE("unknown keys, wrong types and out-of-range values name the key") {
