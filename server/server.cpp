@@ -10,6 +10,7 @@
 #include "server/http/web_root.hpp"
 #include "server/messaging/event_frames.hpp"
 #include "server/auth/password_hasher.hpp"
+#include "server/net/peer_address.hpp"
 #include "server/net/tcp_transport.hpp"
 #include "server/net/tls_transport.hpp"
 #include "server/net/websocket_transport.hpp"
@@ -118,6 +119,12 @@ std::shared_ptr<const StaticFiles> load_web_client(const ServerConfig::Http& htt
   return files;
 }
 
+// Which pages may open /ws, and which Host names /ready and /metrics answer to (DNS rebinding): one policy.
+OriginPolicy origin_policy(const ServerConfig::Http& http) {
+  // http.address is checked as an IP address when the configuration is read.
+  return OriginPolicy(http.allowed_origins, asio::ip::make_address(http.address).is_loopback());
+}
+
 std::vector<asio::ip::address> addresses(const std::vector<std::string>& texts) {
   std::vector<asio::ip::address> list;
   for (const auto& text : texts) list.push_back(asio::ip::make_address(text));  // validate() checked them
@@ -176,7 +183,7 @@ Server::Server(ServerConfig config)
       endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },
                                             [this] { return ServerSnapshot::take(context_); },
                                             [this] { return http_ ? http_->stats() : HttpStats::Snapshot{}; }},
-                 addresses(config_.http.metrics_allow), load_web_client(config_.http)),
+                 addresses(config_.http.metrics_allow), load_web_client(config_.http), origin_policy(config_.http)),
       commit_kick_(io_),
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
@@ -251,8 +258,7 @@ std::uint16_t Server::start() {
     std::shared_ptr<const WebSocketRoute> websocket;
     if (config_.http.websocket) {
       websocket = std::make_shared<WebSocketRoute>(WebSocketRoute{
-          // http.address is checked as an IP address when the configuration is read.
-          OriginPolicy(config_.http.allowed_origins, asio::ip::make_address(config_.http.address).is_loopback()),
+          origin_policy(config_.http),
           [this](asio::ip::tcp::socket socket, HttpRequest request, asio::ip::address peer) {
             accept_websocket(std::move(socket), std::move(request), peer);
           },
@@ -361,7 +367,7 @@ void Server::accept_secure_websocket(HttpsStream stream, HttpRequest request, as
 
 void Server::admit(std::unique_ptr<Transport> transport, std::string address) {
   const auto id = next_connection_id_.fetch_add(1);
-  const auto verdict = limiter_.try_admit(address);
+  const auto verdict = limiter_.try_admit(address_key(address));
   if (verdict != ConnectionLimiter::Verdict::Admitted) {
     const std::string_view reason = verdict == ConnectionLimiter::Verdict::TooManyTotal
                                         ? "too many connections"
@@ -410,7 +416,7 @@ void Server::end_lines() { GroupCommitter::end_gathering(); }
 
 void Server::on_closed(const SessionPtr& session, DisconnectReason reason) {
   disconnects_.count(reason);
-  limiter_.release(session->remote_address());
+  limiter_.release(session->address_key());
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(session->connection_id());

@@ -41,6 +41,23 @@ TEST_CASE("DnsRebinding: a listener on loopback takes, without an allow-list, on
   CHECK(OriginPolicy({}, false).allows(true, "http://chat.example.org", "chat.example.org"));
 }
 
+TEST_CASE("DnsRebinding: what the server says of itself answers on loopback only to loopback names") {
+  const OriginPolicy policy({}, /*loopback=*/true);
+  CHECK(policy.allows_host("127.0.0.1:8080"));
+  CHECK(policy.allows_host("localhost:8080"));
+  CHECK(policy.allows_host("LOCALHOST"));
+  CHECK(policy.allows_host("[::1]:8080"));
+  CHECK(policy.allows_host(""));  // no Host: no browser
+  CHECK_FALSE(policy.allows_host("rebind.example:8080"));
+  CHECK_FALSE(policy.allows_host("127.0.0.1.rebind.example"));
+  // A reverse proxy's site, listed for the browser client, passes with its public name.
+  const OriginPolicy listed({"https://chat.example.org"}, /*loopback=*/true);
+  CHECK(listed.allows_host("chat.example.org"));
+  CHECK_FALSE(listed.allows_host("other.example.org"));
+  // A listener on another address takes any name: its clients reach it by its public one.
+  CHECK(OriginPolicy({}, false).allows_host("chat.example.org"));
+}
+
 TEST_CASE("http.allowed_origins: exactly the listed origins, the server's own no longer") {
   const OriginPolicy policy({"https://Chat.example.org", "https://app.example.org:8443"});
   CHECK(policy.allows(true, "https://chat.example.org", "backend:8080"));

@@ -351,6 +351,30 @@ TEST_CASE("http.metrics_allow: other peers get 403 for /metrics, and still /heal
   CHECK(http_get(port, "/metrics", "127.0.0.2").status == 200);
 }
 
+TEST_CASE("DnsRebinding: /metrics and /ready asked with another site's name get 421; loopback names get them") {
+  ServerProcess server(with_http());
+  const auto port = server.http_port();
+  const auto ask = [port](std::string_view path, std::string_view host) {
+    HttpConnection connection(port);
+    connection.send_raw("GET " + std::string(path) + " HTTP/1.1\r\nHost: " + std::string(host) +
+                        "\r\nConnection: close\r\n\r\n");
+    auto answer = connection.read_answer();
+    REQUIRE(answer);
+    return *answer;
+  };
+  for (const auto* path : {"/metrics", "/ready"}) {
+    CAPTURE(path);
+    const auto refused = ask(path, "rebind.example:" + std::to_string(port));
+    CHECK(refused.status == 421);
+    CHECK(Json::parse(refused.body)["error"] == "misdirected");
+    check_security_headers(refused);
+    CHECK(ask(path, "localhost:" + std::to_string(port)).status == 200);
+    CHECK(ask(path, "127.0.0.1:" + std::to_string(port)).status == 200);
+  }
+  // The liveness probe and the browser client's files carry nothing of the server's state.
+  CHECK(ask("/health", "rebind.example").status == 200);
+}
+
 TEST_CASE("keep-alive: requests share a connection up to http.max_requests_per_connection, then it closes") {
   ServerProcess server(with_http({{"max_requests_per_connection", 3}}));
   HttpConnection connection(server.http_port());

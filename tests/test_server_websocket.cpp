@@ -3,6 +3,13 @@
 // after what it proves.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <memory>
 #include <set>
@@ -321,4 +328,72 @@ TEST_CASE("SIGTERM: a WebSocket client gets the shutdown event, then close code 
   CHECK(ws.wait_closed());
   CHECK(ws.close_code() == 1001);
   CHECK(server.wait_exit(20s) == 0);
+}
+
+TEST_CASE("UnreadPongs: a peer that floods pings and reads nothing is still cut at its deadline, its slot freed") {
+  // Beast answers every ping from inside the session's pending read; a peer that never reads leaves a pong
+  // unwritten for good, and Beast's closing handshake waits for it before its own timer starts. The close
+  // that the log-in deadline begins must end the connection all the same, within the closing deadline.
+  ServerProcess server(with_http({{"server", {{"login_timeout_sec", 1}}}}));
+  const auto port = server.http_port();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  const int small = 4096;  // set before connecting, so that the window offered stays this small
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string request = upgrade_request(port, "");
+  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char byte = 0;
+  while (answer.find("\r\n\r\n") == std::string::npos && answer.size() < 4096 && ::recv(fd, &byte, 1, 0) == 1) {
+    answer += byte;  // one byte at a time: nothing after the upgrade's answer is read
+  }
+  REQUIRE(answer.rfind("HTTP/1.1 101", 0) == 0);
+
+  // Masked pings of 125 bytes (the most a control frame carries), as fast as the server takes them, until
+  // it takes no more: its pongs have filled the small window and its reading has stopped behind them.
+  std::string ping{'\x89', static_cast<char>(0x80 | 125), 0, 0, 0, 0};
+  ping.append(125, 'p');
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  const auto flood_end = std::chrono::steady_clock::now() + 10s;
+  auto blocked_since = std::chrono::steady_clock::time_point::max();
+  std::size_t sent = 0;
+  while (std::chrono::steady_clock::now() < flood_end) {
+    const auto n = ::send(fd, ping.data(), ping.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      blocked_since = std::chrono::steady_clock::time_point::max();
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) break;  // cut already
+    if (blocked_since == std::chrono::steady_clock::time_point::max()) blocked_since = std::chrono::steady_clock::now();
+    if (std::chrono::steady_clock::now() - blocked_since > 500ms) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  MESSAGE("pings sent: ", sent / ping.size());
+
+  // The log-in deadline (1 s) begins the close, the closing deadline (5 s) ends it: the connection leaves
+  // the server's count, however full its window.
+  const auto gone_by = std::chrono::steady_clock::now() + 20s;
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() < gone_by) {
+    gone = http_get(port, "/metrics").body.find("chat_connections{transport=\"ws\"} 0") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(250ms);
+  }
+  CHECK(gone);
+  // Cut, not left half open: the socket reports the reset (or the end) once its unread bytes are read.
+  char sink[65536];
+  bool ended = false;
+  const auto read_by = std::chrono::steady_clock::now() + 5s;
+  while (!ended && std::chrono::steady_clock::now() < read_by) {
+    const auto got = ::recv(fd, sink, sizeof sink, 0);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) std::this_thread::sleep_for(10ms);
+    ended = got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK);  // the end, or ECONNRESET
+  }
+  CHECK(ended);
+  ::close(fd);
 }

@@ -63,7 +63,7 @@ void register_user(const CommandContext& ctx) {
   ctx.check_name_probe();
   // Before the hash: a taken name costs none.
   if (ctx.server.users.is_online(name) || ctx.server.store.find_user(name)) name_taken(ctx, name);
-  ctx.server.login_gate.check(ctx.session->remote_address(), name);
+  ctx.server.login_gate.check(ctx.session->address_key(), name);
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
   const auto id = ctx.server.store.create_user(record);
   if (!id) name_taken(ctx, name);
@@ -80,7 +80,7 @@ void login(const CommandContext& ctx) {
   require_logged_out(ctx);
   const auto name = requested_name(ctx);
   const auto password = ctx.request.required_string("password");
-  const auto& address = ctx.session->remote_address();
+  const auto address = ctx.session->address_key();
   // Checked again here, right before the hash: a lockout may have begun while the request waited.
   ctx.server.login_gate.check(address, name);
   const auto user = ctx.server.store.find_user(name);

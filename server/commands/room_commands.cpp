@@ -35,7 +35,7 @@ void create(const CommandContext& ctx) {
   auto [room, refusal] = ctx.server.rooms.create_within(
       name, settings,
       RoomRegistry::Quota{config.max_rooms, config.max_per_owner,
-                          user.guest ? "guests from " + ctx.session->remote_address() : std::string{}});
+                          user.guest ? "guests from " + ctx.session->address_key() : std::string{}});
   switch (refusal) {
     case RoomRegistry::Refusal::None:
       break;

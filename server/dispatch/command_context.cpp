@@ -46,14 +46,14 @@ RoomPtr CommandContext::room() const {
 }
 
 void CommandContext::check_name_probe() const {
-  const auto wait = server.name_probes.retry_after(session->remote_address());
+  const auto wait = server.name_probes.retry_after(session->address_key());
   if (wait > std::chrono::milliseconds::zero()) {
     throw ProtocolError(ErrorCode::RateLimited, "too many requests for names that are taken or unknown; retry later",
                         wait);
   }
 }
 
-void CommandContext::charge_name_probe() const { server.name_probes.charge(session->remote_address()); }
+void CommandContext::charge_name_probe() const { server.name_probes.charge(session->address_key()); }
 
 std::int64_t CommandContext::now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -78,7 +78,7 @@ bool RequestRouter::route(const SessionPtr& session, std::string_view line) {
       // Refused here, before it waits for a worker: a locked account or address costs no hash, and one
       // address cannot fill the hash class's queue.
       std::shared_ptr<const void> held;
-      if (command->password_gate) held = server_.login_gate.admit(session->remote_address(), account_of(request));
+      if (command->password_gate) held = server_.login_gate.admit(session->address_key(), account_of(request));
       auto op = request.op();
       auto id = request.id();
       session->request_queued();

@@ -123,7 +123,7 @@ asio::awaitable<void> HttpListener::accept_loop() {
     const auto remote = socket.remote_endpoint(ec);
     if (ec) continue;  // the peer left already
     const auto peer = peer_address(remote.address());
-    auto address = peer.to_string();
+    auto address = address_key(peer.to_string());
     // Counted from the accept: an idle connection, or one still in its TLS handshake, holds its place.
     const auto verdict = limiter_.try_admit(address);
     if (verdict != ConnectionLimiter::Verdict::Admitted) {

@@ -10,8 +10,11 @@
 namespace chat {
 
 OperatorEndpoints::OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow,
-                                     std::shared_ptr<const StaticFiles> web)
-    : sources_(std::move(sources)), metrics_allow_(std::move(metrics_allow)), web_(std::move(web)) {}
+                                     std::shared_ptr<const StaticFiles> web, OriginPolicy hosts)
+    : sources_(std::move(sources)),
+      metrics_allow_(std::move(metrics_allow)),
+      hosts_(std::move(hosts)),
+      web_(std::move(web)) {}
 
 HttpResponse OperatorEndpoints::handle(const HttpRequest& request, const boost::asio::ip::address& peer) const {
   const auto target = request.target();
@@ -19,6 +22,14 @@ HttpResponse OperatorEndpoints::handle(const HttpRequest& request, const boost::
   const auto path = target.substr(0, target.find('?'));
   const auto version = request.version();
   if (path == "/health") return health(version);
+  const auto host = request[http::field::host];
+  if ((path == "/ready" || path == "/metrics") && !hosts_.allows_host(std::string_view(host.data(), host.size()))) {
+    // A page of another site whose name now points at this loopback listener (DNS rebinding) asks with its
+    // own name: what the server says about itself is not for it.
+    return json_response(http::status::misdirected_request,
+                         R"({"error":"misdirected","detail":"not a name of this listener; see http.allowed_origins"})",
+                         version);
+  }
   if (path == "/ready") return ready(version);
   if (path == "/metrics") return metrics(version, peer);
   if (web_) {

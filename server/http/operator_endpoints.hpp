@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "server/http/http_response.hpp"
+#include "server/http/origin_policy.hpp"
 #include "server/http/http_stats.hpp"
 #include "server/http/readiness.hpp"
 #include "server/http/static_files.hpp"
@@ -39,8 +40,9 @@ class OperatorEndpoints {
 
   // metrics_allow: the peers that may read /metrics (others get 403); empty lets every peer.
   // web: the browser client's files, or null to serve none.
+  // hosts: the Host names /ready and /metrics answer to (others get 421): against DNS rebinding.
   OperatorEndpoints(Sources sources, std::vector<boost::asio::ip::address> metrics_allow,
-                    std::shared_ptr<const StaticFiles> web = nullptr);
+                    std::shared_ptr<const StaticFiles> web = nullptr, OriginPolicy hosts = OriginPolicy({}));
 
   HttpResponse handle(const HttpRequest& request, const boost::asio::ip::address& peer) const;
 
@@ -53,6 +55,7 @@ class OperatorEndpoints {
 
   Sources sources_;
   std::vector<boost::asio::ip::address> metrics_allow_;
+  OriginPolicy hosts_;
   std::shared_ptr<const StaticFiles> web_;
   mutable std::mutex snapshot_mutex_;
   mutable std::optional<ServerSnapshot> snapshot_;  // snapshot_mutex_

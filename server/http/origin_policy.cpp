@@ -67,4 +67,13 @@ bool OriginPolicy::allows(bool has_origin, std::string_view origin, std::string_
   return !own.empty() && !host.empty() && own == lowercase(host) && (!loopback_ || is_loopback_authority(own));
 }
 
+bool OriginPolicy::allows_host(std::string_view host) const {
+  if (!loopback_ || host.empty()) return true;
+  const auto wanted = lowercase(host);
+  if (is_loopback_authority(wanted)) return true;
+  return std::any_of(allowed_.begin(), allowed_.end(), [&](const std::string& origin) {
+    return authority(origin) == wanted;
+  });
+}
+
 }  // namespace chat

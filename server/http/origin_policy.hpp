@@ -27,6 +27,11 @@ class OriginPolicy {
   // `origin`: the request's Origin header when it has one (has_origin); `host`: its Host header.
   bool allows(bool has_origin, std::string_view origin, std::string_view host) const;
 
+  // Whether a request with this `Host` may read what the listener says about the server (/ready, /metrics).
+  // On a loopback listener only a loopback name, or the host of an allowed origin (a reverse proxy's site),
+  // or none (no browser omits it): a DNS-rebinding page's script asks with its own name. Any host elsewhere.
+  bool allows_host(std::string_view host) const;
+
  private:
   std::vector<std::string> allowed_;  // lowercase
   bool loopback_;

@@ -18,6 +18,7 @@
 
 #include "common/frames.hpp"
 #include "common/line_framer.hpp"
+#include "server/net/peer_address.hpp"
 #include "server/net/disconnect_reason.hpp"
 #include "server/auth/identity.hpp"
 #include "server/registry/participant.hpp"
@@ -138,6 +139,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::pair<std::optional<Identity>, std::set<std::string>> take_state(bool final);
 
   const std::string& remote_address() const noexcept { return remote_address_; }
+  // What the per-address limits count this connection by (peer_address.hpp).
+  std::string address_key() const { return chat::address_key(remote_address_); }
   std::string_view transport_name() const noexcept { return transport_->name(); }
 
   // Requests of this connection handed to the pool and not yet handled (RequestRouter): while there are

@@ -1,5 +1,6 @@
 #include "server/net/websocket_transport.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
@@ -19,6 +20,14 @@ constexpr std::size_t kKeptWriteBuffer = 16 * 1024;
 
 tcp::socket& bottom_socket(tcp::socket& socket) noexcept { return socket; }
 tcp::socket& bottom_socket(HttpsStream& stream) noexcept { return stream.next_layer().socket(); }
+
+// Cuts the connection: a reset, not a FIN, so that nothing the peer has not read stays queued in the kernel.
+void abort_socket(tcp::socket& socket) noexcept {
+  boost::system::error_code ignored;
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
 
 }  // namespace
 
@@ -168,8 +177,17 @@ void BasicWebSocketTransport<NextLayer>::start_close() {
   websocket::close_reason reason(binary_ ? websocket::close_code::unknown_data : websocket_close_code(reason_));
   const std::string_view text = binary_ ? "binary messages are not accepted" : to_string(reason_);
   reason.reason.assign(text.data(), text.size());
-  // The handler keeps the stream until the handshake ends, whether or not this transport still exists.
-  ws_->async_close(reason, [ws = ws_](boost::system::error_code) {
+  // Beast's own close timer starts only once its close frame may be written. A peer that reads nothing can
+  // keep that from ever happening: Beast answers a ping from inside the pending read, and a pong that cannot
+  // be written holds Beast's write side, and with it the close, for as long as the peer keeps its window shut.
+  // So the whole handshake has this deadline of its own, which cuts the connection whatever it waits for.
+  auto deadline = std::make_shared<asio::steady_timer>(executor_, kCloseTimeout);
+  deadline->async_wait([ws = ws_](boost::system::error_code ec) {
+    if (!ec) abort_socket(bottom_socket(ws->next_layer().next_layer()));
+  });
+  // The handlers keep the stream until the handshake ends, whether or not this transport still exists.
+  ws_->async_close(reason, [ws = ws_, deadline](boost::system::error_code) {
+    deadline->cancel();
     boost::system::error_code ignored;
     bottom_socket(ws->next_layer().next_layer()).close(ignored);
   });
@@ -179,11 +197,7 @@ template <class NextLayer>
 void BasicWebSocketTransport<NextLayer>::close(bool abortive) {
   if (!abortive) return start_close();
   closing_ = true;
-  boost::system::error_code ignored;
-  auto& socket = this->socket();
-  socket.set_option(asio::socket_base::linger(true, 0), ignored);
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  abort_socket(socket());
 }
 
 websocket::close_code websocket_close_code(DisconnectReason reason) noexcept {

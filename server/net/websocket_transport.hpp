@@ -36,7 +36,8 @@ namespace chat {
 // is asynchronous.
 //
 // Close: shutdown_send() and close(false) start the closing handshake with the code of the reason given
-// to set_close_reason() (websocket_close_code()), bounded by kCloseTimeout (over TLS a close_notify follows);
+// to set_close_reason() (websocket_close_code()), bounded by kCloseTimeout whatever it waits for, a peer that
+// reads nothing included (over TLS a close_notify follows);
 // pending reads end once the peer answers it. close(true) cuts the connection at once. The stream is shared with the closing handshake, which may
 // outlive this object: the session may be gone before the peer's answer comes.
 //
