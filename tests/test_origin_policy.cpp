@@ -54,6 +54,11 @@ TEST_CASE("DnsRebinding: what the server says of itself answers on loopback only
   const OriginPolicy listed({"https://chat.example.org"}, /*loopback=*/true);
   CHECK(listed.allows_host("chat.example.org"));
   CHECK_FALSE(listed.allows_host("other.example.org"));
+  CHECK(listed.allows_host("Chat.Example.org"));
+  CHECK(listed.allows_host("chat.example.org:443"));  // the default port, as a proxy may pass it
+  CHECK_FALSE(listed.allows_host("chat.example.org:8443"));
+  CHECK(policy.allows_host("localhost.:8080"));  // a fully qualified name
+  CHECK(policy.allows_host("127.0.0.1."));
   // A listener on another address takes any name: its clients reach it by its public one.
   CHECK(OriginPolicy({}, false).allows_host("chat.example.org"));
 }

@@ -26,5 +26,6 @@ TEST_CASE("AddressRotation: one host's IPv6 addresses share one key, its /64, ho
   CHECK(address_key("192.0.2.7") == "192.0.2.7");
   CHECK(address_key("192.0.2.8") != address_key("192.0.2.7"));
   CHECK(address_key("127.0.0.1") == "127.0.0.1");
+  CHECK(address_key("::ffff:192.0.2.7") == "192.0.2.7");  // an IPv4 client through a dual-stack socket
   CHECK(address_key("not an address") == "not an address");
 }

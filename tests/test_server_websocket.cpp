@@ -334,8 +334,11 @@ TEST_CASE("UnreadPongs: a peer that floods pings and reads nothing is still cut 
   // Beast answers every ping from inside the session's pending read; a peer that never reads leaves a pong
   // unwritten for good, and Beast's closing handshake waits for it before its own timer starts. The close
   // that the log-in deadline begins must end the connection all the same, within the closing deadline.
-  ServerProcess server(with_http({{"server", {{"login_timeout_sec", 1}}}}));
+  // The log-in deadline comes after the flood has filled the window (well within a second on loopback): a
+  // close begun before that would still go out, and Beast's own timer would end it.
+  ServerProcess server(with_http({{"server", {{"login_timeout_sec", 4}}}}));
   const auto port = server.http_port();
+  const auto connected_at = std::chrono::steady_clock::now();
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   const int small = 4096;  // set before connecting, so that the window offered stays this small
@@ -375,8 +378,12 @@ TEST_CASE("UnreadPongs: a peer that floods pings and reads nothing is still cut 
     std::this_thread::sleep_for(5ms);
   }
   MESSAGE("pings sent: ", sent / ping.size());
+  REQUIRE_MESSAGE(blocked_since != std::chrono::steady_clock::time_point::max(),
+                  "the server kept reading: its pongs never filled the window");
+  REQUIRE_MESSAGE(std::chrono::steady_clock::now() - connected_at < 4s,
+                  "the flood took longer than the log-in deadline: the close would not have met a full window");
 
-  // The log-in deadline (1 s) begins the close, the closing deadline (5 s) ends it: the connection leaves
+  // The log-in deadline (4 s) begins the close, the closing deadline (5 s) ends it: the connection leaves
   // the server's count, however full its window.
   const auto gone_by = std::chrono::steady_clock::now() + 20s;
   bool gone = false;

@@ -127,7 +127,7 @@ asio::awaitable<void> HttpListener::accept_loop() {
     // Counted from the accept: an idle connection, or one still in its TLS handshake, holds its place.
     const auto verdict = limiter_.try_admit(address);
     if (verdict != ConnectionLimiter::Verdict::Admitted) {
-      refuse(std::move(socket), address,
+      refuse(std::move(socket), peer.to_string(),
              verdict == ConnectionLimiter::Verdict::TooManyTotal ? "http.max_connections"
                                                                  : "http.max_connections_per_ip");
       continue;

@@ -13,8 +13,9 @@ boost::asio::ip::address peer_address(const boost::asio::ip::address& address) {
 
 std::string address_key(std::string_view address) {
   boost::system::error_code ec;
-  const auto parsed = boost::asio::ip::make_address(std::string(address), ec);
-  if (ec || !parsed.is_v6()) return std::string(address);
+  const auto parsed = peer_address(boost::asio::ip::make_address(std::string(address), ec));
+  if (ec) return std::string(address);
+  if (!parsed.is_v6()) return parsed.to_string();
   auto bytes = parsed.to_v6().to_bytes();
   std::fill(bytes.begin() + 8, bytes.end(), 0);
   return boost::asio::ip::address_v6(bytes).to_string() + "/64";

@@ -17,7 +17,8 @@ boost::asio::ip::address peer_address(const boost::asio::ip::address& address);
 // throttles and hash places, name probes, guests' room quota — from peer_address()'s text: an IPv4 address
 // as it is, an IPv6 address by its /64 network ("2001:db8:1:2::/64"). A host is given a whole /64 and may
 // use any address in it: keyed by single IPv6 addresses, one host would count as 2^64 peers. Logs keep
-// the address itself. Text that is no address is its own key.
+// the address itself. An IPv4-mapped address counts as its IPv4 address (peer_address()); text that is no
+// address is its own key.
 std::string address_key(std::string_view address);
 
 }  // namespace chat
