@@ -3,9 +3,7 @@
 // after what it proves.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/loopback_socket.hpp"
 #include "tests/support/busy_hashing.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
@@ -339,15 +338,7 @@ TEST_CASE("UnreadPongs: a peer that floods pings and reads nothing is still cut 
   ServerProcess server(with_http({{"server", {{"login_timeout_sec", 4}}}}));
   const auto port = server.http_port();
   const auto connected_at = std::chrono::steady_clock::now();
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  const int small = 4096;  // set before connecting, so that the window offered stays this small
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const int fd = chat::test::connect_loopback(port, nullptr, /*receive_buffer=*/4096);
   const std::string request = upgrade_request(port, "");
   REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
   std::string answer;

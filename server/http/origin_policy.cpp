@@ -72,14 +72,15 @@ bool OriginPolicy::allows_host(std::string_view host) const {
   auto wanted = lowercase(host);
   // A fully qualified name may end in a dot ("localhost.:8080"): the same host.
   const auto port_at = wanted.starts_with('[') ? wanted.find(']') + 1 : wanted.rfind(':');
-  const auto name_end = port_at == std::string::npos ? wanted.size() : port_at;
-  if (name_end > 0 && name_end <= wanted.size() && wanted[name_end - 1] == '.') wanted.erase(name_end - 1, 1);
+  const auto name_end = std::min(port_at, wanted.size());  // npos (no port) is the end; "[" unclosed is 0
+  if (name_end > 0 && wanted[name_end - 1] == '.') wanted.erase(name_end - 1, 1);
   if (is_loopback_authority(wanted)) return true;
   return std::any_of(allowed_.begin(), allowed_.end(), [&](const std::string& origin) {
     // A proxy may pass the port the browser left out: "chat.example.org:443" is https://chat.example.org.
     const auto listed = std::string(authority(origin));
-    const auto default_port = origin.starts_with("https://") ? ":443" : origin.starts_with("http://") ? ":80" : "";
-    return wanted == listed || (*default_port != '\0' && wanted == listed + default_port);
+    const std::string_view default_port =
+        origin.starts_with("https://") ? ":443" : origin.starts_with("http://") ? ":80" : "";
+    return wanted == listed || (!default_port.empty() && wanted == listed + std::string(default_port));
   });
 }
 

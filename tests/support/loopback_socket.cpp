@@ -12,9 +12,10 @@
 
 namespace chat::test {
 
-int connect_loopback(std::uint16_t port, const char* source_address) {
+int connect_loopback(std::uint16_t port, const char* source_address, int receive_buffer) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+  if (receive_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   if (source_address) {
     sockaddr_in local{};
     local.sin_family = AF_INET;

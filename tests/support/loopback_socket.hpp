@@ -7,7 +7,8 @@ namespace chat::test {
 
 // The connected descriptor, owned by the caller. `source_address` (an IPv4 address, e.g. "127.0.0.2") binds
 // the local end first, so a test can act as another client address. Throws std::runtime_error naming the
-// failed call.
-int connect_loopback(std::uint16_t port, const char* source_address = nullptr);
+// failed call. `receive_buffer` (bytes, 0: the kernel's) is set before connecting, so that the window the socket
+// offers stays that small.
+int connect_loopback(std::uint16_t port, const char* source_address = nullptr, int receive_buffer = 0);
 
 }  // namespace chat::test
