@@ -30,7 +30,13 @@ std::optional<std::string> Request::optional_string(std::string_view key) const 
   const auto* value = field(key);
   if (!value) return std::nullopt;
   if (!value->is_string()) throw ProtocolError(ErrorCode::BadRequest, field_error(key, "a string"));
-  return value->get<std::string>();
+  // "\u0000" is valid JSON, but PostgreSQL cannot store it and no field means anything by it: refused on every
+  // backend alike, before anything is stored or echoed.
+  const auto& text = value->get_ref<const std::string&>();
+  if (text.find('\0') != std::string::npos) {
+    throw ProtocolError(ErrorCode::BadRequest, field_error(key, "a string without U+0000"));
+  }
+  return text;
 }
 
 std::optional<std::int64_t> Request::optional_int(std::string_view key) const {

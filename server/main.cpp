@@ -84,6 +84,11 @@ int serve(const chat::ServerConfig& config, const std::string& ready_file) {
 
 // chat-server backup FILE: an online copy of the configured database; the exit code.
 int backup(const chat::ServerConfig& config, const std::string& target) {
+  if (config.storage.backend == "postgres") {
+    std::cerr << "chat-server: backup copies a SQLite database; storage.backend is \"postgres\": back it up with "
+                 "PostgreSQL's tools (pg_dump, or continuous archiving)\n";
+    return 2;
+  }
   try {
     const auto result =
         chat::backup_database(config.storage.path, target, chat::StoreOptions{}.busy_timeout_ms);

@@ -17,6 +17,7 @@
 #include "server/log_throttle.hpp"
 #include "server/registry/room_role.hpp"
 #include "server/server_snapshot.hpp"
+#include "server/storage/open_store.hpp"
 
 namespace chat {
 
@@ -157,10 +158,10 @@ Server::Server(ServerConfig config)
                                                      [this] { return asio::any_io_executor(asio::make_strand(io_)); }})
                                                : std::nullopt)),
       http_port_(http_ ? http_->listen(config_.http.address, config_.http.port) : 0),
-      store_(config_.store_options()),
+      store_(open_store(config_.store_options())),
       pool_(pool_options(config_)),
       bus_(pool_),
-      committer_(store_,
+      committer_(*store_,
                  [this](std::function<void()> flush) {
                    return pool_.post([flush = std::move(flush)](std::stop_token) { flush(); }, storage_task()).ok();
                  },
@@ -172,11 +173,11 @@ Server::Server(ServerConfig config)
       login_gate_(login_gate_options(config_)),
       name_probes_(NameProbes::Options{config_.auth.name_probe_per_min, config_.auth.name_probe_burst,
                                        config_.auth.throttle_max_entries}),
-      guest_ids_([this] { return store_.begin_run(CommandContext::now_ms()); }),
-      messages_(bus_, committer_, store_, MessagePipeline::Options{config_.limits.dedup_window}),
-      inbox_(bus_, store_, users_),
+      guest_ids_([this] { return store_->begin_run(CommandContext::now_ms()); }),
+      messages_(bus_, committer_, *store_, MessagePipeline::Options{config_.limits.dedup_window}),
+      inbox_(bus_, *store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
-      context_{config_, pool_, bus_, store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
+      context_{config_, pool_, bus_, *store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
                guest_ids_, messages_, departures_, inbox_, disconnects_, requests_, logins_,
                [this] { return connections_by_transport(); }},
       router_(context_, commands_, requests_),
@@ -197,33 +198,34 @@ Server::~Server() { shutdown(); }
 void Server::create_default_room() {
   const auto name = config_.rooms.default_room_name();
   if (name.empty()) return;
-  if (store_.create_room(RoomRecord{name, false, "", "", CommandContext::now_ms(), 0})) {
+  if (store_->create_room(RoomRecord{name, false, "", "", CommandContext::now_ms(), 0})) {
     spdlog::info("created the default room #{}", name);
   }
 }
 
 void Server::load_state() {
   create_default_room();
-  for (const auto& record : store_.load_rooms()) {
+  for (const auto& record : store_->load_rooms()) {
     auto room = rooms_.create(record.name, RoomSettings{record.is_private, record.topic, record.owner});
     if (!room) continue;
     room->set_delivered_seq(record.last_seq);
   }
-  for (const auto& member : store_.load_memberships()) {
+  for (const auto& member : store_->load_memberships()) {
     if (auto room = rooms_.find(member.room)) room->add_member(member.user, static_cast<RoomRole>(member.role));
   }
-  for (const auto& invite : store_.load_invites()) {
+  for (const auto& invite : store_->load_invites()) {
     if (auto room = rooms_.find(invite.room)) room->invite(invite.user);
   }
-  for (const auto& ban : store_.load_bans()) {
+  for (const auto& ban : store_->load_bans()) {
     if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
   }
   // Every guest of an earlier run is gone; what still waited for one is nobody's to read.
-  if (const auto discarded = store_.discard_undelivered_to_guests(); discarded > 0) {
+  if (const auto discarded = store_->discard_undelivered_to_guests(); discarded > 0) {
     spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
   }
-  spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_.user_count(),
-               store_.message_count(), config_.storage.path);
+  spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_->user_count(),
+               store_->message_count(),
+               config_.storage.backend == "postgres" ? std::string("PostgreSQL") : config_.storage.path);
 }
 
 std::uint16_t Server::start() {
@@ -321,11 +323,11 @@ void Server::schedule_storage_retry() {
   storage_retry_.expires_after(std::chrono::milliseconds(config_.storage.retry_interval_ms));
   storage_retry_.async_wait([this](boost::system::error_code ec) {
     if (ec || shut_down_.load()) return;
-    if (store_.writes_failing() && !storage_retry_pending_.exchange(true)) {
+    if (store_->writes_failing() && !storage_retry_pending_.exchange(true)) {
       const bool posted = pool_
                               .post(
                                   [this](std::stop_token) {
-                                    store_.recover();
+                                    store_->recover();
                                     storage_retry_pending_ = false;
                                   },
                                   storage_task())
@@ -432,8 +434,8 @@ Readiness Server::readiness() const {
   if (shut_down_.load() || listener_.stopped() || tls_listener_.stopped()) {
     return {false, "shutting_down", "the server is stopping and no longer accepts chat connections"};
   }
-  if (store_.writes_failing()) {
-    return {false, "storage_failing", "storage writes are failing (" + store_.health().reason + "); sends are refused"};
+  if (store_->writes_failing()) {
+    return {false, "storage_failing", "storage writes are failing (" + store_->health().reason + "); sends are refused"};
   }
   return {};
 }
@@ -520,7 +522,7 @@ void Server::shutdown() {
   }
   if (std::chrono::steady_clock::now() < deadline + kBound - 200ms) {
     try {
-      store_.checkpoint();
+      store_->checkpoint();
     } catch (const std::exception& e) {
       spdlog::warn("shutdown: final checkpoint failed ({}); the write-ahead log is kept and copied back at the "
                    "next start",

@@ -125,7 +125,7 @@ class Server final : public SessionHost {
   std::unique_ptr<HttpListener> http_;
   std::uint16_t http_port_ = 0;
 
-  Store store_;
+  std::unique_ptr<Store> store_;  // SQLite or PostgreSQL (open_store)
   ThreadPool pool_;
   EventBus bus_;
   GroupCommitter committer_;

@@ -198,6 +198,8 @@ void visit_keys(Config& c, Visitor& v) {
   v("limits", "dedup_window", c.limits.dedup_window, Rule{0, 1e7});
   v("limits", "request_deadline_ms", c.limits.request_deadline_ms, Rule{0, 3600 * 1000});
 
+  v("storage", "backend", c.storage.backend, Rule{0, 0, {"sqlite", "postgres"}});
+  v("storage", "postgres_url", c.storage.postgres_url);
   v("storage", "path", c.storage.path);
   v("storage", "synchronous", c.storage.synchronous, Rule{0, 0, {"OFF", "NORMAL", "FULL", "EXTRA"}});
   v("storage", "commit_batch_max", c.storage.commit_batch_max, Rule{1, 1e6});
@@ -302,6 +304,8 @@ json ServerConfig::to_json() const {
 
 StoreOptions ServerConfig::store_options() const {
   StoreOptions options;  // the busy timeout keeps its default
+  options.backend = storage.backend == "postgres" ? StoreOptions::Backend::postgres : StoreOptions::Backend::sqlite;
+  options.postgres_url = storage.postgres_url;
   options.path = storage.path;
   options.synchronous = storage.synchronous;
   options.read_connections = storage.read_connections;
@@ -329,6 +333,10 @@ void ServerConfig::validate() const {
                       " (twice the largest message event that limits.max_message_chars allows)");
   }
   if (storage.path.empty()) throw ConfigError("storage.path: must not be empty");
+  if (storage.backend == "postgres" && storage.postgres_url.empty()) {
+    throw ConfigError("storage.postgres_url: must name the database when storage.backend is \"postgres\" "
+                      "(e.g. \"postgresql://chat@127.0.0.1/chat\")");
+  }
   if (storage.wal_max_pages < storage.checkpoint_pages) {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
   }

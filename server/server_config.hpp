@@ -63,6 +63,8 @@ struct ServerConfig {
   } limits;
 
   struct Storage {
+    std::string backend = "sqlite";  // sqlite (path) or postgres (postgres_url)
+    std::string postgres_url;        // libpq URI or key=value string, e.g. postgresql://chat@db.example/chat
     std::string path = "data/chat.db";
     std::string synchronous = "NORMAL";
     std::size_t commit_batch_max = 4096;

@@ -1,6 +1,7 @@
 #include "server/server_snapshot.hpp"
 
 #include "server/server_context.hpp"
+#include "server/storage/storage_error.hpp"
 
 namespace chat {
 
@@ -11,8 +12,12 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
   for (const auto& [transport, count] : snapshot.connections_by_transport) snapshot.connections += count;
   snapshot.users_online = server.users.user_count();
   snapshot.rooms = server.rooms.size();
-  snapshot.messages_stored = server.store.message_count();
-  snapshot.direct_messages_waiting = server.store.count_undelivered_direct_messages();
+  try {
+    snapshot.messages_stored = server.store.message_count();
+    snapshot.direct_messages_waiting = server.store.count_undelivered_direct_messages();
+  } catch (const StorageError&) {
+    // Left empty; the storage health below says why.
+  }
   snapshot.delivery_latency = server.messages.delivery_latency();
   snapshot.pool = server.pool.stats();
   snapshot.commits = server.committer.stats();

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/latency_histogram.hpp"
@@ -36,15 +37,17 @@ struct ServerSnapshot {
   std::map<std::string, std::size_t> connections_by_transport;
   std::size_t users_online = 0;
   std::size_t rooms = 0;
-  std::int64_t messages_stored = 0;  // rows in the messages table
-  std::int64_t direct_messages_waiting = 0;  // stored for a recipient, not yet delivered
+  // Read from the database: none when it cannot be read (PostgreSQL gone), so that stats and /metrics still
+  // answer, and say so, when the operator needs them most.
+  std::optional<std::int64_t> messages_stored;          // rows in the messages table
+  std::optional<std::int64_t> direct_messages_waiting;  // stored for a recipient, not yet delivered
   LatencySummary delivery_latency;           // MessagePipeline::delivery_latency
   PoolStats pool;
   GroupCommitter::Stats commits;
   BusStats bus;
   Requests requests;
   StorageHealth::Snapshot storage;
-  CheckpointStats checkpoints;
+  std::optional<CheckpointStats> checkpoints;  // SQLite's WAL; none on PostgreSQL
   std::array<std::uint64_t, kDisconnectReasonCount> disconnects{};  // indexed by DisconnectReason
   LoginGate::Stats logins;
   struct LoggedIn {

@@ -9,7 +9,7 @@
 #include "server/dispatch/command.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/auth/password_policy.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/open_store.hpp"
 
 namespace chat {
 namespace {
@@ -28,10 +28,13 @@ std::optional<std::string> checked_name(const UserCommand& command, const std::s
 template <class Action>
 int with_store(const UserCommand& command, Action&& action) {
   try {
-    Store store(command.config.store_options());
-    return action(store);
+    const auto store = open_store(command.config.store_options());
+    return action(*store);
   } catch (const std::exception& e) {
-    command.err << "cannot use the database " << command.config.storage.path << ": " << e.what() << '\n';
+    command.err << "cannot use the database "
+                << (command.config.storage.backend == "postgres" ? std::string("(PostgreSQL)")
+                                                                  : command.config.storage.path)
+                << ": " << e.what() << '\n';
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 #pragma once
 // A disk that fills up on demand, without a mount: a VFS over SQLite's default one whose writes fail with
 // SQLITE_FULL (the code SQLite gives for ENOSPC) while the test says the disk is full. Registered as the
-// default VFS of the test binary, so a Store opened by the test goes through it with no hook in the product.
+// default VFS of the test binary, so a SqliteStore opened by the test goes through it with no hook in the product.
 
 #include <sqlite3.h>
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "server/storage/group_committer.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_storage_faults.hpp"
 #include "tests/test_storage_support.hpp"
 
@@ -25,7 +25,7 @@ namespace {
 
 struct Fixture {
   TempDir dir;
-  Store store{StoreOptions{dir.db(), "NORMAL", 5000, 2}};
+  SqliteStore store{StoreOptions{dir.db(), "NORMAL", 5000, 2}};
   explicit Fixture(int rooms = 1) {
     for (int r = 0; r < rooms; ++r) REQUIRE(store.create_room({"r" + std::to_string(r), false, "", "alice", 1, 0}));
   }

@@ -50,6 +50,18 @@ TEST_CASE("NulSmuggling: a NUL byte anywhere in a line makes the whole line bad_
   CHECK(parse_error_code("{\"op\":\"ping\",\"pad\":\"a\0b\"}"sv) == ErrorCode::BadRequest);
 }
 
+TEST_CASE("NulInText: a string field holding \\u0000 is bad_request, naming the field") {
+  const auto request = chat::parse_request(R"({"op":"send","room":"general","text":"a\u0000b","cid":"ok"})");
+  CHECK(request.optional_string("cid") == "ok");
+  try {
+    request.required_string("text");
+    FAIL("expected an error");
+  } catch (const chat::ProtocolError& e) {
+    CHECK(e.code() == ErrorCode::BadRequest);
+    CHECK(std::string(e.what()) == "field 'text' must be a string without U+0000");
+  }
+}
+
 TEST_CASE("a duplicated key: the last occurrence wins") {
   CHECK(chat::parse_request(R"({"op":"nope","op":"ping"})").op() == "ping");
 }

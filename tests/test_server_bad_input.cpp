@@ -105,6 +105,13 @@ TEST_CASE("text rules: empty, too long, bad client id") {
   CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", cid + "\xC3\xA9"}})["code"] ==
         "bad_request");
   CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", ""}})["code"] == "bad_request");
+  // NulInText: "\u0000" in a text, a client id or a topic is refused whole, on every backend (PostgreSQL cannot
+  // store it; a store that cut it short would acknowledge what it did not keep).
+  CHECK(alice.request("send", {{"room", "general"}, {"text", std::string("a\0b", 3)}})["code"] == "bad_request");
+  CHECK(alice.request("send", {{"room", "general"}, {"text", "ok"}, {"cid", std::string("c\0", 2)}})["code"] ==
+        "bad_request");
+  CHECK(alice.request("topic", {{"room", "general"}, {"topic", std::string("\0", 1)}})["code"] == "bad_request");
+  CHECK(alice.request("dm", {{"to", "alice"}, {"text", std::string("x\0", 2)}})["code"] == "bad_request");
   // Joining a room again is no conflict (it replays again).
   expect_ok(alice.request("join", {{"room", "general"}}));
   CHECK(alice.request("send", {{"room", "nowhere"}, {"text", "ok"}})["code"] == "not_found");

@@ -211,3 +211,18 @@ TEST_CASE("http.max_connections_per_ip: 16 by default, a count of at least 1") {
   // Above http.max_connections it is allowed, and simply never reached first.
   CHECK_NOTHROW(ServerConfig::from_json({{"http", {{"max_connections", 4}}}}));
 }
+
+TEST_CASE("storage.backend: sqlite by default; postgres needs postgres_url; the store options follow") {
+  const auto defaults = ServerConfig::from_json(Json::object());
+  CHECK(defaults.storage.backend == "sqlite");
+  CHECK(defaults.store_options().backend == chat::StoreOptions::Backend::sqlite);
+  const auto postgres = ServerConfig::from_json(
+      {{"storage", {{"backend", "postgres"}, {"postgres_url", "postgresql://chat@db.example/chat"}}}});
+  CHECK(postgres.store_options().backend == chat::StoreOptions::Backend::postgres);
+  CHECK(postgres.store_options().postgres_url == "postgresql://chat@db.example/chat");
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"storage", {{"backend", "postgres"}}}}),
+                       "storage.postgres_url: must name the database when storage.backend is \"postgres\" "
+                       "(e.g. \"postgresql://chat@127.0.0.1/chat\")",
+                       ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"storage", {{"backend", "mysql"}}}}), ConfigError);
+}

@@ -1,15 +1,22 @@
-// Store: schema, reopening, and the behaviour of every method, on a real SQLite file.
+// Store: the behaviour of every method on both backends (a real SQLite file, a real PostgreSQL server), and
+// what is each backend's own: SQLite's schema, migrations and WAL; PostgreSQL's servers sharing one database.
 
 #include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
+#include <thread>
 #include <vector>
 
-#include "server/storage/schema.hpp"
+#include "server/storage/sqlite_schema.hpp"
 #include "server/storage/storage_error.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/postgres_store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_storage_faults.hpp"
+#include "tests/support/loopback_socket.hpp"
+#include "tests/support/postgres_process.hpp"
 #include "tests/test_storage_support.hpp"
 
 using namespace chat;
@@ -58,10 +65,25 @@ std::vector<std::int64_t> range(std::int64_t first, std::int64_t last) {
   return out;
 }
 
-// A store with users alice/bob and room "lobby" (owner alice) holding messages 1..10 from alice.
-struct Fixture {
+// Where a test's store lives: a SQLite file, or a database of its own in the test program's PostgreSQL.
+struct SqliteBackend {
   TempDir dir;
-  Store store{options_for(dir.db())};
+  std::unique_ptr<Store> open() { return std::make_unique<SqliteStore>(options_for(dir.db())); }
+  void poison(PoisonMode mode) { chat::test::poison_messages(dir.db(), mode); }
+};
+
+struct PostgresBackend {
+  std::string url = chat::test::shared_postgres().create_database();
+  std::unique_ptr<Store> open() { return std::make_unique<PostgresStore>(url, 2); }
+  void poison(PoisonMode mode) { chat::test::poison_postgres_messages(url, mode); }
+};
+
+// A store with users alice/bob and room "lobby" (owner alice) holding messages 1..10 from alice.
+template <typename Backend>
+struct Fixture {
+  Backend backend;
+  std::unique_ptr<Store> opened = backend.open();
+  Store& store = *opened;
   Fixture() {
     REQUIRE(store.create_user({"alice", "hash-a", 1}));
     REQUIRE(store.create_user({"bob", "hash-b", 2}));
@@ -78,7 +100,7 @@ TEST_CASE("a new file gets the schema, WAL mode, and its data survives reopening
   TempDir dir;
   const auto path = dir.path() / "nested" / "deeper" / "chat.db";  // parent directories do not exist yet
   {
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     CHECK(store.create_user({"alice", "hash", 5}));
     CHECK(store.create_room({"lobby", true, "topic", "alice", 6, 0}));
     store.upsert_member("lobby", "bob", static_cast<int>(Role::moderator), 7);
@@ -93,7 +115,7 @@ TEST_CASE("a new file gets the schema, WAL mode, and its data survives reopening
     CHECK(raw.execAndGet("PRAGMA user_version").getInt() == current_schema_version());
     CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
-  Store store(options_for(path));
+  SqliteStore store(options_for(path));
   CHECK(store.integrity_check() == "ok");
   const auto user = store.find_user("alice");
   REQUIRE(user);
@@ -117,26 +139,27 @@ TEST_CASE("a new file gets the schema, WAL mode, and its data survives reopening
 
 TEST_CASE("a file from a newer schema version is refused") {
   TempDir dir;
-  { Store store(options_for(dir.db())); }
+  { SqliteStore store(options_for(dir.db())); }
   {
     SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = " + std::to_string(current_schema_version() + 1));
   }
-  CHECK_THROWS_AS(Store(options_for(dir.db())), StorageError);
+  CHECK_THROWS_AS(SqliteStore(options_for(dir.db())), StorageError);
 }
 
 TEST_CASE("invalid options are rejected with a StorageError") {
   TempDir dir;
   auto options = options_for(dir.db());
   options.synchronous = "NORMAL; DROP TABLE users";
-  CHECK_THROWS_AS(Store{options}, StorageError);
+  CHECK_THROWS_AS(SqliteStore{options}, StorageError);
   options.synchronous = "full";  // case does not matter
-  CHECK_NOTHROW(Store{options});
+  CHECK_NOTHROW(SqliteStore{options});
 }
 
-TEST_CASE("users: create, conflict, find, count, administrators") {
-  TempDir dir;
-  Store store(options_for(dir.db()));
+TEST_CASE_TEMPLATE("users: create, conflict, find, count, administrators", Backend, SqliteBackend, PostgresBackend) {
+  Backend backend;
+  const auto opened = backend.open();
+  Store& store = *opened;
   CHECK(store.user_count() == 0);
   const auto alice = store.create_user({"alice", "h1", 1});
   REQUIRE(alice);
@@ -172,7 +195,7 @@ TEST_CASE("runs are numbered once each, also across reopening") {
   std::int64_t first = 0;
   std::int64_t second = 0;
   {
-    Store store(options_for(dir.db()));
+    SqliteStore store(options_for(dir.db()));
     first = store.begin_run(1);
     second = store.begin_run(2);
   }
@@ -183,12 +206,12 @@ TEST_CASE("runs are numbered once each, also across reopening") {
     SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
     raw.exec("DELETE FROM runs WHERE id = " + std::to_string(second));
   }
-  Store store(options_for(dir.db()));
+  SqliteStore store(options_for(dir.db()));
   CHECK(store.begin_run(3) > second);
 }
 
-TEST_CASE("GuestCidReplay: a guest's and an account's messages under one name are different senders") {
-  Fixture f;
+TEST_CASE_TEMPLATE("GuestCidReplay: a guest's and an account's messages under one name are different senders", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   auto guest = message("lobby", 0, "bob", "c1");
   guest.sender_id = -(std::int64_t{2} << 32);
   const auto account = message("lobby", 0, "bob", "c1");
@@ -207,9 +230,10 @@ TEST_CASE("GuestCidReplay: a guest's and an account's messages under one name ar
   CHECK(recent[0].sender_id == guest.sender_id);
 }
 
-TEST_CASE("GuestNameTakeover: what waits for a guest is discarded, and is never an account's of its name") {
-  TempDir dir;
-  Store store(options_for(dir.db()));
+TEST_CASE_TEMPLATE("GuestNameTakeover: what waits for a guest is discarded, and is never an account's of its name", Backend, SqliteBackend, PostgresBackend) {
+  Backend backend;
+  const auto opened = backend.open();
+  Store& store = *opened;
   auto to_guest = dm("alice", "bob", 1, "for the guest", "d1");
   to_guest.recipient_id = -(std::int64_t{2} << 32);
   auto to_other_guest = dm("alice", "carol", 2, "for another guest", std::nullopt);
@@ -246,7 +270,7 @@ INSERT INTO direct_messages (sender, recipient, ts_ms, text, client_id, delivere
   ('zed', 'alice', 220, 'from guest zed', NULL, 0);
 )sql");
   }
-  Store store(options_for(dir.db()));
+  SqliteStore store(options_for(dir.db()));
   CHECK(store.integrity_check() == "ok");
   const auto alice = store.find_user("alice")->id;
   const auto bob = store.find_user("bob")->id;
@@ -288,7 +312,7 @@ INSERT INTO direct_messages (sender, sender_id, recipient, recipient_id, ts_ms, 
   ('alice', 1, 'bob', 2, 40, 'psst');
 )sql");
   }
-  Store store(options_for(dir.db()));
+  SqliteStore store(options_for(dir.db()));
   {
     SQLite::Database raw(dir.db().string(), SQLite::OPEN_READONLY);
     CHECK(raw.execAndGet("PRAGMA user_version").getInt() == current_schema_version());
@@ -322,8 +346,8 @@ INSERT INTO direct_messages (sender, sender_id, recipient, recipient_id, ts_ms, 
   CHECK(waiting[1].kind == MessageKind::action);
 }
 
-TEST_CASE("rooms: create, conflict, owner membership, topic, last_seq") {
-  Fixture f;
+TEST_CASE_TEMPLATE("rooms: create, conflict, owner membership, topic, last_seq", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   CHECK_FALSE(f.store.create_room({"lobby", true, "other", "bob", 99, 0}));
   const auto lobby = f.store.find_room("lobby");
   REQUIRE(lobby);
@@ -355,8 +379,8 @@ TEST_CASE("rooms: create, conflict, owner membership, topic, last_seq") {
   CHECK_FALSE(f.store.set_topic("nowhere", "x"));
 }
 
-TEST_CASE("memberships: add, change role, remove") {
-  Fixture f;
+TEST_CASE_TEMPLATE("memberships: add, change role, remove", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   f.store.upsert_member("lobby", "bob", static_cast<int>(Role::member), 100);
   f.store.upsert_member("lobby", "bob", static_cast<int>(Role::moderator), 200);
   auto members = f.store.load_memberships();
@@ -374,8 +398,8 @@ TEST_CASE("memberships: add, change role, remove") {
   CHECK(f.store.load_memberships().size() == 1);
 }
 
-TEST_CASE("bans and invites: add, replace, remove") {
-  Fixture f;
+TEST_CASE_TEMPLATE("bans and invites: add, replace, remove", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   f.store.add_ban({"lobby", "mallory", "alice", "spam", 1});
   f.store.add_ban({"lobby", "mallory", "bob", "flood", 2});  // replaces
   f.store.add_ban({"lobby", "trudy", "alice", "", 3});
@@ -402,8 +426,8 @@ TEST_CASE("bans and invites: add, replace, remove") {
   CHECK(f.store.load_invites().empty());
 }
 
-TEST_CASE("history pages backward, forward and between bounds") {
-  Fixture f;
+TEST_CASE_TEMPLATE("history pages backward, forward and between bounds", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   REQUIRE(f.store.create_room({"other", false, "", "bob", 1, 0}));
   f.store.append_messages(std::vector{message("other", 1), message("other", 2)});
 
@@ -430,8 +454,8 @@ TEST_CASE("history pages backward, forward and between bounds") {
   CHECK_FALSE(page[0].client_id);
 }
 
-TEST_CASE("replay returns the most recent messages within (since, up_to]") {
-  Fixture f;
+TEST_CASE_TEMPLATE("replay returns the most recent messages within (since, up_to]", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   CHECK(seqs(f.store.replay("lobby", 2, 9, 3)) == range(7, 9));
   CHECK(seqs(f.store.replay("lobby", 2, 9, 100)) == range(3, 9));
   CHECK(seqs(f.store.replay("lobby", 0, 100, 100)) == range(1, 10));
@@ -441,8 +465,8 @@ TEST_CASE("replay returns the most recent messages within (since, up_to]") {
   CHECK(f.store.replay("lobby", 0, 10, 0).empty());
 }
 
-TEST_CASE("append_messages gives each room its next seqs, all or nothing") {
-  Fixture f;
+TEST_CASE_TEMPLATE("append_messages gives each room its next seqs, all or nothing", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   REQUIRE(f.store.create_room({"other", false, "", "bob", 1, 0}));
   // The seq a record carries is ignored: the store counts per room.
   using E = std::vector<std::pair<Status, std::int64_t>>;
@@ -459,7 +483,7 @@ TEST_CASE("append_messages gives each room its next seqs, all or nothing") {
   CHECK(f.store.message_count() == 13);  // the lobby message before it was rolled back too
 
   // A record the database refuses rolls the whole batch back, and its seqs are given to the next messages.
-  chat::test::poison_messages(f.dir.db());
+  f.backend.poison(PoisonMode::abort_statement);
   CHECK_THROWS_AS(f.store.append_messages(std::vector{message("lobby", 0), poison("lobby")}), StorageError);
   CHECK(f.store.find_room("lobby")->last_seq == 12);
   CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0)})) == E{{Status::stored, 13}});
@@ -467,8 +491,8 @@ TEST_CASE("append_messages gives each room its next seqs, all or nothing") {
   CHECK(f.store.message_count() == 14);
 }
 
-TEST_CASE("a client id is stored once per room and sender; a retry gets the original's seq and takes none") {
-  Fixture f;
+TEST_CASE_TEMPLATE("a client id is stored once per room and sender; a retry gets the original's seq and takes none", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
   using E = std::vector<std::pair<Status, std::int64_t>>;
   CHECK(summary(f.store.append_messages(std::vector{message("lobby", 0, "alice", "c1")})) == E{{Status::stored, 11}});
   // A retry, also long after the server forgot it: nothing written, the original's seq, no seq used.
@@ -501,9 +525,9 @@ TEST_CASE("a client id is stored once per room and sender; a retry gets the orig
   CHECK(f.store.recent_client_messages("lobby", 0).empty());
 }
 
-TEST_CASE("append_messages_individually rejects bad records alone; they take no seq") {
-  Fixture f;
-  chat::test::poison_messages(f.dir.db());
+TEST_CASE_TEMPLATE("append_messages_individually rejects bad records alone; they take no seq", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
+  f.backend.poison(PoisonMode::abort_statement);
   const std::vector batch{message("lobby", 0), message("nowhere", 1), poison("lobby"),
                           message("lobby", 0, "alice", "c"), message("lobby", 0, "alice", "c")};
   const auto outcome = f.store.append_messages_individually(batch);
@@ -516,18 +540,19 @@ TEST_CASE("append_messages_individually rejects bad records alone; they take no 
   CHECK(seqs(f.store.history("lobby", std::nullopt, 10, 10)) == range(11, 12));
 }
 
-TEST_CASE("a transaction that fails as a whole stores nothing and takes no seq") {
-  Fixture f;
-  chat::test::poison_messages(f.dir.db(), PoisonMode::rollback_transaction);
+TEST_CASE_TEMPLATE("a transaction that fails as a whole stores nothing and takes no seq", Backend, SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
+  f.backend.poison(PoisonMode::rollback_transaction);
   CHECK_THROWS_AS(f.store.append_messages_individually(std::vector{message("lobby", 0), poison("lobby")}),
                   StorageError);
   CHECK(f.store.message_count() == 10);
   CHECK(f.store.append_messages(std::vector{message("lobby", 0)})[0].seq == 11);
 }
 
-TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
-  TempDir dir;
-  Store store(options_for(dir.db()));
+TEST_CASE_TEMPLATE("direct messages: ids, client-id de-duplication, delivery", Backend, SqliteBackend, PostgresBackend) {
+  Backend backend;
+  const auto opened = backend.open();
+  Store& store = *opened;
   const auto first = store.store_direct_message(dm("alice", "bob", 1, "one", "a1"));
   CHECK_FALSE(first.duplicate);
   CHECK(first.message.id > 0);
@@ -582,8 +607,8 @@ TEST_CASE("direct messages: ids, client-id de-duplication, delivery") {
 }
 
 TEST_CASE("reads do not wait for another connection's open write transaction") {
-  Fixture f;
-  SQLite::Database other(f.dir.db().string(), SQLite::OPEN_READWRITE);
+  Fixture<SqliteBackend> f;
+  SQLite::Database other(f.backend.dir.db().string(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");
   other.exec("INSERT INTO messages (room_id, seq, sender, ts_ms, text) SELECT id, 11, 'bob', 1, 'x' FROM rooms");
   // Were readers blocked, these would throw SQLITE_BUSY once the busy timeout ran out.
@@ -594,12 +619,133 @@ TEST_CASE("reads do not wait for another connection's open write transaction") {
 }
 
 TEST_CASE("checkpoint empties the WAL; integrity_check reports ok") {
-  Fixture f;
-  const auto wal = std::filesystem::path(f.dir.db().string() + "-wal");
+  Fixture<SqliteBackend> f;
+  const auto wal = std::filesystem::path(f.backend.dir.db().string() + "-wal");
   REQUIRE(std::filesystem::exists(wal));
   CHECK(std::filesystem::file_size(wal) > 0);
   CHECK(f.store.checkpoint());
   CHECK(std::filesystem::file_size(wal) == 0);
-  CHECK(f.store.integrity_check() == "ok");
+  CHECK(dynamic_cast<SqliteStore&>(f.store).integrity_check() == "ok");
   CHECK(f.store.message_count() == 10);
+}
+
+// --- PostgreSQL: several servers on one database ---
+
+TEST_CASE("servers sharing a database: a room's seqs stay gapless and unique, client ids stored once") {
+  PostgresBackend backend;
+  PostgresStore first(backend.url, 1);
+  PostgresStore second(backend.url, 1);
+  REQUIRE(first.create_room({"lobby", false, "", "", 1, 0}));
+  REQUIRE(second.find_room("lobby"));  // what one writes, the other reads
+  CHECK_FALSE(second.create_room({"lobby", false, "", "", 2, 0}));  // a name is taken for both
+  REQUIRE(first.create_user({"alice", "h", 1}));
+  CHECK_FALSE(second.create_user({"alice", "h", 2}));
+  CHECK(second.begin_run(1) != first.begin_run(1));
+
+  // Both append to the room at once, in batches; every fifth message is sent to both servers (a client that
+  // retried through another one): it is stored once, and both hear its one seq.
+  constexpr int kBatches = 40;
+  constexpr int kPerBatch = 25;
+  std::vector<std::vector<AppendOutcome>> outcomes(2);
+  auto run = [&](PostgresStore& store, int who) {
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<MessageRecord> batch;
+      for (int i = 0; i < kPerBatch; ++i) {
+        const int n = b * kPerBatch + i;
+        auto record = message("lobby", 0, "alice", n % 5 == 0 ? "shared-" + std::to_string(n)
+                                                              : std::to_string(who) + "-" + std::to_string(n));
+        batch.push_back(record);
+      }
+      auto outcome = store.append_messages(batch);
+      outcomes[static_cast<std::size_t>(who)].insert(outcomes[static_cast<std::size_t>(who)].end(), outcome.begin(),
+                                                     outcome.end());
+    }
+  };
+  std::thread a(run, std::ref(first), 0);
+  std::thread b(run, std::ref(second), 1);
+  a.join();
+  b.join();
+
+  std::vector<std::int64_t> stored;
+  for (int who = 0; who < 2; ++who) {
+    for (std::size_t i = 0; i < outcomes[static_cast<std::size_t>(who)].size(); ++i) {
+      const auto& one = outcomes[static_cast<std::size_t>(who)][i];
+      REQUIRE(one.status != Status::failed);
+      if (one.status == Status::stored) stored.push_back(one.seq);
+    }
+  }
+  // Each server stored its own messages and one of each shared pair; the other of each pair is a duplicate.
+  constexpr int kShared = kBatches * kPerBatch / 5;
+  REQUIRE(stored.size() == static_cast<std::size_t>(2 * kBatches * kPerBatch - kShared));
+  std::sort(stored.begin(), stored.end());
+  CHECK(stored == range(1, static_cast<std::int64_t>(stored.size())));  // gapless, none twice
+  for (std::size_t i = 0; i < outcomes[0].size(); i += 5) {
+    CHECK(outcomes[0][i].seq == outcomes[1][i].seq);  // both hear the shared message's one seq
+  }
+  CHECK(first.find_room("lobby")->last_seq == static_cast<std::int64_t>(stored.size()));
+  CHECK(second.message_count() == static_cast<std::int64_t>(stored.size()));
+}
+
+TEST_CASE("PostgreSQL stopped and started: writes fail as a fault, then recover() and reads work again") {
+  chat::test::PostgresProcess server;  // its own, to stop
+  const std::string url = server.create_database();
+  PostgresStore store(url, 1);
+  REQUIRE(store.create_room({"lobby", false, "", "", 1, 0}));
+  REQUIRE(store.append_messages(std::vector{message("lobby", 0)})[0].seq == 1);
+
+  server.stop();
+  try {
+    store.append_messages(std::vector{message("lobby", 0)});
+    FAIL("a write with the database gone must throw");
+  } catch (const StorageError& e) {
+    CHECK(e.is_fault());
+  }
+  CHECK(store.writes_failing());
+  CHECK_FALSE(store.recover());  // still gone
+  CHECK_THROWS_AS(store.message_count(), StorageError);
+
+  server.start();
+  CHECK(store.recover());
+  CHECK_FALSE(store.writes_failing());
+  CHECK(store.health().recoveries == 1);
+  CHECK(store.append_messages(std::vector{message("lobby", 0)})[0].seq == 2);  // the failed one took no seq
+  CHECK(store.message_count() == 2);  // the reader reconnected too
+}
+
+TEST_CASE("a PostgreSQL restart between two writes costs no write: the next one connects again and goes on") {
+  chat::test::PostgresProcess server;
+  const std::string url = server.create_database();
+  PostgresStore store(url, 1);
+  REQUIRE(store.create_room({"lobby", false, "", "", 1, 0}));
+  REQUIRE(store.append_messages(std::vector{message("lobby", 0)})[0].seq == 1);
+  server.stop();
+  server.start();
+  // Both connections were closed by the restart; the append's BEGIN and the read find out and connect again.
+  CHECK(store.append_messages(std::vector{message("lobby", 0)})[0].seq == 2);
+  CHECK(store.message_count() == 2);
+  CHECK_FALSE(store.writes_failing());
+  CHECK_FALSE(store.store_direct_message(dm("alice", "bob", 1, "after the restart", "d1")).duplicate);
+}
+
+TEST_CASE("a PostgreSQL url libpq cannot parse is refused without quoting it (it may hold a password)") {
+  try {
+    PostgresStore store("postgresql://chat:se%zzcret@127.0.0.1/chat", 1);
+    FAIL("opening must throw");
+  } catch (const StorageError& e) {
+    CHECK(std::string(e.what()).find("se%zzcret") == std::string::npos);
+    CHECK(std::string(e.what()).find("neither a libpq URI") != std::string::npos);
+  }
+}
+
+TEST_CASE("a PostgreSQL url that names no server is refused at opening, with the database named") {
+  const auto port = chat::test::free_port();  // nothing listens there
+  try {
+    PostgresStore store("postgresql://chat:secret@127.0.0.1:" + std::to_string(port) + "/nowhere?connect_timeout=2", 1);
+    FAIL("opening must throw");
+  } catch (const StorageError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("nowhere") != std::string::npos);
+    CHECK(what.find("secret") == std::string::npos);  // never the password
+    CHECK(e.is_fault());
+  }
 }

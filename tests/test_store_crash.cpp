@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "server/storage/group_committer.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_storage_support.hpp"
 
 using namespace chat;
@@ -49,7 +49,7 @@ std::string room_of(std::int64_t producer) { return "crash" + std::to_string(pro
 // The child: appends from several threads and reports each committed message. Never returns.
 [[noreturn]] void run_child(const std::filesystem::path& db, int ack_fd) {
   try {
-    Store store(options_for(db));
+    SqliteStore store(options_for(db));
     ThreadScheduler scheduler;
     GroupCommitter committer(store, scheduler.as_schedule(), GroupCommitter::Options{256});
     std::vector<std::atomic<std::int64_t>> acked(producers);
@@ -89,7 +89,7 @@ TEST_CASE("kill -9 mid-burst: integrity ok and every acknowledged message presen
   TempDir dir;
   {
     // Rooms exist before the fork, and no connection is open across it.
-    Store store(options_for(dir.db()));
+    SqliteStore store(options_for(dir.db()));
     for (std::int64_t p = 0; p < producers; ++p) REQUIRE(store.create_room({room_of(p), false, "", "w", 1, 0}));
   }
 
@@ -138,7 +138,7 @@ TEST_CASE("kill -9 mid-burst: integrity ok and every acknowledged message presen
   CHECK(WTERMSIG(status) == SIGKILL);
   CHECK(buffer.empty());  // no torn acknowledgement
 
-  Store store(options_for(dir.db()));
+  SqliteStore store(options_for(dir.db()));
   CHECK(store.integrity_check() == "ok");
   std::map<std::int64_t, std::int64_t> highest_acked;
   for (const auto& ack : acks) highest_acked[ack.producer] = std::max(highest_acked[ack.producer], ack.seq);

@@ -1,10 +1,10 @@
-// What the Store checks before it serves a file: its integrity (storage.check_at_start) and that it takes
+// What the SqliteStore checks before it serves a file: its integrity (storage.check_at_start) and that it takes
 // writes. A damaged file is refused, naming the file and SQLite's findings, unless the check is off.
 
 #include <doctest/doctest.h>
 
 #include "server/storage/storage_error.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_damaged_database.hpp"
 #include "tests/test_storage_support.hpp"
 
@@ -24,7 +24,7 @@ StoreOptions options_for(const std::filesystem::path& path, StoreOptions::StartC
 // A database with direct messages, damaged where start-up reads nothing: only a check finds it.
 void make_damaged(const std::filesystem::path& path) {
   {
-    Store store(options_for(path, StoreOptions::StartCheck::quick));
+    SqliteStore store(options_for(path, StoreOptions::StartCheck::quick));
     for (int i = 0; i < 200; ++i) store.store_direct_message({0, "alice", 1, "bob", 2, i, std::string(200, 'x'), std::nullopt});
     REQUIRE(store.checkpoint());
   }
@@ -40,7 +40,7 @@ TEST_CASE("a damaged file is refused at opening, naming the file and what the ch
     const char* name = check == StoreOptions::StartCheck::quick ? "quick_check" : "integrity_check";
     INFO(name);
     try {
-      Store store(options_for(dir.db(), check));
+      SqliteStore store(options_for(dir.db(), check));
       FAIL("a damaged file was opened");
     } catch (const StorageError& e) {
       const std::string what = e.what();
@@ -54,7 +54,7 @@ TEST_CASE("a damaged file is refused at opening, naming the file and what the ch
 TEST_CASE("with the check off a damaged file opens, and the damage is there to find") {
   TempDir dir;
   make_damaged(dir.db());
-  Store store(options_for(dir.db(), StoreOptions::StartCheck::off));
+  SqliteStore store(options_for(dir.db(), StoreOptions::StartCheck::off));
   std::string verdict;
   try {
     verdict = store.integrity_check();
@@ -67,7 +67,7 @@ TEST_CASE("with the check off a damaged file opens, and the damage is there to f
 
 TEST_CASE("a healthy file passes the check, fresh or reopened") {
   TempDir dir;
-  { Store store(options_for(dir.db(), StoreOptions::StartCheck::full)); }
-  Store store(options_for(dir.db(), StoreOptions::StartCheck::quick));
+  { SqliteStore store(options_for(dir.db(), StoreOptions::StartCheck::full)); }
+  SqliteStore store(options_for(dir.db(), StoreOptions::StartCheck::quick));
   CHECK(store.integrity_check() == "ok");
 }

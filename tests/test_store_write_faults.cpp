@@ -1,4 +1,4 @@
-// A disk that fills up under the Store, through a VFS that fails writes on demand (no mount needed): storage
+// A disk that fills up under the SqliteStore, through a VFS that fails writes on demand (no mount needed): storage
 // turns to failing, says why, and recovers by itself once writes fit again, without reopening.
 
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 
 #include "server/storage/group_committer.hpp"
 #include "server/storage/storage_error.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_fault_vfs.hpp"
 #include "tests/test_storage_support.hpp"
 
@@ -47,7 +47,7 @@ class FullDisk {
 // A store with room "lobby" holding message 1.
 struct Fixture {
   TempDir dir;
-  Store store{options_for(dir.db())};
+  SqliteStore store{options_for(dir.db())};
   Fixture() {
     REQUIRE(store.create_room({"lobby", false, "", "alice", 1, 0}));
     REQUIRE(store.append_messages(std::vector{message("lobby", 0)}).at(0).seq == 1);
@@ -66,7 +66,7 @@ TEST_CASE("a full disk turns storage to failing, with the reason; a recovery pas
     f.store.append_messages(std::vector{message("lobby", 0)});
     FAIL("an append on a full disk succeeded");
   } catch (const StorageError& e) {
-    CHECK(StorageHealth::is_fault(e.sqlite_code()));
+    CHECK(e.is_fault());
   }
   auto health = f.store.health();
   CHECK(health.state == State::failing);
@@ -134,10 +134,10 @@ TEST_CASE("the final checkpoint on a full disk answers false instead of throwing
 
 TEST_CASE("a database that cannot be written is refused at opening, naming the file") {
   TempDir dir;
-  { Store store(options_for(dir.db())); }
+  { SqliteStore store(options_for(dir.db())); }
   FullDisk disk;
   try {
-    Store store(options_for(dir.db()));
+    SqliteStore store(options_for(dir.db()));
     FAIL("a store opened on a full disk");
   } catch (const StorageError& e) {
     const std::string what = e.what();

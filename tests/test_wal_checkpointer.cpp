@@ -1,4 +1,4 @@
-// WalCheckpointer through the Store, on a real SQLite file: the WAL is copied back off the commit path,
+// WalCheckpointer through the SqliteStore, on a real SQLite file: the WAL is copied back off the commit path,
 // starts over under writes that never pause, stays bounded, and loses nothing — also while a reader pins an
 // old snapshot and after shutdown's final checkpoint hands checkpoints back to SQLite.
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "tests/test_storage_support.hpp"
 
 using namespace chat;
@@ -57,7 +57,7 @@ struct Fixture {
   }
 
   TempDir dir;
-  Store store;
+  SqliteStore store;
   std::int64_t written = 0;
 
  private:
@@ -65,9 +65,9 @@ struct Fixture {
 };
 
 // Waits, a bounded while, for the checkpoint thread to have run at least once.
-bool background_pass_seen(const Store& store) {
+bool background_pass_seen(const SqliteStore& store) {
   for (int i = 0; i < 500; ++i) {
-    if (store.checkpoint_stats().background_passes > 0) return true;
+    if (store.checkpoint_stats().value().background_passes > 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
@@ -86,7 +86,7 @@ TEST_CASE("under writes that never pause the WAL starts over and stays below wal
   // hold them all. A commit here writes a handful of pages; 32 leave room for b-tree splits.
   CHECK(largest <= 32 + (64 + 32) * kFrameBytes);
   CHECK(background_pass_seen(f.store));
-  const auto stats = f.store.checkpoint_stats();
+  const auto stats = f.store.checkpoint_stats().value();
   CHECK(stats.writer_passes > 0);
   CHECK(stats.failures == 0);
   CHECK(stats.wal_pages < 64 + 32);
@@ -101,14 +101,14 @@ TEST_CASE("while the writer pauses the thread copies the WAL back, and the WAL s
   for (int i = 0; i < 50; ++i) f.commit_batch();
   bool started_over = false;
   for (int i = 0; i < 500 && !started_over; ++i) {
-    const auto before = f.store.checkpoint_stats().wal_pages;
+    const auto before = f.store.checkpoint_stats().value().wal_pages;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     f.commit_batch();
-    started_over = f.store.checkpoint_stats().wal_pages < before;
+    started_over = f.store.checkpoint_stats().value().wal_pages < before;
   }
   CHECK(started_over);
-  CHECK(f.store.checkpoint_stats().background_passes > 0);
-  CHECK(f.store.checkpoint_stats().failures == 0);
+  CHECK(f.store.checkpoint_stats().value().background_passes > 0);
+  CHECK(f.store.checkpoint_stats().value().failures == 0);
   CHECK(f.store.message_count() == f.written);
 }
 
@@ -122,12 +122,12 @@ TEST_CASE("under writes that never pause the WAL starts over long before wal_max
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (int i = 0; i < 1500 || (started_over == 0 && std::chrono::steady_clock::now() < give_up); ++i) {
     f.commit_batch();
-    const auto now = f.store.checkpoint_stats().wal_pages;
+    const auto now = f.store.checkpoint_stats().value().wal_pages;
     started_over += now < before ? 1 : 0;
     before = now;
   }
   CHECK(started_over > 0);
-  const auto stats = f.store.checkpoint_stats();
+  const auto stats = f.store.checkpoint_stats().value();
   MESSAGE("started over " << started_over << " times; background passes " << stats.background_passes
                           << ", writer passes " << stats.writer_passes);
   CHECK(stats.failures == 0);
@@ -145,16 +145,16 @@ TEST_CASE("a reader pinning an old snapshot lets the WAL grow; once it ends the 
 
   // Nothing written after the snapshot can be copied back, so no pass completes and the WAL cannot start over.
   for (int i = 0; i < 300; ++i) f.commit_batch();
-  CHECK(f.store.checkpoint_stats().wal_pages > 64);
-  CHECK(f.store.checkpoint_stats().failures == 0);
+  CHECK(f.store.checkpoint_stats().value().wal_pages > 64);
+  CHECK(f.store.checkpoint_stats().value().failures == 0);
   count.reset();
   REQUIRE(count.executeStep());
   CHECK(count.getColumn(0).getInt64() == pinned);  // the reader still sees its snapshot
   count.reset();
   reader.exec("COMMIT");
 
-  for (int i = 0; i < 300 && f.store.checkpoint_stats().wal_pages > 64; ++i) f.commit_batch();
-  CHECK(f.store.checkpoint_stats().wal_pages <= 64);
+  for (int i = 0; i < 300 && f.store.checkpoint_stats().value().wal_pages > 64; ++i) f.commit_batch();
+  CHECK(f.store.checkpoint_stats().value().wal_pages <= 64);
   CHECK(f.store.message_count() == f.written);
   CHECK(f.store.integrity_check() == "ok");
 }

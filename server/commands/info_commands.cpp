@@ -95,8 +95,10 @@ void stats(const CommandContext& ctx) {
   reply["connections_by_transport"] = snapshot.connections_by_transport;
   reply["users_online"] = snapshot.users_online;
   reply["rooms"] = snapshot.rooms;
-  reply["messages_stored"] = snapshot.messages_stored;
-  reply["direct_messages_waiting"] = snapshot.direct_messages_waiting;
+  // null while the database cannot be read
+  reply["messages_stored"] = snapshot.messages_stored ? nlohmann::json(*snapshot.messages_stored) : nlohmann::json();
+  reply["direct_messages_waiting"] =
+      snapshot.direct_messages_waiting ? nlohmann::json(*snapshot.direct_messages_waiting) : nlohmann::json();
   reply["delivery_us_mean"] = micros(snapshot.delivery_latency.mean);
   reply["delivery_us_p99"] = micros(snapshot.delivery_latency.p99);
   reply["pool"] = {{"threads", pool.live_threads},
@@ -137,10 +139,12 @@ void stats(const CommandContext& ctx) {
                       {"last_error", health.last_error},
                       {"failed_writes", health.failed_writes},
                       {"recoveries", health.recoveries}};
-  reply["checkpoints"] = {{"background", checkpoints.background_passes},
-                          {"writer", checkpoints.writer_passes},
-                          {"failed", checkpoints.failures},
-                          {"wal_pages", checkpoints.wal_pages}};
+  if (checkpoints) {  // SQLite only
+    reply["checkpoints"] = {{"background", checkpoints->background_passes},
+                            {"writer", checkpoints->writer_passes},
+                            {"failed", checkpoints->failures},
+                            {"wal_pages", checkpoints->wal_pages}};
+  }
   nlohmann::json disconnects = nlohmann::json::object();
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
     disconnects[std::string(to_string(static_cast<DisconnectReason>(i)))] = snapshot.disconnects[i];

@@ -170,7 +170,7 @@ void RequestRouter::handle(const SessionPtr& session, const Request& request, co
   } catch (const std::exception& e) {
     // Failing storage fails every write alike: the store logged it once, and the client learns why.
     const auto* storage = dynamic_cast<const StorageError*>(&e);
-    const bool storage_fails = storage != nullptr && StorageHealth::is_fault(storage->sqlite_code());
+    const bool storage_fails = storage != nullptr && storage->is_fault();
     const auto identity = session->identity();
     spdlog::log(storage_fails ? spdlog::level::debug : spdlog::level::err, "conn={} user={} op={} failed: {}",
                 session->connection_id(), identity ? identity->user : "-", request.op(), e.what());

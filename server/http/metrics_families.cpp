@@ -47,7 +47,9 @@ void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
   }
   page.single("chat_users_online", Type::gauge, "Distinct users logged in now.", s.users_online);
   page.single("chat_rooms", Type::gauge, "Rooms known to the server.", s.rooms);
-  page.single("chat_messages_stored_total", Type::counter, "Room messages in the database.", s.messages_stored);
+  if (s.messages_stored) {  // absent while the database cannot be read
+    page.single("chat_messages_stored_total", Type::counter, "Room messages in the database.", *s.messages_stored);
+  }
 
   const auto& pool = s.pool;
   page.single("chat_pool_threads", Type::gauge, "Worker threads alive.", pool.live_threads);
@@ -88,8 +90,10 @@ void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
                     "Time from a room message's acceptance to its broadcast to the room's members: the commit "
                     "and the hand-offs around it.",
                     s.delivery_latency);
-  page.single("chat_direct_messages_waiting", Type::gauge,
-              "Direct messages stored for a recipient and not yet delivered to it.", s.direct_messages_waiting);
+  if (s.direct_messages_waiting) {
+    page.single("chat_direct_messages_waiting", Type::gauge,
+                "Direct messages stored for a recipient and not yet delivered to it.", *s.direct_messages_waiting);
+  }
 
   const auto& bus = s.bus;
   page.single("chat_bus_published_total", Type::counter, "Events accepted by the event bus.", bus.published);
@@ -118,15 +122,16 @@ void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
   page.single("chat_storage_recoveries_total", Type::counter, "Times storage turned from failing back to ok.",
               storage.recoveries);
 
-  const auto& checkpoints = s.checkpoints;
-  page.family("chat_checkpoints_total", Type::counter,
-              "WAL checkpoints run, by the background thread or by the committing writer.");
-  page.sample("chat_checkpoints_total", checkpoints.background_passes, {{"thread", "background"}});
-  page.sample("chat_checkpoints_total", checkpoints.writer_passes, {{"thread", "writer"}});
-  page.single("chat_checkpoint_failures_total", Type::counter, "WAL checkpoints that failed (other than busy).",
-              checkpoints.failures);
-  page.single("chat_wal_pages", Type::gauge, "Pages in the write-ahead log after the latest commit.",
-              checkpoints.wal_pages);
+  if (const auto& checkpoints = s.checkpoints) {  // SQLite only: PostgreSQL keeps its own WAL
+    page.family("chat_checkpoints_total", Type::counter,
+                "WAL checkpoints run, by the background thread or by the committing writer.");
+    page.sample("chat_checkpoints_total", checkpoints->background_passes, {{"thread", "background"}});
+    page.sample("chat_checkpoints_total", checkpoints->writer_passes, {{"thread", "writer"}});
+    page.single("chat_checkpoint_failures_total", Type::counter, "WAL checkpoints that failed (other than busy).",
+                checkpoints->failures);
+    page.single("chat_wal_pages", Type::gauge, "Pages in the write-ahead log after the latest commit.",
+                checkpoints->wal_pages);
+  }
 
   page.family("chat_disconnects_total", Type::counter, "Chat connections closed, by reason.");
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {

@@ -228,7 +228,7 @@ std::vector<AppendOutcome> GroupCommitter::commit_batch() {
     return store_.append_messages(batch_records_);
   } catch (const std::exception& batch_error) {
     if (const auto* storage = dynamic_cast<const StorageError*>(&batch_error);
-        storage != nullptr && StorageHealth::is_fault(storage->sqlite_code())) {
+        storage != nullptr && storage->is_fault()) {
       // The storage fails, not a record: a retry record by record would fail the same way, and write the
       // same error twice. The store has logged the failure (once per streak); every sender hears of it.
       spdlog::debug("group commit: batch of {} failed: {}", size, batch_error.what());

@@ -31,7 +31,7 @@ class Store;
 // AppendOutcome: stored (with its seq), duplicate (a client id stored before, with the original's seq; it is
 // committed by then) or failed (it took no seq). When a batch fails it is retried record by record (in one
 // transaction), so one bad record (e.g. an unknown room) fails alone; a batch that fails for the storage
-// (StorageHealth::is_fault: disk full, I/O error...) fails whole at once, as its retry would. A completion must not block for long (it delays every
+// (StorageError::is_fault: disk full, I/O error, the database gone...) fails whole at once, as its retry would. A completion must not block for long (it delays every
 // later message) and must not call close_and_drain(); it may call append().
 //
 // If Schedule refuses (an overloaded pool), the messages stay pending — nothing is lost and append() still

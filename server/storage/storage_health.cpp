@@ -31,10 +31,10 @@ bool StorageHealth::is_fault(int sqlite_code) noexcept {
   }
 }
 
-bool StorageHealth::record_fault(int sqlite_code, std::string error) {
+bool StorageHealth::record_fault(std::string reason, std::string error) {
   std::lock_guard lock(mutex_);
   ++state_.failed_writes;
-  state_.reason = sqlite3_errstr(sqlite_code);
+  state_.reason = std::move(reason);
   state_.last_error = std::move(error);
   if (state_.state == State::failing) return false;
   state_.state = State::failing;

@@ -24,7 +24,7 @@ class StorageHealth {
   struct Snapshot {
     State state = State::ok;
     std::int64_t since_ms = 0;        // when the state began (opening, first fault, recovery), ms since the epoch
-    std::string reason;               // SQLite's words for the latest fault ("database or disk is full"); no path
+    std::string reason;               // the database's words for the latest fault ("database or disk is full"); no path
     std::string last_error;           // the latest fault in full, with its operation and file; "" before any
     std::uint64_t failed_writes = 0;  // writes that failed for the storage since opening
     std::uint64_t recoveries = 0;
@@ -35,8 +35,9 @@ class StorageHealth {
   // True for the SQLite result codes (extended or primary) that blame the storage rather than the record.
   static bool is_fault(int sqlite_code) noexcept;
 
-  // Records a failed write; true when it turned the state to failing (the first fault of a streak).
-  bool record_fault(int sqlite_code, std::string error);
+  // Records a failed write (`reason`: the database's short words, `error`: the whole message); true when it
+  // turned the state to failing (the first fault of a streak).
+  bool record_fault(std::string reason, std::string error);
   // Turns the state back to ok: the snapshot of the streak that ended, or nullopt when it was ok.
   std::optional<Snapshot> record_recovery();
 

@@ -11,8 +11,12 @@ struct StoreOptions {
   // and b-tree, in about a second per few hundred MiB), `full` (integrity_check: also every index against its
   // table, slower) or nothing. A file that fails is refused.
   enum class StartCheck { off, quick, full };
+  // Where the data lives: one SQLite file (the embedded default) or a PostgreSQL database.
+  enum class Backend { sqlite, postgres };
 
-  std::filesystem::path path;  // the database file; its parent directory is created if missing
+  // SQLite's file; its parent directory is created if missing. The rest below is SQLite's too, except
+  // read_connections (both backends).
+  std::filesystem::path path;
   // "NORMAL" survives kill -9 of the process in WAL mode (the promise the server makes); "FULL" also
   // survives power loss, at the cost of an fsync per commit. "OFF" and "EXTRA" are accepted too.
   std::string synchronous = "NORMAL";
@@ -24,6 +28,9 @@ struct StoreOptions {
   int checkpoint_pages = 4000;
   int wal_max_pages = 16384;
   StartCheck check_at_start = StartCheck::quick;
+
+  Backend backend = Backend::sqlite;
+  std::string postgres_url;  // libpq's URI or key=value string; the postgres backend only
 };
 
 }  // namespace chat

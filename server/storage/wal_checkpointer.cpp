@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "server/storage/connection.hpp"
+#include "server/storage/sqlite_connection.hpp"
 
 namespace chat {
 namespace {
@@ -20,7 +20,7 @@ constexpr int kThreadNice = 19;  // the lowest priority
 WalCheckpointer::WalCheckpointer(const StoreOptions& options, SQLite::Database& writer)
     : options_(options),
       writer_(writer),
-      connection_(std::make_unique<Connection>(options_, Connection::Mode::read_write)),
+      connection_(std::make_unique<SqliteConnection>(options_, SqliteConnection::Mode::read_write)),
       syncs_(strcasecmp(options_.synchronous.c_str(), "OFF") != 0) {
   options_.checkpoint_pages = std::max(options_.checkpoint_pages, 1);
   options_.wal_max_pages = std::max(options_.wal_max_pages, options_.checkpoint_pages);

@@ -22,7 +22,7 @@ class Database;
 
 namespace chat {
 
-class Connection;
+class SqliteConnection;
 
 // The writer connection's commits report the WAL's size to it (a wal hook, which replaces SQLite's automatic
 // checkpoint). Once the WAL holds `checkpoint_pages`, the thread copies it back in a PASSIVE checkpoint, which
@@ -66,7 +66,7 @@ class WalCheckpointer {
 
   StoreOptions options_;
   SQLite::Database& writer_;
-  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<SqliteConnection> connection_;
   const bool syncs_;  // synchronous is not OFF
 
   int last_wal_pages_ = 0;  // writer only: a smaller size after a commit means the WAL started over

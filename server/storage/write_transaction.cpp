@@ -2,7 +2,7 @@
 
 namespace chat {
 
-WriteTransaction::WriteTransaction(Connection& connection) : connection_(connection) {
+WriteTransaction::WriteTransaction(SqliteConnection& connection) : connection_(connection) {
   connection_.statement("BEGIN IMMEDIATE")->exec();
 }
 

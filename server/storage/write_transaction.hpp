@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/storage/connection.hpp"
+#include "server/storage/sqlite_connection.hpp"
 
 namespace chat {
 
@@ -11,7 +11,7 @@ namespace chat {
 // on the message path.
 class WriteTransaction {
  public:
-  explicit WriteTransaction(Connection& connection);
+  explicit WriteTransaction(SqliteConnection& connection);
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
@@ -19,7 +19,7 @@ class WriteTransaction {
   void commit();
 
  private:
-  Connection& connection_;
+  SqliteConnection& connection_;
   bool finished_ = false;
 };
 

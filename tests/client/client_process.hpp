@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/loopback_socket.hpp"  // free_port
+
 namespace chat::test {
 
 // The real chat-client binary run as a child process: stdin from a file,
@@ -54,10 +56,6 @@ class ClientProcess {
 
 // How often `needle` occurs in `haystack`.
 std::size_t count(std::string_view haystack, std::string_view needle);
-
-// A loopback port that was free a moment ago, for a server that must come
-// back on the same port after a restart.
-std::uint16_t free_port();
 
 // Writes `text` to a new file in a fresh temporary directory, mode 0600.
 std::filesystem::path temp_file(std::string_view name, std::string_view text);

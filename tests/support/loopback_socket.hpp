@@ -9,6 +9,10 @@ namespace chat::test {
 // the local end first, so a test can act as another client address. Throws std::runtime_error naming the
 // failed call. `receive_buffer` (bytes, 0: the kernel's) is set before connecting, so that the window the socket
 // offers stays that small.
+// A port of 127.0.0.1 that was free a moment ago (the kernel's choice); another process may take it before the
+// caller binds it.
+std::uint16_t free_port();
+
 int connect_loopback(std::uint16_t port, const char* source_address = nullptr, int receive_buffer = 0);
 
 }  // namespace chat::test

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/loopback_socket.hpp"
 
 namespace chat::test {
 namespace {
@@ -32,19 +33,6 @@ sockaddr_in loopback(std::uint16_t port) {
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return address;
-}
-
-// A port of 127.0.0.1 that was free a moment ago (the kernel's choice).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in address = loopback(0);
-  socklen_t size = sizeof address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("no free port on 127.0.0.1");
-  return ntohs(address.sin_port);
 }
 
 // Whether a server on the port answers PING with PONG within a second.

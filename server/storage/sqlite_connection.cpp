@@ -1,4 +1,4 @@
-#include "server/storage/connection.hpp"
+#include "server/storage/sqlite_connection.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -32,8 +32,8 @@ std::string checked_synchronous(std::string value) {
 
 // Why SQLite could not open the file, in the system's words ("Is a directory"): SQLite says only "unable to
 // open database file". Empty when the file and its folder look usable.
-std::string open_failure_reason(const std::filesystem::path& path, Connection::Mode mode) {
-  const bool write = mode == Connection::Mode::read_write;
+std::string open_failure_reason(const std::filesystem::path& path, SqliteConnection::Mode mode) {
+  const bool write = mode == SqliteConnection::Mode::read_write;
   const int fd = ::open(path.c_str(), (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
   if (fd >= 0) ::close(fd);
   if (fd < 0 && !(errno == ENOENT && write)) return std::strerror(errno);
@@ -45,8 +45,8 @@ std::string open_failure_reason(const std::filesystem::path& path, Connection::M
   return {};
 }
 
-SQLite::Database open_database(const StoreOptions& options, Connection::Mode mode) {
-  if (mode == Connection::Mode::read_write && options.path.has_parent_path()) {
+SQLite::Database open_database(const StoreOptions& options, SqliteConnection::Mode mode) {
+  if (mode == SqliteConnection::Mode::read_write && options.path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(options.path.parent_path(), ec);
     if (ec) {
@@ -54,7 +54,7 @@ SQLite::Database open_database(const StoreOptions& options, Connection::Mode mod
                                      ec.message()));
     }
   }
-  const int flags = mode == Connection::Mode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+  const int flags = mode == SqliteConnection::Mode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
                                                          : SQLite::OPEN_READONLY;
   try {
     return SQLite::Database(options.path.string(), flags, options.busy_timeout_ms);
@@ -71,7 +71,7 @@ SQLite::Database open_database(const StoreOptions& options, Connection::Mode mod
 
 }  // namespace
 
-Connection::Connection(const StoreOptions& options, Mode mode) : db_(open_database(options, mode)) {
+SqliteConnection::SqliteConnection(const StoreOptions& options, Mode mode) : db_(open_database(options, mode)) {
   const std::string context = fmt::format("configure '{}'", options.path.string());
   try {
     if (mode == Mode::read_write) {
@@ -92,7 +92,7 @@ Connection::Connection(const StoreOptions& options, Mode mode) : db_(open_databa
   }
 }
 
-StatementLease Connection::statement(std::string_view sql) {
+StatementLease SqliteConnection::statement(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     try {

@@ -1,4 +1,4 @@
-#include "server/storage/store.hpp"
+#include "server/storage/sqlite_store.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "server/storage/connection.hpp"
+#include "server/storage/sqlite_connection.hpp"
 #include "server/storage/connection_pool.hpp"
-#include "server/storage/schema.hpp"
+#include "server/storage/sqlite_schema.hpp"
 #include "server/storage/storage_error.hpp"
 #include "server/storage/wal_checkpointer.hpp"
 #include "server/storage/write_transaction.hpp"
@@ -169,9 +169,9 @@ std::string describe(const MessageRecord& message) {
 
 }  // namespace
 
-Store::Store(StoreOptions options)
+SqliteStore::SqliteStore(StoreOptions options)
     : options_(std::move(options)),
-      writer_(std::make_unique<Connection>(options_, Connection::Mode::read_write)) {
+      writer_(std::make_unique<SqliteConnection>(options_, SqliteConnection::Mode::read_write)) {
   check_integrity();
   // SQLite opens a file it may not write (a read-only mount, an immutable file) read-only without a word,
   // and every write would fail later, after the server began to listen: find out now.
@@ -179,16 +179,18 @@ Store::Store(StoreOptions options)
                [&] { prove_writable(); });
   const int found = migrate(writer_->db());
   // Readers open after the writer so that they find the file in WAL mode with the schema in place.
-  readers_ = std::make_unique<ConnectionPool>(options_, options_.read_connections);
+  readers_ = std::make_unique<ConnectionPool<SqliteConnection>>(options_.read_connections, [this] {
+    return std::make_unique<SqliteConnection>(options_, SqliteConnection::Mode::read_only);
+  });
   checkpointer_ = std::make_unique<WalCheckpointer>(options_, writer_->db());
   spdlog::info("storage: opened '{}' (schema {} -> {}, synchronous {}, {} readers)", options_.path.string(), found,
                current_schema_version(), options_.synchronous, std::max<std::size_t>(options_.read_connections, 1));
 }
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
 template <typename Context, typename Fn>
-auto Store::run_write(Context&& context, Fn&& fn) -> decltype(fn()) {
+auto SqliteStore::run_write(Context&& context, Fn&& fn) -> decltype(fn()) {
   std::lock_guard lock(write_mutex_);
   try {
     return with_context(context, fn);
@@ -198,9 +200,9 @@ auto Store::run_write(Context&& context, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-void Store::note_fault(const StorageError& error) {
-  if (!StorageHealth::is_fault(error.sqlite_code())) return;
-  if (health_.record_fault(error.sqlite_code(), error.what())) {
+void SqliteStore::note_fault(const StorageError& error) {
+  if (!error.is_fault()) return;
+  if (health_.record_fault(error.reason(), error.what())) {
     // Once per streak: while storage fails, every write would log the same.
     spdlog::error("storage: writes to '{}' are failing: {}; sends are refused until a checkpoint and a test write "
                   "succeed (retried in the background)",
@@ -210,7 +212,7 @@ void Store::note_fault(const StorageError& error) {
 
 // --- users ---
 
-std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
+std::optional<PrincipalId> SqliteStore::create_user(const UserRecord& user) {
   return run_write([&] { return fmt::format("create_user '{}'", user.name); }, [&]() -> std::optional<PrincipalId> {
     auto insert = writer_->statement(
         "INSERT INTO users (name, password_hash, created_ms, is_admin) VALUES (?1, ?2, ?3, ?4)"
@@ -224,7 +226,7 @@ std::optional<PrincipalId> Store::create_user(const UserRecord& user) {
   });
 }
 
-std::optional<UserRecord> Store::find_user(std::string_view name) const {
+std::optional<UserRecord> SqliteStore::find_user(std::string_view name) const {
   return with_context([&] { return fmt::format("find_user '{}'", name); }, [&]() -> std::optional<UserRecord> {
     auto reader = readers_->acquire();
     auto select =
@@ -237,7 +239,7 @@ std::optional<UserRecord> Store::find_user(std::string_view name) const {
   });
 }
 
-bool Store::set_admin(std::string_view name, bool is_admin) {
+bool SqliteStore::set_admin(std::string_view name, bool is_admin) {
   return run_write([&] { return fmt::format("set_admin '{}' {}", name, is_admin); }, [&] {
     auto update = writer_->statement("UPDATE users SET is_admin = ?2 WHERE name = ?1");
     bind_text(*update, 1, name);
@@ -246,7 +248,7 @@ bool Store::set_admin(std::string_view name, bool is_admin) {
   });
 }
 
-std::vector<UserRecord> Store::load_users() const {
+std::vector<UserRecord> SqliteStore::load_users() const {
   return with_context([] { return std::string("load_users"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement("SELECT name, created_ms, id, is_admin FROM users ORDER BY name");
@@ -259,7 +261,7 @@ std::vector<UserRecord> Store::load_users() const {
   });
 }
 
-std::int64_t Store::begin_run(std::int64_t started_ms) {
+std::int64_t SqliteStore::begin_run(std::int64_t started_ms) {
   return run_write([] { return std::string("begin_run"); }, [&] {
     auto insert = writer_->statement("INSERT INTO runs (started_ms) VALUES (?1)");
     insert->bind(1, started_ms);
@@ -268,7 +270,7 @@ std::int64_t Store::begin_run(std::int64_t started_ms) {
   });
 }
 
-std::int64_t Store::count(const char* what, const char* sql) const {
+std::int64_t SqliteStore::count(const char* what, const char* sql) const {
   return with_context([what] { return std::string(what); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(sql);
@@ -277,11 +279,11 @@ std::int64_t Store::count(const char* what, const char* sql) const {
   });
 }
 
-std::int64_t Store::user_count() const { return count("user_count", "SELECT COUNT(*) FROM users"); }
+std::int64_t SqliteStore::user_count() const { return count("user_count", "SELECT COUNT(*) FROM users"); }
 
 // --- rooms ---
 
-bool Store::create_room(const RoomRecord& room) {
+bool SqliteStore::create_room(const RoomRecord& room) {
   return run_write([&] { return fmt::format("create_room '{}'", room.name); }, [&] {
     WriteTransaction transaction(*writer_);
     {
@@ -308,7 +310,7 @@ bool Store::create_room(const RoomRecord& room) {
   });
 }
 
-std::optional<RoomRecord> Store::find_room(std::string_view name) const {
+std::optional<RoomRecord> SqliteStore::find_room(std::string_view name) const {
   return with_context([&] { return fmt::format("find_room '{}'", name); }, [&]() -> std::optional<RoomRecord> {
     auto reader = readers_->acquire();
     auto select = reader->statement(find_room_sql);
@@ -318,7 +320,7 @@ std::optional<RoomRecord> Store::find_room(std::string_view name) const {
   });
 }
 
-std::vector<RoomRecord> Store::load_rooms() const {
+std::vector<RoomRecord> SqliteStore::load_rooms() const {
   return with_context([] { return std::string("load_rooms"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(load_rooms_sql);
@@ -328,7 +330,7 @@ std::vector<RoomRecord> Store::load_rooms() const {
   });
 }
 
-bool Store::set_topic(std::string_view room, std::string_view topic) {
+bool SqliteStore::set_topic(std::string_view room, std::string_view topic) {
   return run_write([&] { return fmt::format("set_topic '{}'", room); }, [&] {
     auto update = writer_->statement("UPDATE rooms SET topic = ?2 WHERE name = ?1");
     bind_text(*update, 1, room);
@@ -339,7 +341,7 @@ bool Store::set_topic(std::string_view room, std::string_view topic) {
 
 // --- memberships ---
 
-void Store::upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms) {
+void SqliteStore::upsert_member(std::string_view room, std::string_view user, int role, std::int64_t ts_ms) {
   run_write([&] { return fmt::format("upsert_member '{}' in '{}' role {}", user, room, role); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO memberships (room_id, user, role, joined_ms) VALUES (",
                                           room_id_of,
@@ -353,7 +355,7 @@ void Store::upsert_member(std::string_view room, std::string_view user, int role
   });
 }
 
-bool Store::remove_member(std::string_view room, std::string_view user) {
+bool SqliteStore::remove_member(std::string_view room, std::string_view user) {
   return run_write([&] { return fmt::format("remove_member '{}' from '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM memberships WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
@@ -362,7 +364,7 @@ bool Store::remove_member(std::string_view room, std::string_view user) {
   });
 }
 
-std::vector<MembershipRecord> Store::load_memberships() const {
+std::vector<MembershipRecord> SqliteStore::load_memberships() const {
   return with_context([] { return std::string("load_memberships"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(
@@ -379,7 +381,7 @@ std::vector<MembershipRecord> Store::load_memberships() const {
 
 // --- bans ---
 
-void Store::add_ban(const BanRecord& ban) {
+void SqliteStore::add_ban(const BanRecord& ban) {
   run_write([&] { return fmt::format("add_ban '{}' in '{}'", ban.user, ban.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO bans (room_id, user, banned_by, reason, created_ms) VALUES (",
                                           room_id_of,
@@ -395,7 +397,7 @@ void Store::add_ban(const BanRecord& ban) {
   });
 }
 
-bool Store::remove_ban(std::string_view room, std::string_view user) {
+bool SqliteStore::remove_ban(std::string_view room, std::string_view user) {
   return run_write([&] { return fmt::format("remove_ban '{}' in '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM bans WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
@@ -404,7 +406,7 @@ bool Store::remove_ban(std::string_view room, std::string_view user) {
   });
 }
 
-std::vector<BanRecord> Store::load_bans() const {
+std::vector<BanRecord> SqliteStore::load_bans() const {
   return with_context([] { return std::string("load_bans"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(
@@ -422,7 +424,7 @@ std::vector<BanRecord> Store::load_bans() const {
 
 // --- invites ---
 
-void Store::add_invite(const InviteRecord& invite) {
+void SqliteStore::add_invite(const InviteRecord& invite) {
   run_write([&] { return fmt::format("add_invite '{}' to '{}'", invite.user, invite.room); }, [&] {
     auto upsert = writer_->statement(sql({"INSERT INTO invites (room_id, user, invited_by, created_ms) VALUES (",
                                           room_id_of,
@@ -436,7 +438,7 @@ void Store::add_invite(const InviteRecord& invite) {
   });
 }
 
-bool Store::remove_invite(std::string_view room, std::string_view user) {
+bool SqliteStore::remove_invite(std::string_view room, std::string_view user) {
   return run_write([&] { return fmt::format("remove_invite '{}' to '{}'", user, room); }, [&] {
     auto remove = writer_->statement(sql({"DELETE FROM invites WHERE room_id = ", room_id_of, " AND user = ?2"}));
     bind_text(*remove, 1, room);
@@ -445,7 +447,7 @@ bool Store::remove_invite(std::string_view room, std::string_view user) {
   });
 }
 
-std::vector<InviteRecord> Store::load_invites() const {
+std::vector<InviteRecord> SqliteStore::load_invites() const {
   return with_context([] { return std::string("load_invites"); }, [&] {
     auto reader = readers_->acquire();
     auto select = reader->statement(
@@ -463,12 +465,12 @@ std::vector<InviteRecord> Store::load_invites() const {
 // --- messages ---
 
 // Where one room stands inside an appending transaction.
-struct Store::RoomHead {
+struct SqliteStore::RoomHead {
   std::int64_t id = 0;
   std::int64_t last_seq = 0;
 };
 
-std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
+std::vector<AppendOutcome> SqliteStore::write_messages(std::span<const MessageRecord> messages, bool isolate_failures,
                                                  const MessageRecord*& current) {
   std::vector<AppendOutcome> outcome;
   outcome.reserve(messages.size());
@@ -520,7 +522,7 @@ std::vector<AppendOutcome> Store::write_messages(std::span<const MessageRecord> 
   return outcome;
 }
 
-std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord> messages) {
+std::vector<AppendOutcome> SqliteStore::append_messages(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
   const MessageRecord* current = nullptr;
   return run_write(
@@ -536,7 +538,7 @@ std::vector<AppendOutcome> Store::append_messages(std::span<const MessageRecord>
       });
 }
 
-std::vector<AppendOutcome> Store::append_messages_individually(std::span<const MessageRecord> messages) {
+std::vector<AppendOutcome> SqliteStore::append_messages_individually(std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
   const MessageRecord* current = nullptr;
   return run_write(
@@ -552,7 +554,7 @@ std::vector<AppendOutcome> Store::append_messages_individually(std::span<const M
       });
 }
 
-std::vector<MessageRecord> Store::history(std::string_view room, std::optional<std::int64_t> before,
+std::vector<MessageRecord> SqliteStore::history(std::string_view room, std::optional<std::int64_t> before,
                                           std::optional<std::int64_t> after, std::size_t limit) const {
   if (limit == 0) return {};
   return with_context([&] { return fmt::format("history '{}'", room); }, [&] {
@@ -569,7 +571,7 @@ std::vector<MessageRecord> Store::history(std::string_view room, std::optional<s
   });
 }
 
-std::vector<MessageRecord> Store::replay(std::string_view room, std::int64_t since, std::int64_t up_to,
+std::vector<MessageRecord> SqliteStore::replay(std::string_view room, std::int64_t since, std::int64_t up_to,
                                          std::size_t limit) const {
   if (limit == 0 || up_to <= since) return {};
   return with_context([&] { return fmt::format("replay '{}' ({}, {}]", room, since, up_to); }, [&] {
@@ -586,7 +588,7 @@ std::vector<MessageRecord> Store::replay(std::string_view room, std::int64_t sin
   });
 }
 
-std::optional<std::int64_t> Store::find_client_message(std::string_view room, PrincipalId sender_id,
+std::optional<std::int64_t> SqliteStore::find_client_message(std::string_view room, PrincipalId sender_id,
                                                        std::string_view client_id) const {
   return with_context(
       [&] { return fmt::format("find_client_message '{}' {} '{}'", room, sender_id, client_id); },
@@ -602,7 +604,7 @@ std::optional<std::int64_t> Store::find_client_message(std::string_view room, Pr
       });
 }
 
-std::vector<ClientMessageRef> Store::recent_client_messages(std::string_view room, std::size_t limit) const {
+std::vector<ClientMessageRef> SqliteStore::recent_client_messages(std::string_view room, std::size_t limit) const {
   if (limit == 0) return {};
   return with_context([&] { return fmt::format("recent_client_messages '{}'", room); }, [&] {
     auto reader = readers_->acquire();
@@ -620,15 +622,15 @@ std::vector<ClientMessageRef> Store::recent_client_messages(std::string_view roo
   });
 }
 
-std::int64_t Store::message_count() const { return count("message_count", "SELECT COUNT(*) FROM messages"); }
+std::int64_t SqliteStore::message_count() const { return count("message_count", "SELECT COUNT(*) FROM messages"); }
 
-std::int64_t Store::count_undelivered_direct_messages() const {
+std::int64_t SqliteStore::count_undelivered_direct_messages() const {
   return count("count_undelivered_direct_messages", "SELECT COUNT(*) FROM direct_messages WHERE delivered = 0");
 }
 
 // --- direct messages ---
 
-StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
+StoredDirectMessage SqliteStore::store_direct_message(DirectMessageRecord message) {
   return run_write(
       [&] { return fmt::format("store_direct_message '{}' -> '{}'", message.sender, message.recipient); }, [&] {
         {
@@ -662,7 +664,7 @@ StoredDirectMessage Store::store_direct_message(DirectMessageRecord message) {
       });
 }
 
-std::vector<DirectMessageRecord> Store::undelivered_direct_messages(PrincipalId recipient,
+std::vector<DirectMessageRecord> SqliteStore::undelivered_direct_messages(PrincipalId recipient,
                                                                     std::size_t limit) const {
   if (limit == 0) return {};
   return with_context([&] { return fmt::format("undelivered_direct_messages {}", recipient); }, [&] {
@@ -676,7 +678,7 @@ std::vector<DirectMessageRecord> Store::undelivered_direct_messages(PrincipalId 
   });
 }
 
-std::size_t Store::count_undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const {
+std::size_t SqliteStore::count_undelivered_direct_messages(PrincipalId recipient, std::size_t limit) const {
   if (limit == 0) return 0;
   return with_context([&] { return fmt::format("count_undelivered_direct_messages {}", recipient); }, [&] {
     auto reader = readers_->acquire();
@@ -689,7 +691,7 @@ std::size_t Store::count_undelivered_direct_messages(PrincipalId recipient, std:
   });
 }
 
-std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) {
+std::int64_t SqliteStore::mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) {
   if (ids.empty()) return 0;
   return run_write(
       [&] { return fmt::format("mark_delivered {} ({} messages from id {})", recipient, ids.size(), ids.front()); },
@@ -711,7 +713,7 @@ std::int64_t Store::mark_delivered(PrincipalId recipient, std::span<const std::i
       });
 }
 
-std::int64_t Store::discard_undelivered_direct_messages(PrincipalId recipient) {
+std::int64_t SqliteStore::discard_undelivered_direct_messages(PrincipalId recipient) {
   return run_write([&] { return fmt::format("discard_undelivered_direct_messages {}", recipient); }, [&] {
     auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0");
     remove->bind(1, recipient);
@@ -719,7 +721,7 @@ std::int64_t Store::discard_undelivered_direct_messages(PrincipalId recipient) {
   });
 }
 
-std::int64_t Store::discard_undelivered_to_guests() {
+std::int64_t SqliteStore::discard_undelivered_to_guests() {
   return run_write([] { return std::string("discard_undelivered_to_guests"); }, [&] {
     auto remove = writer_->statement("DELETE FROM direct_messages WHERE recipient_id < 0 AND delivered = 0");
     return static_cast<std::int64_t>(remove->exec());
@@ -728,7 +730,7 @@ std::int64_t Store::discard_undelivered_to_guests() {
 
 // --- maintenance ---
 
-std::string Store::integrity_check() const {
+std::string SqliteStore::integrity_check() const {
   return with_context([] { return std::string("integrity_check"); }, [&] {
     auto reader = readers_->acquire();
     auto check = reader->statement("PRAGMA integrity_check");
@@ -741,7 +743,7 @@ std::string Store::integrity_check() const {
   });
 }
 
-bool Store::checkpoint() noexcept {
+bool SqliteStore::checkpoint() noexcept {
   std::lock_guard lock(write_mutex_);
   // A background pass in progress would make this one give up at once (one checkpoint at a time).
   checkpointer_->stop();
@@ -763,7 +765,7 @@ bool Store::checkpoint() noexcept {
   }
 }
 
-void Store::check_integrity() {
+void SqliteStore::check_integrity() {
   if (options_.check_at_start == StoreOptions::StartCheck::off) return;
   const bool quick = options_.check_at_start == StoreOptions::StartCheck::quick;
   const char* const name = quick ? "quick_check" : "integrity_check";
@@ -793,7 +795,7 @@ void Store::check_integrity() {
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
-bool Store::recover() noexcept {
+bool SqliteStore::recover() noexcept {
   std::lock_guard lock(write_mutex_);
   if (!health_.failing()) return true;
   try {
@@ -811,9 +813,9 @@ bool Store::recover() noexcept {
   return true;
 }
 
-StorageHealth::Snapshot Store::health() const { return health_.snapshot(); }
+StorageHealth::Snapshot SqliteStore::health() const { return health_.snapshot(); }
 
-void Store::prove_writable() {
+void SqliteStore::prove_writable() {
   // The WAL first: grown by commits that no checkpoint followed (on a volume smaller than the checkpoint
   // threshold, none ever does), it may be what filled the disk. Copying it back needs only room for the
   // distinct pages it holds, a fraction of it, and truncating it then gives the whole file back. Readers
@@ -829,6 +831,6 @@ void Store::prove_writable() {
   transaction.commit();
 }
 
-CheckpointStats Store::checkpoint_stats() const { return checkpointer_->stats(); }
+std::optional<CheckpointStats> SqliteStore::checkpoint_stats() const { return checkpointer_->stats(); }
 
 }  // namespace chat

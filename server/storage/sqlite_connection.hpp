@@ -32,13 +32,13 @@ class StatementLease {
 };
 
 // Not thread-safe: one thread at a time (the Store's write mutex or a ConnectionPool lease guarantees it).
-class Connection {
+class SqliteConnection {
  public:
   enum class Mode { read_write, read_only };
 
   // read_write creates the file (and its parent directory) and switches it to WAL; read_only expects a
   // database already in WAL mode. Throws StorageError.
-  Connection(const StoreOptions& options, Mode mode);
+  SqliteConnection(const StoreOptions& options, Mode mode);
 
   SQLite::Database& db() noexcept { return db_; }
 

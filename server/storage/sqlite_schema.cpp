@@ -1,4 +1,4 @@
-#include "server/storage/schema.hpp"
+#include "server/storage/sqlite_schema.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>

@@ -1,0 +1,215 @@
+// The real server on a real PostgreSQL (storage.backend "postgres"): what is acknowledged survives restarts and
+// kill -9 as on SQLite; with the database gone, sends are refused (never acknowledged unstored), /ready and
+// /metrics say so, and the server recovers by itself once the database is back; the operator's `user` commands
+// work on it too, and `backup` points at PostgreSQL's tools.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/loopback_socket.hpp"
+#include "tests/support/postgres_process.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_client.hpp"
+
+using chat::test::expect_ok;
+using chat::test::http_get;
+using chat::test::PostgresProcess;
+using chat::test::ServerProcess;
+using chat::test::TestClient;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+Json on_postgres(const std::string& url, Json extra = Json::object()) {
+  Json config = {{"storage", {{"backend", "postgres"}, {"postgres_url", url}}}};
+  config.merge_patch(extra);
+  return config;
+}
+
+// Every seq of the room, paging forward through its history.
+std::set<std::int64_t> stored_seqs(TestClient& client, const std::string& room) {
+  std::set<std::int64_t> stored;
+  std::int64_t after = 0;
+  for (;;) {
+    auto page = expect_ok(client.request("history", {{"room", room}, {"after", after}, {"limit", 100}}))["messages"];
+    if (page.empty()) break;
+    for (const auto& message : page) stored.insert(message["seq"].get<std::int64_t>());
+    after = page.back()["seq"];
+  }
+  return stored;
+}
+
+}  // namespace
+
+TEST_CASE("on PostgreSQL: accounts, rooms, bans, topics and messages survive a restart; user commands work") {
+  const auto url = chat::test::shared_postgres().create_database();
+  ServerProcess server(on_postgres(url));
+  server.add_admin("root");  // `chat-server user add`, on the same database
+  {
+    TestClient alice(server.port());
+    TestClient bob(server.port());
+    expect_ok(alice.register_user("alice"));
+    expect_ok(bob.register_user("bob"));
+    expect_ok(alice.request("create", {{"room", "general"}, {"topic", "before"}}));
+    expect_ok(alice.request("create", {{"room", "secret"}, {"private", true}}));
+    expect_ok(alice.request("topic", {{"room", "general"}, {"topic", "after"}}));
+    expect_ok(bob.request("join", {{"room", "general"}}));
+    expect_ok(alice.request("ban", {{"room", "secret"}, {"user", "bob"}}));
+    for (int i = 0; i < 7; ++i) expect_ok(alice.request("send", {{"room", "general"}, {"text", std::to_string(i)}}));
+    expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "psst"}}));
+  }
+  CHECK(server.terminate() == 0);
+  server.restart();
+
+  TestClient root(server.port());
+  expect_ok(root.login("root"));
+  const auto stats = expect_ok(root.request("stats"));  // an administrator's: made by `user add --admin`
+  CHECK(stats["storage"]["state"] == "ok");
+  CHECK_FALSE(stats.contains("checkpoints"));  // SQLite's WAL only
+  TestClient bob(server.port());
+  auto login = expect_ok(bob.login("bob"));
+  REQUIRE(login["rooms"].size() == 1);
+  CHECK(login["rooms"][0]["last_seq"] == 7);
+  CHECK(bob.request("join", {{"room", "secret"}})["code"] == "forbidden");
+  CHECK(expect_ok(bob.request("join", {{"room", "general"}}))["topic"] == "after");
+  CHECK(expect_ok(bob.request("send", {{"room", "general"}, {"text", "new"}}))["seq"] == 8);
+  CHECK(stored_seqs(bob, "general").size() == 8);
+  CHECK(server.log().find("storage: opened PostgreSQL database") != std::string::npos);
+}
+
+TEST_CASE("on PostgreSQL: kill -9 during a burst of sends loses no acknowledged message, seqs stay dense") {
+  const auto url = chat::test::shared_postgres().create_database();
+  ServerProcess server(on_postgres(url, {{"limits", {{"rate_per_sec", 0}}}}));
+  std::set<std::int64_t> acknowledged;
+  {
+    TestClient alice(server.port());
+    expect_ok(alice.register_user("alice"));
+    expect_ok(alice.request("create", {{"room", "burst"}}));
+    constexpr int kSends = 4000;
+    constexpr int kWindow = 64;
+    int sent = 0;
+    int answered = 0;
+    bool killed = false;
+    try {
+      while (answered < kSends) {
+        while (sent < kSends && sent - answered < kWindow) {
+          alice.send({{"op", "send"}, {"id", sent}, {"room", "burst"}, {"text", "m" + std::to_string(sent)}});
+          ++sent;
+        }
+        auto line = alice.next(10s);
+        REQUIRE(line.has_value());
+        if ((*line).value("type", "") == "ok" && (*line).value("op", "") == "send") {
+          acknowledged.insert((*line)["seq"].get<std::int64_t>());
+          ++answered;
+        }
+        if (!killed && answered == kSends / 2) {
+          server.kill9();
+          killed = true;
+        }
+      }
+    } catch (const std::runtime_error&) {
+      // The connection died with the server: expected.
+    }
+    REQUIRE(killed);
+  }
+  REQUIRE(acknowledged.size() >= 2000);
+  server.restart();
+  TestClient alice(server.port());
+  expect_ok(alice.login("alice"));
+  const auto stored = stored_seqs(alice, "burst");
+  for (const auto seq : acknowledged) REQUIRE(stored.contains(seq));
+  CHECK(*stored.rbegin() == static_cast<std::int64_t>(stored.size()));
+  CHECK(expect_ok(alice.request("send", {{"room", "burst"}, {"text", "after"}}))["seq"] == *stored.rbegin() + 1);
+}
+
+TEST_CASE("PostgreSQL stopped: sends refused, /ready and /metrics say failing; started: the server recovers by itself") {
+  PostgresProcess database;  // its own, to stop and start
+  const auto url = database.create_database();
+  ServerProcess server(on_postgres(url, {{"storage", {{"retry_interval_ms", 100}}},
+                                         {"http", {{"enabled", true}, {"port", 0}}}}));
+  server.add_admin("root");
+  TestClient root(server.port());
+  TestClient alice(server.port());
+  expect_ok(root.login("root"));
+  expect_ok(alice.register_user("alice"));
+  expect_ok(alice.request("create", {{"room", "general"}}));
+  std::int64_t last = 0;
+  for (int i = 0; i < 5; ++i) last = expect_ok(alice.request("send", {{"room", "general"}, {"text", "a"}}))["seq"];
+
+  database.stop();
+  // The first send after the stop finds the connection cut; it and every later one are refused, none
+  // acknowledged.
+  for (int i = 0; i < 5; ++i) {
+    const auto reply = alice.request("send", {{"room", "general"}, {"text", "b"}});
+    CHECK(reply.value("type", "") == "error");
+    CHECK(reply.value("code", "") == "internal");
+    CHECK(reply.value("message", "").find("storage is failing") != std::string::npos);
+  }
+  // The operator's view needs no database: /ready says why, /metrics answers without the database's counts.
+  const auto ready = http_get(server.http_port(), "/ready");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("storage_failing") != std::string::npos);
+  std::this_thread::sleep_for(1100ms);  // past the metrics snapshot's age; recovery passes fail meanwhile
+  const auto metrics = http_get(server.http_port(), "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find("\nchat_storage_failing 1\n") != std::string::npos);
+  CHECK(metrics.body.find("chat_messages_stored_total") == std::string::npos);
+  // An administrator's rights are read from the database at each use: with it gone, `stats` fails closed.
+  CHECK(root.request("stats").value("code", "") == "internal");
+
+  database.start();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (http_get(server.http_port(), "/ready").status != 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto stats = expect_ok(root.request("stats"))["storage"];
+  REQUIRE(stats["state"] == "ok");
+  CHECK(stats["recoveries"] == 1);
+  CHECK(stats["failed_writes"].get<std::int64_t>() >= 1);
+  // Without a restart of the chat server: the next send takes the next seq (the refused ones took none).
+  CHECK(expect_ok(alice.request("send", {{"room", "general"}, {"text", "c"}}))["seq"] == last + 1);
+  CHECK(stored_seqs(alice, "general").size() == static_cast<std::size_t>(last + 1));
+  CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("storage.backend postgres without a url, or with a database that does not answer: a clear start-up error") {
+  {
+    ServerProcess::Options options;
+    options.config = {{"storage", {{"backend", "postgres"}}}};
+    CHECK_THROWS_WITH_AS(ServerProcess{options}, doctest::Contains("storage.postgres_url"), std::runtime_error);
+  }
+  {
+    ServerProcess::Options options;
+    const auto port = std::to_string(chat::test::free_port());  // nothing listens there
+    options.config = on_postgres("postgresql://chat:secret@127.0.0.1:" + port + "/chat?connect_timeout=2");
+    try {
+      ServerProcess server(options);
+      FAIL("the server must not start without its database");
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      CHECK(what.find("cannot open PostgreSQL database 'chat' on 127.0.0.1:" + port) != std::string::npos);
+      CHECK(what.find("secret") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("chat-server backup with storage.backend postgres: refused with exit 2, pointing at PostgreSQL's tools") {
+  const auto dir = chat::test::make_temp_dir("chat-backup");
+  const auto config = dir / "config.json";
+  std::ofstream(config) << on_postgres("postgresql://chat@127.0.0.1/chat").dump();
+  const auto run = chat::test::run_to_end(
+      {std::string(CHAT_BINARY_DIR) + "/server/chat-server", "--config", config.string(), "backup",
+       (dir / "copy.db").string()},
+      20s);
+  INFO(run.err);
+  CHECK(run.status == 2);
+  CHECK(run.err.find("pg_dump") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "copy.db"));
+  chat::test::remove_temp_dir(dir);
+}
