@@ -15,6 +15,7 @@
 #include "server/logging.hpp"
 #include "server/server.hpp"
 #include "server/storage/database_backup.hpp"
+#include "server/storage/sqlite_to_postgres.hpp"
 #include "server/storage/store_options.hpp"
 #include "server/user_command.hpp"
 
@@ -101,6 +102,23 @@ int backup(const chat::ServerConfig& config, const std::string& target) {
   }
 }
 
+// chat-server migrate --to URL: the SQLite database copied into an empty PostgreSQL database; the exit code.
+int migrate(const chat::ServerConfig& config, const std::string& url) {
+  spdlog::set_level(spdlog::level::warn);  // the summary below is the output
+  try {
+    const auto n = chat::migrate_sqlite_to_postgres(config.store_options(), url);
+    std::cout << "chat-server: migrated '" << config.storage.path << "' to PostgreSQL: " << n.users << " users, "
+              << n.rooms << " rooms, " << n.memberships << " memberships, " << n.bans << " bans, " << n.invites
+              << " invites, " << n.messages << " messages, " << n.direct_messages << " direct messages, " << n.runs
+              << " runs\n"
+              << "chat-server: to serve from it, set storage.backend \"postgres\" and storage.postgres_url\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "chat-server: migration failed (no chat data was copied): " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"chat-server: a chat-room server speaking newline-delimited JSON over TCP"};
   std::string config_path;
@@ -157,6 +175,14 @@ int run(int argc, char** argv) {
   backup_command->add_option("file", backup_file, "the copy; written as FILE.tmp, then renamed")->required();
   // `chat-server backup FILE --config my.json` reads the same flags as `chat-server --config my.json backup FILE`.
   backup_command->fallthrough();
+
+  std::string migrate_url;
+  auto* migrate_command = app.add_subcommand(
+      "migrate", "copy the SQLite database (storage.path, --db) into an empty PostgreSQL database, then exit; "
+                 "the server must be stopped");
+  migrate_command->add_option("--to", migrate_url, "the PostgreSQL database: a libpq URI or key=value string")
+      ->required();
+  migrate_command->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   chat::ServerConfig config;
@@ -191,6 +217,7 @@ int run(int argc, char** argv) {
   }
 
   if (*backup_command) return backup(config, backup_file);
+  if (*migrate_command) return migrate(config, migrate_url);
   return serve(config, ready_file);
 }
 

@@ -213,3 +213,66 @@ TEST_CASE("chat-server backup with storage.backend postgres: refused with exit 2
   CHECK_FALSE(std::filesystem::exists(dir / "copy.db"));
   chat::test::remove_temp_dir(dir);
 }
+
+TEST_CASE("chat-server migrate --to: a SQLite server's data serves from PostgreSQL, logins, seqs and backlogs kept") {
+  ServerProcess server(Json({{"limits", {{"rate_per_sec", 0}}}}));  // on SQLite
+  {
+    TestClient alice(server.port());
+    expect_ok(alice.register_user("alice", "alice-password"));
+    {
+      TestClient bob(server.port());
+      expect_ok(bob.register_user("bob", "bob-password"));
+      expect_ok(alice.request("create", {{"room", "general"}, {"topic", "t"}}));
+      expect_ok(alice.request("create", {{"room", "secret"}, {"private", true}}));
+      expect_ok(alice.request("invite", {{"room", "secret"}, {"user", "bob"}}));
+      expect_ok(bob.request("join", {{"room", "general"}}));
+      expect_ok(alice.request("ban", {{"room", "general"}, {"user", "mallory"}}));
+    }
+    for (int i = 0; i < 2500; ++i) {  // more than one chunk of the copy
+      expect_ok(alice.request("send", {{"room", "general"}, {"text", "m" + std::to_string(i)}, {"cid", "c" + std::to_string(i)}}));
+    }
+    expect_ok(alice.request("send", {{"room", "general"}, {"text", "it's \"quoted\", {braced} \\ and \U0001F389"}}));
+    expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "while you were away"}}));  // bob is offline
+  }
+  CHECK(server.terminate() == 0);
+
+  const auto url = chat::test::shared_postgres().create_database();
+  const auto config = server.directory() / "config.json";
+  REQUIRE(std::filesystem::exists(config));
+  const auto migrate = [&] {
+    return chat::test::run_to_end({std::string(CHAT_BINARY_DIR) + "/server/chat-server", "--config", config.string(),
+                                   "--db", server.db_path().string(), "migrate", "--to", url},
+                                  120s);
+  };
+  const auto run = migrate();
+  INFO(run.out << run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("2 users, 2 rooms") != std::string::npos);
+  CHECK(run.out.find("2501 messages, 1 direct messages") != std::string::npos);
+  // Into a database that holds chat data: refused, nothing copied twice.
+  const auto again = migrate();
+  CHECK(again.status == 1);
+  CHECK(again.err.find("already holds chat data") != std::string::npos);
+
+  ServerProcess on_pg(on_postgres(url));
+  TestClient alice(on_pg.port());
+  expect_ok(alice.login("alice", "alice-password"));  // the hash came over
+  const auto page = expect_ok(alice.request("history", {{"room", "general"}, {"limit", 1}}))["messages"];
+  REQUIRE(page.size() == 1);
+  CHECK(page[0]["seq"] == 2501);
+  CHECK(page[0]["text"] == "it's \"quoted\", {braced} \\ and \U0001F389");
+  // A retried client id from before the move is still recognised, and seqs go on.
+  const auto retried = expect_ok(alice.request("send", {{"room", "general"}, {"text", "m7"}, {"cid", "c7"}}));
+  CHECK(retried["seq"] == 8);
+  CHECK(expect_ok(alice.request("send", {{"room", "general"}, {"text", "next"}}))["seq"] == 2502);
+  TestClient bob(on_pg.port());
+  const auto login = expect_ok(bob.login("bob", "bob-password"));
+  CHECK(login["rooms"].size() == 1);
+  CHECK(bob.wait_event("dm")["text"] == "while you were away");  // the backlog waited in the database
+  expect_ok(bob.request("join", {{"room", "secret"}}));  // the invitation came over
+  CHECK(expect_ok(bob.request("join", {{"room", "general"}}))["topic"] == "t");
+  // New accounts and rooms get ids after the copied ones.
+  TestClient carol(on_pg.port());
+  expect_ok(carol.register_user("carol"));
+  expect_ok(carol.request("create", {{"room", "third"}}));
+}

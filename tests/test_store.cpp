@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -661,10 +662,27 @@ TEST_CASE("servers sharing a database: a room's seqs stay gapless and unique, cl
                                                      outcome.end());
     }
   };
+  // Meanwhile the first store also serves reads from other threads (its reader pool beside its writer).
+  std::atomic<bool> appending{true};
+  std::atomic<int> reads{0};
+  auto read = [&] {
+    while (appending.load()) {
+      const auto page = first.history("lobby", std::nullopt, std::nullopt, 50);
+      CHECK(std::is_sorted(page.begin(), page.end(), [](auto& x, auto& y) { return x.seq < y.seq; }));
+      CHECK(first.message_count() >= static_cast<std::int64_t>(page.size()));
+      ++reads;
+    }
+  };
+  std::thread reader_a(read);
+  std::thread reader_b(read);
   std::thread a(run, std::ref(first), 0);
   std::thread b(run, std::ref(second), 1);
   a.join();
   b.join();
+  appending = false;
+  reader_a.join();
+  reader_b.join();
+  CHECK(reads.load() > 0);
 
   std::vector<std::int64_t> stored;
   for (int who = 0; who < 2; ++who) {

@@ -20,9 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const fs::path kBin = "/usr/lib/postgresql/15/bin";
-constexpr auto kStartTimeout = 30s;
-constexpr auto kStopTimeout = 10s;
+const fs::path kPostgresBin = "/usr/lib/postgresql/15/bin";
+constexpr auto kPostgresStartTimeout = 30s;
+constexpr auto kPostgresStopTimeout = 10s;
 
 // Under root, the command runs as `postgres`, which owns the cluster.
 std::vector<std::string> as_owner(std::vector<std::string> command) {
@@ -39,7 +39,7 @@ std::string conninfo(std::uint16_t port, const std::string& database) {
 }  // namespace
 
 PostgresProcess::PostgresProcess() : dir_(make_temp_dir("chat-postgres")), data_(dir_ / "data") {
-  if (::access((kBin / "initdb").c_str(), X_OK) != 0) {
+  if (::access((kPostgresBin / "initdb").c_str(), X_OK) != 0) {
     remove_temp_dir(dir_);
     throw std::runtime_error("PostgreSQL 15 is not installed (apt-get install postgresql-15)");
   }
@@ -50,7 +50,7 @@ PostgresProcess::PostgresProcess() : dir_(make_temp_dir("chat-postgres")), data_
       throw std::runtime_error("cannot give the cluster's folder to the postgres user");
     }
   }
-  const auto made = run_to_end(as_owner({(kBin / "initdb").string(), "-D", data_.string(), "-U", "chat", "-A", "trust",
+  const auto made = run_to_end(as_owner({(kPostgresBin / "initdb").string(), "-D", data_.string(), "-U", "chat", "-A", "trust",
                                          "-E", "UTF8", "--locale=C", "--no-sync"}),
                                60s);
   if (made.status != 0) {
@@ -76,11 +76,11 @@ std::string PostgresProcess::log() const { return read_file(dir_ / "postgres.log
 
 void PostgresProcess::start() {
   if (pid_ > 0) return;
-  pid_ = spawn(as_owner({(kBin / "postgres").string(), "-D", data_.string(), "-p", std::to_string(port_), "-c",
+  pid_ = spawn(as_owner({(kPostgresBin / "postgres").string(), "-D", data_.string(), "-p", std::to_string(port_), "-c",
                          "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir_.string(), "-c",
                          "fsync=off", "-c", "max_connections=200"}),
                {}, dir_ / "postgres.log", dir_ / "postgres.log");
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + kPostgresStartTimeout;
   const auto info = conninfo(port_, "postgres");
   while (std::chrono::steady_clock::now() < deadline) {
     if (wait_for_exit(pid_, 0ms)) {
@@ -96,7 +96,7 @@ void PostgresProcess::start() {
 void PostgresProcess::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGINT);  // fast shutdown: clients are disconnected, what is committed stays
-  if (!wait_for_exit(pid_, std::chrono::duration_cast<std::chrono::milliseconds>(kStopTimeout))) kill_and_reap(pid_);
+  if (!wait_for_exit(pid_, std::chrono::duration_cast<std::chrono::milliseconds>(kPostgresStopTimeout))) kill_and_reap(pid_);
   pid_ = -1;
 }
 
