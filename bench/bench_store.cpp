@@ -1,6 +1,8 @@
-// Messages committed per second: group commit vs one transaction per message, synchronous NORMAL and FULL.
-// Run by hand (see docs/benchmarks.md). The database lives under $BENCH_STORE_DIR, default the system
-// temporary directory: point it at the disk the server will use, since FULL pays one fsync per commit.
+// Messages committed per second: group commit vs one transaction per message, on SQLite with synchronous
+// NORMAL and FULL, and on PostgreSQL. Run by hand (see docs/benchmarks.md). The SQLite database lives under
+// $BENCH_STORE_DIR, default the system temporary directory: point it at the disk the server will use, since
+// FULL pays one fsync per commit. The PostgreSQL runs need $BENCH_POSTGRES_URL, a server reachable there and
+// a database of their own (each run empties it); without it they are skipped.
 //
 // Producers are closed-loop, like clients waiting for their acknowledgement: each keeps `window` messages in
 // flight (1 = send, wait for the ack, send the next). With one transaction per message, producers queue on the
@@ -15,13 +17,16 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "server/storage/group_committer.hpp"
-#include "server/storage/store.hpp"
+#include "server/storage/postgres_connection.hpp"
+#include "server/storage/postgres_store.hpp"
+#include "server/storage/sqlite_store.hpp"
 
 namespace {
 
@@ -30,7 +35,19 @@ using chat::MessageRecord;
 using chat::Store;
 using chat::StoreOptions;
 
+// The `store` argument: SQLite with synchronous NORMAL, with FULL, or PostgreSQL (its own settings: by default
+// synchronous_commit on, one WAL flush per commit, as FULL).
+const char* const store_names[] = {"sqlite NORMAL", "sqlite FULL", "postgres"};
 const char* const sync_modes[] = {"NORMAL", "FULL"};
+
+const char* postgres_url() { return std::getenv("BENCH_POSTGRES_URL"); }
+
+// Drops what an earlier run left, so every run starts on empty tables.
+void empty_postgres(const std::string& url) {
+  chat::PostgresConnection connection(url);
+  connection.exec("DROP TABLE IF EXISTS messages, direct_messages, memberships, bans, invites, rooms, users, runs,"
+                  " chat_schema");
+}
 
 class BenchDir {
  public:
@@ -124,13 +141,22 @@ class Window {
   const int size_;
 };
 
+std::unique_ptr<Store> open_store(int kind, const BenchDir& dir) {
+  if (kind == 2) {
+    empty_postgres(postgres_url());
+    return std::make_unique<chat::PostgresStore>(postgres_url(), 2);
+  }
+  return std::make_unique<chat::SqliteStore>(StoreOptions{dir.db(), sync_modes[kind], 5000, 2});
+}
+
 struct Setup {
   BenchDir dir;
-  Store store;
+  std::unique_ptr<Store> opened;
+  Store& store;
   std::vector<std::int64_t> next_seq;
 
-  Setup(const char* synchronous, int producers)
-      : store(StoreOptions{dir.db(), synchronous, 5000, 2}), next_seq(static_cast<std::size_t>(producers), 1) {
+  Setup(int kind, int producers)
+      : opened(open_store(kind, dir)), store(*opened), next_seq(static_cast<std::size_t>(producers), 1) {
     for (int p = 0; p < producers; ++p) store.create_room({room(p), false, "", "bench", 0, 0});
   }
   static std::string room(int p) { return "room" + std::to_string(p); }
@@ -141,14 +167,22 @@ struct Setup {
   }
 };
 
-std::int64_t messages_per_iteration(int sync) { return sync == 0 ? 20'000 : 2'000; }
+std::int64_t messages_per_iteration(int kind) { return kind == 0 ? 20'000 : 2'000; }
 
-// Args: producers, synchronous (0 NORMAL, 1 FULL), window.
+// False (and the run skipped) for PostgreSQL without $BENCH_POSTGRES_URL.
+bool available(benchmark::State& state, int kind) {
+  if (kind != 2 || postgres_url() != nullptr) return true;
+  state.SkipWithError("set BENCH_POSTGRES_URL to run the PostgreSQL store");
+  return false;
+}
+
+// Args: producers, store (0 SQLite NORMAL, 1 SQLite FULL, 2 PostgreSQL), window.
 void BM_GroupCommit(benchmark::State& state) {
   const int producers = static_cast<int>(state.range(0));
   const int sync = static_cast<int>(state.range(1));
   const int window_size = static_cast<int>(state.range(2));
-  Setup setup(sync_modes[sync], producers);
+  if (!available(state, sync)) return;
+  Setup setup(sync, producers);
   Flusher flusher;
   GroupCommitter committer(setup.store, flusher.schedule());
   const std::int64_t per_producer = messages_per_iteration(sync) / producers;
@@ -171,14 +205,15 @@ void BM_GroupCommit(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(stats.committed));
   state.counters["avg_batch"] = static_cast<double>(stats.committed) / static_cast<double>(stats.batches);
   state.counters["failed"] = static_cast<double>(stats.failed);
-  state.SetLabel(sync_modes[sync]);
+  state.SetLabel(store_names[sync]);
 }
 
-// Args: producers, synchronous. Each message is its own transaction (its own WAL commit).
+// Args: producers, store. Each message is its own transaction (its own WAL commit).
 void BM_TransactionPerMessage(benchmark::State& state) {
   const int producers = static_cast<int>(state.range(0));
   const int sync = static_cast<int>(state.range(1));
-  Setup setup(sync_modes[sync], producers);
+  if (!available(state, sync)) return;
+  Setup setup(sync, producers);
   const std::int64_t per_producer = messages_per_iteration(sync) / producers;
   std::int64_t committed = 0;
 
@@ -196,22 +231,22 @@ void BM_TransactionPerMessage(benchmark::State& state) {
     committed += per_producer * producers;
   }
   state.SetItemsProcessed(committed);
-  state.SetLabel(sync_modes[sync]);
+  state.SetLabel(store_names[sync]);
 }
 
 void group_commit_args(benchmark::internal::Benchmark* b) {
-  for (int sync : {0, 1}) {
+  for (int sync : {0, 1, 2}) {
     for (int producers : {1, 4, 16}) b->Args({producers, sync, 1});
     for (int producers : {1, 4, 16}) b->Args({producers, sync, 64});
   }
-  b->ArgNames({"producers", "full", "window"});
+  b->ArgNames({"producers", "store", "window"});
 }
 
 void per_message_args(benchmark::internal::Benchmark* b) {
-  for (int sync : {0, 1}) {
+  for (int sync : {0, 1, 2}) {
     for (int producers : {1, 4, 16}) b->Args({producers, sync});
   }
-  b->ArgNames({"producers", "full"});
+  b->ArgNames({"producers", "store"});
 }
 
 BENCHMARK(BM_TransactionPerMessage)->Apply(per_message_args)->UseRealTime()->Iterations(3)->Unit(benchmark::kMillisecond);

@@ -30,7 +30,7 @@ struct StoreOptions {
   StartCheck check_at_start = StartCheck::quick;
 
   Backend backend = Backend::sqlite;
-  std::string postgres_url;  // libpq's URI or key=value string; the postgres backend only
+  std::string postgres_url = {};  // libpq's URI or key=value string; the postgres backend only
 };
 
 }  // namespace chat
