@@ -1,22 +1,30 @@
-// What is acknowledged survives: restarts, kill -9, and a graceful SIGTERM.
+// What is acknowledged survives: restarts (on SQLite and on PostgreSQL), kill -9, and a graceful SIGTERM.
 #include <doctest/doctest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <functional>
 #include <set>
 #include <thread>
 
+#include "tests/support/message_burst.hpp"
+#include "tests/support/postgres_process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_client.hpp"
 
 using chat::test::expect_ok;
+using chat::test::send_burst_killed_halfway;
 using chat::test::ServerProcess;
+using chat::test::stored_seqs;
 using chat::test::TestClient;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-TEST_CASE("a restart keeps users, rooms, memberships, bans, topics, messages and seq counters") {
-  ServerProcess server;
+namespace {
+
+// Everything a restart must keep, on the storage `config` names: what bob sees after the server came back.
+void check_restart_keeps_everything(const Json& config) {
+  ServerProcess server(config);
   {
     TestClient alice(server.port());
     TestClient bob(server.port());
@@ -46,63 +54,60 @@ TEST_CASE("a restart keeps users, rooms, memberships, bans, topics, messages and
   CHECK(expect_ok(bob.request("history", {{"room", "general"}}))["messages"].size() == 8);
 }
 
-TEST_CASE("kill -9 during a burst of 10,000 sends, checkpoints running, loses no acknowledged message") {
-  // A small WAL: the burst goes through many checkpoints of both kinds, and the kill may land in one.
-  ServerProcess server(Json({{"limits", {{"rate_per_sec", 0}}},
-                             {"storage", {{"checkpoint_pages", 32}, {"wal_max_pages", 128}}}}));
+}  // namespace
+
+TEST_CASE("a restart keeps users, rooms, memberships, bans, topics, messages and seq counters") {
+  check_restart_keeps_everything(Json::object());
+}
+
+TEST_CASE("on PostgreSQL, a restart keeps users, rooms, memberships, bans, topics, messages and seq counters") {
+  const auto url = chat::test::shared_postgres().create_database();
+  check_restart_keeps_everything({{"storage", {{"backend", "postgres"}, {"postgres_url", url}}}});
+}
+
+namespace {
+
+// kill -9 halfway through a burst of `count` sends on the storage `config` names: after a restart every
+// acknowledged message is there, seqs are dense and go on. `after_kill` looks at the storage before the restart.
+void check_kill9_loses_nothing(const Json& config, int count, const std::function<void(ServerProcess&)>& after_kill) {
+  ServerProcess server(config);
   std::set<std::int64_t> acknowledged;
   {
     TestClient alice(server.port());
     expect_ok(alice.register_user("alice"));
     expect_ok(alice.request("create", {{"room", "burst"}}));
-    constexpr int kSends = 10000;
-    constexpr int kWindow = 64;
-    int sent = 0;
-    int answered = 0;
-    bool killed = false;
-    try {
-      while (answered < kSends) {
-        while (sent < kSends && sent - answered < kWindow) {
-          alice.send({{"op", "send"}, {"id", sent}, {"room", "burst"}, {"text", "m" + std::to_string(sent)}});
-          ++sent;
-        }
-        auto line = alice.next(10s);
-        REQUIRE(line.has_value());
-        if ((*line).value("type", "") == "ok" && (*line).value("op", "") == "send") {
-          acknowledged.insert((*line)["seq"].get<std::int64_t>());
-          ++answered;
-        }
-        if (!killed && answered == kSends / 2) {
-          server.kill9();
-          killed = true;
-        }
-      }
-    } catch (const std::runtime_error&) {
-      // The connection died with the server: expected.
-    }
-    REQUIRE(killed);
+    acknowledged = send_burst_killed_halfway(server, alice, "burst", count);
   }
-  REQUIRE(acknowledged.size() >= 5000);
-  {
-    SQLite::Database db(server.db_path().string(), SQLite::OPEN_READONLY);
-    CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
-  }
+  REQUIRE(acknowledged.size() >= static_cast<std::size_t>(count / 2));
+  after_kill(server);
   server.restart();
   TestClient alice(server.port());
   expect_ok(alice.login("alice"));
-  std::set<std::int64_t> stored;
-  std::int64_t after = 0;
-  for (;;) {
-    auto page = expect_ok(alice.request("history", {{"room", "burst"}, {"after", after}, {"limit", 100}}))["messages"];
-    if (page.empty()) break;
-    for (const auto& message : page) stored.insert(message["seq"].get<std::int64_t>());
-    after = page.back()["seq"];
-  }
+  const auto stored = stored_seqs(alice, "burst");
   for (const auto seq : acknowledged) REQUIRE(stored.contains(seq));
   // Seqs are dense: nothing reused, nothing skipped among the stored ones.
   CHECK(*stored.rbegin() == static_cast<std::int64_t>(stored.size()));
   auto next = expect_ok(alice.request("send", {{"room", "burst"}, {"text", "after the crash"}}));
   CHECK(next["seq"] == *stored.rbegin() + 1);
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 during a burst of 10,000 sends, checkpoints running, loses no acknowledged message") {
+  // A small WAL: the burst goes through many checkpoints of both kinds, and the kill may land in one.
+  check_kill9_loses_nothing(Json({{"limits", {{"rate_per_sec", 0}}},
+                                  {"storage", {{"checkpoint_pages", 32}, {"wal_max_pages", 128}}}}),
+                            10000, [](ServerProcess& server) {
+                              SQLite::Database db(server.db_path().string(), SQLite::OPEN_READONLY);
+                              CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+                            });
+}
+
+TEST_CASE("on PostgreSQL, kill -9 during a burst of 4,000 sends loses no acknowledged message") {
+  const auto url = chat::test::shared_postgres().create_database();
+  check_kill9_loses_nothing({{"limits", {{"rate_per_sec", 0}}},
+                             {"storage", {{"backend", "postgres"}, {"postgres_url", url}}}},
+                            4000, [](ServerProcess&) {});
 }
 
 TEST_CASE("SIGTERM: clients are told, pending messages commit, exit 0") {
