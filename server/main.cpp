@@ -15,6 +15,7 @@
 #include "server/logging.hpp"
 #include "server/server.hpp"
 #include "server/storage/database_backup.hpp"
+#include "server/storage/postgres_url.hpp"
 #include "server/storage/sqlite_to_postgres.hpp"
 #include "server/storage/store_options.hpp"
 #include "server/user_command.hpp"
@@ -103,15 +104,29 @@ int backup(const chat::ServerConfig& config, const std::string& target) {
 }
 
 // chat-server migrate --to URL: the SQLite database copied into an empty PostgreSQL database; the exit code.
-int migrate(const chat::ServerConfig& config, const std::string& url) {
+int migrate(const chat::ServerConfig& config, std::string url) {
+  if (url.empty()) url = config.storage.postgres_url;
+  if (url.empty()) {
+    std::cerr << "chat-server: migrate needs the PostgreSQL database: --to URL, or storage.postgres_url\n";
+    return 2;
+  }
+  if (!chat::is_postgres_url(url)) {
+    std::cerr << "chat-server: migrate --to: not a libpq URI (postgresql://user@host:port/database) or key=value "
+                 "string\n";
+    return 2;
+  }
   spdlog::set_level(spdlog::level::warn);  // the summary below is the output
   try {
     const auto n = chat::migrate_sqlite_to_postgres(config.store_options(), url);
     std::cout << "chat-server: migrated '" << config.storage.path << "' to PostgreSQL: " << n.users << " users, "
               << n.rooms << " rooms, " << n.memberships << " memberships, " << n.bans << " bans, " << n.invites
               << " invites, " << n.messages << " messages, " << n.direct_messages << " direct messages, " << n.runs
-              << " runs\n"
-              << "chat-server: to serve from it, set storage.backend \"postgres\" and storage.postgres_url\n";
+              << " runs\n";
+    if (n.nul_replaced > 0) {
+      std::cout << "chat-server: " << n.nul_replaced
+                << " texts held U+0000, which PostgreSQL cannot store: each was replaced by U+FFFD\n";
+    }
+    std::cout << "chat-server: to serve from it, set storage.backend \"postgres\" and storage.postgres_url\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "chat-server: migration failed (no chat data was copied): " << e.what() << '\n';
@@ -180,8 +195,9 @@ int run(int argc, char** argv) {
   auto* migrate_command = app.add_subcommand(
       "migrate", "copy the SQLite database (storage.path, --db) into an empty PostgreSQL database, then exit; "
                  "the server must be stopped");
-  migrate_command->add_option("--to", migrate_url, "the PostgreSQL database: a libpq URI or key=value string")
-      ->required();
+  migrate_command->add_option("--to", migrate_url,
+                              "the PostgreSQL database: a libpq URI or key=value string (default: "
+                              "storage.postgres_url, which keeps a password off the command line)");
   migrate_command->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
@@ -202,7 +218,12 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (print_config) {
-    std::cout << config.to_json().dump(2) << '\n';
+    auto printed = config.to_json();
+    // Shown without its password: a printed configuration ends up in terminals, tickets and logs.
+    if (!config.storage.postgres_url.empty()) {
+      printed["storage"]["postgres_url"] = chat::redacted_postgres_url(config.storage.postgres_url);
+    }
+    std::cout << printed.dump(2) << '\n';
     return 0;
   }
   if (*user) {

@@ -15,6 +15,7 @@
 #include "common/names.hpp"
 #include "common/protocol.hpp"
 #include "server/http/origin_policy.hpp"
+#include "server/storage/postgres_url.hpp"
 
 namespace chat {
 namespace {
@@ -336,6 +337,11 @@ void ServerConfig::validate() const {
   if (storage.backend == "postgres" && storage.postgres_url.empty()) {
     throw ConfigError("storage.postgres_url: must name the database when storage.backend is \"postgres\" "
                       "(e.g. \"postgresql://chat@127.0.0.1/chat\")");
+  }
+  // Not quoted: it may hold a password.
+  if (!storage.postgres_url.empty() && !is_postgres_url(storage.postgres_url)) {
+    throw ConfigError("storage.postgres_url: must be a libpq URI (postgresql://user@host:port/database) or "
+                      "key=value string (host=... dbname=...)");
   }
   if (storage.wal_max_pages < storage.checkpoint_pages) {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");

@@ -12,11 +12,14 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
   for (const auto& [transport, count] : snapshot.connections_by_transport) snapshot.connections += count;
   snapshot.users_online = server.users.user_count();
   snapshot.rooms = server.rooms.size();
-  try {
-    snapshot.messages_stored = server.store.message_count();
-    snapshot.direct_messages_waiting = server.store.count_undelivered_direct_messages();
-  } catch (const StorageError&) {
-    // Left empty; the storage health below says why.
+  // Not asked while storage fails: a database that is gone could hold a scrape for its connect timeout.
+  if (!server.store.writes_failing()) {
+    try {
+      snapshot.messages_stored = server.store.message_count();
+      snapshot.direct_messages_waiting = server.store.count_undelivered_direct_messages();
+    } catch (const StorageError&) {
+      // Left empty; the storage health below says why.
+    }
   }
   snapshot.delivery_latency = server.messages.delivery_latency();
   snapshot.pool = server.pool.stats();

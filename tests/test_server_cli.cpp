@@ -43,7 +43,7 @@ TEST_CASE("--help lists the flags with their defaults and exits 0") {
   const auto run = run_server({"--help"});
   CHECK(run.status == 0);
   for (const char* flag : {"--config", "--port", "--db", "--log-level", "--print-config", "--version", "user",
-                           "backup"}) {
+                           "backup", "migrate"}) {
     CHECK_MESSAGE(run.out.find(flag) != std::string::npos, flag);
   }
   for (const char* shown : {"--port UINT=7777", "--host TEXT=127.0.0.1", "--db TEXT=data/chat.db", "=info"}) {
@@ -75,6 +75,19 @@ TEST_CASE("an invalid configuration stops start-up with exit code 2 and a messag
   const auto run = run_server({"--log-level", "loud"});
   CHECK(run.status == 2);
   CHECK(run.err.find("log.level: must be one of") != std::string::npos);
+}
+
+TEST_CASE("--print-config shows storage.postgres_url without its password") {
+  const auto dir = chat::test::make_temp_dir("chat-cli-config");
+  const auto path = dir / "config.json";
+  std::ofstream(path) << Json({{"storage", {{"backend", "postgres"},
+                                            {"postgres_url", "postgresql://chat:s3cret@db.example/chat"}}}})
+                             .dump();
+  const auto run = run_server({"--config", path.string(), "--print-config"});
+  chat::test::remove_temp_dir(dir);
+  CHECK(run.status == 0);
+  CHECK(run.out.find("postgresql://chat:***@db.example/chat") != std::string::npos);
+  CHECK(run.out.find("s3cret") == std::string::npos);
 }
 
 TEST_CASE("auth.allow_guests=false refuses guests, and says so in hello") {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server/server_config.hpp"
+#include "server/storage/postgres_url.hpp"
 
 using chat::ConfigError;
 using chat::ServerConfig;
@@ -225,4 +226,20 @@ TEST_CASE("storage.backend: sqlite by default; postgres needs postgres_url; the 
                        "(e.g. \"postgresql://chat@127.0.0.1/chat\")",
                        ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json({{"storage", {{"backend", "mysql"}}}}), ConfigError);
+  // A url libpq cannot parse is a configuration error, and its text (it may hold a password) is not quoted.
+  CHECK_THROWS_WITH_AS(
+      ServerConfig::from_json({{"storage", {{"backend", "postgres"}, {"postgres_url", "postgresql://u:p%zz@h/d"}}}}),
+      "storage.postgres_url: must be a libpq URI (postgresql://user@host:port/database) or key=value string "
+      "(host=... dbname=...)",
+      ConfigError);
+}
+
+TEST_CASE("a PostgreSQL url is shown without its password") {
+  CHECK(chat::redacted_postgres_url("postgresql://chat:s3cret@db.example:5432/chat") ==
+        "postgresql://chat:***@db.example:5432/chat");
+  CHECK(chat::redacted_postgres_url("postgresql://chat@db.example/chat") == "postgresql://chat@db.example/chat");
+  CHECK(chat::redacted_postgres_url("host=db dbname=chat password=s3cret user=chat") ==
+        "host=db dbname=chat password=*** user=chat");
+  CHECK(chat::redacted_postgres_url("host=db password='s3 cret' dbname=chat") == "host=db password=*** dbname=chat");
+  CHECK(chat::redacted_postgres_url("postgresql://u:p%zz@h/d") == "(an unreadable url)");
 }

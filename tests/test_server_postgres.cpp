@@ -5,6 +5,8 @@
 // server's data over.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -171,22 +173,32 @@ TEST_CASE("chat-server migrate --to: a SQLite server's data serves from PostgreS
     expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "while you were away"}}));  // bob is offline
   }
   CHECK(server.terminate() == 0);
+  {
+    // What a server from before the protocol refused U+0000 may have stored: PostgreSQL cannot hold it.
+    SQLite::Database raw(server.db_path().string(), SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE messages SET text = 'a' || char(0) || 'b' WHERE seq = 1");
+  }
 
   const auto url = chat::test::shared_postgres().create_database();
   const auto config = server.directory() / "config.json";
   REQUIRE(std::filesystem::exists(config));
-  const auto migrate = [&] {
-    return chat::test::run_to_end({std::string(CHAT_BINARY_DIR) + "/server/chat-server", "--config", config.string(),
-                                   "--db", server.db_path().string(), "migrate", "--to", url},
-                                  120s);
-  };
-  const auto run = migrate();
+  const auto chat_server = std::string(CHAT_BINARY_DIR) + "/server/chat-server";
+  const auto run = chat::test::run_to_end(
+      {chat_server, "--config", config.string(), "--db", server.db_path().string(), "migrate", "--to", url}, 120s);
   INFO(run.out << run.err);
   REQUIRE(run.status == 0);
   CHECK(run.out.find("2 users, 2 rooms") != std::string::npos);
   CHECK(run.out.find("2501 messages, 1 direct messages") != std::string::npos);
-  // Into a database that holds chat data: refused, nothing copied twice.
-  const auto again = migrate();
+  CHECK(run.out.find("1 texts held U+0000") != std::string::npos);
+  // Into a database that holds chat data: refused, nothing copied twice. Without --to, the configuration's
+  // storage.postgres_url is the target (a password stays off the command line).
+  {
+    auto document = nlohmann::json::parse(chat::test::read_file(config));
+    document["storage"]["postgres_url"] = url;
+    std::ofstream(config) << document.dump();
+  }
+  const auto again = chat::test::run_to_end(
+      {chat_server, "--config", config.string(), "--db", server.db_path().string(), "migrate"}, 120s);
   CHECK(again.status == 1);
   CHECK(again.err.find("already holds chat data") != std::string::npos);
 
@@ -197,6 +209,9 @@ TEST_CASE("chat-server migrate --to: a SQLite server's data serves from PostgreS
   REQUIRE(page.size() == 1);
   CHECK(page[0]["seq"] == 2501);
   CHECK(page[0]["text"] == "it's \"quoted\", {braced} \\ and \U0001F389");
+  const auto first = expect_ok(alice.request("history", {{"room", "general"}, {"after", 0}, {"limit", 1}}))["messages"];
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["text"] == "a\xEF\xBF\xBD" "b");  // U+0000 became U+FFFD
   // A retried client id from before the move is still recognised, and seqs go on.
   const auto retried = expect_ok(alice.request("send", {{"room", "general"}, {"text", "m7"}, {"cid", "c7"}}));
   CHECK(retried["seq"] == 8);

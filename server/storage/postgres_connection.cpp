@@ -102,7 +102,14 @@ PostgresParams& PostgresParams::add_array(std::span<const std::optional<std::str
 std::vector<const char*> PostgresParams::pointers() const {
   std::vector<const char*> out;
   out.reserve(values_.size());
-  for (const auto& value : values_) out.push_back(value ? value->c_str() : nullptr);
+  for (const auto& value : values_) {
+    // libpq takes C strings: a value would be cut at a NUL, and stored cut. PostgreSQL's text cannot hold one
+    // anyway (the protocol refuses U+0000), so it is refused here too rather than stored short.
+    if (value && value->find('\0') != std::string::npos) {
+      throw PostgresError("a value holds U+0000, which PostgreSQL's text cannot store", "22021");
+    }
+    out.push_back(value ? value->c_str() : nullptr);
+  }
   return out;
 }
 

@@ -77,8 +77,24 @@ const std::vector<TableCopy> tables{
      {true, false, true, false, true, true, false, false, true, true}},
 };
 
+// U+0000 is no character PostgreSQL's text can hold; U+FFFD (the replacement character) stands in for it.
+std::string without_nul(std::string text, std::int64_t& replaced) {
+  if (text.find('\0') == std::string::npos) return text;
+  ++replaced;
+  std::string out;
+  for (const char c : text) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Copies one table in chunks; returns its row count.
-std::int64_t copy_table(SQLite::Database& from, PostgresConnection& to, const TableCopy& table) {
+std::int64_t copy_table(SQLite::Database& from, PostgresConnection& to, const TableCopy& table,
+                        std::int64_t& nul_replaced) {
   SQLite::Statement select(from, table.select);
   const std::size_t columns = table.integer.size();
   std::vector<std::vector<std::int64_t>> integers(columns);
@@ -109,7 +125,7 @@ std::int64_t copy_table(SQLite::Database& from, PostgresConnection& to, const Ta
       } else if (column.isNull()) {
         texts[c].emplace_back(std::nullopt);
       } else {
-        texts[c].emplace_back(column.getString());
+        texts[c].emplace_back(without_nul(column.getString(), nul_replaced));
       }
     }
     if (++in_chunk == kChunkRows) flush();
@@ -139,7 +155,8 @@ MigrationCounts migrate_sqlite_to_postgres(const StoreOptions& sqlite, const std
     for (const char* table : {"users", "runs", "rooms", "messages", "direct_messages"}) {
       if (to.exec(fmt::format("SELECT 1 FROM {} LIMIT 1", table)).rows() != 0) {
         throw std::runtime_error(fmt::format("the PostgreSQL database already holds chat data (table {} is not "
-                                             "empty): migrate into an empty database",
+                                             "empty): migrate into an empty database, before any server starts on "
+                                             "it (a start adds a run and the default room)",
                                              table));
       }
     }
@@ -148,7 +165,9 @@ MigrationCounts migrate_sqlite_to_postgres(const StoreOptions& sqlite, const std
     MigrationCounts counts;
     std::int64_t* const targets[] = {&counts.users,   &counts.runs,     &counts.rooms,    &counts.memberships,
                                      &counts.bans,    &counts.invites,  &counts.messages, &counts.direct_messages};
-    for (std::size_t i = 0; i < tables.size(); ++i) *targets[i] = copy_table(from, to, tables[i]);
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      *targets[i] = copy_table(from, to, tables[i], counts.nul_replaced);
+    }
     // The identities go on after the copied ids; runs after every number SQLite ever gave (AUTOINCREMENT
     // remembers deleted ones), so no guest id of a later run is one given before.
     SQLite::Statement last_run(from, "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'runs'");
