@@ -224,8 +224,7 @@ void Server::load_state() {
     spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
   }
   spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_->user_count(),
-               store_->message_count(),
-               config_.storage.backend == "postgres" ? std::string("PostgreSQL") : config_.storage.path);
+               store_->message_count(), config_.storage_name());
 }
 
 std::uint16_t Server::start() {

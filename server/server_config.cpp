@@ -319,6 +319,10 @@ StoreOptions ServerConfig::store_options() const {
   return options;
 }
 
+std::string ServerConfig::storage_name() const {
+  return storage.backend == "postgres" ? describe_postgres_database(storage.postgres_url) : storage.path;
+}
+
 void ServerConfig::validate() const {
   if (pool.min_threads > pool.max_threads) throw ConfigError("pool.min_threads: must not exceed pool.max_threads");
   if (pool.password_hash_threads > pool.max_threads) {

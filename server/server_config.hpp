@@ -169,6 +169,8 @@ struct ServerConfig {
 
   // How the server, and the `user` commands, open storage.path.
   StoreOptions store_options() const;
+  // The configured storage, for messages: storage.path, or the PostgreSQL database (without its password).
+  std::string storage_name() const;
 };
 
 class ConfigError : public std::runtime_error {

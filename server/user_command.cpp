@@ -31,10 +31,7 @@ int with_store(const UserCommand& command, Action&& action) {
     const auto store = open_store(command.config.store_options());
     return action(*store);
   } catch (const std::exception& e) {
-    command.err << "cannot use the database "
-                << (command.config.storage.backend == "postgres" ? std::string("(PostgreSQL)")
-                                                                  : command.config.storage.path)
-                << ": " << e.what() << '\n';
+    command.err << "cannot use the database " << command.config.storage_name() << ": " << e.what() << '\n';
     return 1;
   }
 }

@@ -6,6 +6,9 @@
 #include <charconv>
 #include <utility>
 
+#include "server/storage/postgres_url.hpp"
+#include "server/storage/storage_error.hpp"
+
 namespace chat {
 namespace {
 
@@ -51,6 +54,18 @@ bool PostgresError::is_fault() const noexcept {
   if (sqlstate_ == "25006") return true;
   const std::string_view cls(sqlstate_.data(), 2);
   return cls == "08" || cls == "53" || cls == "57" || cls == "58" || cls == "XX";
+}
+
+void rethrow_postgres_as_storage_error(std::string_view context) {
+  try {
+    throw;
+  } catch (const PostgresError& e) {
+    const std::string_view what = e.what();
+    throw StorageError(fmt::format("{}: {}", context, what), e.is_fault(),
+                       std::string(what.substr(0, what.find("; "))));
+  } catch (...) {
+    rethrow_as_storage_error(context);
+  }
 }
 
 PostgresParams& PostgresParams::add(std::int64_t value) {
@@ -145,14 +160,10 @@ std::int64_t PostgresResult::affected() const {
 
 PostgresConnection::PostgresConnection(std::string url) : url_(std::move(url)) {
   // libpq's words about a url it cannot parse may quote it, password included: none of them are passed on.
-  char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(url_.c_str(), &parse_error);
-  PQfreemem(parse_error);
-  if (parsed == nullptr) {
+  if (!is_postgres_url(url_)) {
     throw PostgresError("storage.postgres_url is neither a libpq URI (postgresql://...) nor a key=value string",
                         "");
   }
-  PQconninfoFree(parsed);
   // Keywords are applied in order and the url is expanded where it stands: its own settings win over the
   // defaults before it, and nothing overrides the encoding after it. The defaults bound how long a database
   // that vanished without a word (a cut network path) can hold a call: a connect in 10 s; on a connection,

@@ -30,6 +30,11 @@ class PostgresError : public std::runtime_error {
   std::string sqlstate_;
 };
 
+// Call from a catch block only: rethrows the exception being handled as a StorageError whose message starts
+// with `context`; a PostgresError keeps whether the storage is to blame, and its reason (what a refused client
+// is told) is the first of libpq's lines ("FATAL: terminating connection due to administrator command").
+[[noreturn]] void rethrow_postgres_as_storage_error(std::string_view context);
+
 // Parameters of one statement, in PostgreSQL's text format; arrays as array literals.
 class PostgresParams {
  public:

@@ -14,6 +14,7 @@
 #include "server/storage/connection_pool.hpp"
 #include "server/storage/postgres_connection.hpp"
 #include "server/storage/postgres_schema.hpp"
+#include "server/storage/postgres_url.hpp"
 #include "server/storage/storage_error.hpp"
 
 namespace chat {
@@ -25,45 +26,14 @@ template <typename Context, typename Fn>
 auto with_context(Context&& context, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
-  } catch (const PostgresError& e) {
-    // The reason, what a refused client is told, is the first of libpq's lines: "FATAL: terminating
-    // connection due to administrator command", "connection to server at ... failed: Connection refused".
-    const std::string_view what = e.what();
-    throw StorageError(fmt::format("{}: {}", context(), what), e.is_fault(),
-                       std::string(what.substr(0, what.find("; "))));
   } catch (...) {
-    rethrow_as_storage_error(context());
+    rethrow_postgres_as_storage_error(context());
   }
-}
-
-// The database a url names, for log lines: libpq's parse of it without the password.
-std::string describe_database(const std::string& url) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options == nullptr) {
-    PQfreemem(error);
-    return "PostgreSQL (an unreadable url)";
-  }
-  std::string host = "localhost", port = "5432", name;
-  for (auto* option = options; option->keyword != nullptr; ++option) {
-    if (option->val == nullptr) continue;
-    const std::string_view keyword = option->keyword;
-    if (keyword == "host" || keyword == "hostaddr") host = option->val;
-    if (keyword == "port") port = option->val;
-    if (keyword == "dbname") name = option->val;
-  }
-  PQconninfoFree(options);
-  return fmt::format("PostgreSQL database '{}' on {}:{}", name, host, port);
 }
 
 std::int64_t sql_limit(std::size_t limit) {
   return static_cast<std::int64_t>(
       std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
-}
-
-// A kind this server does not know (a newer server's) reads as text: the words are shown rather than lost.
-MessageKind kind_of(std::int64_t value) {
-  return value == static_cast<int>(MessageKind::action) ? MessageKind::action : MessageKind::text;
 }
 
 constexpr std::string_view message_columns = "seq, sender, sender_id, ts_ms, text, client_id, kind";
@@ -77,7 +47,7 @@ MessageRecord read_message(const PostgresResult& result, int row, std::string_vi
   message.ts_ms = result.integer(row, 3);
   message.text = result.text(row, 4);
   message.client_id = result.optional_text(row, 5);
-  message.kind = kind_of(result.integer(row, 6));
+  message.kind = stored_message_kind(result.integer(row, 6));
   return message;
 }
 
@@ -94,7 +64,7 @@ DirectMessageRecord read_direct_message(const PostgresResult& result, int row) {
   message.ts_ms = result.integer(row, 5);
   message.text = result.text(row, 6);
   message.client_id = result.optional_text(row, 7);
-  message.kind = kind_of(result.integer(row, 8));
+  message.kind = stored_message_kind(result.integer(row, 8));
   return message;
 }
 
@@ -181,7 +151,7 @@ struct MessageColumns {
 }  // namespace
 
 PostgresStore::PostgresStore(std::string url, std::size_t read_connections)
-    : url_(std::move(url)), where_(describe_database(url_)) {
+    : url_(std::move(url)), where_(describe_postgres_database(url_)) {
   const int found = with_context([&] { return fmt::format("cannot open {}", where_); }, [&] {
     writer_ = std::make_unique<PostgresConnection>(url_);
     const int version = migrate_postgres(*writer_);
@@ -461,10 +431,9 @@ std::vector<AppendOutcome> PostgresStore::append(std::span<const MessageRecord> 
         std::unordered_map<std::string, Head> heads;
         {
           std::vector<std::optional<std::string>> names;
-          for (const auto& message : messages) {
-            if (heads.try_emplace(message.room).second) names.emplace_back(message.room);
-          }
-          heads.clear();
+          for (const auto& message : messages) names.emplace_back(message.room);
+          std::sort(names.begin(), names.end());
+          names.erase(std::unique(names.begin(), names.end()), names.end());
           const auto locked = c.query(lock_rooms_sql, PostgresParams().add_array(names));
           for (int row = 0; row < locked.rows(); ++row) {
             heads[locked.text(row, 0)] = Head{locked.integer(row, 1), locked.integer(row, 2)};

@@ -24,6 +24,20 @@ std::unique_ptr<PQconninfoOption, OptionsFree> parse(std::string_view url) {
 
 bool is_postgres_url(std::string_view url) { return parse(url) != nullptr; }
 
+std::string describe_postgres_database(std::string_view url) {
+  const auto options = parse(url);
+  if (!options) return "PostgreSQL (an unreadable url)";
+  std::string host = "localhost", port = "5432", name;
+  for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    const std::string_view keyword = option->keyword;
+    if (keyword == "host" || keyword == "hostaddr") host = option->val;
+    if (keyword == "port") port = option->val;
+    if (keyword == "dbname") name = option->val;
+  }
+  return "PostgreSQL database '" + name + "' on " + host + ":" + port;
+}
+
 std::string redacted_postgres_url(std::string_view url) {
   if (!is_postgres_url(url)) return "(an unreadable url)";
   std::string text(url);

@@ -14,4 +14,7 @@ bool is_postgres_url(std::string_view url);
 // is printed or logged. A url libpq cannot parse comes back as "(an unreadable url)".
 std::string redacted_postgres_url(std::string_view url);
 
+// The database a url names, for log lines and messages: "PostgreSQL database 'chat' on db.example:5432".
+std::string describe_postgres_database(std::string_view url);
+
 }  // namespace chat

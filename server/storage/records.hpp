@@ -22,6 +22,12 @@ enum class Role : int { member = 0, moderator = 1, owner = 2 };
 // change; text is 0 so that rows written before kinds existed read as text.
 enum class MessageKind : std::uint8_t { text = 0, action = 1 };
 
+// A stored kind as read back. One this server does not know (a newer server's) reads as text: the words are
+// shown rather than lost.
+constexpr MessageKind stored_message_kind(std::int64_t value) noexcept {
+  return value == static_cast<int>(MessageKind::action) ? MessageKind::action : MessageKind::text;
+}
+
 struct UserRecord {
   std::string name;
   std::string password_hash;

@@ -61,11 +61,6 @@ std::optional<std::string> optional_text(const SQLite::Statement& statement, int
 // Column order: seq, sender, sender_id, ts_ms, text, client_id, kind.
 constexpr std::string_view message_columns = "seq, sender, sender_id, ts_ms, text, client_id, kind";
 
-// A kind this server does not know (a newer server's) reads as text: the words are shown rather than lost.
-MessageKind kind_of(const SQLite::Statement& statement, int index) {
-  return statement.getColumn(index).getInt() == static_cast<int>(MessageKind::action) ? MessageKind::action
-                                                                                      : MessageKind::text;
-}
 
 MessageRecord read_message(const SQLite::Statement& statement, std::string_view room) {
   MessageRecord message;
@@ -76,7 +71,7 @@ MessageRecord read_message(const SQLite::Statement& statement, std::string_view 
   message.ts_ms = statement.getColumn(3).getInt64();
   message.text = statement.getColumn(4).getString();
   message.client_id = optional_text(statement, 5);
-  message.kind = kind_of(statement, 6);
+  message.kind = stored_message_kind(statement.getColumn(6).getInt64());
   return message;
 }
 
@@ -94,7 +89,7 @@ DirectMessageRecord read_direct_message(const SQLite::Statement& statement) {
   message.ts_ms = statement.getColumn(5).getInt64();
   message.text = statement.getColumn(6).getString();
   message.client_id = optional_text(statement, 7);
-  message.kind = kind_of(statement, 8);
+  message.kind = stored_message_kind(statement.getColumn(8).getInt64());
   return message;
 }
 

@@ -184,10 +184,8 @@ MigrationCounts migrate_sqlite_to_postgres(const StoreOptions& sqlite, const std
                         last_run_id));
     transaction.commit();
     return counts;
-  } catch (const PostgresError& e) {
-    throw StorageError(fmt::format("{}: {}", where, e.what()), e.is_fault(), e.what());
   } catch (...) {
-    rethrow_as_storage_error(where);
+    rethrow_postgres_as_storage_error(where);
   }
 }
 
