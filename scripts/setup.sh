@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates lld
   libboost-dev libboost-system-dev nlohmann-json3-dev
-  libsqlite3-dev libsqlitecpp-dev sqlite3 libssl-dev openssl libpq-dev postgresql-15
+  libsqlite3-dev libsqlitecpp-dev sqlite3 libssl-dev openssl libpq-dev postgresql-15 libhiredis-dev
   libspdlog-dev libfmt-dev libsodium-dev libjemalloc-dev libcli11-dev libreadline-dev libncurses-dev
   doctest-dev libbenchmark-dev
   python3 tmux procps

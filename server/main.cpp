@@ -15,6 +15,7 @@
 #include "server/logging.hpp"
 #include "server/server.hpp"
 #include "server/storage/database_backup.hpp"
+#include "server/cluster/redis_url.hpp"
 #include "server/storage/postgres_url.hpp"
 #include "server/storage/sqlite_to_postgres.hpp"
 #include "server/storage/store_options.hpp"
@@ -223,6 +224,7 @@ int run(int argc, char** argv) {
     if (!config.storage.postgres_url.empty()) {
       printed["storage"]["postgres_url"] = chat::redacted_postgres_url(config.storage.postgres_url);
     }
+    printed["cluster"]["redis_url"] = chat::redacted_redis_url(config.cluster.redis_url);
     std::cout << printed.dump(2) << '\n';
     return 0;
   }

@@ -29,6 +29,16 @@ namespace {
 constexpr std::string_view kStorageClass = "storage";
 constexpr auto kCommitKickInterval = 50ms;
 
+// When clustered, each drain's frames go to the other nodes through the relay, made once the pipeline is.
+MessagePipeline::Options pipeline_options(const ServerConfig& config, const std::unique_ptr<ClusterRelay>& relay) {
+  MessagePipeline::Options options{config.limits.dedup_window, {}};
+  if (config.clustered()) {
+    options.on_broadcast = [&relay](const Room& room, std::int64_t first, std::int64_t last,
+                                    const std::string& lines) { relay->publish(room, first, last, lines); };
+  }
+  return options;
+}
+
 ThreadPoolOptions pool_options(const ServerConfig& config) {
   ThreadPoolOptions options;
   options.min_threads = config.pool.min_threads;
@@ -174,12 +184,14 @@ Server::Server(ServerConfig config)
       name_probes_(NameProbes::Options{config_.auth.name_probe_per_min, config_.auth.name_probe_burst,
                                        config_.auth.throttle_max_entries}),
       guest_ids_([this] { return store_->begin_run(CommandContext::now_ms()); }),
-      messages_(bus_, committer_, *store_, MessagePipeline::Options{config_.limits.dedup_window}),
+      messages_(bus_, committer_, *store_, pipeline_options(config_, relay_)),
+      room_changes_(bus_, rooms_, users_),
       inbox_(bus_, *store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
       context_{config_, pool_, bus_, *store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
-               guest_ids_, messages_, departures_, inbox_, disconnects_, requests_, logins_,
-               [this] { return connections_by_transport(); }},
+               guest_ids_, messages_, room_changes_, departures_, inbox_, disconnects_, requests_, logins_,
+               [this] { return connections_by_transport(); },
+               [this] { return relay_ ? std::optional(relay_->stats()) : std::nullopt; }},
       router_(context_, commands_, requests_),
       endpoints_(OperatorEndpoints::Sources{[this] { return readiness(); },
                                             [this] { return ServerSnapshot::take(context_); },
@@ -189,6 +201,10 @@ Server::Server(ServerConfig config)
       storage_retry_(io_) {
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
   load_state();
+  if (config_.clustered()) {
+    relay_ = std::make_unique<ClusterRelay>(io_, config_.cluster, bus_, rooms_, *store_, messages_, room_changes_);
+    room_changes_.set_publisher([this](const RoomChange& change) { relay_->publish_change(change); });
+  }
 }
 
 Server::~Server() { shutdown(); }
@@ -219,9 +235,13 @@ void Server::load_state() {
   for (const auto& ban : store_->load_bans()) {
     if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
   }
-  // Every guest of an earlier run is gone; what still waited for one is nobody's to read.
-  if (const auto discarded = store_->discard_undelivered_to_guests(); discarded > 0) {
-    spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
+  // Every guest of an earlier run is gone; what still waited for one is nobody's to read. Not on a node of a
+  // cluster: the other nodes' guests are alive. What waits for a guest of a node gone stays unread (no guest id
+  // is ever given twice) until that node's guests are cleaned up with it.
+  if (!config_.clustered()) {
+    if (const auto discarded = store_->discard_undelivered_to_guests(); discarded > 0) {
+      spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
+    }
   }
   spdlog::info("loaded {} rooms, {} users, {} messages from {}", rooms_.size(), store_->user_count(),
                store_->message_count(), config_.storage_name());
@@ -236,6 +256,7 @@ std::uint16_t Server::start() {
   }
   schedule_commit_kick();
   schedule_storage_retry();
+  if (relay_) relay_->start();
   for (std::size_t i = 0; i < config_.server.io_thread_count(); ++i) {
     io_threads_.emplace_back([this, i] {
       const auto name = "io-" + std::to_string(i);
@@ -499,6 +520,9 @@ void Server::shutdown() {
   if (!wait_until([this] { return pool_idle(); }, deadline)) spdlog::warn("shutdown: work still running at the deadline");
   committer_.close_and_drain();
   wait_until([this] { return pool_idle(); }, deadline);
+
+  // The last commits were published above; the other nodes repair whatever of them Redis did not take.
+  if (relay_) relay_->stop();
 
   // 3. Tell the clients and close each once its last frames are written (or its time is up).
   const auto close_deadline = std::max(deadline, std::chrono::steady_clock::now()) + kCloseMargin;

@@ -13,6 +13,7 @@
 
 #include <boost/asio.hpp>
 
+#include "server/cluster/cluster_relay.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
@@ -31,6 +32,7 @@
 #include "server/auth/login_gate.hpp"
 #include "server/auth/name_probes.hpp"
 #include "server/messaging/message_pipeline.hpp"
+#include "server/messaging/room_changes.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
@@ -135,7 +137,10 @@ class Server final : public SessionHost {
   LoginGate login_gate_;
   NameProbes name_probes_;
   GuestIds guest_ids_;
+  // Set after construction, when clustered; the pipeline's drains publish through it from start() on.
+  std::unique_ptr<ClusterRelay> relay_;
   MessagePipeline messages_;
+  RoomChanges room_changes_;
   DirectMessageInbox inbox_;
   SessionDeparture departures_;
   ServerContext context_;

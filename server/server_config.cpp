@@ -15,6 +15,7 @@
 #include "common/names.hpp"
 #include "common/protocol.hpp"
 #include "server/http/origin_policy.hpp"
+#include "server/cluster/redis_url.hpp"
 #include "server/storage/postgres_url.hpp"
 
 namespace chat {
@@ -211,6 +212,10 @@ void visit_keys(Config& c, Visitor& v) {
   v("storage", "check_at_start", c.storage.check_at_start, Rule{0, 0, {"quick", "full", "off"}});
   v("storage", "retry_interval_ms", c.storage.retry_interval_ms, Rule{10, 600000});
 
+  v("cluster", "redis_url", c.cluster.redis_url, Rule{.null_is_empty = true});
+  v("cluster", "channel_prefix", c.cluster.channel_prefix);
+  v("cluster", "repair_interval_ms", c.cluster.repair_interval_ms, Rule{10, 600000});
+
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});
   v("auth", "hash_ops_limit", c.auth.hash_ops_limit, Rule{1, 20});
@@ -347,6 +352,18 @@ void ServerConfig::validate() const {
     throw ConfigError("storage.postgres_url: must be a libpq URI (postgresql://user@host:port/database) or "
                       "key=value string (host=... dbname=...)");
   }
+  if (clustered()) {
+    std::string why;
+    // Not quoted: it may hold a password.
+    if (!parse_redis_url(cluster.redis_url, &why)) {
+      throw ConfigError("cluster.redis_url: " + why + " (redis://[[user]:password@]host[:port])");
+    }
+    if (storage.backend != "postgres") {
+      throw ConfigError("cluster.redis_url: the nodes of a cluster share one database: set storage.backend to "
+                        "\"postgres\" (and storage.postgres_url), or leave cluster.redis_url empty");
+    }
+  }
+  if (cluster.channel_prefix.empty()) throw ConfigError("cluster.channel_prefix: must not be empty");
   if (storage.wal_max_pages < storage.checkpoint_pages) {
     throw ConfigError("storage.wal_max_pages: must not be below storage.checkpoint_pages");
   }

@@ -76,6 +76,16 @@ struct ServerConfig {
     std::uint32_t retry_interval_ms = 1000;  // while writes fail, how often recovery is tried
   } storage;
 
+  // Several servers ("nodes") as one: they share the PostgreSQL database (storage.backend "postgres") and pass
+  // each committed message to the others through Redis publish/subscribe. Off while redis_url is empty.
+  struct Cluster {
+    std::string redis_url;  // redis://[[user]:password@]host[:port]; empty: this server is alone
+    std::string channel_prefix = "chat:";  // every channel the nodes use begins with it (one Redis, several chats)
+    // How often a node reads every room's last seq and catches up the rooms it delivered less of than the
+    // database held at the previous reading (what Redis lost and no later message revealed).
+    std::uint32_t repair_interval_ms = 1000;
+  } cluster;
+
   struct Auth {
     bool allow_guests = true;
     std::size_t password_min_length = 8;
@@ -163,6 +173,9 @@ struct ServerConfig {
 
   // Cross-key rules (min_threads <= max_threads, ...); throws ConfigError.
   void validate() const;
+
+  // cluster.redis_url is set: this server is a node of several.
+  bool clustered() const noexcept { return !cluster.redis_url.empty(); }
 
   // The HTTP listener is on and speaks HTTPS.
   bool https() const noexcept { return http.enabled && http.tls; }

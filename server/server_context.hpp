@@ -3,8 +3,10 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "server/cluster/cluster_relay.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
 #include "server/messaging/direct_message_inbox.hpp"
@@ -15,6 +17,7 @@
 #include "server/auth/login_gate.hpp"
 #include "server/auth/name_probes.hpp"
 #include "server/messaging/message_pipeline.hpp"
+#include "server/messaging/room_changes.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
@@ -40,6 +43,7 @@ struct ServerContext {
   NameProbes& name_probes;
   GuestIds& guest_ids;
   MessagePipeline& messages;
+  RoomChanges& room_changes;
   SessionDeparture& departures;
   DirectMessageInbox& inbox;
   const DisconnectCounters& disconnects;
@@ -47,6 +51,8 @@ struct ServerContext {
   LoginCounters& logins;
   // Chat connections open now, by transport name ("tcp", "ws").
   std::function<std::map<std::string, std::size_t>()> connections_by_transport;
+  // This node's share of a cluster; nullopt on a server alone.
+  std::function<std::optional<ClusterRelay::Stats>()> cluster_stats;
 };
 
 }  // namespace chat

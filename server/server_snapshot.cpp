@@ -38,6 +38,7 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
                         server.logins.registrations.load(std::memory_order_relaxed),
                         server.logins.guests.load(std::memory_order_relaxed)};
   snapshot.name_probes_refused = server.name_probes.refused();
+  snapshot.cluster = server.cluster_stats();
   return snapshot;
 }
 

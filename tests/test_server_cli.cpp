@@ -77,17 +77,20 @@ TEST_CASE("an invalid configuration stops start-up with exit code 2 and a messag
   CHECK(run.err.find("log.level: must be one of") != std::string::npos);
 }
 
-TEST_CASE("--print-config shows storage.postgres_url without its password") {
+TEST_CASE("--print-config shows storage.postgres_url and cluster.redis_url without their passwords") {
   const auto dir = chat::test::make_temp_dir("chat-cli-config");
   const auto path = dir / "config.json";
   std::ofstream(path) << Json({{"storage", {{"backend", "postgres"},
-                                            {"postgres_url", "postgresql://chat:s3cret@db.example/chat"}}}})
+                                            {"postgres_url", "postgresql://chat:s3cret@db.example/chat"}}},
+                               {"cluster", {{"redis_url", "redis://chat:t0psecret@redis.example:6379"}}}})
                              .dump();
   const auto run = run_server({"--config", path.string(), "--print-config"});
   chat::test::remove_temp_dir(dir);
   CHECK(run.status == 0);
   CHECK(run.out.find("postgresql://chat:***@db.example/chat") != std::string::npos);
+  CHECK(run.out.find("redis://chat:***@redis.example:6379") != std::string::npos);
   CHECK(run.out.find("s3cret") == std::string::npos);
+  CHECK(run.out.find("t0psecret") == std::string::npos);
 }
 
 TEST_CASE("auth.allow_guests=false refuses guests, and says so in hello") {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server/server_config.hpp"
+#include "server/cluster/redis_url.hpp"
 #include "server/storage/postgres_url.hpp"
 
 using chat::ConfigError;
@@ -242,4 +243,31 @@ TEST_CASE("a PostgreSQL url is shown without its password") {
         "host=db dbname=chat password=*** user=chat");
   CHECK(chat::redacted_postgres_url("host=db password='s3 cret' dbname=chat") == "host=db password=*** dbname=chat");
   CHECK(chat::redacted_postgres_url("postgresql://u:p%zz@h/d") == "(an unreadable url)");
+}
+
+TEST_CASE("cluster.redis_url: off by default; needs the postgres backend; an unreadable url is refused unquoted") {
+  CHECK_FALSE(ServerConfig{}.clustered());
+  const Json postgres = {{"backend", "postgres"}, {"postgres_url", "postgresql://chat@db.example/chat"}};
+  const auto node = ServerConfig::from_json(
+      {{"storage", postgres}, {"cluster", {{"redis_url", "redis://:s3cret@10.0.0.5:6380"}}}});
+  CHECK(node.clustered());
+  CHECK_THROWS_WITH_AS(ServerConfig::from_json({{"cluster", {{"redis_url", "redis://127.0.0.1"}}}}),
+                       "cluster.redis_url: the nodes of a cluster share one database: set storage.backend to "
+                       "\"postgres\" (and storage.postgres_url), or leave cluster.redis_url empty",
+                       chat::ConfigError);
+  try {
+    ServerConfig::from_json({{"storage", postgres}, {"cluster", {{"redis_url", "redis://:s3cret@10.0.0.5:99999"}}}});
+    FAIL("accepted");
+  } catch (const chat::ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          "cluster.redis_url: the port must be a number from 1 to 65535 (redis://[[user]:password@]host[:port])");
+  }
+  CHECK_THROWS_AS(ServerConfig::from_json({{"storage", postgres}, {"cluster", {{"channel_prefix", ""}}}}),
+                  chat::ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"cluster", {{"repair_interval_ms", 5}}}}), chat::ConfigError);
+  CHECK(chat::redacted_redis_url("redis://chat:s3cret@h:6379/0") == "redis://chat:***@h:6379/0");
+  CHECK(chat::redacted_redis_url("redis://:s3cret@h") == "redis://:***@h");
+  CHECK(chat::redacted_redis_url("redis://s3cret@h") == "redis://***@h");
+  CHECK(chat::redacted_redis_url("redis://h:6379") == "redis://h:6379");
+  CHECK(chat::redacted_redis_url("") == "");
 }

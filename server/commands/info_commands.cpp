@@ -157,6 +157,28 @@ void stats(const CommandContext& ctx) {
                    {"logins_throttled", snapshot.logins.throttled},
                    {"logins_busy", snapshot.logins.busy},
                    {"name_probes_refused", snapshot.name_probes_refused}};
+  reply["cluster"] = nullptr;  // a server alone
+  if (const auto& cluster = snapshot.cluster) {
+    const auto& link = cluster->link;
+    const auto& delivery = cluster->delivery;
+    reply["cluster"] = {{"node", cluster->node},
+                        {"redis", {{"publisher_connected", link.publisher_connected},
+                                   {"subscriber_connected", link.subscriber_connected},
+                                   {"published", link.published},
+                                   {"publish_failures", link.publish_failures},
+                                   {"received", link.received},
+                                   {"reconnects", link.reconnects}}},
+                        {"frames_in_order", delivery.published_batches},
+                        {"frames_duplicate", delivery.duplicate_batches},
+                        {"gaps_repaired", delivery.gaps_repaired},
+                        {"repaired_messages", delivery.repaired_messages},
+                        {"repair_failures", delivery.repair_failures},
+                        {"catch_up_notices", cluster->catch_up_notices},
+                        {"room_changes", cluster->room_changes},
+                        {"unreadable", cluster->unreadable},
+                        {"relay_us_mean", micros(cluster->relay_latency.mean)},
+                        {"relay_us_p99", micros(cluster->relay_latency.p99)}};
+  }
   ctx.reply(reply);
 }
 

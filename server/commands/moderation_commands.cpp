@@ -20,15 +20,16 @@ nlohmann::json target_reply(const CommandContext& ctx, const Room& room, const s
   return reply;
 }
 
-// Ends `target`'s membership and live subscription, telling them and the room.
-void expel(const CommandContext& ctx, Room& room, const std::string& actor, const std::string& target,
-           std::string_view event_type, std::string_view presence_action, const std::string& reason) {
+// Ends `target`'s stored membership and invitation; RoomChanges does the rest, on every node.
+void forget_member(const CommandContext& ctx, const Room& room, const std::string& target) {
   ctx.server.store.remove_member(room.name(), target);
-  room.remove_member(target);
   ctx.server.store.remove_invite(room.name(), target);
-  room.revoke_invite(target);
-  remove_from_room(ctx, room, target, removal_event(event_type, room.name(), actor, reason));
-  room.broadcast(presence_event(room.name(), target, presence_action));
+}
+
+// A guest's name is this node's guest's only: what is done to it is not shared with the other nodes, whose
+// guest of that name (if any) is someone else. Bans are by name, stored, and shared whoever holds it.
+bool is_account(const CommandContext& ctx, const std::string& user) {
+  return !ctx.server.users.is_guest(user).value_or(false);
 }
 
 void invite(const CommandContext& ctx) {
@@ -42,9 +43,7 @@ void invite(const CommandContext& ctx) {
     throw ProtocolError(ErrorCode::NotFound, "no user '" + target + "'");
   }
   ctx.server.store.add_invite(InviteRecord{room->name(), target, actor.user, CommandContext::now_ms()});
-  room->invite(target);
-  const auto event = invited_event(room->name(), actor.user);
-  for (const auto& session : ctx.server.users.sessions_of(target)) session->deliver(event);
+  ctx.server.room_changes.made({.kind = RoomChange::Kind::invited, .room = room->name(), .user = target, .by = actor.user});
   ctx.reply(target_reply(ctx, *room, target));
 }
 
@@ -56,7 +55,11 @@ void kick(const CommandContext& ctx) {
   if (!require_outranks(*room, role, actor.user, target)) {
     throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not a member of '" + room->name() + "'");
   }
-  expel(ctx, *room, actor.user, target, "kicked", "kick", reason_of(ctx));
+  const auto reason = reason_of(ctx);
+  forget_member(ctx, *room, target);
+  ctx.server.room_changes.made(
+      {.kind = RoomChange::Kind::kicked, .room = room->name(), .user = target, .by = actor.user, .text = reason},
+      is_account(ctx, target));
   ctx.reply(target_reply(ctx, *room, target));
 }
 
@@ -68,12 +71,9 @@ void ban(const CommandContext& ctx) {
   const bool member = require_outranks(*room, role, actor.user, target).has_value();
   const auto reason = reason_of(ctx);
   ctx.server.store.add_ban(BanRecord{room->name(), target, actor.user, reason, CommandContext::now_ms()});
-  room->ban(target);
-  if (member || room->is_invited(target)) {
-    expel(ctx, *room, actor.user, target, "banned", "ban", reason);
-  } else {
-    remove_from_room(ctx, *room, target, nullptr);
-  }
+  if (member) forget_member(ctx, *room, target);
+  ctx.server.room_changes.made(
+      {.kind = RoomChange::Kind::banned, .room = room->name(), .user = target, .by = actor.user, .text = reason});
   ctx.reply(target_reply(ctx, *room, target));
 }
 
@@ -84,7 +84,7 @@ void unban(const CommandContext& ctx) {
   require_role(ctx, *room, RoomRole::Moderator, "unban");
   if (!room->is_banned(target)) throw ProtocolError(ErrorCode::NotFound, "'" + target + "' is not banned");
   ctx.server.store.remove_ban(room->name(), target);
-  room->unban(target);
+  ctx.server.room_changes.made({.kind = RoomChange::Kind::unbanned, .room = room->name(), .user = target, .by = actor.user});
   ctx.reply(target_reply(ctx, *room, target));
 }
 
@@ -99,10 +99,10 @@ void moderator(const CommandContext& ctx) {
     throw ProtocolError(ErrorCode::Forbidden, "the owner's role cannot change: a room keeps the owner that created it");
   }
   const auto role = ctx.request.optional_bool("grant", true) ? RoomRole::Moderator : RoomRole::Member;
-  if (!ctx.server.users.is_guest(target).value_or(false)) {
-    ctx.server.store.upsert_member(room->name(), target, stored_role(role), CommandContext::now_ms());
-  }
-  room->set_role(target, role);
+  const bool account = is_account(ctx, target);
+  if (account) ctx.server.store.upsert_member(room->name(), target, stored_role(role), CommandContext::now_ms());
+  ctx.server.room_changes.made(
+      {.kind = RoomChange::Kind::role, .room = room->name(), .user = target, .by = actor.user, .role = role}, account);
   auto reply = target_reply(ctx, *room, target);
   reply["role"] = role_name(role);
   ctx.reply(reply);

@@ -123,10 +123,4 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
   if (!joined && user.guest) room->remove_member(user.user);
 }
 
-void remove_from_room(const CommandContext& ctx, Room& room, const std::string& user, const Frame& event) {
-  room.unsubscribe_user(user);
-  if (!event) return;
-  for (const auto& session : ctx.server.users.sessions_of(user)) session->deliver(event);
-}
-
 }  // namespace chat

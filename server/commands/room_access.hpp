@@ -39,8 +39,4 @@ nlohmann::json room_json(const Room& room);
 void join_connection(const CommandContext& ctx, const RoomPtr& room, const Identity& user,
                      std::optional<std::int64_t> since);
 
-// Unsubscribes every connection of `user` from the room and sends `event`
-// (if any) to them.
-void remove_from_room(const CommandContext& ctx, Room& room, const std::string& user, const Frame& event);
-
 }  // namespace chat

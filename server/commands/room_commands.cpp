@@ -64,7 +64,9 @@ void create(const CommandContext& ctx) {
     ctx.server.rooms.remove(name);
     throw;
   }
-  room->add_member(user.user, RoomRole::Owner);
+  ctx.server.room_changes.made({.kind = RoomChange::Kind::created, .room = name, .settings = settings});
+  // A guest owns the room here while it stays; the room is stored, and shared, without an owner.
+  if (user.guest) room->add_member(user.user, RoomRole::Owner);
   join_connection(ctx, room, user, std::nullopt);
 }
 
@@ -80,7 +82,7 @@ void join(const CommandContext& ctx) {
   if (!room->role_of(user.user)) {
     const auto settings = room->settings();
     // The room's owner stays its owner while away: rejoining, they moderate again.
-    const bool owner = settings.owner == user.user;
+    const bool owner = !user.guest && settings.owner == user.user;
     if (settings.is_private && !owner && !room->is_invited(user.user)) {
       throw ProtocolError(ErrorCode::Forbidden,
                           "room '" + room->name() + "' is invite-only: its owner or a moderator can invite you");
@@ -89,7 +91,8 @@ void join(const CommandContext& ctx) {
     if (!user.guest) {
       ctx.server.store.upsert_member(room->name(), user.user, stored_role(role), CommandContext::now_ms());
     }
-    room->add_member(user.user, role);
+    ctx.server.room_changes.made(
+        {.kind = RoomChange::Kind::joined, .room = room->name(), .user = user.user, .role = role}, !user.guest);
   }
   join_connection(ctx, room, user, since);
 }
@@ -99,9 +102,8 @@ void leave(const CommandContext& ctx) {
   const auto room = ctx.room();
   require_member(*room, user.user);
   if (!user.guest) ctx.server.store.remove_member(room->name(), user.user);
-  room->remove_member(user.user);
-  remove_from_room(ctx, *room, user.user, nullptr);
-  room->broadcast(presence_event(room->name(), user.user, "leave"));
+  ctx.server.room_changes.made({.kind = RoomChange::Kind::left, .room = room->name(), .user = user.user},
+                               !user.guest);
   auto reply = ctx.ok();
   reply["room"] = room->name();
   ctx.reply(reply);
@@ -115,8 +117,8 @@ void topic(const CommandContext& ctx) {
   if (new_topic) {
     require_role(ctx, *room, RoomRole::Moderator, "set the topic");
     ctx.server.store.set_topic(room->name(), *new_topic);
-    room->set_topic(*new_topic);
-    room->broadcast(topic_event(room->name(), *new_topic, user.user));
+    ctx.server.room_changes.made(
+        {.kind = RoomChange::Kind::topic, .room = room->name(), .by = user.user, .text = *new_topic});
   }
   auto reply = ctx.ok();
   reply["room"] = room->name();

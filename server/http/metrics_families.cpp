@@ -133,6 +133,44 @@ void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
                 checkpoints->wal_pages);
   }
 
+  if (const auto& cluster = s.cluster) {  // a node of a cluster only
+    const auto& link = cluster->link;
+    const auto& delivery = cluster->delivery;
+    page.family("chat_cluster_redis_connected", Type::gauge, "1 while the connection to Redis is up (and subscribed).");
+    page.sample("chat_cluster_redis_connected", link.publisher_connected ? 1 : 0, {{"connection", "publisher"}});
+    page.sample("chat_cluster_redis_connected", link.subscriber_connected ? 1 : 0, {{"connection", "subscriber"}});
+    page.single("chat_cluster_redis_reconnects_total", Type::counter, "Connections to Redis made again after a loss.",
+                link.reconnects);
+    page.single("chat_cluster_published_total", Type::counter, "Frames of this node's messages Redis took.",
+                link.published);
+    page.single("chat_cluster_publish_failures_total", Type::counter,
+                "Publications that failed (Redis down or too slow); the other nodes repair them.",
+                link.publish_failures);
+    page.single("chat_cluster_received_total", Type::counter, "Messages received on the cluster's channels.",
+                link.received);
+    page.family("chat_cluster_frames_total", Type::counter, "Frames of other nodes' messages, by how they were delivered.");
+    page.sample("chat_cluster_frames_total", delivery.published_batches, {{"delivery", "in_order"}});
+    page.sample("chat_cluster_frames_total", delivery.duplicate_batches, {{"delivery", "duplicate"}});
+    page.sample("chat_cluster_frames_total", delivery.gaps_repaired, {{"delivery", "after_gap"}});
+    page.single("chat_cluster_repaired_messages_total", Type::counter,
+                "Messages read from the database because Redis had not brought them (gaps and catch-ups).",
+                delivery.repaired_messages);
+    page.single("chat_cluster_repair_failures_total", Type::counter,
+                "Repairs the database could not serve at once (retried every cluster.repair_interval_ms).",
+                delivery.repair_failures);
+    page.single("chat_cluster_catch_up_notices_total", Type::counter,
+                "Catch-up notices received: another node could not publish some of its messages.",
+                cluster->catch_up_notices);
+    page.single("chat_cluster_room_changes_total", Type::counter,
+                "Room changes (new rooms, memberships, topics, roles, kicks, bans, invitations) received from other "
+                "nodes and applied here.",
+                cluster->room_changes);
+    latency_histogram(page, "chat_cluster_relay_seconds",
+                      "Time from another node's publication of a frame to its arrival here (by the two nodes' "
+                      "clocks): the Redis lag.",
+                      cluster->relay_latency);
+  }
+
   page.family("chat_disconnects_total", Type::counter, "Chat connections closed, by reason.");
   for (std::size_t i = 0; i < kDisconnectReasonCount; ++i) {
     page.sample("chat_disconnects_total", s.disconnects[i],

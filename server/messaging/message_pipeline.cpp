@@ -14,6 +14,26 @@ MessagePipeline::MessagePipeline(EventBus& bus, GroupCommitter& committer, Store
     : bus_(bus), committer_(committer), store_(store), options_(options) {
   drain_subscription_ =
       bus_.subscribe<DrainRequest>([this](const DrainRequest& request) { drain(request); }, Priority::High);
+  published_subscription_ = bus_.subscribe<PublishedFrame>(
+      [this](const PublishedFrame& published) {
+        std::lock_guard lock(outbox_of(*published.room).broadcast_mutex);
+        auto& counter = [&]() -> std::atomic<std::uint64_t>& {
+          switch (deliver_in_order(published.room, published.first, published.last, published.frame)) {
+            case Delivery::in_order: return cluster_counters_.published_batches;
+            case Delivery::duplicate: return cluster_counters_.duplicate_batches;
+            case Delivery::from_store: break;
+          }
+          return cluster_counters_.gaps_repaired;
+        }();
+        counter.fetch_add(1, std::memory_order_relaxed);
+      },
+      Priority::High);
+  catch_up_subscription_ = bus_.subscribe<CatchUpRequest>(
+      [this](const CatchUpRequest& request) {
+        std::lock_guard lock(outbox_of(*request.room).broadcast_mutex);
+        deliver_from_store(request.room, std::nullopt);
+      },
+      Priority::High);
 }
 
 RoomOutbox& MessagePipeline::outbox_of(Room& room) {
@@ -112,34 +132,115 @@ void MessagePipeline::drain(const DrainRequest& request) {
     batch.swap(outbox.pending);
     outbox.drain_scheduled = false;
   }
-  broadcast_stored(*request.room, batch);
+  broadcast_stored(request.room, batch);
   answer_senders(outbox, batch);
 }
 
-void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& batch) {
+void MessagePipeline::deliver_published(const RoomPtr& room, std::int64_t first, std::int64_t last,
+                                        std::string lines) {
+  // A frame the pool refuses (overloaded or stopping) is in the store: the next catch-up delivers it.
+  (void)bus_.publish(PublishedFrame{room, first, last, make_frame(std::move(lines))},
+                     PublishOptions{room->name(), Priority::High, {}});
+}
+
+void MessagePipeline::catch_up(const RoomPtr& room) {
+  (void)bus_.publish(CatchUpRequest{room}, PublishOptions{room->name(), Priority::High, {}});
+}
+
+MessagePipeline::ClusterCounters MessagePipeline::cluster_counters() const noexcept {
+  ClusterCounters counters;
+  counters.published_batches = cluster_counters_.published_batches.load(std::memory_order_relaxed);
+  counters.duplicate_batches = cluster_counters_.duplicate_batches.load(std::memory_order_relaxed);
+  counters.gaps_repaired = cluster_counters_.gaps_repaired.load(std::memory_order_relaxed);
+  counters.repaired_messages = cluster_counters_.repaired_messages.load(std::memory_order_relaxed);
+  counters.repair_failures = cluster_counters_.repair_failures.load(std::memory_order_relaxed);
+  return counters;
+}
+
+MessagePipeline::Delivery MessagePipeline::deliver_in_order(const RoomPtr& room, std::int64_t first,
+                                                            std::int64_t last, const Frame& frame) {
+  const std::int64_t delivered = room->delivered_seq();
+  if (last <= delivered) return Delivery::duplicate;
+  if (first == delivered + 1) {
+    // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's next history
+    // read, a join's replay) finds it.
+    room->set_delivered_seq(last);
+    room->broadcast(frame);
+    return Delivery::in_order;
+  }
+  // Something is missing before it (a message of another node that has not arrived, or that Redis lost), or
+  // part of it was delivered already: the store has all of it.
+  deliver_from_store(room, last);
+  return Delivery::from_store;
+}
+
+void MessagePipeline::deliver_from_store(const RoomPtr& room, std::optional<std::int64_t> up_to) {
+  constexpr std::size_t kPage = 512;
+  try {
+    for (;;) {
+      const std::int64_t after = room->delivered_seq();
+      if (up_to && after >= *up_to) return;
+      const auto page = store_.history(room->name(), up_to ? std::optional(*up_to + 1) : std::nullopt, after, kPage);
+      if (page.empty()) return;
+      std::string frame;
+      std::int64_t expected = after + 1;
+      for (const auto& message : page) {
+        if (message.seq != expected) {
+          // A room's seqs have no holes once committed (they are given under its row's lock, and a reader sees
+          // every commit before the one it sees): none is skipped here; the next catch-up reads again.
+          spdlog::error("room={} seq {} is not in the store, seq {} is: delivery stops before it until it is",
+                        room->name(), expected, message.seq);
+          break;
+        }
+        append_msg_line(frame, message, message.seq);
+        expected = message.seq + 1;
+        if (frame.size() >= kBroadcastFrameBytes) {
+          room->set_delivered_seq(message.seq);
+          room->broadcast(make_frame(std::exchange(frame, {})));
+        }
+      }
+      if (!frame.empty()) {
+        room->set_delivered_seq(expected - 1);
+        room->broadcast(make_frame(std::move(frame)));
+      }
+      const auto delivered = static_cast<std::uint64_t>(expected - 1 - after);
+      cluster_counters_.repaired_messages.fetch_add(delivered, std::memory_order_relaxed);
+      if (page.size() < kPage || delivered < page.size()) return;
+    }
+  } catch (const std::exception& e) {
+    cluster_counters_.repair_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("room={} cannot read the messages its members miss (after seq {}): {}; the next catch-up "
+                 "tries again",
+                 room->name(), room->delivered_seq(), e.what());
+  }
+}
+
+void MessagePipeline::broadcast_stored(const RoomPtr& room, const std::deque<Pending>& batch) {
   // Every stored message of the batch goes to every member in as few frames as possible: one
   // deliver() and, usually, one write per member for the whole batch instead of one per message.
   // Frames stay below kBroadcastFrameBytes so that a large batch cannot fill a member's
-  // outbound queue at once.
+  // outbound queue at once. A frame holds consecutive seqs only: another node's message between two of
+  // ours ends one frame and starts the next (deliver_in_order then finds it in the store).
   const auto now = std::chrono::steady_clock::now();
   for (const Pending& pending : batch) {
     if (pending.outcome.status == AppendOutcome::Status::stored) delivery_latency_.record_shared(now - pending.accepted_at);
   }
   std::string frame;
+  std::int64_t frame_first_seq = 0;
   std::int64_t frame_last_seq = 0;
   const auto flush = [&] {
     if (frame.empty()) return;
-    // Advanced before the broadcast and the replies, so that a reader told of seq N (the sender's
-    // next history read, a join's replay) finds it.
-    room.set_delivered_seq(frame_last_seq);
+    if (options_.on_broadcast) options_.on_broadcast(*room, frame_first_seq, frame_last_seq, frame);
     // make_frame trims a buffer grown past its text (by the line that overfilled it): a member's queue
     // counts a frame by its buffer.
-    room.broadcast(make_frame(std::move(frame)));
+    deliver_in_order(room, frame_first_seq, frame_last_seq, make_frame(std::move(frame)));
     frame.clear();
   };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Pending& pending = batch[i];
     if (pending.outcome.status != AppendOutcome::Status::stored) continue;
+    const std::int64_t seq = pending.outcome.seq;
+    if (!frame.empty() && seq != frame_last_seq + 1) flush();
     if (frame.empty()) {
       // Sized once, from this message, not grown by doubling: the messages of one batch are much alike.
       const auto& record = pending.record;
@@ -147,17 +248,19 @@ void MessagePipeline::broadcast_stored(Room& room, const std::deque<Pending>& ba
                                    (record.client_id ? record.client_id->size() : 0) + kMsgLineOverhead +
                                    (record.kind == MessageKind::action ? kActionKindBytes : 0);
       frame.reserve(std::min(kBroadcastFrameBytes, (batch.size() - i) * estimate));
+      frame_first_seq = seq;
     }
     const std::size_t before = frame.size();
-    append_msg_line(frame, pending.record, pending.outcome.seq);
+    append_msg_line(frame, pending.record, seq);
     if (before > 0 && frame.size() > kBroadcastFrameBytes) {
       // This line would overfill the frame: it starts the next one instead.
       std::string next(frame, before);
       frame.resize(before);
       flush();
       frame = std::move(next);
+      frame_first_seq = seq;
     }
-    frame_last_seq = pending.outcome.seq;
+    frame_last_seq = seq;
   }
   flush();
 }

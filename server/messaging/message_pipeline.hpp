@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <chrono>
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,10 +62,31 @@ class RoomOutbox {
 // included: it is answered after its original commits — and a room's
 // messages leave in seq order. A failed message takes no seq and nobody but
 // its sender hears of it. Thread-safe.
+//
+// With other nodes writing to the same database (cluster.redis_url), a room's seqs interleave: each drain
+// hands its frames to Options::on_broadcast (published to the other nodes), and the messages of other nodes
+// arrive through deliver_published(). Both are delivered by one rule, under the room's broadcast lock: what
+// continues delivered_seq goes out; what was delivered already is dropped; what would leave a gap is read
+// from the store instead, from delivered_seq on. So members see every message once, in seq order, whichever
+// node stored it and whatever Redis lost. What no later frame reveals (the last messages of a node that died
+// before publishing them, a gap the store could not give at once) is found by catch_up(), which the cluster
+// runs for every room behind the database, periodically.
 class MessagePipeline {
  public:
   struct Options {
     std::size_t dedup_window = 1024;
+    // After a drain's frame of stored messages [first, last] (contiguous seqs) is made, before it is delivered
+    // here: the cluster publishes it to the other nodes. Runs under the room's broadcast lock.
+    std::function<void(const Room& room, std::int64_t first, std::int64_t last, const std::string& lines)>
+        on_broadcast;
+  };
+  // How messages of other nodes were delivered (cluster only; all zero on a server alone).
+  struct ClusterCounters {
+    std::uint64_t published_batches = 0;  // frames of other nodes taken in order
+    std::uint64_t duplicate_batches = 0;  // frames of messages delivered already (read from the store first)
+    std::uint64_t gaps_repaired = 0;      // frames of other nodes after a gap: the gap read from the store
+    std::uint64_t repaired_messages = 0;  // messages read from the store to fill them (or to catch up)
+    std::uint64_t repair_failures = 0;    // reads from the store that failed (the next catch-up tries again)
   };
 
   MessagePipeline(EventBus& bus, GroupCommitter& committer, Store& store, Options options);
@@ -85,6 +108,14 @@ class MessagePipeline {
   // the commit and the hand-offs around it. Stored messages only.
   LatencySummary delivery_latency() const noexcept { return delivery_latency_.summary(); }
 
+  // A frame of another node's stored messages [first, last] (NDJSON msg lines, contiguous seqs) for the room's
+  // members here; delivered in order on the pool under the room's key. Safe from any thread.
+  void deliver_published(const RoomPtr& room, std::int64_t first, std::int64_t last, std::string lines);
+  // Delivers from the store whatever the room's members have not had, up to the newest message; on the pool
+  // under the room's key. For a room that another node wrote to while its news may have been lost.
+  void catch_up(const RoomPtr& room);
+  ClusterCounters cluster_counters() const noexcept;
+
   template <class Action>
   auto while_quiet(const RoomPtr& room, Action&& action) {
     std::lock_guard lock(outbox_of(*room).broadcast_mutex);
@@ -94,6 +125,15 @@ class MessagePipeline {
  private:
   using Pending = RoomOutbox::Pending;
   struct DrainRequest {
+    RoomPtr room;
+  };
+  struct PublishedFrame {
+    RoomPtr room;
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    Frame frame;
+  };
+  struct CatchUpRequest {
     RoomPtr room;
   };
 
@@ -109,7 +149,13 @@ class MessagePipeline {
   void publish_drain(DrainRequest request);
   void drain(const DrainRequest& request);
   // Broadcasts the batch's stored messages, in seq order, packed into few frames.
-  void broadcast_stored(Room& room, const std::deque<Pending>& batch);
+  void broadcast_stored(const RoomPtr& room, const std::deque<Pending>& batch);
+  // Under the room's broadcast lock: the frame of messages [first, last] to the members, by the rule above.
+  enum class Delivery { in_order, duplicate, from_store };
+  Delivery deliver_in_order(const RoomPtr& room, std::int64_t first, std::int64_t last, const Frame& frame);
+  // Under the room's broadcast lock: every stored message after delivered_seq up to `up_to` (nullopt: the
+  // newest) to the members. A failure of the store is logged and counted; the members have what came before.
+  void deliver_from_store(const RoomPtr& room, std::optional<std::int64_t> up_to);
   // Each sender's reply (ok with the seq, duplicate, or internal), in batch order; remembers the client ids.
   void answer_senders(RoomOutbox& outbox, const std::deque<Pending>& batch);
   // The sender's ok: with the message's ts when it was stored now, "duplicate" without one otherwise.
@@ -130,7 +176,13 @@ class MessagePipeline {
   // Rooms whose outbox got outcomes in the batch being completed. Touched only on the flushing thread,
   // and the committer runs one flush at a time.
   std::vector<DrainRequest> batch_drains_;
+  struct AtomicClusterCounters {
+    std::atomic<std::uint64_t> published_batches{0}, duplicate_batches{0}, gaps_repaired{0}, repaired_messages{0},
+        repair_failures{0};
+  } cluster_counters_;
   Subscription drain_subscription_;
+  Subscription published_subscription_;
+  Subscription catch_up_subscription_;
 };
 
 }  // namespace chat

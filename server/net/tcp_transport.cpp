@@ -9,10 +9,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 // What a wake-up reads beyond the connection's own small buffer: one buffer per io thread.
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kTcpReadChunk = 16 * 1024;
 
 std::span<char> thread_read_buffer() {
-  thread_local std::array<char, kReadChunk> buffer;
+  thread_local std::array<char, kTcpReadChunk> buffer;
   return buffer;
 }
 }  // namespace

@@ -14,7 +14,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 // What one read takes of a message: the connection's own buffer, so a message in pieces costs no more.
-constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kWebSocketReadChunk = 4096;
 // The write buffer kept between batches; a larger one is released once written.
 constexpr std::size_t kKeptWriteBuffer = 16 * 1024;
 
@@ -38,7 +38,7 @@ BasicWebSocketTransport<NextLayer>::BasicWebSocketTransport(NextLayer next, Requ
       ws_(std::make_shared<Stream>(std::move(next))),
       request_(std::move(request)),
       max_message_bytes_(max_message_bytes),
-      read_buffer_(std::make_unique<char[]>(kReadChunk + 1)) {
+      read_buffer_(std::make_unique<char[]>(kWebSocketReadChunk + 1)) {
   boost::system::error_code ignored;
   this->socket().set_option(tcp::no_delay(true), ignored);
   // The session enforces the size (with its own reply) and every deadline but the handshakes'.
@@ -73,7 +73,7 @@ asio::awaitable<void> BasicWebSocketTransport<NextLayer>::open(boost::system::er
 template <class NextLayer>
 void BasicWebSocketTransport<NextLayer>::async_read(ReadHandler done) {
   if (ws_->is_message_done()) message_bytes_ = 0;  // the previous message is whole: a new one begins
-  ws_->async_read_some(asio::buffer(read_buffer_.get(), kReadChunk),
+  ws_->async_read_some(asio::buffer(read_buffer_.get(), kWebSocketReadChunk),
                        [this, done = std::move(done)](boost::system::error_code ec, std::size_t n) mutable {
                          done(ec, take_read(ec, n));
                        });

@@ -91,8 +91,25 @@ RedisProcess::~RedisProcess() {
 
 std::string RedisProcess::log() const { return read_file(dir_ / "redis.log"); }
 
-bool RedisProcess::start(const fs::path& executable, const std::vector<std::string>& extra_args) {
-  port_ = free_port();
+void RedisProcess::restart() {
+  stop();
+  // The port was ours a moment ago; a few tries in case the kernel holds it briefly.
+  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+    if (start(*find_executable(), extra_args_, port_)) return;
+    std::this_thread::sleep_for(100ms);
+  }
+  throw std::runtime_error("redis-server did not restart:\n" + log());
+}
+
+void RedisProcess::kill() {
+  if (pid_ > 0) kill_and_reap(pid_);
+  pid_ = -1;
+}
+
+bool RedisProcess::start(const fs::path& executable, const std::vector<std::string>& extra_args,
+                         std::uint16_t port) {
+  extra_args_ = extra_args;
+  port_ = port != 0 ? port : free_port();
   // Loopback only; protected mode off so that 127.0.0.2 and up may connect
   // too (it admits 127.0.0.1 alone when there is no password).
   std::vector<std::string> args{executable.string(), "--bind", "127.0.0.1", "--port", std::to_string(port_),

@@ -28,16 +28,23 @@ class RedisProcess {
   RedisProcess& operator=(const RedisProcess&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  // Stops it (SIGTERM) and starts it again on the same port; every client connection is cut. Throws
+  // std::runtime_error when it does not come back.
+  void restart();
+  // SIGKILL, for a test of a Redis that is gone; restart() brings it back.
+  void kill();
   pid_t pid() const noexcept { return pid_; }
   std::string log() const;
 
  private:
-  bool start(const std::filesystem::path& executable, const std::vector<std::string>& extra_args);
+  bool start(const std::filesystem::path& executable, const std::vector<std::string>& extra_args,
+             std::uint16_t port = 0);
   void stop() noexcept;
 
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::vector<std::string> extra_args_;
 };
 
 }  // namespace chat::test

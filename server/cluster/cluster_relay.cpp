@@ -1,0 +1,198 @@
+#include "server/cluster/cluster_relay.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/names.hpp"
+
+namespace chat {
+
+namespace {
+
+std::string random_node_id() {
+  std::random_device device;
+  std::uniform_int_distribution<std::uint64_t> any;
+  return fmt::format("{:016x}", any(device));
+}
+
+// A drain's frame holds at most 64 KiB of lines past one message (MessagePipeline); these bounds are far above.
+constexpr std::int64_t kMostLinesPerFrame = 1'000'000;
+constexpr std::size_t kLargestFrame = 16 * 1024 * 1024;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, EventBus& bus,
+                           RoomRegistry& rooms, Store& store, MessagePipeline& messages,
+                           RoomChanges& room_changes)
+    : prefix_(config.channel_prefix + "room:"),
+      node_(random_node_id()),
+      repair_interval_(config.repair_interval_ms),
+      bus_(bus),
+      rooms_(rooms),
+      store_(store),
+      messages_(messages),
+      room_changes_(room_changes),
+      repair_timer_(boost::asio::make_strand(io)) {
+  catch_up_all_subscription_ =
+      bus_.subscribe<CatchUpAll>([this](const CatchUpAll& request) { catch_up_all(request.at_once); });
+  RedisLink::Options options;
+  options.url = *parse_redis_url(config.redis_url);  // validated with the configuration
+  redis_ = describe_redis(options.url);
+  options.pattern = prefix_ + "*";
+  RedisLink::Handlers handlers;
+  handlers.message = [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); };
+  handlers.subscribed = [this] { on_subscribed(); };
+  handlers.unpublished = [this](std::vector<std::string> channels) { on_unpublished(channels); };
+  link_ = std::make_unique<RedisLink>(io, std::move(options), std::move(handlers));
+}
+
+ClusterRelay::~ClusterRelay() { stop(); }
+
+void ClusterRelay::start() {
+  spdlog::info("cluster: node {} shares its rooms through Redis at {} (channels {}*)", node_, redis_, prefix_);
+  link_->start();
+  schedule_repair();
+}
+
+void ClusterRelay::stop() {
+  if (stopped_.exchange(true)) return;
+  link_->stop();
+  boost::asio::post(repair_timer_.get_executor(), [this] { repair_timer_.cancel(); });
+  catch_up_all_subscription_.unsubscribe();
+}
+
+std::string ClusterRelay::channel_of(std::string_view room) const { return prefix_ + canonical_name(room); }
+
+void ClusterRelay::publish(const Room& room, std::int64_t first, std::int64_t last, const std::string& lines) {
+  if (stopped_) return;
+  std::string payload = fmt::format(R"({{"node":"{}","first":{},"last":{},"ms":{}}})", node_, first, last, now_ms());
+  payload += '\n';
+  payload += lines;
+  // A failure is counted by the link and repaired: the channel gets a catch-up notice once Redis is back.
+  link_->publish(channel_of(room.name()), payload);
+}
+
+void ClusterRelay::publish_change(const RoomChange& change) {
+  if (stopped_) return;
+  const nlohmann::json header = {{"node", node_}, {"change", change.to_json()}};
+  link_->publish(channel_of(change.room), header.dump());
+}
+
+void ClusterRelay::on_message(std::string_view channel, std::string_view payload) {
+  if (!channel.starts_with(prefix_)) return;
+  const auto header_end = payload.find('\n');
+  nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
+  if (!header.is_object() || !header.contains("node")) {
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (header["node"] == node_) return;  // ours, delivered here already
+  if (const auto change = header.find("change"); change != header.end()) {
+    auto parsed = RoomChange::from_json(*change);
+    if (!parsed || canonical_name(parsed->room) != channel.substr(prefix_.size())) {
+      unreadable_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    room_changes_received_.fetch_add(1, std::memory_order_relaxed);
+    room_changes_.received(std::move(*parsed));
+    return;
+  }
+  const auto room = rooms_.find(channel.substr(prefix_.size()));
+  // A room this node does not know has no members here.
+  if (!room) return;
+  if (header.value("catch_up", false)) {
+    catch_up_notices_.fetch_add(1, std::memory_order_relaxed);
+    messages_.catch_up(room);
+    return;
+  }
+  // Redis is trusted as the database is (operations.md: keep it private), but a frame that does not hold what
+  // its header says would stall the room's delivery (a last seq far ahead) or reach clients broken: refused.
+  const auto first = header.value("first", std::int64_t{0});
+  const auto last = header.value("last", std::int64_t{0});
+  const auto lines = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
+  if (first < 1 || last < first || last - first >= kMostLinesPerFrame || lines.size() > kLargestFrame ||
+      lines.empty() || lines.back() != '\n' ||
+      std::count(lines.begin(), lines.end(), '\n') != last - first + 1) {
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (const auto sent = header.value("ms", std::int64_t{0}); sent > 0) {
+    relay_latency_.record_shared(std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms() - sent)));
+  }
+  messages_.deliver_published(room, first, last, std::string(lines));
+}
+
+void ClusterRelay::on_subscribed() {
+  // Whatever was published while this node was not subscribed is lost to it: read it from the database. The
+  // first subscription too: the rooms were loaded at start, and other nodes may have written since.
+  if (!bus_.publish(CatchUpAll{true}).ok()) spdlog::warn("cluster: the pool refused the catch-up after subscribing");
+  spdlog::info("cluster: subscribed to {}*; catching up every room behind the database", prefix_);
+}
+
+void ClusterRelay::catch_up_all(bool at_once) {
+  if (!at_once) catch_up_pending_ = false;
+  // While storage fails its recovery comes first (Server); the sweep after it catches up.
+  if (store_.writes_failing()) return;
+  std::vector<RoomRecord> records;
+  try {
+    records = store_.load_rooms();
+  } catch (const std::exception& e) {
+    spdlog::debug("cluster: cannot read the rooms' last seqs to catch up: {}", e.what());
+    return;
+  }
+  std::lock_guard lock(sweep_mutex_);
+  std::size_t behind = 0;
+  for (const auto& record : records) {
+    const auto room = rooms_.find(record.name);
+    if (!room) continue;
+    // A message committed by the previous sweep and still not delivered is overdue: Redis will not bring it.
+    // One committed since may still be on its way, and is left to Redis until the next sweep.
+    auto& seen = last_seen_[record.name];
+    const std::int64_t due = at_once ? record.last_seq : seen;
+    seen = record.last_seq;
+    if (due <= room->delivered_seq()) continue;
+    ++behind;
+    messages_.catch_up(room);
+  }
+  if (behind > 0) spdlog::debug("cluster: {} rooms behind the database, catching up", behind);
+}
+
+void ClusterRelay::on_unpublished(const std::vector<std::string>& channels) {
+  const std::string notice = fmt::format(R"({{"node":"{}","catch_up":true}})", node_);
+  for (const auto& channel : channels) link_->publish(channel, notice);
+  spdlog::info("cluster: told the other nodes to catch up {} rooms whose messages could not be published",
+               channels.size());
+}
+
+void ClusterRelay::schedule_repair() {
+  repair_timer_.expires_after(repair_interval_);
+  repair_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    // One sweep at a time: a slow database must not pile them up.
+    if (!catch_up_pending_.exchange(true) && !bus_.publish(CatchUpAll{false}).ok()) catch_up_pending_ = false;
+    schedule_repair();
+  });
+}
+
+ClusterRelay::Stats ClusterRelay::stats() const {
+  Stats stats;
+  stats.node = node_;
+  stats.link = link_->stats();
+  stats.delivery = messages_.cluster_counters();
+  stats.relay_latency = relay_latency_.summary();
+  stats.catch_up_notices = catch_up_notices_.load(std::memory_order_relaxed);
+  stats.room_changes = room_changes_received_.load(std::memory_order_relaxed);
+  stats.unreadable = unreadable_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace chat
