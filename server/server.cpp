@@ -185,7 +185,7 @@ Server::Server(ServerConfig config)
                                        config_.auth.throttle_max_entries}),
       guest_ids_([this] { return store_->begin_run(CommandContext::now_ms()); }),
       messages_(bus_, committer_, *store_, pipeline_options(config_, relay_)),
-      room_changes_(bus_, rooms_, users_),
+      room_changes_(bus_, rooms_, users_, *store_),
       inbox_(bus_, *store_, users_),
       departures_(bus_, rooms_, users_, inbox_),
       context_{config_, pool_, bus_, *store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,

@@ -387,3 +387,28 @@ TEST_CASE("GuestNameAcrossNodes: a guest on one node holding the name of an acco
   CHECK_THROWS(guest.wait_event("invited", 300ms));
   CHECK(guest.request("topic", {{"room", "vip"}, {"topic", "mine now"}})["code"] == "forbidden");
 }
+
+TEST_CASE("LostRoomChange: a ban and a new room made while Redis is down reach the other node once it is back") {
+  TwoNodes nodes;
+  auto& [redis, url, a, b] = nodes;
+  TestClient alice(a.port());
+  TestClient bob(b.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob.register_user("bob"));
+  expect_ok(alice.request("create", {{"room", "club"}}));
+  expect_ok(join_when_known(bob, "club"));
+
+  redis.kill();
+  // Stored, applied on A; their announcements cannot be published.
+  expect_ok(alice.request("ban", {{"room", "club"}, {"user", "bob"}, {"reason", "while you were away"}}));
+  expect_ok(alice.request("create", {{"room", "later"}}));
+  CHECK_THROWS(bob.wait_event("banned", 300ms));
+  redis.restart();
+
+  // B reconciles the room from the database: bob is told and removed, and the new room is known.
+  const auto banned = bob.wait_event("banned", 15s);
+  CHECK(banned["room"] == "club");
+  CHECK(banned["reason"] == "while you were away");
+  CHECK(bob.request("send", {{"room", "club"}, {"text", "x"}})["code"] == "forbidden");
+  expect_ok(join_when_known(bob, "later"));
+}

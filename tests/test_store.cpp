@@ -427,6 +427,48 @@ TEST_CASE_TEMPLATE("bans and invites: add, replace, remove", Backend, SqliteBack
   CHECK(f.store.load_invites().empty());
 }
 
+TEST_CASE_TEMPLATE("load_room_state: one room's record, members, bans and invites, none of another's", Backend,
+                   SqliteBackend, PostgresBackend) {
+  Fixture<Backend> f;
+  REQUIRE(f.store.create_room({"den", true, "quiet", "bob", 20, 0}));
+  f.store.upsert_member("lobby", "bob", static_cast<int>(Role::moderator), 100);
+  f.store.add_ban({"lobby", "mallory", "alice", "spam", 1});
+  f.store.add_ban({"den", "trudy", "bob", "", 2});
+  f.store.add_invite({"lobby", "carol", "alice", 5});
+  f.store.add_invite({"den", "dave", "bob", 6});
+
+  const auto lobby = f.store.load_room_state("lobby");
+  REQUIRE(lobby);
+  CHECK(lobby->room.name == "lobby");
+  CHECK(lobby->room.topic == "welcome");
+  CHECK(lobby->room.owner == "alice");
+  CHECK(lobby->room.last_seq == 10);
+  REQUIRE(lobby->members.size() == 2);
+  CHECK(lobby->members[0].user == "alice");
+  CHECK(lobby->members[0].role == static_cast<int>(Role::owner));
+  CHECK(lobby->members[1].user == "bob");
+  CHECK(lobby->members[1].role == static_cast<int>(Role::moderator));
+  REQUIRE(lobby->bans.size() == 1);
+  CHECK(lobby->bans[0].user == "mallory");
+  CHECK(lobby->bans[0].by == "alice");
+  CHECK(lobby->bans[0].reason == "spam");
+  REQUIRE(lobby->invites.size() == 1);
+  CHECK(lobby->invites[0].user == "carol");
+
+  const auto den = f.store.load_room_state("den");
+  REQUIRE(den);
+  CHECK(den->room.is_private);
+  CHECK(den->room.last_seq == 0);
+  REQUIRE(den->members.size() == 1);
+  CHECK(den->members[0].user == "bob");
+  REQUIRE(den->bans.size() == 1);
+  CHECK(den->bans[0].user == "trudy");
+  REQUIRE(den->invites.size() == 1);
+  CHECK(den->invites[0].user == "dave");
+
+  CHECK_FALSE(f.store.load_room_state("nowhere"));
+}
+
 TEST_CASE_TEMPLATE("history pages backward, forward and between bounds", Backend, SqliteBackend, PostgresBackend) {
   Fixture<Backend> f;
   REQUIRE(f.store.create_room({"other", false, "", "bob", 1, 0}));

@@ -111,6 +111,8 @@ void ClusterRelay::on_message(std::string_view channel, std::string_view payload
   if (!room) return;
   if (header.value("catch_up", false)) {
     catch_up_notices_.fetch_add(1, std::memory_order_relaxed);
+    // The failed publications may have been room changes too.
+    room_changes_.reconcile(room->name());
     messages_.catch_up(room);
     return;
   }
@@ -152,7 +154,10 @@ void ClusterRelay::catch_up_all(bool at_once) {
   std::lock_guard lock(sweep_mutex_);
   std::size_t behind = 0;
   for (const auto& record : records) {
+    // After a subscription, every room's state may have missed changes; a room this node does not know was
+    // made while its announcement was lost.
     const auto room = rooms_.find(record.name);
+    if (at_once || !room) room_changes_.reconcile(record.name);
     if (!room) continue;
     // A message committed by the previous sweep and still not delivered is overdue: Redis will not bring it.
     // One committed since may still be on its way, and is left to Redis until the next sweep.

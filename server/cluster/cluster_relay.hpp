@@ -35,8 +35,9 @@ namespace chat {
 //     that was itself lost, within two intervals.
 //
 // The rooms' changes (RoomChanges: created, memberships, topics, roles, kicks, bans, invitations) go the same
-// way, so that a ban keeps its place among the room's messages; a change Redis loses is not repaired (a node
-// sees it at its next start), the one gap scale-out.md names.
+// way, so that a ban keeps its place among the room's messages; what Redis loses of them is repaired by
+// RoomChanges::reconcile, asked for every room after a subscription, for the rooms of a catch-up notice, and for
+// a room the sweep finds in the database but not here.
 //
 // Channel: <channel_prefix>room:<canonical room name>. Message: a JSON header line
 // {"node":..., "first":N, "last":M, "ms":...} followed by the msg lines of seqs N..M; or the header

@@ -1,6 +1,10 @@
 #include "server/messaging/room_changes.hpp"
 
 #include <array>
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "common/names.hpp"
 #include "server/messaging/event_frames.hpp"
@@ -62,8 +66,10 @@ std::optional<RoomChange> RoomChange::from_json(const nlohmann::json& json) {
   }
 }
 
-RoomChanges::RoomChanges(EventBus& bus, RoomRegistry& rooms, UserRegistry& users)
-    : rooms_(rooms), users_(users), bus_(bus) {
+RoomChanges::RoomChanges(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, Store& store)
+    : rooms_(rooms), users_(users), bus_(bus), store_(store) {
+  reconcile_subscription_ =
+      bus_.subscribe<Reconcile>([this](const Reconcile& request) { apply_stored(request.room); }, Priority::Low);
   // Urgent, as moderation is: a ban must overtake the flood it is meant to stop.
   subscription_ =
       bus_.subscribe<RoomChange>([this](const RoomChange& change) { apply_received(change); }, Priority::Urgent);
@@ -78,6 +84,78 @@ void RoomChanges::received(RoomChange change) {
   const std::string key = canonical_name(change.room);
   // Refused (the pool is full or stopping): applied here, on the Redis thread, rather than lost.
   if (!bus_.publish(change, PublishOptions{key, Priority::Urgent, {}}).ok()) apply_received(change);
+}
+
+void RoomChanges::reconcile(const std::string& room) {
+  // Low: after a subscription every room is reconciled, four reads each, and chat must go on meanwhile. Dropped
+  // when the pool refuses: the next reconciliation (a subscription, a notice, a sweep) comes back to it.
+  (void)bus_.publish(Reconcile{room}, PublishOptions{canonical_name(room), Priority::Low, {}});
+}
+
+void RoomChanges::apply_stored(const std::string& name) {
+  std::optional<RoomState> stored;
+  try {
+    stored = store_.load_room_state(name);
+  } catch (const std::exception& e) {
+    spdlog::warn("room={} cannot be read to reconcile it: {}", name, e.what());
+    return;
+  }
+  if (!stored) return;
+  auto room = rooms_.find(name);
+  if (!room) {
+    apply_received({.kind = RoomChange::Kind::created,
+                    .room = stored->room.name,
+                    .settings = {stored->room.is_private, stored->room.topic, stored->room.owner}});
+    room = rooms_.find(name);
+    if (!room) return;
+    // What it held before is history, not news: this node's members (none yet) start after it.
+    room->set_delivered_seq(stored->room.last_seq);
+  }
+  if (room->settings().topic != stored->room.topic) room->set_topic(stored->room.topic);
+
+  const auto change = [&](RoomChange::Kind kind, const std::string& user) {
+    return RoomChange{.kind = kind, .room = room->name(), .user = user};
+  };
+  // Bans first: a member banned meanwhile is expelled, not kept.
+  std::set<std::string> banned;
+  for (const auto& ban : stored->bans) {
+    banned.insert(canonical_name(ban.user));
+    if (room->is_banned(ban.user)) continue;
+    auto made = change(RoomChange::Kind::banned, ban.user);
+    made.by = ban.by;
+    made.text = ban.reason;
+    apply_received(made);
+  }
+  for (const auto& user : room->banned()) {
+    if (!banned.contains(user)) apply_received(change(RoomChange::Kind::unbanned, user));
+  }
+  std::map<std::string, RoomRole> members;
+  for (const auto& member : stored->members) {
+    const auto role = static_cast<RoomRole>(member.role);
+    members.emplace(canonical_name(member.user), role);
+    const auto here = room->role_of(member.user);
+    if (here == role) continue;
+    auto made = change(here ? RoomChange::Kind::role : RoomChange::Kind::joined, member.user);
+    made.role = role;
+    apply_received(made);
+  }
+  for (const auto& [user, role] : room->members()) {
+    // A guest's membership is not stored: it is this node's own.
+    if (!members.contains(user) && !users_.is_guest(user).value_or(false)) {
+      apply_received(change(RoomChange::Kind::left, user));
+    }
+  }
+  std::set<std::string> invited;
+  for (const auto& invite : stored->invites) {
+    invited.insert(canonical_name(invite.user));
+    if (room->is_invited(invite.user)) continue;
+    auto made = change(RoomChange::Kind::invited, invite.user);
+    made.by = invite.by;
+    apply_received(made);
+  }
+  for (const auto& user : room->invited()) {
+    if (!invited.contains(user)) room->revoke_invite(user);
+  }
 }
 
 void RoomChanges::apply_received(const RoomChange& change) {

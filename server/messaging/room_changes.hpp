@@ -9,6 +9,7 @@
 #include "server/concurrency/event_bus.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
+#include "server/storage/store.hpp"
 
 namespace chat {
 
@@ -45,7 +46,7 @@ struct RoomChange {
 // thread (it applies on the pool under the room's key — the key commands use — in the order received).
 class RoomChanges {
  public:
-  RoomChanges(EventBus& bus, RoomRegistry& rooms, UserRegistry& users);
+  RoomChanges(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, Store& store);
 
   // Set once, before the server runs, on a node of a cluster.
   void set_publisher(std::function<void(const RoomChange&)> publish) { publish_ = std::move(publish); }
@@ -54,6 +55,11 @@ class RoomChanges {
   // role, which is not stored and belongs to this node's guest of that name only).
   void made(const RoomChange& change, bool share = true);
   void received(RoomChange change);
+  // Brings this node's state of the room (made here if it does not know it) to what the database holds, on the
+  // pool under the room's key, telling the connections concerned as the changes themselves would have: for the
+  // changes Redis lost (a restart, a node's failed publications). Accounts only: a guest's membership here is
+  // kept. Safe from any thread.
+  void reconcile(const std::string& room);
 
  private:
   void apply(const RoomChange& change);
@@ -61,12 +67,18 @@ class RoomChanges {
   void apply_received(const RoomChange& change);
   // Ends `user`'s membership and live subscriptions, telling them (`event_type`) and the room (`presence`).
   void expel(Room& room, const RoomChange& change, std::string_view event_type, std::string_view presence);
+  struct Reconcile {
+    std::string room;
+  };
+  void apply_stored(const std::string& room);
 
   RoomRegistry& rooms_;
   UserRegistry& users_;
   EventBus& bus_;
+  Store& store_;
   std::function<void(const RoomChange&)> publish_;
   Subscription subscription_;
+  Subscription reconcile_subscription_;
 };
 
 }  // namespace chat

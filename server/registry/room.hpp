@@ -66,6 +66,8 @@ class Room {
   void ban(std::string_view user) { membership_.ban(user); }
   bool unban(std::string_view user) { return membership_.unban(user); }
   bool is_banned(std::string_view user) const { return membership_.is_banned(user); }
+  std::vector<std::string> invited() const { return membership_.invited(); }
+  std::vector<std::string> banned() const { return membership_.banned(); }
 
   // --- live subscribers (see RoomSubscriberList) ---
   // False if that connection is already subscribed; `participant` must not be null.

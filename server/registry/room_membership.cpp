@@ -53,6 +53,24 @@ std::vector<std::pair<std::string, RoomRole>> RoomMembership::members() const {
   return result;
 }
 
+namespace {
+std::vector<std::string> sorted_names(const std::unordered_set<std::string>& names) {
+  std::vector<std::string> result(names.begin(), names.end());
+  std::sort(result.begin(), result.end());
+  return result;
+}
+}  // namespace
+
+std::vector<std::string> RoomMembership::invited() const {
+  std::shared_lock lock(mutex_);
+  return sorted_names(invited_);
+}
+
+std::vector<std::string> RoomMembership::banned() const {
+  std::shared_lock lock(mutex_);
+  return sorted_names(banned_);
+}
+
 std::size_t RoomMembership::member_count() const {
   std::shared_lock lock(mutex_);
   return members_.size();

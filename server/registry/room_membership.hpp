@@ -48,6 +48,9 @@ class RoomMembership {
   void ban(std::string_view user);
   // False if `user` was not banned.
   bool unban(std::string_view user);
+  // Canonical names, sorted.
+  std::vector<std::string> invited() const;
+  std::vector<std::string> banned() const;
   bool is_banned(std::string_view user) const;
 
  private:

@@ -92,6 +92,38 @@ const std::string replay_sql = sql({"SELECT ", message_columns, " FROM messages 
                                     " AND seq > $2 AND seq <= $3 ORDER BY seq DESC LIMIT $4"});
 const std::string find_room_sql = sql({room_select, " WHERE name = $1"});
 const std::string load_rooms_sql = sql({room_select, " ORDER BY id"});
+constexpr std::string_view memberships_select =
+    "SELECT r.name, m.user_name, m.role, m.joined_ms FROM memberships m JOIN rooms r ON r.id = m.room_id";
+constexpr std::string_view bans_select =
+    "SELECT r.name, b.user_name, b.banned_by, b.reason, b.created_ms FROM bans b JOIN rooms r ON r.id = b.room_id";
+constexpr std::string_view invites_select =
+    "SELECT r.name, i.user_name, i.invited_by, i.created_ms FROM invites i JOIN rooms r ON r.id = i.room_id";
+
+std::vector<MembershipRecord> read_memberships(const PostgresResult& result) {
+  std::vector<MembershipRecord> members;
+  for (int row = 0; row < result.rows(); ++row) {
+    members.push_back(
+        {result.text(row, 0), result.text(row, 1), static_cast<int>(result.integer(row, 2)), result.integer(row, 3)});
+  }
+  return members;
+}
+
+std::vector<BanRecord> read_bans(const PostgresResult& result) {
+  std::vector<BanRecord> bans;
+  for (int row = 0; row < result.rows(); ++row) {
+    bans.push_back({result.text(row, 0), result.text(row, 1), result.text(row, 2), result.text(row, 3),
+                    result.integer(row, 4)});
+  }
+  return bans;
+}
+
+std::vector<InviteRecord> read_invites(const PostgresResult& result) {
+  std::vector<InviteRecord> invites;
+  for (int row = 0; row < result.rows(); ++row) {
+    invites.push_back({result.text(row, 0), result.text(row, 1), result.text(row, 2), result.integer(row, 3)});
+  }
+  return invites;
+}
 const std::string undelivered_sql =
     sql({"SELECT ", direct_message_columns,
          " FROM direct_messages WHERE recipient_id = $1 AND NOT delivered ORDER BY id LIMIT $2"});
@@ -329,15 +361,8 @@ bool PostgresStore::remove_member(std::string_view room, std::string_view user) 
 
 std::vector<MembershipRecord> PostgresStore::load_memberships() const {
   return run_read([] { return std::string("load_memberships"); }, [&](PostgresConnection& c) {
-    const auto result = c.query(
-        "SELECT r.name, m.user_name, m.role, m.joined_ms FROM memberships m JOIN rooms r ON r.id = m.room_id"
-        " ORDER BY r.name COLLATE \"C\", m.user_name COLLATE \"C\"");
-    std::vector<MembershipRecord> members;
-    for (int row = 0; row < result.rows(); ++row) {
-      members.push_back({result.text(row, 0), result.text(row, 1), static_cast<int>(result.integer(row, 2)),
-                         result.integer(row, 3)});
-    }
-    return members;
+    return read_memberships(
+        c.query(sql({memberships_select, " ORDER BY r.name COLLATE \"C\", m.user_name COLLATE \"C\""})));
   });
 }
 
@@ -360,15 +385,7 @@ bool PostgresStore::remove_ban(std::string_view room, std::string_view user) {
 
 std::vector<BanRecord> PostgresStore::load_bans() const {
   return run_read([] { return std::string("load_bans"); }, [&](PostgresConnection& c) {
-    const auto result = c.query(
-        "SELECT r.name, b.user_name, b.banned_by, b.reason, b.created_ms FROM bans b JOIN rooms r ON r.id = b.room_id"
-        " ORDER BY r.name COLLATE \"C\", b.user_name COLLATE \"C\"");
-    std::vector<BanRecord> bans;
-    for (int row = 0; row < result.rows(); ++row) {
-      bans.push_back({result.text(row, 0), result.text(row, 1), result.text(row, 2), result.text(row, 3),
-                      result.integer(row, 4)});
-    }
-    return bans;
+    return read_bans(c.query(sql({bans_select, " ORDER BY r.name COLLATE \"C\", b.user_name COLLATE \"C\""})));
   });
 }
 
@@ -392,15 +409,27 @@ bool PostgresStore::remove_invite(std::string_view room, std::string_view user) 
 
 std::vector<InviteRecord> PostgresStore::load_invites() const {
   return run_read([] { return std::string("load_invites"); }, [&](PostgresConnection& c) {
-    const auto result = c.query(
-        "SELECT r.name, i.user_name, i.invited_by, i.created_ms FROM invites i JOIN rooms r ON r.id = i.room_id"
-        " ORDER BY r.name COLLATE \"C\", i.user_name COLLATE \"C\"");
-    std::vector<InviteRecord> invites;
-    for (int row = 0; row < result.rows(); ++row) {
-      invites.push_back({result.text(row, 0), result.text(row, 1), result.text(row, 2), result.integer(row, 3)});
-    }
-    return invites;
+    return read_invites(
+        c.query(sql({invites_select, " ORDER BY r.name COLLATE \"C\", i.user_name COLLATE \"C\""})));
   });
+}
+
+std::optional<RoomState> PostgresStore::load_room_state(std::string_view name) const {
+  return run_read([&] { return fmt::format("load_room_state '{}'", name); },
+                  [&](PostgresConnection& c) -> std::optional<RoomState> {
+                    RoomState state;
+                    const auto room = c.query(find_room_sql, PostgresParams().add(name));
+                    if (room.rows() == 0) return std::nullopt;
+                    state.room = read_room(room, 0);
+                    const auto of_room = [&](std::string_view select, std::string_view user) {
+                      return c.query(sql({select, " WHERE r.name = $1 ORDER BY ", user, " COLLATE \"C\""}),
+                                     PostgresParams().add(name));
+                    };
+                    state.members = read_memberships(of_room(memberships_select, "m.user_name"));
+                    state.bans = read_bans(of_room(bans_select, "b.user_name"));
+                    state.invites = read_invites(of_room(invites_select, "i.user_name"));
+                    return state;
+                  });
 }
 
 // --- messages ---

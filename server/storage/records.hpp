@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <utility>
 
 namespace chat {
@@ -60,6 +61,14 @@ struct BanRecord {
 struct InviteRecord {
   std::string room, user, by;
   std::int64_t created_ms = 0;
+};
+
+// A room with its memberships, bans and invitations (Store::load_room_state).
+struct RoomState {
+  RoomRecord room;
+  std::vector<MembershipRecord> members;
+  std::vector<BanRecord> bans;
+  std::vector<InviteRecord> invites;
 };
 
 struct MessageRecord {

@@ -137,6 +137,42 @@ const std::string replay_sql = sql({"SELECT ", message_columns, " FROM messages 
                                     " AND seq > ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT ?4"});
 const std::string find_room_sql = sql({room_select, " WHERE r.name = ?1"});
 const std::string load_rooms_sql = sql({room_select, " ORDER BY r.id"});
+constexpr std::string_view memberships_select =
+    "SELECT r.name, m.user, m.role, m.joined_ms FROM memberships m JOIN rooms r ON r.id = m.room_id";
+constexpr std::string_view bans_select =
+    "SELECT r.name, b.user, b.banned_by, b.reason, b.created_ms FROM bans b JOIN rooms r ON r.id = b.room_id";
+constexpr std::string_view invites_select =
+    "SELECT r.name, i.user, i.invited_by, i.created_ms FROM invites i JOIN rooms r ON r.id = i.room_id";
+
+std::vector<MembershipRecord> read_memberships(SQLite::Statement& select) {
+  std::vector<MembershipRecord> members;
+  while (select.executeStep()) {
+    members.push_back({select.getColumn(0).getString(), select.getColumn(1).getString(), select.getColumn(2).getInt(),
+                       select.getColumn(3).getInt64()});
+  }
+  select.reset();
+  return members;
+}
+
+std::vector<BanRecord> read_bans(SQLite::Statement& select) {
+  std::vector<BanRecord> bans;
+  while (select.executeStep()) {
+    bans.push_back({select.getColumn(0).getString(), select.getColumn(1).getString(), select.getColumn(2).getString(),
+                    select.getColumn(3).getString(), select.getColumn(4).getInt64()});
+  }
+  select.reset();
+  return bans;
+}
+
+std::vector<InviteRecord> read_invites(SQLite::Statement& select) {
+  std::vector<InviteRecord> invites;
+  while (select.executeStep()) {
+    invites.push_back({select.getColumn(0).getString(), select.getColumn(1).getString(),
+                       select.getColumn(2).getString(), select.getColumn(3).getInt64()});
+  }
+  select.reset();
+  return invites;
+}
 const std::string undelivered_sql =
     sql({"SELECT ", direct_message_columns,
          " FROM direct_messages WHERE recipient_id = ?1 AND delivered = 0 ORDER BY id LIMIT ?2"});
@@ -362,15 +398,7 @@ bool SqliteStore::remove_member(std::string_view room, std::string_view user) {
 std::vector<MembershipRecord> SqliteStore::load_memberships() const {
   return with_context([] { return std::string("load_memberships"); }, [&] {
     auto reader = readers_->acquire();
-    auto select = reader->statement(
-        "SELECT r.name, m.user, m.role, m.joined_ms FROM memberships m JOIN rooms r ON r.id = m.room_id"
-        " ORDER BY r.name, m.user");
-    std::vector<MembershipRecord> members;
-    while (select->executeStep()) {
-      members.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
-                         select->getColumn(2).getInt(), select->getColumn(3).getInt64()});
-    }
-    return members;
+    return read_memberships(*reader->statement(sql({memberships_select, " ORDER BY r.name, m.user"})));
   });
 }
 
@@ -404,16 +432,7 @@ bool SqliteStore::remove_ban(std::string_view room, std::string_view user) {
 std::vector<BanRecord> SqliteStore::load_bans() const {
   return with_context([] { return std::string("load_bans"); }, [&] {
     auto reader = readers_->acquire();
-    auto select = reader->statement(
-        "SELECT r.name, b.user, b.banned_by, b.reason, b.created_ms FROM bans b JOIN rooms r ON r.id = b.room_id"
-        " ORDER BY r.name, b.user");
-    std::vector<BanRecord> bans;
-    while (select->executeStep()) {
-      bans.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
-                      select->getColumn(2).getString(), select->getColumn(3).getString(),
-                      select->getColumn(4).getInt64()});
-    }
-    return bans;
+    return read_bans(*reader->statement(sql({bans_select, " ORDER BY r.name, b.user"})));
   });
 }
 
@@ -445,15 +464,29 @@ bool SqliteStore::remove_invite(std::string_view room, std::string_view user) {
 std::vector<InviteRecord> SqliteStore::load_invites() const {
   return with_context([] { return std::string("load_invites"); }, [&] {
     auto reader = readers_->acquire();
-    auto select = reader->statement(
-        "SELECT r.name, i.user, i.invited_by, i.created_ms FROM invites i JOIN rooms r ON r.id = i.room_id"
-        " ORDER BY r.name, i.user");
-    std::vector<InviteRecord> invites;
-    while (select->executeStep()) {
-      invites.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),
-                         select->getColumn(2).getString(), select->getColumn(3).getInt64()});
+    return read_invites(*reader->statement(sql({invites_select, " ORDER BY r.name, i.user"})));
+  });
+}
+
+std::optional<RoomState> SqliteStore::load_room_state(std::string_view name) const {
+  return with_context([&] { return fmt::format("load_room_state '{}'", name); }, [&]() -> std::optional<RoomState> {
+    auto reader = readers_->acquire();
+    RoomState state;
+    {
+      auto room = reader->statement(find_room_sql);
+      bind_text(*room, 1, name);
+      if (!room->executeStep()) return std::nullopt;
+      state.room = read_room(*room);
     }
-    return invites;
+    const auto of_room = [&](std::string_view select, std::string_view order, auto read) {
+      auto statement = reader->statement(sql({select, " WHERE r.name = ?1 ORDER BY ", order}));
+      bind_text(*statement, 1, name);
+      return read(*statement);
+    };
+    state.members = of_room(memberships_select, "m.user", read_memberships);
+    state.bans = of_room(bans_select, "b.user", read_bans);
+    state.invites = of_room(invites_select, "i.user", read_invites);
+    return state;
   });
 }
 

@@ -58,6 +58,7 @@ class SqliteStore final : public Store {
   void add_invite(const InviteRecord& invite) override;
   bool remove_invite(std::string_view room, std::string_view user) override;
   std::vector<InviteRecord> load_invites() const override;
+  std::optional<RoomState> load_room_state(std::string_view name) const override;
 
   std::vector<AppendOutcome> append_messages(std::span<const MessageRecord> messages) override;
   std::vector<AppendOutcome> append_messages_individually(std::span<const MessageRecord> messages) override;

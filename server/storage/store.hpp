@@ -64,6 +64,10 @@ class Store {
   virtual void add_invite(const InviteRecord& invite) = 0;
   virtual bool remove_invite(std::string_view room, std::string_view user) = 0;  // false: was not invited
   virtual std::vector<InviteRecord> load_invites() const = 0;
+  // One room as the four loads above give every room (its members, bans and invites ordered by user); nullopt if
+  // there is no such room. Several reads, not one snapshot: a change committed meanwhile may show in part (its
+  // own announcement, which follows, completes it).
+  virtual std::optional<RoomState> load_room_state(std::string_view name) const = 0;
 
   // --- messages ---
   // Appends in one transaction, giving each message written the next seq of its room (message.seq is
