@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/names.hpp"
+#include "server/dispatch/command.hpp"
 
 namespace chat {
 
@@ -22,11 +23,6 @@ std::string random_node_id() {
 // A drain's frame holds at most 64 KiB of lines past one message (MessagePipeline); these bounds are far above.
 constexpr std::int64_t kMostLinesPerFrame = 1'000'000;
 constexpr std::size_t kLargestFrame = 16 * 1024 * 1024;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -74,7 +70,8 @@ std::string ClusterRelay::channel_of(std::string_view room) const { return prefi
 
 void ClusterRelay::publish(const Room& room, std::int64_t first, std::int64_t last, const std::string& lines) {
   if (stopped_) return;
-  std::string payload = fmt::format(R"({{"node":"{}","first":{},"last":{},"ms":{}}})", node_, first, last, now_ms());
+  std::string payload = fmt::format(R"({{"node":"{}","first":{},"last":{},"ms":{}}})", node_, first, last,
+                                    CommandContext::now_ms());
   payload += '\n';
   payload += lines;
   // A failure is counted by the link and repaired: the channel gets a catch-up notice once Redis is back.
@@ -128,7 +125,8 @@ void ClusterRelay::on_message(std::string_view channel, std::string_view payload
     return;
   }
   if (const auto sent = header.value("ms", std::int64_t{0}); sent > 0) {
-    relay_latency_.record_shared(std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms() - sent)));
+    const auto lag_ms = std::max<std::int64_t>(0, CommandContext::now_ms() - sent);
+    relay_latency_.record_shared(std::chrono::milliseconds(lag_ms));
   }
   messages_.deliver_published(room, first, last, std::string(lines));
 }

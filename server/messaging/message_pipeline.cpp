@@ -17,15 +17,12 @@ MessagePipeline::MessagePipeline(EventBus& bus, GroupCommitter& committer, Store
   published_subscription_ = bus_.subscribe<PublishedFrame>(
       [this](const PublishedFrame& published) {
         std::lock_guard lock(outbox_of(*published.room).broadcast_mutex);
-        auto& counter = [&]() -> std::atomic<std::uint64_t>& {
-          switch (deliver_in_order(published.room, published.first, published.last, published.frame)) {
-            case Delivery::in_order: return cluster_counters_.published_batches;
-            case Delivery::duplicate: return cluster_counters_.duplicate_batches;
-            case Delivery::from_store: break;
-          }
-          return cluster_counters_.gaps_repaired;
-        }();
-        counter.fetch_add(1, std::memory_order_relaxed);
+        auto& counters = cluster_counters_;
+        switch (deliver_in_order(published.room, published.first, published.last, published.frame)) {
+          case Delivery::in_order: counters.published_batches.fetch_add(1, std::memory_order_relaxed); break;
+          case Delivery::duplicate: counters.duplicate_batches.fetch_add(1, std::memory_order_relaxed); break;
+          case Delivery::from_store: counters.gaps_repaired.fetch_add(1, std::memory_order_relaxed); break;
+        }
       },
       Priority::High);
   catch_up_subscription_ = bus_.subscribe<CatchUpRequest>(
