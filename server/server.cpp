@@ -184,12 +184,16 @@ Server::Server(ServerConfig config)
       name_probes_(NameProbes::Options{config_.auth.name_probe_per_min, config_.auth.name_probe_burst,
                                        config_.auth.throttle_max_entries}),
       guest_ids_([this] { return store_->begin_run(CommandContext::now_ms()); }),
+      node_(config_.clustered() ? std::make_unique<ClusterNode>(
+                                      io_, *store_->node_directory(),
+                                      std::chrono::milliseconds(config_.cluster.node_timeout_ms), bus_)
+                                : nullptr),
       messages_(bus_, committer_, *store_, pipeline_options(config_, relay_)),
       room_changes_(bus_, rooms_, users_, *store_),
-      inbox_(bus_, *store_, users_),
-      departures_(bus_, rooms_, users_, inbox_),
+      inbox_(bus_, *store_, users_, node_.get()),
+      departures_(bus_, rooms_, users_, inbox_, node_.get()),
       context_{config_, pool_, bus_, *store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
-               guest_ids_, messages_, room_changes_, departures_, inbox_, disconnects_, requests_, logins_,
+               guest_ids_, node_.get(), messages_, room_changes_, departures_, inbox_, disconnects_, requests_, logins_,
                [this] { return connections_by_transport(); },
                [this] { return relay_ ? std::optional(relay_->stats()) : std::nullopt; }},
       router_(context_, commands_, requests_),
@@ -202,8 +206,12 @@ Server::Server(ServerConfig config)
   stop_subscription_ = bus_.subscribe<StopNotice>([this](const StopNotice&) { notify_stopping(); }, Priority::Urgent);
   load_state();
   if (config_.clustered()) {
-    relay_ = std::make_unique<ClusterRelay>(io_, config_.cluster, bus_, rooms_, *store_, messages_, room_changes_);
+    relay_ = std::make_unique<ClusterRelay>(io_, config_.cluster, node_->id(), bus_, rooms_, *store_, messages_,
+                                            room_changes_, inbox_);
     room_changes_.set_publisher([this](const RoomChange& change) { relay_->publish_change(change); });
+    inbox_.set_publisher([this](const DirectMessageInbox::Recipient& to, std::int64_t id, const Frame& frame) {
+      relay_->publish_direct_message(to, id, frame);
+    });
   }
 }
 
@@ -236,8 +244,8 @@ void Server::load_state() {
     if (auto room = rooms_.find(ban.room)) room->ban(ban.user);
   }
   // Every guest of an earlier run is gone; what still waited for one is nobody's to read. Not on a node of a
-  // cluster: the other nodes' guests are alive. What waits for a guest of a node gone stays unread (no guest id
-  // is ever given twice) until that node's guests are cleaned up with it.
+  // cluster: the other nodes' guests are alive; there what waits for the guests of nodes gone is discarded with
+  // them (ClusterNode).
   if (!config_.clustered()) {
     if (const auto discarded = store_->discard_undelivered_to_guests(); discarded > 0) {
       spdlog::info("discarded {} direct messages that waited for guests of an earlier run", discarded);
@@ -256,6 +264,7 @@ std::uint16_t Server::start() {
   }
   schedule_commit_kick();
   schedule_storage_retry();
+  if (node_) node_->start();
   if (relay_) relay_->start();
   for (std::size_t i = 0; i < config_.server.io_thread_count(); ++i) {
     io_threads_.emplace_back([this, i] {
@@ -523,6 +532,7 @@ void Server::shutdown() {
 
   // The last commits were published above; the other nodes repair whatever of them Redis did not take.
   if (relay_) relay_->stop();
+  if (node_) node_->stop();
 
   // 3. Tell the clients and close each once its last frames are written (or its time is up).
   const auto close_deadline = std::max(deadline, std::chrono::steady_clock::now()) + kCloseMargin;

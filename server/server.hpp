@@ -13,6 +13,7 @@
 
 #include <boost/asio.hpp>
 
+#include "server/cluster/cluster_node.hpp"
 #include "server/cluster/cluster_relay.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/concurrency/event_bus.hpp"
@@ -137,6 +138,7 @@ class Server final : public SessionHost {
   LoginGate login_gate_;
   NameProbes name_probes_;
   GuestIds guest_ids_;
+  std::unique_ptr<ClusterNode> node_;  // a node of a cluster only (cluster.redis_url)
   // Set after construction, when clustered; the pipeline's drains publish through it from start() on.
   std::unique_ptr<ClusterRelay> relay_;
   MessagePipeline messages_;

@@ -215,6 +215,7 @@ void visit_keys(Config& c, Visitor& v) {
   v("cluster", "redis_url", c.cluster.redis_url, Rule{.null_is_empty = true});
   v("cluster", "channel_prefix", c.cluster.channel_prefix);
   v("cluster", "repair_interval_ms", c.cluster.repair_interval_ms, Rule{10, 600000});
+  v("cluster", "node_timeout_ms", c.cluster.node_timeout_ms, Rule{300, 3600000});
 
   v("auth", "allow_guests", c.auth.allow_guests);
   v("auth", "password_min_length", c.auth.password_min_length, Rule{1, 1024});

@@ -84,6 +84,9 @@ struct ServerConfig {
     // How often a node reads every room's last seq and catches up the rooms it delivered less of than the
     // database held at the previous reading (what Redis lost and no later message revealed).
     std::uint32_t repair_interval_ms = 1000;
+    // A node whose heartbeat (written every third of it) is older is dead to the others: the names its guests
+    // held are freed, and what waited for them is discarded.
+    std::uint32_t node_timeout_ms = 15000;
   } cluster;
 
   struct Auth {

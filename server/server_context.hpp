@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "server/cluster/cluster_node.hpp"
 #include "server/cluster/cluster_relay.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/concurrency/thread_pool.hpp"
@@ -42,6 +43,7 @@ struct ServerContext {
   LoginGate& login_gate;
   NameProbes& name_probes;
   GuestIds& guest_ids;
+  ClusterNode* cluster_node;  // a node of a cluster only
   MessagePipeline& messages;
   RoomChanges& room_changes;
   SessionDeparture& departures;

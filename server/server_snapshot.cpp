@@ -39,6 +39,7 @@ ServerSnapshot ServerSnapshot::take(const ServerContext& server) {
                         server.logins.guests.load(std::memory_order_relaxed)};
   snapshot.name_probes_refused = server.name_probes.refused();
   snapshot.cluster = server.cluster_stats();
+  if (server.cluster_node) snapshot.cluster_node = server.cluster_node->stats();
   return snapshot;
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/latency_histogram.hpp"
 #include "server/auth/login_gate.hpp"
+#include "server/cluster/cluster_node.hpp"
 #include "server/cluster/cluster_relay.hpp"
 #include "server/concurrency/bus_core.hpp"
 #include "server/concurrency/thread_pool.hpp"
@@ -58,7 +59,8 @@ struct ServerSnapshot {
   };
   LoggedIn logged_in;
   std::uint64_t name_probes_refused = 0;
-  std::optional<ClusterRelay::Stats> cluster;  // a node of a cluster only
+  std::optional<ClusterRelay::Stats> cluster;    // a node of a cluster only
+  std::optional<ClusterNode::Stats> cluster_node;  // a node of a cluster only
 
   static ServerSnapshot take(const ServerContext& server);
 };

@@ -7,8 +7,8 @@
 namespace chat {
 
 SessionDeparture::SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users,
-                                   DirectMessageInbox& inbox)
-    : bus_(bus), rooms_(rooms), users_(users), inbox_(inbox) {
+                                   DirectMessageInbox& inbox, ClusterNode* cluster)
+    : bus_(bus), rooms_(rooms), users_(users), inbox_(inbox), cluster_(cluster) {
   subscription_ = bus_.subscribe<RoomExit>([this](const RoomExit& exit) { leave_room(exit); }, Priority::Normal);
 }
 
@@ -17,7 +17,10 @@ void SessionDeparture::depart(const SessionPtr& session, bool final) {
   if (!identity) return;
   users_.remove(identity->user, session->connection_id());
   // A guest has this one session: it is gone for good, and what waits for it with it.
-  if (identity->guest) inbox_.forget_guest(*identity);
+  if (identity->guest) {
+    inbox_.forget_guest(*identity);
+    if (cluster_) cluster_->release_guest(identity->user, identity->id);
+  }
   for (const auto& room : rooms) {
     RoomExit exit{session, identity->user, identity->guest, room};
     if (!bus_.publish(exit, PublishOptions{room, Priority::Normal, {}}).ok()) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "server/cluster/cluster_node.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/messaging/direct_message_inbox.hpp"
 #include "server/registry/room_registry.hpp"
@@ -15,10 +16,13 @@ namespace chat {
 // room's ordering key (so that a join in flight cannot re-add it), with a
 // `disconnect` presence event where the user has no other connection in the
 // room. A guest's memberships end with it, and so do the direct messages
-// still waiting for it. Thread-safe.
+// still waiting for it and, on a node of a cluster, its claim to the name
+// (ClusterNode). Thread-safe.
 class SessionDeparture {
  public:
-  SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, DirectMessageInbox& inbox);
+  // `cluster`: null on a server alone.
+  SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, DirectMessageInbox& inbox,
+                   ClusterNode* cluster = nullptr);
 
   // final: the connection has closed and can never log in again.
   void depart(const SessionPtr& session, bool final);
@@ -36,6 +40,7 @@ class SessionDeparture {
   RoomRegistry& rooms_;
   UserRegistry& users_;
   DirectMessageInbox& inbox_;
+  ClusterNode* cluster_;
   Subscription subscription_;
 };
 

@@ -35,7 +35,10 @@ constexpr const char* kRoom = "general";  // the default room: every node has it
 
 Json node_config(const std::string& database_url, const RedisProcess& redis) {
   return {{"storage", {{"backend", "postgres"}, {"postgres_url", database_url}}},
-          {"cluster", {{"redis_url", "redis://127.0.0.1:" + std::to_string(redis.port())}, {"repair_interval_ms", 200}}},
+          {"cluster",
+           {{"redis_url", "redis://127.0.0.1:" + std::to_string(redis.port())},
+            {"repair_interval_ms", 200},
+            {"node_timeout_ms", 1500}}},
           {"limits", {{"rate_per_sec", 0}}},
           {"rooms", {{"default", "#general"}}}};
 }
@@ -360,37 +363,110 @@ TEST_CASE("ForgedFrame: a frame on Redis that does not hold what its header says
   CHECK(seen == std::vector<std::int64_t>{start + 1});
 }
 
-TEST_CASE("GuestNameAcrossNodes: a guest on one node holding the name of an account made on another gets none "
-          "of the account's invitations, memberships or rights") {
+TEST_CASE("GuestNameAcrossNodes: a guest name is one guest's on every node: neither a guest nor an account takes it "
+          "on another node while the guest is online, and it is free everywhere once the guest leaves") {
   TwoNodes nodes;
   auto& [redis, url, a, b] = nodes;
-  TestClient owner(b.port());
-  expect_ok(owner.register_user("olivia"));
-  TestClient guest(a.port());
-  expect_ok(guest.guest("carol"));  // on A, before anyone registered the name
-  TestClient carol(b.port());
-  expect_ok(carol.register_user("carol"));  // on B: B does not know A's guests
-
-  expect_ok(owner.request("create", {{"room", "vip"}, {"private", true}}));
-  expect_ok(owner.request("invite", {{"room", "vip"}, {"user", "carol"}}));
-  CHECK(carol.wait_event("invited")["room"] == "vip");
-  expect_ok(carol.request("join", {{"room", "vip"}}));
-  expect_ok(owner.request("moderator", {{"room", "vip"}, {"user", "carol"}}));
-  // The room reached node A; the account's invitation, membership and role did not reach A's guest.
-  Json refused;
+  {
+    TestClient guest(a.port());
+    expect_ok(guest.guest("carol"));  // on A
+    TestClient impostor(b.port()), registrant(b.port());
+    CHECK(impostor.guest("carol")["code"] == "conflict");             // another guest, on B
+    CHECK(registrant.register_user("carol")["code"] == "conflict");   // an account, on B
+    CHECK(registrant.register_user("CAROL")["code"] == "conflict");   // names are case-blind
+    // A direct message sent on B to the name reaches the guest on A, not someone else.
+    expect_ok(registrant.register_user("dave"));
+    expect_ok(registrant.request("dm", {{"to", "carol"}, {"text", "for the guest"}}));
+    CHECK(guest.wait_event("dm")["text"] == "for the guest");
+  }
+  // The guest left A: the name is free on B, for a guest or an account.
+  Json registered;
   for (int i = 0; i < 100; ++i) {
-    refused = guest.request("join", {{"room", "vip"}});
-    if (refused.value("code", "") != "not_found") break;
+    TestClient registrant(b.port());
+    registered = registrant.register_user("carol");
+    if (registered.value("type", "") == "ok") break;
     std::this_thread::sleep_for(50ms);
   }
-  CHECK(refused["code"] == "forbidden");
-  CHECK_THROWS(guest.wait_event("invited", 300ms));
-  CHECK(guest.request("topic", {{"room", "vip"}, {"topic", "mine now"}})["code"] == "forbidden");
+  expect_ok(registered);
+  // And an account's name is no guest's on any node.
+  TestClient guest(a.port());
+  CHECK(guest.guest("carol")["code"] == "conflict");
 }
 
-TEST_CASE("LostRoomChange: a ban and a new room made while Redis is down reach the other node once it is back") {
+TEST_CASE("DeadNodeGuestName: the names a killed node's guests held are free once its heartbeat is "
+          "cluster.node_timeout_ms old, and not before") {
   TwoNodes nodes;
   auto& [redis, url, a, b] = nodes;
+  b.add_admin("root");
+  TestClient guest(a.port());
+  expect_ok(guest.guest("gus"));
+  a.kill9();
+  const auto killed = std::chrono::steady_clock::now();
+  TestClient other(b.port());
+  CHECK(other.guest("gus")["code"] == "conflict");  // node A is not yet known to be dead
+  Json taken;
+  while (std::chrono::steady_clock::now() - killed < 20s) {
+    TestClient again(b.port());
+    taken = again.guest("gus");
+    if (taken.value("type", "") == "ok") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  expect_ok(taken);
+  // Not before the timeout (1.5 s; the heartbeat A wrote last may be up to a third of it older than the kill).
+  CHECK(std::chrono::steady_clock::now() - killed >= 900ms);
+  TestClient root(b.port());
+  expect_ok(root.login("root"));
+  const auto cluster = expect_ok(root.request("stats"))["cluster"];
+  INFO(cluster.dump());
+  CHECK(cluster["nodes_expired"] == 1);
+  CHECK(cluster["heartbeat_failures"] == 0);
+}
+
+TEST_CASE("direct messages cross nodes: to every connection of an account on any node, to a guest of another "
+          "node, and what waited is delivered at a log-in on any node") {
+  TwoNodes nodes;
+  auto& [redis, url, a, b] = nodes;
+  TestClient alice(a.port()), bob_on_a(a.port()), bob_on_b(b.port()), gus(b.port());
+  expect_ok(alice.register_user("alice"));
+  expect_ok(bob_on_b.register_user("bob"));
+  expect_ok(bob_on_a.login("bob"));
+  expect_ok(gus.guest("gus"));
+
+  const auto sent = expect_ok(alice.request("dm", {{"to", "bob"}, {"text", "hello bob"}}));
+  for (auto* bob : {&bob_on_a, &bob_on_b}) {
+    const auto dm = bob->wait_event("dm");
+    CHECK(dm["text"] == "hello bob");
+    CHECK(dm["from"] == "alice");
+    CHECK(dm["dm_id"] == sent["dm_id"]);
+  }
+  expect_ok(alice.request("dm", {{"to", "gus"}, {"text", "hello guest"}}));
+  const auto to_guest = gus.wait_event("dm");
+  CHECK(to_guest["text"] == "hello guest");
+  expect_ok(gus.request("dm", {{"to", "alice"}, {"text", "hi back"}}));
+  const auto back = alice.wait_event("dm");
+  CHECK(back["from"] == "gus");
+  CHECK(back["guest"] == true);
+  // Exactly once each.
+  CHECK_THROWS(bob_on_b.wait_event("dm", 300ms));
+  CHECK_THROWS(gus.wait_event("dm", 300ms));
+
+  // Sent on B while erin is offline; she logs in on A and gets it there.
+  {
+    TestClient erin(b.port());
+    expect_ok(erin.register_user("erin"));
+  }
+  expect_ok(bob_on_b.request("dm", {{"to", "erin"}, {"text", "while you were out"}}));
+  TestClient erin(a.port());
+  const auto in = expect_ok(erin.login("erin"));
+  CHECK(in["pending_dms"] == 1);
+  CHECK(erin.wait_event("dm")["text"] == "while you were out");
+}
+
+TEST_CASE("LostRoomChange: a ban and a new room made while Redis is down reach the other node from the database, "
+          "without waiting for Redis") {
+  TwoNodes nodes;
+  auto& [redis, url, a, b] = nodes;
+  a.add_admin("root");
   TestClient alice(a.port());
   TestClient bob(b.port());
   expect_ok(alice.register_user("alice"));
@@ -402,13 +478,28 @@ TEST_CASE("LostRoomChange: a ban and a new room made while Redis is down reach t
   // Stored, applied on A; their announcements cannot be published.
   expect_ok(alice.request("ban", {{"room", "club"}, {"user", "bob"}, {"reason", "while you were away"}}));
   expect_ok(alice.request("create", {{"room", "later"}}));
-  CHECK_THROWS(bob.wait_event("banned", 300ms));
-  redis.restart();
 
-  // B reconciles the room from the database: bob is told and removed, and the new room is known.
+  // Without waiting for Redis, B reconciles the rooms its connections are in from the database (every
+  // repair_interval_ms while it hears nothing): bob is told and removed; and the sweep finds the new room.
   const auto banned = bob.wait_event("banned", 15s);
   CHECK(banned["room"] == "club");
   CHECK(banned["reason"] == "while you were away");
   CHECK(bob.request("send", {{"room", "club"}, {"text", "x"}})["code"] == "forbidden");
   expect_ok(join_when_known(bob, "later"));
+
+  // Once Redis is back (both nodes' connections made again), the next change goes through it, and nothing of
+  // the earlier ones comes twice.
+  redis.restart();
+  for (const auto port : {a.port(), b.port()}) {
+    TestClient root(port);  // the accounts are shared: one administrator for both nodes
+    expect_ok(root.login("root"));
+    for (int i = 0; i < 200; ++i) {
+      const auto link = expect_ok(root.request("stats"))["cluster"]["redis"];
+      if (link["publisher_connected"] == true && link["subscriber_connected"] == true) break;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  expect_ok(alice.request("topic", {{"room", "later"}, {"topic", "after"}}));
+  CHECK(bob.wait_event("topic", 15s)["topic"] == "after");
+  CHECK_THROWS(bob.wait_event("banned", 300ms));
 }

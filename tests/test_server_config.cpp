@@ -265,6 +265,8 @@ TEST_CASE("cluster.redis_url: off by default; needs the postgres backend; an unr
   CHECK_THROWS_AS(ServerConfig::from_json({{"storage", postgres}, {"cluster", {{"channel_prefix", ""}}}}),
                   chat::ConfigError);
   CHECK_THROWS_AS(ServerConfig::from_json({{"cluster", {{"repair_interval_ms", 5}}}}), chat::ConfigError);
+  CHECK_THROWS_AS(ServerConfig::from_json({{"cluster", {{"node_timeout_ms", 100}}}}), chat::ConfigError);
+  CHECK(ServerConfig::from_json({{"cluster", {{"node_timeout_ms", 300}}}}).cluster.node_timeout_ms == 300);
   CHECK(chat::redacted_redis_url("redis://chat:s3cret@h:6379/0") == "redis://chat:***@h:6379/0");
   CHECK(chat::redacted_redis_url("redis://:s3cret@h") == "redis://:***@h");
   CHECK(chat::redacted_redis_url("redis://s3cret@h") == "redis://***@h");

@@ -13,6 +13,7 @@
 
 #include "server/storage/sqlite_schema.hpp"
 #include "server/storage/storage_error.hpp"
+#include "server/storage/node_directory.hpp"
 #include "server/storage/postgres_store.hpp"
 #include "server/storage/sqlite_store.hpp"
 #include "tests/test_storage_faults.hpp"
@@ -744,6 +745,57 @@ TEST_CASE("servers sharing a database: a room's seqs stay gapless and unique, cl
   }
   CHECK(first.find_room("lobby")->last_seq == static_cast<std::int64_t>(stored.size()));
   CHECK(second.message_count() == static_cast<std::int64_t>(stored.size()));
+}
+
+TEST_CASE("the node directory: a guest name and an account exclude each other across servers; a dead node's "
+          "claims and what waited for its guests go with it") {
+  PostgresBackend backend;
+  PostgresStore first(backend.url, 1);
+  PostgresStore second(backend.url, 1);
+  NodeDirectory& one = *first.node_directory();
+  NodeDirectory& two = *second.node_directory();
+  CHECK_FALSE(one.heartbeat("node-1"));  // new
+  CHECK(one.heartbeat("node-1"));        // listed
+  CHECK_FALSE(two.heartbeat("node-2"));
+
+  REQUIRE(one.claim_guest_name("carol", "node-1", -5));
+  CHECK_FALSE(two.claim_guest_name("carol", "node-2", -6));  // another guest
+  CHECK_FALSE(second.create_user({"carol", "h", 1}));        // an account
+  CHECK(two.guest_named("carol") == -5);
+  REQUIRE(second.create_user({"dave", "h", 1}));
+  CHECK_FALSE(one.claim_guest_name("dave", "node-1", -7));   // an account's name is no guest's
+  CHECK(one.guests_of("node-1") == std::vector<std::pair<std::string, PrincipalId>>{{"carol", -5}});
+
+  // Concurrently, one name: a guest on one server, an account on the other — exactly one of them gets it.
+  for (int i = 0; i < 20; ++i) {
+    const auto name = "race" + std::to_string(i);
+    bool claimed = false;
+    std::optional<PrincipalId> account;
+    std::thread guest([&] { claimed = one.claim_guest_name(name, "node-1", -100 - i); });
+    account = second.create_user({name, "h", 1});
+    guest.join();
+    CHECK(claimed != account.has_value());
+  }
+
+  two.release_guest_name("carol", -6);  // not its holder: nothing
+  CHECK(one.guest_named("carol") == -5);
+  one.release_guest_name("carol", -5);
+  CHECK_FALSE(one.guest_named("carol"));
+  REQUIRE(two.claim_guest_name("carol", "node-2", -6));
+
+  // node-2 dies (no more heartbeats) with its guest, to whom a message waits.
+  first.store_direct_message({0, "dave", 1, "carol", -6, 1, "for the guest", std::nullopt});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  one.heartbeat("node-1");
+  CHECK(one.expire_nodes(std::chrono::milliseconds(200)) == std::vector<std::string>{"node-2"});
+  CHECK_FALSE(one.guest_named("carol"));
+  CHECK(first.count_undelivered_direct_messages(-6, 10) == 0);
+  CHECK(one.expire_nodes(std::chrono::milliseconds(200)).empty());
+  CHECK_FALSE(two.heartbeat("node-2"));  // it was taken for dead
+
+  one.leave("node-1");
+  CHECK(one.guests_of("node-1").empty());
+  CHECK(one.claim_guest_name("race0", "node-2", -9) == !second.find_user("race0"));
 }
 
 TEST_CASE("PostgreSQL stopped and started: writes fail as a fault, then recover() and reads work again") {

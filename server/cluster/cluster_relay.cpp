@@ -1,7 +1,6 @@
 #include "server/cluster/cluster_relay.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,36 +13,32 @@ namespace chat {
 
 namespace {
 
-std::string random_node_id() {
-  std::random_device device;
-  std::uniform_int_distribution<std::uint64_t> any;
-  return fmt::format("{:016x}", any(device));
-}
-
 // A drain's frame holds at most 64 KiB of lines past one message (MessagePipeline); these bounds are far above.
 constexpr std::int64_t kMostLinesPerFrame = 1'000'000;
 constexpr std::size_t kLargestFrame = 16 * 1024 * 1024;
 
 }  // namespace
 
-ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, EventBus& bus,
-                           RoomRegistry& rooms, Store& store, MessagePipeline& messages,
-                           RoomChanges& room_changes)
+ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, std::string node,
+                           EventBus& bus, RoomRegistry& rooms, Store& store, MessagePipeline& messages,
+                           RoomChanges& room_changes, DirectMessageInbox& inbox)
     : prefix_(config.channel_prefix + "room:"),
-      node_(random_node_id()),
+      user_prefix_(config.channel_prefix + "user:"),
+      node_(std::move(node)),
       repair_interval_(config.repair_interval_ms),
       bus_(bus),
       rooms_(rooms),
       store_(store),
       messages_(messages),
       room_changes_(room_changes),
+      inbox_(inbox),
       repair_timer_(boost::asio::make_strand(io)) {
   catch_up_all_subscription_ =
       bus_.subscribe<CatchUpAll>([this](const CatchUpAll& request) { catch_up_all(request.at_once); });
   RedisLink::Options options;
   options.url = *parse_redis_url(config.redis_url);  // validated with the configuration
   redis_ = describe_redis(options.url);
-  options.pattern = prefix_ + "*";
+  options.pattern = config.channel_prefix + "*";
   RedisLink::Handlers handlers;
   handlers.message = [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); };
   handlers.subscribed = [this] { on_subscribed(); };
@@ -54,7 +49,8 @@ ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Clus
 ClusterRelay::~ClusterRelay() { stop(); }
 
 void ClusterRelay::start() {
-  spdlog::info("cluster: node {} shares its rooms through Redis at {} (channels {}*)", node_, redis_, prefix_);
+  spdlog::info("cluster: node {} shares its rooms and direct messages through Redis at {} (channels {}*, {}*)",
+               node_, redis_, prefix_, user_prefix_);
   link_->start();
   schedule_repair();
 }
@@ -84,8 +80,43 @@ void ClusterRelay::publish_change(const RoomChange& change) {
   link_->publish(channel_of(change.room), header.dump());
 }
 
+void ClusterRelay::publish_direct_message(const DirectMessageInbox::Recipient& to, std::int64_t id,
+                                          const Frame& frame) {
+  if (stopped_) return;
+  std::string payload = fmt::format(R"({{"node":"{}","to_id":{},"dm_id":{}}})", node_, to.id, id);
+  payload += '\n';
+  payload += *frame;
+  link_->publish(user_prefix_ + canonical_name(to.name), payload);
+}
+
 void ClusterRelay::on_message(std::string_view channel, std::string_view payload) {
-  if (!channel.starts_with(prefix_)) return;
+  if (channel.starts_with(prefix_)) return on_room_message(channel.substr(prefix_.size()), payload);
+  if (channel.starts_with(user_prefix_)) return on_direct_message(channel.substr(user_prefix_.size()), payload);
+}
+
+void ClusterRelay::on_direct_message(std::string_view user, std::string_view payload) {
+  const auto header_end = payload.find('\n');
+  nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
+  if (!header.is_object() || !header.contains("node")) {
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (header["node"] == node_) return;  // ours, pushed here already
+  const auto to_id = header.value("to_id", PrincipalId{0});
+  const auto id = header.value("dm_id", std::int64_t{0});
+  const auto line = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
+  // One dm event's line, as the sender's node framed it.
+  if (to_id == 0 || id < 1 || line.size() > kLargestFrame || line.empty() || line.back() != '\n' ||
+      line.find('\n') != line.size() - 1) {
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  direct_messages_received_.fetch_add(1, std::memory_order_relaxed);
+  inbox_.deliver_published(DirectMessageInbox::Recipient{to_id, std::string(user)}, id,
+                           std::make_shared<const std::string>(line));
+}
+
+void ClusterRelay::on_room_message(std::string_view room_name, std::string_view payload) {
   const auto header_end = payload.find('\n');
   nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
   if (!header.is_object() || !header.contains("node")) {
@@ -95,7 +126,7 @@ void ClusterRelay::on_message(std::string_view channel, std::string_view payload
   if (header["node"] == node_) return;  // ours, delivered here already
   if (const auto change = header.find("change"); change != header.end()) {
     auto parsed = RoomChange::from_json(*change);
-    if (!parsed || canonical_name(parsed->room) != channel.substr(prefix_.size())) {
+    if (!parsed || canonical_name(parsed->room) != room_name) {
       unreadable_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -103,7 +134,7 @@ void ClusterRelay::on_message(std::string_view channel, std::string_view payload
     room_changes_.received(std::move(*parsed));
     return;
   }
-  const auto room = rooms_.find(channel.substr(prefix_.size()));
+  const auto room = rooms_.find(room_name);
   // A room this node does not know has no members here.
   if (!room) return;
   if (header.value("catch_up", false)) {
@@ -149,13 +180,16 @@ void ClusterRelay::catch_up_all(bool at_once) {
     spdlog::debug("cluster: cannot read the rooms' last seqs to catch up: {}", e.what());
     return;
   }
+  // Deaf: another node's changes do not reach this one while the subscription is down.
+  const bool deaf = !link_->stats().subscriber_connected;
   std::lock_guard lock(sweep_mutex_);
   std::size_t behind = 0;
   for (const auto& record : records) {
     // After a subscription, every room's state may have missed changes; a room this node does not know was
-    // made while its announcement was lost.
+    // made while its announcement was lost; while deaf, a room whose members here may have been kicked or
+    // banned elsewhere (the others wait for the subscription).
     const auto room = rooms_.find(record.name);
-    if (at_once || !room) room_changes_.reconcile(record.name);
+    if (at_once || !room || (deaf && !room->subscribers()->empty())) room_changes_.reconcile(record.name);
     if (!room) continue;
     // A message committed by the previous sweep and still not delivered is overdue: Redis will not bring it.
     // One committed since may still be on its way, and is left to Redis until the next sweep.
@@ -194,6 +228,7 @@ ClusterRelay::Stats ClusterRelay::stats() const {
   stats.relay_latency = relay_latency_.summary();
   stats.catch_up_notices = catch_up_notices_.load(std::memory_order_relaxed);
   stats.room_changes = room_changes_received_.load(std::memory_order_relaxed);
+  stats.direct_messages = direct_messages_received_.load(std::memory_order_relaxed);
   stats.unreadable = unreadable_.load(std::memory_order_relaxed);
   return stats;
 }

@@ -13,6 +13,7 @@
 #include "common/latency_histogram.hpp"
 #include "server/cluster/redis_link.hpp"
 #include "server/concurrency/event_bus.hpp"
+#include "server/messaging/direct_message_inbox.hpp"
 #include "server/messaging/message_pipeline.hpp"
 #include "server/messaging/room_changes.hpp"
 #include "server/registry/room_registry.hpp"
@@ -39,9 +40,17 @@ namespace chat {
 // RoomChanges::reconcile, asked for every room after a subscription, for the rooms of a catch-up notice, and for
 // a room the sweep finds in the database but not here.
 //
-// Channel: <channel_prefix>room:<canonical room name>. Message: a JSON header line
-// {"node":..., "first":N, "last":M, "ms":...} followed by the msg lines of seqs N..M; or the header
-// {"node":..., "catch_up":true} alone; or {"node":..., "change":{...}} (RoomChange::to_json).
+// While the subscription is down, the sweep also reconciles every room with connections here, so that a ban
+// or a kick made on another node meanwhile takes effect here within an interval, not only once Redis is back.
+//
+// Direct messages: each one stored here goes on the recipient's channel, and a node with connections of the
+// recipient pushes it to them (DirectMessageInbox::deliver_published). One Redis lost stays in the database
+// for the recipient's next log-in, unless a connection of the recipient took it on the sender's node.
+//
+// Channels: <channel_prefix>room:<canonical room name>, <channel_prefix>user:<canonical user name>. On a room's
+// channel: a JSON header line {"node":..., "first":N, "last":M, "ms":...} followed by the msg lines of seqs
+// N..M; or the header {"node":..., "catch_up":true} alone; or {"node":..., "change":{...}}
+// (RoomChange::to_json). On a user's: {"node":..., "to_id":P, "dm_id":N} and the dm event's line.
 //
 // Thread-safety: publish() from any thread (the pipeline calls it from drains); stats() from any thread.
 class ClusterRelay {
@@ -53,11 +62,14 @@ class ClusterRelay {
     LatencySummary relay_latency;  // from a frame's publication to its arrival here (wall clocks of two nodes)
     std::uint64_t catch_up_notices = 0;  // received
     std::uint64_t room_changes = 0;      // received from other nodes and applied here
+    std::uint64_t direct_messages = 0;   // received from other nodes for connections here
     std::uint64_t unreadable = 0;        // messages on our channels that are no frame: ignored
   };
 
-  ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, EventBus& bus, RoomRegistry& rooms,
-               Store& store, MessagePipeline& messages, RoomChanges& room_changes);
+  // `node`: this node's id (ClusterNode), which marks what it publishes.
+  ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, std::string node, EventBus& bus,
+               RoomRegistry& rooms, Store& store, MessagePipeline& messages, RoomChanges& room_changes,
+               DirectMessageInbox& inbox);
   ~ClusterRelay();
 
   void start();
@@ -68,6 +80,8 @@ class ClusterRelay {
   void publish(const Room& room, std::int64_t first, std::int64_t last, const std::string& lines);
   // RoomChanges' publisher: on the room's channel, so that it keeps its place among the room's messages.
   void publish_change(const RoomChange& change);
+  // DirectMessageInbox's publisher: on the recipient's channel.
+  void publish_direct_message(const DirectMessageInbox::Recipient& to, std::int64_t id, const Frame& frame);
 
   Stats stats() const;
 
@@ -78,6 +92,8 @@ class ClusterRelay {
 
   std::string channel_of(std::string_view room) const;
   void on_message(std::string_view channel, std::string_view payload);
+  void on_room_message(std::string_view room, std::string_view payload);
+  void on_direct_message(std::string_view user, std::string_view payload);
   void on_subscribed();
   void on_unpublished(const std::vector<std::string>& channels);
   // On the pool: every room whose last seq in the database (at_once: now; else at the previous sweep) is past
@@ -85,8 +101,9 @@ class ClusterRelay {
   void catch_up_all(bool at_once);
   void schedule_repair();
 
-  const std::string prefix_;  // <channel_prefix>room:
-  const std::string node_;    // this run's id, to skip our own frames when they come back
+  const std::string prefix_;       // <channel_prefix>room:
+  const std::string user_prefix_;  // <channel_prefix>user:
+  const std::string node_;         // to skip our own publications when they come back
   std::string redis_;         // host:port, for logs
   const std::chrono::milliseconds repair_interval_;
   EventBus& bus_;
@@ -94,9 +111,11 @@ class ClusterRelay {
   Store& store_;
   MessagePipeline& messages_;
   RoomChanges& room_changes_;
+  DirectMessageInbox& inbox_;
   LatencyHistogram relay_latency_;
   std::atomic<std::uint64_t> catch_up_notices_{0};
   std::atomic<std::uint64_t> room_changes_received_{0};
+  std::atomic<std::uint64_t> direct_messages_received_{0};
   std::atomic<std::uint64_t> unreadable_{0};
   Subscription catch_up_all_subscription_;
   boost::asio::steady_timer repair_timer_;

@@ -63,6 +63,8 @@ void register_user(const CommandContext& ctx) {
   ctx.check_name_probe();
   // Before the hash: a taken name costs none.
   if (ctx.server.users.is_online(name) || ctx.server.store.find_user(name)) name_taken(ctx, name);
+  // A guest of another node (Store::create_user checks again, atomically).
+  if (ctx.server.cluster_node && ctx.server.cluster_node->guest_named(name)) name_taken(ctx, name);
   ctx.server.login_gate.check(ctx.session->address_key(), name);
   UserRecord record{name, ctx.server.hasher.hash(password), CommandContext::now_ms()};
   const auto id = ctx.server.store.create_user(record);
@@ -112,7 +114,13 @@ void guest(const CommandContext& ctx) {
   if (ctx.server.store.find_user(name)) name_taken(ctx, name);
   // A principal of its own, never an account's nor an earlier guest's: nothing addressed to them is its.
   const Identity identity{ctx.server.guest_ids.next(), name, true, false};
-  if (!establish(ctx, identity, /*backlog=*/false)) name_taken(ctx, name);
+  // On a node of a cluster the name is claimed for every node first: a guest of another node may hold it.
+  auto* const cluster = ctx.server.cluster_node;
+  if (cluster && !cluster->claim_guest(name, identity.id)) name_taken(ctx, name);
+  if (!establish(ctx, identity, /*backlog=*/false)) {
+    if (cluster) cluster->release_guest(name, identity.id);
+    name_taken(ctx, name);
+  }
   ctx.server.logins.guests.fetch_add(1, std::memory_order_relaxed);
   reply_logged_in(ctx, identity, 0);
 }

@@ -175,9 +175,15 @@ void stats(const CommandContext& ctx) {
                         {"repair_failures", delivery.repair_failures},
                         {"catch_up_notices", cluster->catch_up_notices},
                         {"room_changes", cluster->room_changes},
+                        {"direct_messages", cluster->direct_messages},
                         {"unreadable", cluster->unreadable},
                         {"relay_us_mean", micros(cluster->relay_latency.mean)},
                         {"relay_us_p99", micros(cluster->relay_latency.p99)}};
+  }
+  if (const auto& node = snapshot.cluster_node; node && snapshot.cluster) {
+    reply["cluster"]["nodes_expired"] = node->nodes_expired;
+    reply["cluster"]["guest_names_lost"] = node->names_lost;
+    reply["cluster"]["heartbeat_failures"] = node->heartbeat_failures;
   }
   ctx.reply(reply);
 }

@@ -165,10 +165,26 @@ void write_snapshot_metrics(PrometheusText& page, const ServerSnapshot& s) {
                 "Room changes (new rooms, memberships, topics, roles, kicks, bans, invitations) received from other "
                 "nodes and applied here.",
                 cluster->room_changes);
+    page.single("chat_cluster_direct_messages_total", Type::counter,
+                "Direct messages received from other nodes for connections here.", cluster->direct_messages);
+    page.single("chat_cluster_unreadable_total", Type::counter,
+                "Messages on the cluster's channels that were not what their header said, or no frame: ignored.",
+                cluster->unreadable);
     latency_histogram(page, "chat_cluster_relay_seconds",
                       "Time from another node's publication of a frame to its arrival here (by the two nodes' "
                       "clocks): the Redis lag.",
                       cluster->relay_latency);
+  }
+  if (const auto& node = s.cluster_node) {  // a node of a cluster only
+    page.single("chat_cluster_nodes_expired_total", Type::counter,
+                "Other nodes this one found without a heartbeat for cluster.node_timeout_ms and removed (their "
+                "guests' names freed).",
+                node->nodes_expired);
+    page.single("chat_cluster_guest_names_lost_total", Type::counter,
+                "Guests here whose names another took while this node was taken for dead.", node->names_lost);
+    page.single("chat_cluster_heartbeat_failures_total", Type::counter,
+                "Heartbeats (and the claims and expiries done with them) the database did not take.",
+                node->heartbeat_failures);
   }
 
   page.family("chat_disconnects_total", Type::counter, "Chat connections closed, by reason.");

@@ -5,6 +5,7 @@
 #include <array>
 #include <vector>
 
+#include "server/cluster/cluster_node.hpp"
 #include "server/dispatch/command.hpp"
 #include "server/messaging/event_frames.hpp"
 #include "server/messaging/frame_budget.hpp"
@@ -16,8 +17,10 @@ constexpr std::size_t kPendingCountLimit = 1000;
 constexpr std::size_t kPartRead = 256;  // messages read per part; the reply budget usually cuts it shorter
 }  // namespace
 
-DirectMessageInbox::DirectMessageInbox(EventBus& bus, Store& store, UserRegistry& users)
-    : bus_(bus), store_(store), users_(users) {
+DirectMessageInbox::DirectMessageInbox(EventBus& bus, Store& store, UserRegistry& users, const ClusterNode* cluster)
+    : bus_(bus), store_(store), users_(users), cluster_(cluster) {
+  published_subscription_ = bus_.subscribe<Published>(
+      [this](const Published& message) { push(message.to, message.id, message.frame); }, Priority::Normal);
   delivery_subscription_ = bus_.subscribe<PendingDelivery>(
       [this](const PendingDelivery& delivery) { deliver_pending(delivery); }, Priority::Normal);
   departure_subscription_ =
@@ -28,6 +31,9 @@ std::optional<DirectMessageInbox::Recipient> DirectMessageInbox::find_recipient(
   // Online first: a guest exists only there, and an account online needs no database read.
   if (const auto online = users_.find(name)) return Recipient{online->id, name};
   if (const auto account = store_.find_user(name)) return Recipient{account->id, name};
+  if (cluster_) {
+    if (const auto guest = cluster_->guest_named(name)) return Recipient{*guest, name};
+  }
   return std::nullopt;
 }
 
@@ -38,10 +44,24 @@ StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipie
   auto stored = store_.store_direct_message(std::move(record));
   if (stored.duplicate) return stored;
   const auto frame = dm_event(stored.message);
+  push(to, stored.message.id, frame);
+  if (publish_) publish_(to, stored.message.id, frame);
+  return stored;
+}
+
+void DirectMessageInbox::push(const Recipient& to, std::int64_t id, const Frame& frame) {
   bool queued = false;
   for (const auto& session : users_.inbox_sessions_of(to.name, to.id)) queued = session->deliver(frame) || queued;
-  if (queued) store_.mark_delivered(to.id, std::array{stored.message.id});
-  return stored;
+  if (queued) store_.mark_delivered(to.id, std::array{id});
+}
+
+void DirectMessageInbox::deliver_published(Recipient to, std::int64_t id, Frame frame) {
+  // Nobody here to take it: nothing to order.
+  if (users_.inbox_sessions_of(to.name, to.id).empty()) return;
+  const auto key = ordering_key(to.name);
+  // Refused (overloaded or stopping): the message waits in the database for the recipient's next log-in, unless
+  // a connection on another node took it.
+  (void)bus_.publish(Published{std::move(to), id, std::move(frame)}, PublishOptions{key, Priority::Normal, {}});
 }
 
 std::size_t DirectMessageInbox::pending_count(std::int64_t principal) const {

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "common/frames.hpp"
 #include "server/concurrency/event_bus.hpp"
 #include "server/auth/identity.hpp"
 #include "server/registry/user_registry.hpp"
@@ -28,7 +30,13 @@ namespace chat {
 // under the same ordering key ("user:<name>"). A connection that logs in gets
 // what waited first, then its inbox opens (UserRegistry::open_inbox) and live
 // messages follow; a message sent meanwhile is not pushed to it but read with
-// the backlog, so none overtakes an older one. Thread-safe.
+// the backlog, so none overtakes an older one.
+//
+// Cluster (cluster.redis_url): a recipient may be a guest of another node (ClusterNode knows its principal),
+// and may have connections on other nodes: each message stored here is handed to the publisher, and the other
+// nodes push it to the recipient's connections there (deliver_published) by the same rules. Thread-safe.
+class ClusterNode;
+
 class DirectMessageInbox {
  public:
   // Who a message is for: the principal, and the name it was written to.
@@ -37,7 +45,14 @@ class DirectMessageInbox {
     std::string name;
   };
 
-  DirectMessageInbox(EventBus& bus, Store& store, UserRegistry& users);
+  // A message stored here, for the recipient's connections on the other nodes.
+  using Publisher = std::function<void(const Recipient& to, std::int64_t id, const Frame& frame)>;
+
+  // `cluster`: this node's place in a cluster; null on a server alone.
+  DirectMessageInbox(EventBus& bus, Store& store, UserRegistry& users, const ClusterNode* cluster = nullptr);
+
+  // Before the server runs.
+  void set_publisher(Publisher publish) { publish_ = std::move(publish); }
 
   static std::string ordering_key(const std::string& user) { return "user:" + user; }
 
@@ -51,6 +66,10 @@ class DirectMessageInbox {
   // message (a retried cid returns the original).
   StoredDirectMessage send(const Identity& from, const Recipient& to, std::string text,
                            std::optional<std::string> client_id, MessageKind kind = MessageKind::text);
+
+  // A message another node stored (its id) and sent as `frame`: pushed, under the recipient's key, to the
+  // connections of the recipient here whose inbox is open, and marked delivered if one took it.
+  void deliver_published(Recipient to, std::int64_t id, Frame frame);
 
   // How many messages wait for the principal (counted up to 1000).
   std::size_t pending_count(std::int64_t principal) const;
@@ -69,6 +88,11 @@ class DirectMessageInbox {
     std::string user;
     std::int64_t principal = 0;
   };
+  struct Published {
+    Recipient to;
+    std::int64_t id = 0;
+    Frame frame;
+  };
   struct GuestGone {
     std::string user;
     std::int64_t principal = 0;
@@ -76,11 +100,16 @@ class DirectMessageInbox {
   void schedule(const PendingDelivery& delivery);
   void deliver_pending(const PendingDelivery& delivery);
   void discard(const GuestGone& gone);
+  // Pushes the frame to the recipient's open inboxes here; marks the message delivered if one took it.
+  void push(const Recipient& to, std::int64_t id, const Frame& frame);
 
   EventBus& bus_;
   Store& store_;
   UserRegistry& users_;
+  const ClusterNode* cluster_;
+  Publisher publish_;
   Subscription delivery_subscription_;
+  Subscription published_subscription_;
   Subscription departure_subscription_;
 };
 

@@ -18,7 +18,7 @@ namespace {
 // keeps its newest seq in rooms.last_seq, so appending locks the room's row and servers appending to one room
 // take turns (seqs stay gapless and unique); and identities (never reused) number users, rooms, runs and
 // direct messages. A member's name is `user_name` (`user` is reserved in PostgreSQL).
-constexpr std::array<std::string_view, 1> migrations{
+constexpr std::array<std::string_view, 2> migrations{
     R"sql(
 CREATE TABLE users (
   id            BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -98,6 +98,20 @@ CREATE UNIQUE INDEX direct_messages_client_id ON direct_messages (sender_id, rec
   WHERE client_id IS NOT NULL;
 -- Only the undelivered backlog is indexed; delivered messages drop out of it.
 CREATE INDEX direct_messages_undelivered ON direct_messages (recipient_id, id) WHERE NOT delivered;
+)sql",
+    // The nodes sharing the database (NodeDirectory): each one's last heartbeat, on the database's clock, and
+    // the names its guests hold, so that a guest name is one guest's on every node.
+    R"sql(
+CREATE TABLE nodes (
+  node TEXT        PRIMARY KEY,
+  seen TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE guest_names (
+  name      TEXT   PRIMARY KEY,
+  node      TEXT   NOT NULL,
+  principal BIGINT NOT NULL UNIQUE
+);
+CREATE INDEX guest_names_node ON guest_names (node);
 )sql"};
 
 // Any number, the same in every server: the lock that makes one of several starting servers migrate.

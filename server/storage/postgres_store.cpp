@@ -235,15 +235,30 @@ auto PostgresStore::run_read(Context&& context, Fn&& fn) const -> decltype(fn(st
 
 // --- users ---
 
+namespace {
+
+// An account's creation and a guest's claim of one name take this lock first, so that each sees the other:
+// without it, two transactions could each find the other's table free of the name and both commit.
+void lock_name(PostgresConnection& c, std::string_view name) {
+  c.query("SELECT pg_advisory_xact_lock(7777002, hashtext($1))", PostgresParams().add(name));
+}
+
+}  // namespace
+
 std::optional<PrincipalId> PostgresStore::create_user(const UserRecord& user) {
   return run_write([&] { return fmt::format("create_user '{}'", user.name); },
                    [&](PostgresConnection& c) -> std::optional<PrincipalId> {
+                     PostgresTransaction transaction(c);
+                     lock_name(c, user.name);
+                     // A guest of any node holding the name has it (NodeDirectory).
                      const auto result = c.query(
-                         "INSERT INTO users (name, password_hash, created_ms, is_admin) VALUES ($1, $2, $3, $4)"
+                         "INSERT INTO users (name, password_hash, created_ms, is_admin)"
+                         " SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM guest_names WHERE name = $1)"
                          " ON CONFLICT (name) DO NOTHING RETURNING id",
                          PostgresParams().add(user.name).add(user.password_hash).add(user.created_ms).add_bool(
                              user.is_admin));
                      if (result.rows() == 0) return std::nullopt;
+                     transaction.commit();
                      return result.integer(0, 0);
                    });
 }
@@ -706,6 +721,87 @@ std::int64_t PostgresStore::discard_undelivered_direct_messages(PrincipalId reci
 std::int64_t PostgresStore::discard_undelivered_to_guests() {
   return run_write([] { return std::string("discard_undelivered_to_guests"); }, [&](PostgresConnection& c) {
     return c.query("DELETE FROM direct_messages WHERE recipient_id < 0 AND NOT delivered").affected();
+  });
+}
+
+// --- several servers ---
+
+bool PostgresStore::heartbeat(std::string_view node) {
+  return run_write([&] { return fmt::format("heartbeat of node {}", node); }, [&](PostgresConnection& c) {
+    // xmax is 0 on a row this statement inserted, not on one it updated.
+    return !c.query("INSERT INTO nodes (node, seen) VALUES ($1, clock_timestamp())"
+                    " ON CONFLICT (node) DO UPDATE SET seen = EXCLUDED.seen RETURNING xmax = 0",
+                    PostgresParams().add(node))
+                .boolean(0, 0);
+  });
+}
+
+std::vector<std::string> PostgresStore::expire_nodes(std::chrono::milliseconds timeout) {
+  return run_write([] { return std::string("expire_nodes"); }, [&](PostgresConnection& c) {
+    PostgresTransaction transaction(c);
+    const auto expired = c.query(
+        "DELETE FROM nodes WHERE seen < clock_timestamp() - make_interval(secs => $1::BIGINT / 1000.0)"
+        " RETURNING node",
+        PostgresParams().add(static_cast<std::int64_t>(timeout.count())));
+    c.query("DELETE FROM guest_names WHERE node NOT IN (SELECT node FROM nodes)");
+    // A guest that holds no name is gone for good: what waits for it, no one will read. (A guest claims its
+    // name before anyone can address it, so none that is still to come can be discarded here.)
+    c.query("DELETE FROM direct_messages WHERE recipient_id < 0 AND NOT delivered"
+            " AND recipient_id NOT IN (SELECT principal FROM guest_names)");
+    transaction.commit();
+    std::vector<std::string> nodes;
+    for (int row = 0; row < expired.rows(); ++row) nodes.push_back(expired.text(row, 0));
+    return nodes;
+  });
+}
+
+void PostgresStore::leave(std::string_view node) {
+  run_write([&] { return fmt::format("leave of node {}", node); }, [&](PostgresConnection& c) {
+    PostgresTransaction transaction(c);
+    c.query("DELETE FROM guest_names WHERE node = $1", PostgresParams().add(node));
+    c.query("DELETE FROM nodes WHERE node = $1", PostgresParams().add(node));
+    transaction.commit();
+  });
+}
+
+bool PostgresStore::claim_guest_name(std::string_view name, std::string_view node, PrincipalId principal) {
+  return run_write([&] { return fmt::format("claim_guest_name '{}'", name); }, [&](PostgresConnection& c) {
+    PostgresTransaction transaction(c);
+    lock_name(c, name);
+    const auto claimed =
+        c.query("INSERT INTO guest_names (name, node, principal)"
+                " SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1)"
+                " ON CONFLICT (name) DO NOTHING RETURNING principal",
+                PostgresParams().add(name).add(node).add(principal));
+    if (claimed.rows() == 0) return false;
+    transaction.commit();
+    return true;
+  });
+}
+
+void PostgresStore::release_guest_name(std::string_view name, PrincipalId principal) {
+  run_write([&] { return fmt::format("release_guest_name '{}'", name); }, [&](PostgresConnection& c) {
+    c.query("DELETE FROM guest_names WHERE name = $1 AND principal = $2", PostgresParams().add(name).add(principal));
+  });
+}
+
+std::optional<PrincipalId> PostgresStore::guest_named(std::string_view name) const {
+  return run_read([&] { return fmt::format("guest_named '{}'", name); },
+                  [&](PostgresConnection& c) -> std::optional<PrincipalId> {
+                    const auto result =
+                        c.query("SELECT principal FROM guest_names WHERE name = $1", PostgresParams().add(name));
+                    if (result.rows() == 0) return std::nullopt;
+                    return result.integer(0, 0);
+                  });
+}
+
+std::vector<std::pair<std::string, PrincipalId>> PostgresStore::guests_of(std::string_view node) const {
+  return run_read([&] { return fmt::format("guests_of node {}", node); }, [&](PostgresConnection& c) {
+    const auto result =
+        c.query("SELECT name, principal FROM guest_names WHERE node = $1 ORDER BY name", PostgresParams().add(node));
+    std::vector<std::pair<std::string, PrincipalId>> guests;
+    for (int row = 0; row < result.rows(); ++row) guests.emplace_back(result.text(row, 0), result.integer(row, 1));
+    return guests;
   });
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/storage/node_directory.hpp"
 #include "server/storage/store.hpp"
 
 namespace chat {
@@ -27,7 +28,7 @@ class ConnectionPool;
 // Storage faults are what PostgresError::is_fault says: the connection lost or refused, the server out of
 // disk, memory or connections, shutting down. A lost connection is opened again by the next operation that
 // needs it, and by recover().
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, public NodeDirectory {
  public:
   // Connects `read_connections` + 1 times to `url` and migrates the schema. Throws StorageError, whose message
   // names the database (without a password).
@@ -77,6 +78,15 @@ class PostgresStore final : public Store {
   std::int64_t mark_delivered(PrincipalId recipient, std::span<const std::int64_t> ids) override;
   std::int64_t discard_undelivered_direct_messages(PrincipalId recipient) override;
   std::int64_t discard_undelivered_to_guests() override;
+
+  NodeDirectory* node_directory() noexcept override { return this; }
+  bool heartbeat(std::string_view node) override;
+  std::vector<std::string> expire_nodes(std::chrono::milliseconds timeout) override;
+  void leave(std::string_view node) override;
+  bool claim_guest_name(std::string_view name, std::string_view node, PrincipalId principal) override;
+  void release_guest_name(std::string_view name, PrincipalId principal) override;
+  std::optional<PrincipalId> guest_named(std::string_view name) const override;
+  std::vector<std::pair<std::string, PrincipalId>> guests_of(std::string_view node) const override;
 
   // PostgreSQL checkpoints by itself: nothing to do, true.
   bool checkpoint() noexcept override { return true; }

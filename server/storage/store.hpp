@@ -16,6 +16,8 @@
 
 namespace chat {
 
+class NodeDirectory;
+
 // Thread-safe. A read sees every write that returned before it started.
 //
 // Errors: failures throw StorageError, whose message names the operation and its subject. Outcomes the caller
@@ -117,6 +119,10 @@ class Store {
   virtual std::int64_t discard_undelivered_direct_messages(PrincipalId recipient) = 0;
   // The same for every guest: at start-up, when the guests of earlier runs are all gone.
   virtual std::int64_t discard_undelivered_to_guests() = 0;
+
+  // --- several servers ---
+  // The directory of the nodes that share this store; null for a store no other server shares (SQLite).
+  virtual NodeDirectory* node_directory() noexcept { return nullptr; }
 
   // --- maintenance ---
   // For shutdown: leaves what is committed in its most compact form on disk (SQLite: the WAL copied back and

@@ -1,0 +1,152 @@
+#include "server/cluster/cluster_node.hpp"
+
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "server/messaging/direct_message_inbox.hpp"
+
+namespace chat {
+
+namespace {
+
+// Unique per run: a node that restarts is a new node, and its predecessor's claims expire with it.
+std::string random_node_id() {
+  std::random_device device;
+  std::uniform_int_distribution<std::uint64_t> any;
+  return fmt::format("{:016x}", any(device));
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(boost::asio::io_context& io, NodeDirectory& directory, std::chrono::milliseconds timeout,
+                         EventBus& bus)
+    : id_(random_node_id()), directory_(directory), timeout_(timeout), bus_(bus), timer_(boost::asio::make_strand(io)) {
+  // High: a heartbeat that waits behind a busy pool for the whole timeout makes the node dead to the others.
+  beat_subscription_ = bus_.subscribe<Beat>([this](const Beat&) { beat(); }, Priority::High);
+  release_subscription_ = bus_.subscribe<Release>(
+      [this](const Release& release) {
+        try {
+          directory_.release_guest_name(release.name, release.guest);
+        } catch (const std::exception& e) {
+          spdlog::debug("cluster: releasing the guest name '{}' failed ({}); the next heartbeat does it",
+                        release.name, e.what());
+        }
+      },
+      Priority::Normal);
+}
+
+ClusterNode::~ClusterNode() { stop(); }
+
+void ClusterNode::start() {
+  try {
+    directory_.heartbeat(id_);
+    // What waits for guests of nodes gone (this one's predecessor among them) is discarded with them.
+    for (const auto& node : directory_.expire_nodes(timeout_)) {
+      spdlog::info("cluster: node {} stopped sending heartbeats: the names its guests held are free", node);
+    }
+  } catch (const std::exception& e) {
+    heartbeat_failures_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("cluster: node {} could not list itself in the database ({}); retrying", id_, e.what());
+  }
+  schedule();
+}
+
+void ClusterNode::stop() {
+  if (stopped_.exchange(true)) return;
+  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  beat_subscription_.unsubscribe();
+  release_subscription_.unsubscribe();
+  try {
+    directory_.leave(id_);
+  } catch (const std::exception& e) {
+    spdlog::warn("cluster: node {} could not remove itself from the database ({}); the others will after {} ms",
+                 id_, e.what(), timeout_.count());
+  }
+}
+
+bool ClusterNode::claim_guest(const std::string& name, PrincipalId guest) {
+  std::lock_guard lock(claims_mutex_);
+  if (!directory_.claim_guest_name(name, id_, guest)) return false;
+  claims_[name] = guest;
+  return true;
+}
+
+void ClusterNode::release_guest(const std::string& name, PrincipalId guest) {
+  {
+    std::lock_guard lock(claims_mutex_);
+    const auto found = claims_.find(name);
+    if (found == claims_.end() || found->second != guest) return;
+    claims_.erase(found);
+  }
+  // Under the name's key, after whatever else the guest's departure does there. Refused (stopping or
+  // overloaded): the next heartbeat releases it, or stop() with every other claim.
+  bus_.publish(Release{name, guest}, PublishOptions{DirectMessageInbox::ordering_key(name), Priority::Normal, {}});
+}
+
+std::optional<PrincipalId> ClusterNode::guest_named(std::string_view name) const {
+  return directory_.guest_named(name);
+}
+
+void ClusterNode::beat() {
+  beat_pending_ = false;
+  if (stopped_) return;
+  try {
+    const bool listed = directory_.heartbeat(id_);
+    if (!listed) {
+      spdlog::warn("cluster: node {} was taken for dead (its heartbeats did not reach the database for {} ms); "
+                   "claiming its guests' names again",
+                   id_, timeout_.count());
+    }
+    match_claims();
+    for (const auto& node : directory_.expire_nodes(timeout_)) {
+      nodes_expired_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("cluster: node {} sent no heartbeat for {} ms: taken for dead, the names its guests held are free",
+                   node, timeout_.count());
+    }
+  } catch (const std::exception& e) {
+    heartbeat_failures_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("cluster: heartbeat of node {} failed: {}", id_, e.what());
+  }
+}
+
+void ClusterNode::match_claims() {
+  std::lock_guard lock(claims_mutex_);
+  std::unordered_map<std::string, PrincipalId> listed;
+  for (auto& [name, guest] : directory_.guests_of(id_)) listed.emplace(std::move(name), guest);
+  for (const auto& [name, guest] : listed) {
+    const auto ours = claims_.find(name);
+    if (ours == claims_.end() || ours->second != guest) directory_.release_guest_name(name, guest);
+  }
+  std::vector<std::string> lost;
+  for (const auto& [name, guest] : claims_) {
+    const auto found = listed.find(name);
+    if (found != listed.end() && found->second == guest) continue;
+    if (!directory_.claim_guest_name(name, id_, guest)) lost.push_back(name);
+  }
+  for (const auto& name : lost) {
+    claims_.erase(name);
+    names_lost_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("cluster: the guest '{}' on node {} lost its name: another took it while this node was taken "
+                 "for dead",
+                 name, id_);
+  }
+}
+
+void ClusterNode::schedule() {
+  timer_.expires_after(timeout_ / 3);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    if (!beat_pending_.exchange(true) && !bus_.publish(Beat{}).ok()) beat_pending_ = false;
+    schedule();
+  });
+}
+
+ClusterNode::Stats ClusterNode::stats() const {
+  return Stats{id_, nodes_expired_.load(std::memory_order_relaxed), names_lost_.load(std::memory_order_relaxed),
+               heartbeat_failures_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace chat
