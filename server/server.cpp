@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 #include <filesystem>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
+#include "common/frames.hpp"
 #include "common/open_file_limit.hpp"
 #include "common/protocol.hpp"
 #include "server/http/web_root.hpp"
@@ -185,15 +187,16 @@ Server::Server(ServerConfig config)
                                        config_.auth.throttle_max_entries}),
       guest_ids_([this] { return store_->begin_run(CommandContext::now_ms()); }),
       node_(config_.clustered() ? std::make_unique<ClusterNode>(
-                                      io_, *store_->node_directory(),
+                                      *store_->node_directory(),
                                       std::chrono::milliseconds(config_.cluster.node_timeout_ms), bus_)
                                 : nullptr),
       messages_(bus_, committer_, *store_, pipeline_options(config_, relay_)),
       room_changes_(bus_, rooms_, users_, *store_),
+      presence_(bus_, rooms_),
       inbox_(bus_, *store_, users_, node_.get()),
-      departures_(bus_, rooms_, users_, inbox_, node_.get()),
+      departures_(bus_, rooms_, users_, inbox_, presence_, node_.get()),
       context_{config_, pool_, bus_, *store_, committer_, rooms_, users_, hasher_, login_gate_, name_probes_,
-               guest_ids_, node_.get(), messages_, room_changes_, departures_, inbox_, disconnects_, requests_, logins_,
+               guest_ids_, node_.get(), messages_, room_changes_, presence_, departures_, inbox_, disconnects_, requests_, logins_,
                [this] { return connections_by_transport(); },
                [this] { return relay_ ? std::optional(relay_->stats()) : std::nullopt; }},
       router_(context_, commands_, requests_),
@@ -207,7 +210,11 @@ Server::Server(ServerConfig config)
   load_state();
   if (config_.clustered()) {
     relay_ = std::make_unique<ClusterRelay>(io_, config_.cluster, node_->id(), bus_, rooms_, *store_, messages_,
-                                            room_changes_, inbox_);
+                                            room_changes_, presence_, inbox_);
+    node_->set_name_lost([this](const std::string& name, PrincipalId guest) { close_guest(name, guest); });
+    presence_.set_publisher([this](const Room& room, const std::string& user, bool online) {
+      relay_->publish_presence(room, user, online);
+    });
     room_changes_.set_publisher([this](const RoomChange& change) { relay_->publish_change(change); });
     inbox_.set_publisher([this](const DirectMessageInbox::Recipient& to, std::int64_t id, const Frame& frame) {
       relay_->publish_direct_message(to, id, frame);
@@ -482,6 +489,19 @@ std::map<std::string, std::size_t> Server::connections_by_transport() const {
   return counts;
 }
 
+void Server::close_guest(const std::string& name, PrincipalId guest) {
+  const auto holder = users_.find(name);
+  if (!holder || holder->id != guest) return;  // gone already
+  const auto notice = to_frame(error_reply(
+      ErrorCode::Conflict, "your guest name '" + name + "' was taken while this server was cut off from the "
+                           "others; connect again and choose a name"));
+  std::unordered_set<std::uint64_t> ids;
+  for (const auto& participant : users_.sessions_of(name)) ids.insert(participant->connection_id());
+  for (const auto& session : live_sessions()) {
+    if (ids.contains(session->connection_id())) session->close_after(DisconnectReason::NameLost, notice);
+  }
+}
+
 std::vector<SessionPtr> Server::live_sessions() const {
   std::vector<SessionPtr> sessions;
   std::lock_guard lock(sessions_mutex_);
@@ -532,7 +552,6 @@ void Server::shutdown() {
 
   // The last commits were published above; the other nodes repair whatever of them Redis did not take.
   if (relay_) relay_->stop();
-  if (node_) node_->stop();
 
   // 3. Tell the clients and close each once its last frames are written (or its time is up).
   const auto close_deadline = std::max(deadline, std::chrono::steady_clock::now()) + kCloseMargin;
@@ -542,6 +561,8 @@ void Server::shutdown() {
   if (!wait_until([this] { return connection_count() == 0; }, close_deadline + 100ms)) {
     spdlog::warn("shutdown: {} connections did not close in time", connection_count());
   }
+  // Only now are this node's guests gone: their names are free for the others from here.
+  if (node_) node_->stop();
 
   // 4. Stop the threads; the database is checkpointed last, if there is time. Nothing acknowledged
   // depends on it: the WAL holds every commit and the next start copies it back. The operator's HTTP surface

@@ -95,6 +95,8 @@ class Server final : public SessionHost {
   bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) const;
   bool pool_idle() const;
   std::vector<SessionPtr> live_sessions() const;
+  // ClusterNode's name_lost: closes the connections of a guest whose name another holds now.
+  void close_guest(const std::string& name, PrincipalId guest);
   // Raises the open-file limit and warns when it cannot hold max_connections.
   void warn_if_descriptors_short() const;
   void schedule_commit_kick();
@@ -143,6 +145,7 @@ class Server final : public SessionHost {
   std::unique_ptr<ClusterRelay> relay_;
   MessagePipeline messages_;
   RoomChanges room_changes_;
+  RoomPresence presence_;
   DirectMessageInbox inbox_;
   SessionDeparture departures_;
   ServerContext context_;

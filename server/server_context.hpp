@@ -19,6 +19,7 @@
 #include "server/auth/name_probes.hpp"
 #include "server/messaging/message_pipeline.hpp"
 #include "server/messaging/room_changes.hpp"
+#include "server/messaging/room_presence.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/registry/user_registry.hpp"
@@ -46,6 +47,7 @@ struct ServerContext {
   ClusterNode* cluster_node;  // a node of a cluster only
   MessagePipeline& messages;
   RoomChanges& room_changes;
+  RoomPresence& presence;
   SessionDeparture& departures;
   DirectMessageInbox& inbox;
   const DisconnectCounters& disconnects;

@@ -7,8 +7,8 @@
 namespace chat {
 
 SessionDeparture::SessionDeparture(EventBus& bus, RoomRegistry& rooms, UserRegistry& users,
-                                   DirectMessageInbox& inbox, ClusterNode* cluster)
-    : bus_(bus), rooms_(rooms), users_(users), inbox_(inbox), cluster_(cluster) {
+                                   DirectMessageInbox& inbox, RoomPresence& presence, ClusterNode* cluster)
+    : bus_(bus), rooms_(rooms), users_(users), inbox_(inbox), presence_(presence), cluster_(cluster) {
   subscription_ = bus_.subscribe<RoomExit>([this](const RoomExit& exit) { leave_room(exit); }, Priority::Normal);
 }
 
@@ -37,7 +37,7 @@ void SessionDeparture::leave_room(const RoomExit& exit) {
                                         [&](const RoomSubscriber& s) { return s.user == exit.user; });
   if (still_online) return;
   if (exit.guest) room->remove_member(exit.user);
-  room->broadcast(presence_event(exit.room, exit.user, "disconnect"));
+  presence_.went_offline(*room, exit.user);
 }
 
 }  // namespace chat

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include "tests/support/loopback_socket.hpp"
@@ -420,6 +421,120 @@ TEST_CASE("DeadNodeGuestName: the names a killed node's guests held are free onc
   INFO(cluster.dump());
   CHECK(cluster["nodes_expired"] == 1);
   CHECK(cluster["heartbeat_failures"] == 0);
+}
+
+namespace {
+
+// One statement on the shared database, as an operator (or a node taking another for dead) would run it.
+void run_sql(const std::string& url, const std::string& sql) {
+  PGconn* connection = PQconnectdb(url.c_str());
+  REQUIRE(PQstatus(connection) == CONNECTION_OK);
+  PGresult* result = PQexec(connection, sql.c_str());
+  const auto status = PQresultStatus(result);
+  PQclear(result);
+  PQfinish(connection);
+  REQUIRE(status == PGRES_COMMAND_OK);
+}
+
+}  // namespace
+
+TEST_CASE("NameLost: a guest whose name another took while its node was taken for dead is told and cut, and "
+          "does not go on under the name") {
+  TwoNodes nodes;
+  auto& [redis, url, a, b] = nodes;
+  a.add_admin("root");
+  TestClient gus(a.port());
+  expect_ok(gus.guest("gus"));
+  // Node A's claim gone, as when another node took A for dead, and an account made under the name on B before
+  // A's next heartbeat claims it back (which may win: then again).
+  bool taken = false;
+  for (int i = 0; i < 50 && !taken; ++i) {
+    run_sql(url, "DELETE FROM guest_names WHERE name = 'gus'");
+    TestClient registrant(b.port());
+    taken = registrant.register_user("gus").value("type", "") == "ok";
+  }
+  REQUIRE(taken);
+  // A's next heartbeat finds the name another's: the guest is told, and its connection closed.
+  const auto notice = gus.wait_event([](const Json& e) { return e.value("code", "") == "conflict"; }, 5s);
+  CHECK(notice["type"] == "error");
+  CHECK(gus.wait_closed(5s));
+  // The account may log in on A now (once the guest's departure is through), and a message to the name reaches
+  // it there.
+  TestClient account(a.port());
+  Json in;
+  for (int i = 0; i < 100; ++i) {
+    in = account.login("gus");
+    if (in.value("type", "") == "ok") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  expect_ok(in);
+  TestClient root(a.port());
+  expect_ok(root.login("root"));
+  const auto stats = expect_ok(root.request("stats"));
+  CHECK(stats["cluster"]["guest_names_lost"] == 1);
+  CHECK(stats["disconnects"]["name_lost"] == 1);
+  expect_ok(root.request("dm", {{"to", "gus"}, {"text", "for the account"}}));
+  CHECK(account.wait_event("dm")["text"] == "for the account");
+}
+
+namespace {
+
+bool is_presence(const Json& e, const std::string& user, const std::string& action) {
+  return e.value("type", "") == "presence" && e.value("user", "") == user && e.value("action", "") == action;
+}
+
+}  // namespace
+
+TEST_CASE("presence crosses nodes: a user is online in a room on any node, one join and one disconnect for all "
+          "its connections, and the users of a killed node go once its reports are cluster.node_timeout_ms old") {
+  TwoNodes nodes;
+  auto& [redis, url, a, b] = nodes;
+  TestClient alice(a.port());
+  expect_ok(alice.register_user("alice"));
+  joined_last_seq(alice);
+  TestClient carol(b.port());
+  expect_ok(carol.register_user("carol"));
+  joined_last_seq(carol);
+  alice.wait_event([](const Json& e) { return is_presence(e, "carol", "join"); });
+
+  {
+    TestClient bob_on_b(b.port());
+    expect_ok(bob_on_b.register_user("bob"));
+    joined_last_seq(bob_on_b);
+    alice.wait_event([](const Json& e) { return is_presence(e, "bob", "join"); });
+    carol.wait_event([](const Json& e) { return is_presence(e, "bob", "join"); });
+    {
+      // A second connection on the other node is the same presence: no second join anywhere.
+      TestClient bob_on_a(a.port());
+      expect_ok(bob_on_a.login("bob"));
+      joined_last_seq(bob_on_a);
+      CHECK_THROWS(alice.wait_event([](const Json& e) { return is_presence(e, "bob", "join"); }, 500ms));
+      CHECK_THROWS(carol.wait_event([](const Json& e) { return is_presence(e, "bob", "join"); }, 100ms));
+      // Node A counts the members online on B.
+      const auto members = expect_ok(alice.request("members", {{"room", kRoom}}))["members"];
+      for (const auto& member : members) {
+        if (member["user"] == "carol" || member["user"] == "bob") CHECK(member["online"] == true);
+      }
+      const auto rooms = expect_ok(alice.request("rooms"))["rooms"];
+      for (const auto& room : rooms) {
+        if (room["room"] == kRoom) CHECK(room["online"] == 3);
+      }
+    }
+    // Bob's connection on A went; the one on B stays: he is still online.
+    CHECK_THROWS(carol.wait_event([](const Json& e) { return is_presence(e, "bob", "disconnect"); }, 500ms));
+    CHECK_THROWS(alice.wait_event([](const Json& e) { return is_presence(e, "bob", "disconnect"); }, 100ms));
+  }
+  // His last connection went: both nodes tell their members, once.
+  alice.wait_event([](const Json& e) { return is_presence(e, "bob", "disconnect"); });
+  carol.wait_event([](const Json& e) { return is_presence(e, "bob", "disconnect"); });
+
+  // Node B dies with carol online: node A forgets B's report once it is older than the timeout (1.5 s).
+  b.kill9();
+  alice.wait_event([](const Json& e) { return is_presence(e, "carol", "disconnect"); }, 10s);
+  const auto members = expect_ok(alice.request("members", {{"room", kRoom}}))["members"];
+  for (const auto& member : members) {
+    if (member["user"] == "carol") CHECK(member["online"] == false);
+  }
 }
 
 TEST_CASE("direct messages cross nodes: to every connection of an account on any node, to a guest of another "

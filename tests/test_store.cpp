@@ -786,12 +786,20 @@ TEST_CASE("the node directory: a guest name and an account exclude each other ac
   // node-2 dies (no more heartbeats) with its guest, to whom a message waits.
   first.store_direct_message({0, "dave", 1, "carol", -6, 1, "for the guest", std::nullopt});
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  one.heartbeat("node-1");
-  CHECK(one.expire_nodes(std::chrono::milliseconds(200)) == std::vector<std::string>{"node-2"});
+  // A node never expires itself, however late its own heartbeat.
+  CHECK(one.expire_nodes("node-1", std::chrono::milliseconds(200)) == std::vector<std::string>{"node-2"});
+  CHECK(one.heartbeat("node-1"));
   CHECK_FALSE(one.guest_named("carol"));
   CHECK(first.count_undelivered_direct_messages(-6, 10) == 0);
-  CHECK(one.expire_nodes(std::chrono::milliseconds(200)).empty());
+  CHECK(one.expire_nodes("node-1", std::chrono::milliseconds(200)).empty());
   CHECK_FALSE(two.heartbeat("node-2"));  // it was taken for dead
+  two.leave("node-2");
+
+  // A claim lists its node again: a node taken for dead claims its guests' names back before its heartbeat.
+  REQUIRE(two.claim_guest_name("zed", "node-2", -10));
+  CHECK(one.expire_nodes("node-1", std::chrono::hours(1)).empty());
+  CHECK(two.guest_named("zed") == -10);
+  CHECK(two.heartbeat("node-2"));
 
   one.leave("node-1");
   CHECK(one.guests_of("node-1").empty());

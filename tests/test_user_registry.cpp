@@ -85,20 +85,30 @@ TEST_CASE("a session's inbox opens on request and goes with the session") {
   REQUIRE(registry.add("bob", account("bob"), false, session(1)));
   REQUIRE(registry.add("bob", account("bob"), false, session(2), /*inbox_open=*/true));
   CHECK(registry.sessions_of("bob").size() == 2);
-  auto open = registry.inbox_sessions_of("BOB", account("bob"));
+  auto open = registry.inbox_sessions_of("BOB", account("bob"), 1);
   REQUIRE(open.size() == 1);
   CHECK(open[0]->connection_id() == 2);
   CHECK(registry.open_inbox("bob", 1));
   CHECK_FALSE(registry.open_inbox("bob", 3));
   CHECK_FALSE(registry.open_inbox("carol", 1));
-  CHECK(registry.inbox_sessions_of("bob", account("bob")).size() == 2);
+  CHECK(registry.inbox_sessions_of("bob", account("bob"), 1).size() == 2);
   // A new session on the same connection (log out, log in again) starts closed.
   REQUIRE(registry.remove("bob", 1));
   REQUIRE(registry.add("bob", account("bob"), false, session(1)));
-  open = registry.inbox_sessions_of("bob", account("bob"));
+  open = registry.inbox_sessions_of("bob", account("bob"), 1);
   REQUIRE(open.size() == 1);
   CHECK(open[0]->connection_id() == 2);
-  CHECK(registry.inbox_sessions_of("nobody", account("nobody")).empty());
+  CHECK(registry.inbox_sessions_of("nobody", account("nobody"), 1).empty());
+}
+
+TEST_CASE("a session that had a direct message with its backlog is not given it again") {
+  UserRegistry registry;
+  REQUIRE(registry.add("bob", account("bob"), false, session(1), /*inbox_open=*/true));
+  REQUIRE(registry.add("bob", account("bob"), false, session(2)));
+  REQUIRE(registry.open_inbox("bob", 2, /*backlog_through=*/7));
+  CHECK(registry.inbox_sessions_of("bob", account("bob"), 7).size() == 1);  // only session 1
+  CHECK(registry.inbox_sessions_of("bob", account("bob"), 7)[0]->connection_id() == 1);
+  CHECK(registry.inbox_sessions_of("bob", account("bob"), 8).size() == 2);
 }
 
 TEST_CASE("GuestNameTakeover: a principal's sessions are never another principal's under the same name") {
@@ -108,8 +118,8 @@ TEST_CASE("GuestNameTakeover: a principal's sessions are never another principal
   REQUIRE(registry.remove("bob", 1));
   // The guest left; the account of the name logs in. What was meant for the guest finds no session.
   REQUIRE(registry.add("bob", account("bob"), false, session(2), /*inbox_open=*/true));
-  CHECK(registry.inbox_sessions_of("bob", guest_id(1)).empty());
-  CHECK(registry.inbox_sessions_of("bob", account("bob")).size() == 1);
+  CHECK(registry.inbox_sessions_of("bob", guest_id(1), 1).empty());
+  CHECK(registry.inbox_sessions_of("bob", account("bob"), 1).size() == 1);
   CHECK_FALSE(registry.add("bob", account("bob") + 1, false, session(3)));  // another principal, same name
   CHECK(registry.find("bob")->guest == false);
   CHECK_FALSE(registry.find("nobody").has_value());

@@ -21,11 +21,8 @@ std::string random_node_id() {
 
 }  // namespace
 
-ClusterNode::ClusterNode(boost::asio::io_context& io, NodeDirectory& directory, std::chrono::milliseconds timeout,
-                         EventBus& bus)
-    : id_(random_node_id()), directory_(directory), timeout_(timeout), bus_(bus), timer_(boost::asio::make_strand(io)) {
-  // High: a heartbeat that waits behind a busy pool for the whole timeout makes the node dead to the others.
-  beat_subscription_ = bus_.subscribe<Beat>([this](const Beat&) { beat(); }, Priority::High);
+ClusterNode::ClusterNode(NodeDirectory& directory, std::chrono::milliseconds timeout, EventBus& bus)
+    : id_(random_node_id()), directory_(directory), timeout_(timeout), bus_(bus) {
   release_subscription_ = bus_.subscribe<Release>(
       [this](const Release& release) {
         try {
@@ -44,20 +41,32 @@ void ClusterNode::start() {
   try {
     directory_.heartbeat(id_);
     // What waits for guests of nodes gone (this one's predecessor among them) is discarded with them.
-    for (const auto& node : directory_.expire_nodes(timeout_)) {
+    for (const auto& node : directory_.expire_nodes(id_, timeout_)) {
       spdlog::info("cluster: node {} stopped sending heartbeats: the names its guests held are free", node);
     }
   } catch (const std::exception& e) {
     heartbeat_failures_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("cluster: node {} could not list itself in the database ({}); retrying", id_, e.what());
   }
-  schedule();
+  heartbeats_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "heartbeat");
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_signal_.wait_for(lock, timeout_ / 3, [this] { return stopping_; })) {
+      lock.unlock();
+      beat();
+      lock.lock();
+    }
+  });
 }
 
 void ClusterNode::stop() {
   if (stopped_.exchange(true)) return;
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-  beat_subscription_.unsubscribe();
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_signal_.notify_all();
+  if (heartbeats_.joinable()) heartbeats_.join();
   release_subscription_.unsubscribe();
   try {
     directory_.leave(id_);
@@ -69,6 +78,8 @@ void ClusterNode::stop() {
 
 bool ClusterNode::claim_guest(const std::string& name, PrincipalId guest) {
   std::lock_guard lock(claims_mutex_);
+  // A guest here holds it, whatever the directory says (it may have lost its claims with this node's listing).
+  if (claims_.contains(name)) return false;
   if (!directory_.claim_guest_name(name, id_, guest)) return false;
   claims_[name] = guest;
   return true;
@@ -91,8 +102,6 @@ std::optional<PrincipalId> ClusterNode::guest_named(std::string_view name) const
 }
 
 void ClusterNode::beat() {
-  beat_pending_ = false;
-  if (stopped_) return;
   try {
     const bool listed = directory_.heartbeat(id_);
     if (!listed) {
@@ -101,7 +110,7 @@ void ClusterNode::beat() {
                    id_, timeout_.count());
     }
     match_claims();
-    for (const auto& node : directory_.expire_nodes(timeout_)) {
+    for (const auto& node : directory_.expire_nodes(id_, timeout_)) {
       nodes_expired_.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("cluster: node {} sent no heartbeat for {} ms: taken for dead, the names its guests held are free",
                    node, timeout_.count());
@@ -113,35 +122,29 @@ void ClusterNode::beat() {
 }
 
 void ClusterNode::match_claims() {
-  std::lock_guard lock(claims_mutex_);
-  std::unordered_map<std::string, PrincipalId> listed;
-  for (auto& [name, guest] : directory_.guests_of(id_)) listed.emplace(std::move(name), guest);
-  for (const auto& [name, guest] : listed) {
-    const auto ours = claims_.find(name);
-    if (ours == claims_.end() || ours->second != guest) directory_.release_guest_name(name, guest);
+  std::vector<std::pair<std::string, PrincipalId>> lost;
+  {
+    std::lock_guard lock(claims_mutex_);
+    std::unordered_map<std::string, PrincipalId> listed;
+    for (auto& [name, guest] : directory_.guests_of(id_)) listed.emplace(std::move(name), guest);
+    for (const auto& [name, guest] : listed) {
+      const auto ours = claims_.find(name);
+      if (ours == claims_.end() || ours->second != guest) directory_.release_guest_name(name, guest);
+    }
+    for (const auto& [name, guest] : claims_) {
+      const auto found = listed.find(name);
+      if (found != listed.end() && found->second == guest) continue;
+      if (!directory_.claim_guest_name(name, id_, guest)) lost.emplace_back(name, guest);
+    }
+    for (const auto& [name, guest] : lost) claims_.erase(name);
   }
-  std::vector<std::string> lost;
-  for (const auto& [name, guest] : claims_) {
-    const auto found = listed.find(name);
-    if (found != listed.end() && found->second == guest) continue;
-    if (!directory_.claim_guest_name(name, id_, guest)) lost.push_back(name);
-  }
-  for (const auto& name : lost) {
-    claims_.erase(name);
+  for (const auto& [name, guest] : lost) {
     names_lost_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("cluster: the guest '{}' on node {} lost its name: another took it while this node was taken "
-                 "for dead",
+                 "for dead; its connection is closed",
                  name, id_);
+    if (name_lost_) name_lost_(name, guest);
   }
-}
-
-void ClusterNode::schedule() {
-  timer_.expires_after(timeout_ / 3);
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
-    if (!beat_pending_.exchange(true) && !bus_.publish(Beat{}).ok()) beat_pending_ = false;
-    schedule();
-  });
 }
 
 ClusterNode::Stats ClusterNode::stats() const {

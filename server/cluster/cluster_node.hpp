@@ -2,14 +2,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
-
-#include <boost/asio.hpp>
 
 #include "server/concurrency/event_bus.hpp"
 #include "server/storage/node_directory.hpp"
@@ -20,11 +21,12 @@ namespace chat {
 // heartbeat, and the names its guests hold — so that a guest name is one guest's on every node, and a name a
 // dead node's guest held is freed once its heartbeat is cluster.node_timeout_ms old.
 //
-// Every third of the timeout, on the pool at high priority: the heartbeat; then this node's claims in the
-// database are made to match its guests (a release that failed is done again; claims lost while the node
-// was taken for dead are made again, and a guest whose name another took meanwhile is logged: the name is
-// the other's from then on); then the nodes found dead are removed, with their claims and what waited for
-// their guests.
+// Every third of the timeout: the heartbeat; then this node's claims in the database are made to match its
+// guests (a release that failed is done again; claims lost while the node was taken for dead are made again,
+// and a guest whose name another took meanwhile is handed to `name_lost`: the name is the other's from then
+// on); then the nodes found dead are removed, with their claims and what waited for their guests. On a thread
+// of its own, and a database connection of its own (NodeDirectory): a heartbeat that waited behind a pool or a
+// store kept busy by clients would let them have the node taken for dead, and its guests' names taken.
 //
 // Thread-safety: every method from any thread.
 class ClusterNode {
@@ -36,19 +38,23 @@ class ClusterNode {
     std::uint64_t heartbeat_failures = 0;
   };
 
-  ClusterNode(boost::asio::io_context& io, NodeDirectory& directory, std::chrono::milliseconds timeout,
-              EventBus& bus);
+  // A guest of this node whose name another holds now: its connections must not go on under it.
+  using NameLost = std::function<void(const std::string& name, PrincipalId guest)>;
+
+  ClusterNode(NodeDirectory& directory, std::chrono::milliseconds timeout, EventBus& bus);
   ~ClusterNode();
 
   const std::string& id() const noexcept { return id_; }
 
+  // Before start().
+  void set_name_lost(NameLost name_lost) { name_lost_ = std::move(name_lost); }
   // Lists the node (or logs why it could not: the next heartbeat tries again) and starts the heartbeats.
   void start();
   // Stops them and removes the node and its guests' names from the directory.
   void stop();
 
-  // Claims the name for a guest of this node before it is let in. False: an account, or a guest on any node,
-  // holds it. Throws StorageError when the database cannot say.
+  // Claims the name for a guest of this node before it is let in. False: an account, or a guest on any node
+  // (this one included), holds it. Throws StorageError when the database cannot say.
   bool claim_guest(const std::string& name, PrincipalId guest);
   // The guest left, or was never let in: its claim is released soon (on the pool), or by the next heartbeat.
   void release_guest(const std::string& name, PrincipalId guest);
@@ -58,22 +64,23 @@ class ClusterNode {
   Stats stats() const;
 
  private:
-  struct Beat {};
   struct Release {
     std::string name;
     PrincipalId guest = 0;
   };
   void beat();
   void match_claims();
-  void schedule();
 
   const std::string id_;
   NodeDirectory& directory_;
   const std::chrono::milliseconds timeout_;
   EventBus& bus_;
-  boost::asio::steady_timer timer_;
+  NameLost name_lost_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;  // guarded by stop_mutex_
   std::atomic<bool> stopped_{false};
-  std::atomic<bool> beat_pending_{false};
+  std::thread heartbeats_;
   std::atomic<std::uint64_t> nodes_expired_{0};
   std::atomic<std::uint64_t> names_lost_{0};
   std::atomic<std::uint64_t> heartbeat_failures_{0};
@@ -81,7 +88,6 @@ class ClusterNode {
   // Held across the directory's calls that change them, so that a claim and the matching never cross.
   std::mutex claims_mutex_;
   std::unordered_map<std::string, PrincipalId> claims_;
-  Subscription beat_subscription_;
   Subscription release_subscription_;
 };
 

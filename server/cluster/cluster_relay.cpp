@@ -1,6 +1,7 @@
 #include "server/cluster/cluster_relay.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,13 +17,16 @@ namespace {
 // A drain's frame holds at most 64 KiB of lines past one message (MessagePipeline); these bounds are far above.
 constexpr std::int64_t kMostLinesPerFrame = 1'000'000;
 constexpr std::size_t kLargestFrame = 16 * 1024 * 1024;
+// limits.max_name_length is at most 64.
+constexpr std::size_t kLongestName = 64;
 
 }  // namespace
 
 ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, std::string node,
                            EventBus& bus, RoomRegistry& rooms, Store& store, MessagePipeline& messages,
-                           RoomChanges& room_changes, DirectMessageInbox& inbox)
-    : prefix_(config.channel_prefix + "room:"),
+                           RoomChanges& room_changes, RoomPresence& presence, DirectMessageInbox& inbox)
+    : config_prefix_(config.channel_prefix),
+      prefix_(config.channel_prefix + "room:"),
       user_prefix_(config.channel_prefix + "user:"),
       node_(std::move(node)),
       repair_interval_(config.repair_interval_ms),
@@ -31,8 +35,13 @@ ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Clus
       store_(store),
       messages_(messages),
       room_changes_(room_changes),
+      presence_(presence),
       inbox_(inbox),
-      repair_timer_(boost::asio::make_strand(io)) {
+      node_timeout_(config.node_timeout_ms),
+      repair_timer_(boost::asio::make_strand(io)),
+      presence_timer_(boost::asio::make_strand(io)) {
+  presence_round_subscription_ =
+      bus_.subscribe<PresenceRound>([this](const PresenceRound&) { presence_round(); }, Priority::Normal);
   catch_up_all_subscription_ =
       bus_.subscribe<CatchUpAll>([this](const CatchUpAll& request) { catch_up_all(request.at_once); });
   RedisLink::Options options;
@@ -53,13 +62,16 @@ void ClusterRelay::start() {
                node_, redis_, prefix_, user_prefix_);
   link_->start();
   schedule_repair();
+  schedule_presence();
 }
 
 void ClusterRelay::stop() {
   if (stopped_.exchange(true)) return;
   link_->stop();
   boost::asio::post(repair_timer_.get_executor(), [this] { repair_timer_.cancel(); });
+  boost::asio::post(presence_timer_.get_executor(), [this] { presence_timer_.cancel(); });
   catch_up_all_subscription_.unsubscribe();
+  presence_round_subscription_.unsubscribe();
 }
 
 std::string ClusterRelay::channel_of(std::string_view room) const { return prefix_ + canonical_name(room); }
@@ -78,6 +90,12 @@ void ClusterRelay::publish_change(const RoomChange& change) {
   if (stopped_) return;
   const nlohmann::json header = {{"node", node_}, {"change", change.to_json()}};
   link_->publish(channel_of(change.room), header.dump());
+}
+
+void ClusterRelay::publish_presence(const Room& room, const std::string& user, bool online) {
+  if (stopped_) return;
+  const nlohmann::json header = {{"node", node_}, {"presence", {{"user", user}, {"online", online}}}};
+  link_->publish(channel_of(room.name()), header.dump());
 }
 
 void ClusterRelay::publish_direct_message(const DirectMessageInbox::Recipient& to, std::int64_t id,
@@ -102,6 +120,11 @@ void ClusterRelay::on_direct_message(std::string_view user, std::string_view pay
     return;
   }
   if (header["node"] == node_) return;  // ours, pushed here already
+  if (header.value("catch_up", false)) {
+    catch_up_notices_.fetch_add(1, std::memory_order_relaxed);
+    if (const auto name = canonical_user_name(user, kLongestName)) inbox_.catch_up(*name);
+    return;
+  }
   const auto to_id = header.value("to_id", PrincipalId{0});
   const auto id = header.value("dm_id", std::int64_t{0});
   const auto line = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
@@ -119,7 +142,7 @@ void ClusterRelay::on_direct_message(std::string_view user, std::string_view pay
 void ClusterRelay::on_room_message(std::string_view room_name, std::string_view payload) {
   const auto header_end = payload.find('\n');
   nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
-  if (!header.is_object() || !header.contains("node")) {
+  if (!header.is_object() || !header.contains("node") || !header["node"].is_string()) {
     unreadable_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -132,6 +155,32 @@ void ClusterRelay::on_room_message(std::string_view room_name, std::string_view 
     }
     room_changes_received_.fetch_add(1, std::memory_order_relaxed);
     room_changes_.received(std::move(*parsed));
+    return;
+  }
+  if (const auto presence = header.find("presence"); presence != header.end()) {
+    const auto user = presence->is_object() ? canonical_user_name(presence->value("user", ""), kLongestName) : std::nullopt;
+    const auto online = presence->is_object() ? presence->find("online") : presence->end();
+    if (!user || online == presence->end() || !online->is_boolean()) {
+      unreadable_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    presence_.received(header["node"].get<std::string>(), std::string(room_name), *user, online->get<bool>());
+    return;
+  }
+  if (const auto online = header.find("online"); online != header.end()) {
+    std::vector<std::string> users;
+    bool readable = online->is_array() && online->size() <= kMostLinesPerFrame;
+    for (std::size_t i = 0; readable && i < online->size(); ++i) {
+      const auto& entry = (*online)[i];
+      const auto user = entry.is_string() ? canonical_user_name(entry.get<std::string>(), kLongestName) : std::nullopt;
+      if (user) users.push_back(*user);
+      readable = user.has_value();
+    }
+    if (!readable) {
+      unreadable_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    presence_.received_all(header["node"].get<std::string>(), std::string(room_name), std::move(users));
     return;
   }
   const auto room = rooms_.find(room_name);
@@ -166,7 +215,9 @@ void ClusterRelay::on_subscribed() {
   // Whatever was published while this node was not subscribed is lost to it: read it from the database. The
   // first subscription too: the rooms were loaded at start, and other nodes may have written since.
   if (!bus_.publish(CatchUpAll{true}).ok()) spdlog::warn("cluster: the pool refused the catch-up after subscribing");
-  spdlog::info("cluster: subscribed to {}*; catching up every room behind the database", prefix_);
+  // The direct messages other nodes published meanwhile wait in the database.
+  inbox_.catch_up_all();
+  spdlog::info("cluster: subscribed to {}*; catching up every room behind the database", config_prefix_);
 }
 
 void ClusterRelay::catch_up_all(bool at_once) {
@@ -205,8 +256,9 @@ void ClusterRelay::catch_up_all(bool at_once) {
 
 void ClusterRelay::on_unpublished(const std::vector<std::string>& channels) {
   const std::string notice = fmt::format(R"({{"node":"{}","catch_up":true}})", node_);
+  // On a user's channel it makes the nodes with that user's connections deliver what waits for it.
   for (const auto& channel : channels) link_->publish(channel, notice);
-  spdlog::info("cluster: told the other nodes to catch up {} rooms whose messages could not be published",
+  spdlog::info("cluster: told the other nodes to catch up {} rooms and users whose messages could not be published",
                channels.size());
 }
 
@@ -217,6 +269,32 @@ void ClusterRelay::schedule_repair() {
     // One sweep at a time: a slow database must not pile them up.
     if (!catch_up_pending_.exchange(true) && !bus_.publish(CatchUpAll{false}).ok()) catch_up_pending_ = false;
     schedule_repair();
+  });
+}
+
+void ClusterRelay::presence_round() {
+  for (const auto& room : rooms_.list()) {
+    std::set<std::string> here;
+    for (const auto& subscriber : *room->subscribers()) here.insert(subscriber.user);
+    const auto key = canonical_name(room->name());
+    if (here.empty()) {
+      if (reported_.erase(key) == 0) continue;  // told already that none is here
+    } else {
+      reported_.insert(key);
+    }
+    const nlohmann::json header = {{"node", node_}, {"online", here}};
+    link_->publish(channel_of(room->name()), header.dump());
+  }
+  presence_.expire(node_timeout_);
+  presence_round_pending_ = false;  // last: one round at a time touches reported_
+}
+
+void ClusterRelay::schedule_presence() {
+  presence_timer_.expires_after(node_timeout_ / 3);
+  presence_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    if (!presence_round_pending_.exchange(true) && !bus_.publish(PresenceRound{}).ok()) presence_round_pending_ = false;
+    schedule_presence();
   });
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio.hpp>
 
@@ -16,6 +17,7 @@
 #include "server/messaging/direct_message_inbox.hpp"
 #include "server/messaging/message_pipeline.hpp"
 #include "server/messaging/room_changes.hpp"
+#include "server/messaging/room_presence.hpp"
 #include "server/registry/room_registry.hpp"
 #include "server/server_config.hpp"
 #include "server/storage/store.hpp"
@@ -43,6 +45,11 @@ namespace chat {
 // While the subscription is down, the sweep also reconciles every room with connections here, so that a ban
 // or a kick made on another node meanwhile takes effect here within an interval, not only once Redis is back.
 //
+// Presence (RoomPresence): a user's first connection here joining a room and its last one going are published on
+// the room's channel as they happen, and every third of cluster.node_timeout_ms each room's whole set of users
+// online here (and once an empty one, when the last went); what other nodes report is forgotten once older than
+// the timeout.
+//
 // Direct messages: each one stored here goes on the recipient's channel, and a node with connections of the
 // recipient pushes it to them (DirectMessageInbox::deliver_published). One Redis lost stays in the database
 // for the recipient's next log-in, unless a connection of the recipient took it on the sender's node.
@@ -50,7 +57,8 @@ namespace chat {
 // Channels: <channel_prefix>room:<canonical room name>, <channel_prefix>user:<canonical user name>. On a room's
 // channel: a JSON header line {"node":..., "first":N, "last":M, "ms":...} followed by the msg lines of seqs
 // N..M; or the header {"node":..., "catch_up":true} alone; or {"node":..., "change":{...}}
-// (RoomChange::to_json). On a user's: {"node":..., "to_id":P, "dm_id":N} and the dm event's line.
+// (RoomChange::to_json); or {"node":..., "presence":{"user":..., "online":true|false}}; or
+// {"node":..., "online":[users]}. On a user's: {"node":..., "to_id":P, "dm_id":N} and the dm event's line.
 //
 // Thread-safety: publish() from any thread (the pipeline calls it from drains); stats() from any thread.
 class ClusterRelay {
@@ -69,7 +77,7 @@ class ClusterRelay {
   // `node`: this node's id (ClusterNode), which marks what it publishes.
   ClusterRelay(boost::asio::io_context& io, const ServerConfig::Cluster& config, std::string node, EventBus& bus,
                RoomRegistry& rooms, Store& store, MessagePipeline& messages, RoomChanges& room_changes,
-               DirectMessageInbox& inbox);
+               RoomPresence& presence, DirectMessageInbox& inbox);
   ~ClusterRelay();
 
   void start();
@@ -80,6 +88,8 @@ class ClusterRelay {
   void publish(const Room& room, std::int64_t first, std::int64_t last, const std::string& lines);
   // RoomChanges' publisher: on the room's channel, so that it keeps its place among the room's messages.
   void publish_change(const RoomChange& change);
+  // RoomPresence's publisher.
+  void publish_presence(const Room& room, const std::string& user, bool online);
   // DirectMessageInbox's publisher: on the recipient's channel.
   void publish_direct_message(const DirectMessageInbox::Recipient& to, std::int64_t id, const Frame& frame);
 
@@ -89,6 +99,7 @@ class ClusterRelay {
   struct CatchUpAll {
     bool at_once = false;  // every room behind now, not only those behind since the previous sweep
   };
+  struct PresenceRound {};
 
   std::string channel_of(std::string_view room) const;
   void on_message(std::string_view channel, std::string_view payload);
@@ -100,7 +111,11 @@ class ClusterRelay {
   // what was delivered here.
   void catch_up_all(bool at_once);
   void schedule_repair();
+  // On the pool: every room's whole set of users online here out, other nodes' stale reports forgotten.
+  void presence_round();
+  void schedule_presence();
 
+  const std::string config_prefix_;  // <channel_prefix>: the subscription's pattern is it and *
   const std::string prefix_;       // <channel_prefix>room:
   const std::string user_prefix_;  // <channel_prefix>user:
   const std::string node_;         // to skip our own publications when they come back
@@ -111,14 +126,20 @@ class ClusterRelay {
   Store& store_;
   MessagePipeline& messages_;
   RoomChanges& room_changes_;
+  RoomPresence& presence_;
   DirectMessageInbox& inbox_;
+  const std::chrono::milliseconds node_timeout_;
   LatencyHistogram relay_latency_;
   std::atomic<std::uint64_t> catch_up_notices_{0};
   std::atomic<std::uint64_t> room_changes_received_{0};
   std::atomic<std::uint64_t> direct_messages_received_{0};
   std::atomic<std::uint64_t> unreadable_{0};
   Subscription catch_up_all_subscription_;
+  Subscription presence_round_subscription_;
   boost::asio::steady_timer repair_timer_;
+  boost::asio::steady_timer presence_timer_;
+  std::atomic<bool> presence_round_pending_{false};
+  std::unordered_set<std::string> reported_;  // rooms whose last whole report here was not empty; presence_round
   std::atomic<bool> stopped_{false};
   std::atomic<bool> catch_up_pending_{false};  // a periodic sweep is queued or running
   std::mutex sweep_mutex_;

@@ -107,6 +107,8 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
   std::deque<Item> in_flight;  // written to the publisher, not yet answered, in order
   std::string writing;         // the buffer of the write in progress
   bool write_in_progress = false;
+  bool publish_refusing = false;   // the last answer to a PUBLISH was an error: said once a streak
+  bool subscribe_refused = false;  // the last PSUBSCRIBE was refused: said once a streak
 
   std::atomic<std::uint64_t> published{0}, publish_failures{0}, received{0}, reconnects{0};
   std::atomic<bool> publisher_connected{false}, subscriber_connected{false};
@@ -347,12 +349,15 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
           }
           if (item.channel.empty()) continue;  // PING
           if (reply->type == REDIS_REPLY_ERROR) {
-            spdlog::warn("redis: PUBLISH refused: {}", text_of(*reply));
+            // Once a streak: a Redis that refuses (an ACL, out of memory) refuses every publication.
+            if (!publish_refusing) spdlog::warn("redis: PUBLISH refused: {}", text_of(*reply));
+            publish_refusing = true;
             std::lock_guard lock(queue_mutex);
             publish_failures.fetch_add(1, std::memory_order_relaxed);
             missed.insert(std::move(item.channel));
             continue;
           }
+          publish_refusing = false;
           published.fetch_add(1, std::memory_order_relaxed);
         }
       } catch (const std::exception& e) {
@@ -378,18 +383,32 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
         watch(connection, false);
         for (;;) {
           const auto reply = co_await connection->next_reply();
+          if (reply->type == REDIS_REPLY_ERROR && !subscriber_connected) {
+            // An ACL without the pattern, say: this node would hear nothing. Said once a streak; the
+            // subscription is tried again with the reconnection's delay.
+            if (!subscribe_refused) {
+              spdlog::error("redis: PSUBSCRIBE {} refused: {}; this node hears nothing from the others until it is "
+                            "allowed (docs/scale-out.md)",
+                            options.pattern, text_of(*reply));
+            }
+            subscribe_refused = true;
+            throw std::runtime_error("PSUBSCRIBE refused");
+          }
           if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) continue;  // e.g. a PING's answer
           const std::string_view kind = text_of(*reply->element[0]);
           if (kind == "pmessage" && reply->elements == 4) {
             received.fetch_add(1, std::memory_order_relaxed);
             run_handler([&] { handlers.message(text_of(*reply->element[2]), text_of(*reply->element[3])); });
           } else if (kind == "psubscribe") {
+            subscribe_refused = false;
             subscriber_connected = true;
             run_handler([&] { handlers.subscribed(); });
           }
         }
       } catch (const std::exception& e) {
-        if (!stopping) spdlog::warn("redis: subscriber connection to {} lost: {}", describe_redis(options.url), e.what());
+        if (!stopping && !subscribe_refused) {
+          spdlog::warn("redis: subscriber connection to {} lost: {}", describe_redis(options.url), e.what());
+        }
       }
       subscriber_connected = false;
       boost::system::error_code ignored;

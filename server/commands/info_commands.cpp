@@ -44,7 +44,8 @@ void members(const CommandContext& ctx) {
   for (const auto& subscriber : *room->subscribers()) online.insert(subscriber.user);
   auto list = nlohmann::json::array();
   for (const auto& [name, role] : room->members()) {
-    list.push_back({{"user", name}, {"role", role_name(role)}, {"online", online.contains(name)}});
+    const bool on = online.contains(name) || room->elsewhere().online(name);  // here, or on another node
+    list.push_back({{"user", name}, {"role", role_name(role)}, {"online", on}});
   }
   auto reply = ctx.ok();
   reply["room"] = room->name();

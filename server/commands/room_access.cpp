@@ -111,13 +111,9 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
     reply["truncated"] = truncated;
     if (truncated) reply["history_before"] = first;
     ctx.reply(reply);
-    if (!was_online) {
-      // The other members learn of the join; the joiner has its reply.
-      const auto event = presence_event(room->name(), user.user, "join");
-      for (const auto& subscriber : *room->subscribers()) {
-        if (subscriber.connection_id != ctx.session->connection_id()) subscriber.participant->deliver(event);
-      }
-    }
+    // The other members learn of the join (unless the user is online in the room on another node); the
+    // joiner has its reply.
+    if (!was_online) ctx.server.presence.came_online(*room, user.user, ctx.session->connection_id());
     return true;
   });
   if (!joined && user.guest) room->remove_member(user.user);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -21,6 +22,8 @@ DirectMessageInbox::DirectMessageInbox(EventBus& bus, Store& store, UserRegistry
     : bus_(bus), store_(store), users_(users), cluster_(cluster) {
   published_subscription_ = bus_.subscribe<Published>(
       [this](const Published& message) { push(message.to, message.id, message.frame); }, Priority::Normal);
+  catch_up_subscription_ =
+      bus_.subscribe<CatchUp>([this](const CatchUp& catch_up) { push_waiting(catch_up); }, Priority::Low);
   delivery_subscription_ = bus_.subscribe<PendingDelivery>(
       [this](const PendingDelivery& delivery) { deliver_pending(delivery); }, Priority::Normal);
   departure_subscription_ =
@@ -44,20 +47,24 @@ StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipie
   auto stored = store_.store_direct_message(std::move(record));
   if (stored.duplicate) return stored;
   const auto frame = dm_event(stored.message);
-  push(to, stored.message.id, frame);
+  // Out to the other nodes first: a failure to mark it delivered here must not keep it from them (a retry of
+  // the cid finds it stored and publishes nothing).
   if (publish_) publish_(to, stored.message.id, frame);
+  push(to, stored.message.id, frame);
   return stored;
 }
 
 void DirectMessageInbox::push(const Recipient& to, std::int64_t id, const Frame& frame) {
   bool queued = false;
-  for (const auto& session : users_.inbox_sessions_of(to.name, to.id)) queued = session->deliver(frame) || queued;
+  for (const auto& session : users_.inbox_sessions_of(to.name, to.id, id)) queued = session->deliver(frame) || queued;
   if (queued) store_.mark_delivered(to.id, std::array{id});
 }
 
 void DirectMessageInbox::deliver_published(Recipient to, std::int64_t id, Frame frame) {
-  // Nobody here to take it: nothing to order.
-  if (users_.inbox_sessions_of(to.name, to.id).empty()) return;
+  // The recipient is not here: nothing to do. (Online, its inbox maybe not open yet: the backlog delivery under
+  // the same key goes first, and a session that had the message with it is not given it again.)
+  const auto holder = users_.find(to.name);
+  if (!holder || holder->id != to.id) return;
   const auto key = ordering_key(to.name);
   // Refused (overloaded or stopping): the message waits in the database for the recipient's next log-in, unless
   // a connection on another node took it.
@@ -96,11 +103,40 @@ void DirectMessageInbox::schedule(const PendingDelivery& delivery) {
   }
 }
 
+void DirectMessageInbox::catch_up(const std::string& user) {
+  // Refused (overloaded or stopping): what waits is delivered at the recipient's next log-in.
+  (void)bus_.publish(CatchUp{user}, PublishOptions{ordering_key(user), Priority::Low, {}});
+}
+
+void DirectMessageInbox::catch_up_all() {
+  for (const auto& user : users_.list()) catch_up(user.name);
+}
+
+void DirectMessageInbox::push_waiting(const CatchUp& catch_up) {
+  const auto holder = users_.find(catch_up.user);
+  if (!holder) return;
+  try {
+    std::vector<std::int64_t> queued;
+    for (const auto& message : store_.undelivered_direct_messages(holder->id, kPartRead)) {
+      const auto frame = dm_event(message);
+      bool taken = false;
+      for (const auto& session : users_.inbox_sessions_of(catch_up.user, holder->id, message.id)) {
+        taken = session->deliver(frame) || taken;
+      }
+      if (taken) queued.push_back(message.id);
+    }
+    store_.mark_delivered(holder->id, queued);
+  } catch (const std::exception& e) {
+    spdlog::warn("user={} delivering the direct messages Redis lost failed: {}", catch_up.user, e.what());
+  }
+}
+
 void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
   const auto& session = delivery.session;
   const auto identity = session->identity();
   if (session->is_closed() || !identity || identity->id != delivery.principal) return;  // gone, or logged out
   std::vector<std::int64_t> queued;
+  std::int64_t through = delivery.through;
   bool dropped = false;
   std::vector<DirectMessageRecord> messages;
   FrameBudget budget(session->reply_budget(), /*min_frames=*/1);
@@ -116,6 +152,7 @@ void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
       queued.push_back(message.id);
     }
     store_.mark_delivered(delivery.principal, queued);
+    if (!queued.empty()) through = std::max(through, queued.back());
   } catch (const std::exception& e) {
     // What was queued but not marked comes again at the next log-in: twice rather than never.
     spdlog::error("conn={} user={} delivering waiting direct messages failed: {}", session->connection_id(),
@@ -125,10 +162,12 @@ void DirectMessageInbox::deliver_pending(const PendingDelivery& delivery) {
   if (dropped) return;
   if (budget.exhausted() || messages.size() == kPartRead) {
     // More waits: the next part once the client has read this one, still under the user's key.
-    session->when_drained([this, delivery] { schedule(delivery); });
+    auto next = delivery;
+    next.through = through;
+    session->when_drained([this, next] { schedule(next); });
     return;
   }
-  users_.open_inbox(delivery.user, session->connection_id());
+  users_.open_inbox(delivery.user, session->connection_id(), through);
 }
 
 }  // namespace chat

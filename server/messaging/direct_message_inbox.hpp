@@ -70,6 +70,11 @@ class DirectMessageInbox {
   // A message another node stored (its id) and sent as `frame`: pushed, under the recipient's key, to the
   // connections of the recipient here whose inbox is open, and marked delivered if one took it.
   void deliver_published(Recipient to, std::int64_t id, Frame frame);
+  // What Redis may have lost: under the user's key, what waits for the user (online here) goes to its sessions
+  // whose inbox is open — for one user (another node's publications failed), or every user online here (this
+  // node's subscription was made again).
+  void catch_up(const std::string& user);
+  void catch_up_all();
 
   // How many messages wait for the principal (counted up to 1000).
   std::size_t pending_count(std::int64_t principal) const;
@@ -87,6 +92,10 @@ class DirectMessageInbox {
     SessionPtr session;
     std::string user;
     std::int64_t principal = 0;
+    std::int64_t through = 0;  // the newest message queued by the parts before
+  };
+  struct CatchUp {
+    std::string user;
   };
   struct Published {
     Recipient to;
@@ -102,6 +111,7 @@ class DirectMessageInbox {
   void discard(const GuestGone& gone);
   // Pushes the frame to the recipient's open inboxes here; marks the message delivered if one took it.
   void push(const Recipient& to, std::int64_t id, const Frame& frame);
+  void push_waiting(const CatchUp& catch_up);
 
   EventBus& bus_;
   Store& store_;
@@ -110,6 +120,7 @@ class DirectMessageInbox {
   Publisher publish_;
   Subscription delivery_subscription_;
   Subscription published_subscription_;
+  Subscription catch_up_subscription_;
   Subscription departure_subscription_;
 };
 

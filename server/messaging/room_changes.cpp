@@ -69,7 +69,16 @@ std::optional<RoomChange> RoomChange::from_json(const nlohmann::json& json) {
 RoomChanges::RoomChanges(EventBus& bus, RoomRegistry& rooms, UserRegistry& users, Store& store)
     : rooms_(rooms), users_(users), bus_(bus), store_(store) {
   reconcile_subscription_ =
-      bus_.subscribe<Reconcile>([this](const Reconcile& request) { apply_stored(request.room); }, Priority::Low);
+      bus_.subscribe<Reconcile>(
+          [this](const Reconcile& request) {
+            {
+              // From here a change stored meanwhile is read, or comes with the next request.
+              std::lock_guard lock(reconcile_mutex_);
+              reconciling_.erase(canonical_name(request.room));
+            }
+            apply_stored(request.room);
+          },
+          Priority::Low);
   // Urgent, as moderation is: a ban must overtake the flood it is meant to stop.
   subscription_ =
       bus_.subscribe<RoomChange>([this](const RoomChange& change) { apply_received(change); }, Priority::Urgent);
@@ -87,9 +96,19 @@ void RoomChanges::received(RoomChange change) {
 }
 
 void RoomChanges::reconcile(const std::string& room) {
+  auto key = canonical_name(room);
+  {
+    // One waiting per room: a sweep every interval while Redis is away must not pile them up behind a slow
+    // database.
+    std::lock_guard lock(reconcile_mutex_);
+    if (!reconciling_.insert(key).second) return;
+  }
   // Low: after a subscription every room is reconciled, four reads each, and chat must go on meanwhile. Dropped
   // when the pool refuses: the next reconciliation (a subscription, a notice, a sweep) comes back to it.
-  (void)bus_.publish(Reconcile{room}, PublishOptions{canonical_name(room), Priority::Low, {}});
+  if (!bus_.publish(Reconcile{room}, PublishOptions{key, Priority::Low, {}}).ok()) {
+    std::lock_guard lock(reconcile_mutex_);
+    reconciling_.erase(key);
+  }
 }
 
 void RoomChanges::apply_stored(const std::string& name) {
@@ -205,6 +224,7 @@ void RoomChanges::apply(const RoomChange& change) {
     case RoomChange::Kind::left:
       room->remove_member(change.user);
       room->unsubscribe_user(change.user);
+      room->elsewhere().forget(change.user);  // out of the room on every node: no later `disconnect` for it
       room->broadcast(presence_event(room->name(), change.user, "leave"));
       break;
     case RoomChange::Kind::topic:
@@ -224,6 +244,7 @@ void RoomChanges::apply(const RoomChange& change) {
         expel(*room, change, "banned", "ban");
       } else {
         room->unsubscribe_user(change.user);
+        room->elsewhere().forget(change.user);
       }
       break;
     }
@@ -244,6 +265,7 @@ void RoomChanges::expel(Room& room, const RoomChange& change, std::string_view e
   room.remove_member(change.user);
   room.revoke_invite(change.user);
   room.unsubscribe_user(change.user);
+  room.elsewhere().forget(change.user);
   const auto event = removal_event(event_type, room.name(), change.by, change.text);
   for (const auto& session : users_.sessions_of(change.user)) session->deliver(event);
   room.broadcast(presence_event(room.name(), change.user, presence));

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -37,9 +39,10 @@ struct RoomChange {
 // shares the change with the others (the publisher, ClusterRelay), so that a ban, a kick or a new room takes
 // effect on every node, not only where it was made.
 //
-// A change received gives no rights to a guest here: another node's change names an account, and this node's
-// guest of that name (guest names are unique per node only) is someone else; so an invitation, a membership or
-// a role for a name a guest holds here is not applied, nor is an owner's role for anyone but the room's owner.
+// A change received gives no rights to a guest here: another node's change names an account, and a guest here
+// of that name is someone else (guest names are the cluster's, ClusterNode; but a guest whose node was taken for
+// dead may have lost its name to an account meanwhile); so an invitation, a membership or a role for a name a
+// guest holds here is not applied, nor is an owner's role for anyone but the room's owner.
 // Bans and kicks are by name and applied whoever holds it.
 //
 // Thread-safety: made() runs in the command's handler, under the room's ordering key; received() from any
@@ -77,6 +80,8 @@ class RoomChanges {
   EventBus& bus_;
   Store& store_;
   std::function<void(const RoomChange&)> publish_;
+  std::mutex reconcile_mutex_;
+  std::unordered_set<std::string> reconciling_;  // rooms (canonical) with a reconciliation waiting
   Subscription subscription_;
   Subscription reconcile_subscription_;
 };

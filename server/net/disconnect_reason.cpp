@@ -16,6 +16,7 @@ std::string_view to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::LineTimeout: return "line_timeout";
     case DisconnectReason::HandshakeTimeout: return "handshake_timeout";
     case DisconnectReason::HandshakeFailed: return "handshake_failed";
+    case DisconnectReason::NameLost: return "name_lost";
   }
   return "io_error";
 }

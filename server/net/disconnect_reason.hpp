@@ -22,8 +22,9 @@ enum class DisconnectReason : std::uint8_t {
   LineTimeout,   // a request line begun and not finished within server.line_timeout_sec
   HandshakeTimeout,  // the transport's opening handshake (TLS) not finished within server.tls_handshake_timeout_ms
   HandshakeFailed,   // the opening handshake failed: not TLS (plaintext on the TLS port), no common version...
+  NameLost,  // a guest whose name another took while its node was taken for dead by the cluster (ClusterNode)
 };
-inline constexpr std::size_t kDisconnectReasonCount = 12;
+inline constexpr std::size_t kDisconnectReasonCount = 13;
 
 std::string_view to_string(DisconnectReason reason) noexcept;
 

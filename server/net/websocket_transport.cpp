@@ -214,6 +214,7 @@ websocket::close_code websocket_close_code(DisconnectReason reason) noexcept {
     case DisconnectReason::LoginTimeout:
     case DisconnectReason::LineTimeout:
     case DisconnectReason::HandshakeTimeout:
+    case DisconnectReason::NameLost:
       return websocket::close_code::policy_error;
     case DisconnectReason::HandshakeFailed:
       return websocket::close_code::protocol_error;

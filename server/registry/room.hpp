@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/registry/participant.hpp"
+#include "server/registry/remote_presence.hpp"
 #include "server/registry/room_membership.hpp"
 #include "server/registry/room_role.hpp"
 #include "server/registry/room_sequence.hpp"
@@ -82,8 +83,15 @@ class Room {
   bool is_subscribed(std::uint64_t connection_id) const { return subscribers_.contains(connection_id); }
   // A consistent, immutable snapshot; no lock is held once it is returned.
   SubscriberSnapshot subscribers() const { return subscribers_.snapshot(); }
-  // Distinct users subscribed. O(1).
-  std::size_t online_count() const noexcept { return subscribers_.online_users(); }
+  // Distinct users subscribed here or, on a node of a cluster, online in the room on another node. O(1) on a
+  // server alone, O(subscribers) on a node whose room has users elsewhere.
+  std::size_t online_count() const;
+  // Whether `user` has a connection subscribed here. O(subscribers).
+  bool is_subscribed_user(std::string_view user) const;
+
+  // --- on a node of a cluster: who is online in the room on the other nodes (see RemotePresence) ---
+  RemotePresence& elsewhere() noexcept { return elsewhere_; }
+  const RemotePresence& elsewhere() const noexcept { return elsewhere_; }
 
   // Delivers `frame` once to every connection in one snapshot, holding no
   // lock while calling deliver(). A connection that subscribes during the
@@ -108,6 +116,7 @@ class Room {
   RoomSettings settings_;  // guarded by settings_mutex_
   RoomMembership membership_;
   RoomSubscriberList subscribers_;
+  RemotePresence elsewhere_;
   RoomSequence sequence_;
   std::once_flag outbox_once_;
   std::shared_ptr<RoomOutbox> outbox_;  // set once, under outbox_once_

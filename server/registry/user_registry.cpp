@@ -61,7 +61,7 @@ bool UserRegistry::remove(std::string_view user, std::uint64_t connection_id) {
   return true;
 }
 
-bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id) {
+bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id, std::int64_t backlog_through) {
   const std::string key = canonical_name(user);
   std::unique_lock lock(mutex_);
   const auto found = users_.find(key);
@@ -71,6 +71,7 @@ bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id
   for (Session& session : found->second.sessions) {
     if (session.connection_id == connection_id) {
       session.inbox_open = true;
+      session.backlog_through = backlog_through;
       return true;
     }
   }
@@ -78,15 +79,16 @@ bool UserRegistry::open_inbox(std::string_view user, std::uint64_t connection_id
 }
 
 std::vector<ParticipantPtr> UserRegistry::sessions_of(std::string_view user) const {
-  return sessions_where(user, std::nullopt);
+  return sessions_where(user, std::nullopt, 0);
 }
 
-std::vector<ParticipantPtr> UserRegistry::inbox_sessions_of(std::string_view user, std::int64_t principal) const {
-  return sessions_where(user, principal);
+std::vector<ParticipantPtr> UserRegistry::inbox_sessions_of(std::string_view user, std::int64_t principal,
+                                                            std::int64_t message) const {
+  return sessions_where(user, principal, message);
 }
 
-std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user,
-                                                         std::optional<std::int64_t> inbox_of) const {
+std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user, std::optional<std::int64_t> inbox_of,
+                                                         std::int64_t message) const {
   const std::string key = canonical_name(user);
   std::vector<ParticipantPtr> result;
   std::shared_lock lock(mutex_);
@@ -94,7 +96,7 @@ std::vector<ParticipantPtr> UserRegistry::sessions_where(std::string_view user,
   if (found != users_.end() && (!inbox_of || found->second.id == *inbox_of)) {
     result.reserve(found->second.sessions.size());
     for (const Session& session : found->second.sessions) {
-      if (!inbox_of || session.inbox_open) {
+      if (!inbox_of || (session.inbox_open && session.backlog_through < message)) {
         result.push_back(session.participant);
       }
     }

@@ -46,17 +46,21 @@ class UserRegistry {
   // be null (std::invalid_argument).
   bool add(std::string_view user, std::int64_t principal, bool guest, ParticipantPtr participant,
            bool inbox_open = false);
-  // Opens the inbox of one session. False if there is no such session.
-  bool open_inbox(std::string_view user, std::uint64_t connection_id);
+  // Opens the inbox of one session, which has had the direct messages up to
+  // `backlog_through` (their ids) with its backlog. False if there is no such
+  // session.
+  bool open_inbox(std::string_view user, std::uint64_t connection_id, std::int64_t backlog_through = 0);
   // Removes one session; the user goes offline with the last one. False if
   // there was no such session.
   bool remove(std::string_view user, std::uint64_t connection_id);
 
   // In the order they were added; empty if offline.
   std::vector<ParticipantPtr> sessions_of(std::string_view user) const;
-  // The sessions whose inbox is open, in the order they were added; none
+  // The sessions whose inbox is open and that have not had the direct message
+  // `message` (its id) with their backlog, in the order they were added; none
   // when the name is not held by `principal` now.
-  std::vector<ParticipantPtr> inbox_sessions_of(std::string_view user, std::int64_t principal) const;
+  std::vector<ParticipantPtr> inbox_sessions_of(std::string_view user, std::int64_t principal,
+                                                std::int64_t message) const;
   // Who holds the name now; nullopt if nobody.
   std::optional<OnlineUser> find(std::string_view user) const;
   bool is_online(std::string_view user) const;
@@ -72,8 +76,10 @@ class UserRegistry {
     std::uint64_t connection_id;  // cached: lookups never call into a participant
     ParticipantPtr participant;
     bool inbox_open = false;
+    std::int64_t backlog_through = 0;  // the newest direct message it had with its backlog
   };
-  std::vector<ParticipantPtr> sessions_where(std::string_view user, std::optional<std::int64_t> inbox_of) const;
+  std::vector<ParticipantPtr> sessions_where(std::string_view user, std::optional<std::int64_t> inbox_of,
+                                             std::int64_t message) const;
   struct Entry {
     std::string name;
     std::int64_t id;

@@ -81,7 +81,7 @@ class PostgresStore final : public Store, public NodeDirectory {
 
   NodeDirectory* node_directory() noexcept override { return this; }
   bool heartbeat(std::string_view node) override;
-  std::vector<std::string> expire_nodes(std::chrono::milliseconds timeout) override;
+  std::vector<std::string> expire_nodes(std::string_view self, std::chrono::milliseconds timeout) override;
   void leave(std::string_view node) override;
   bool claim_guest_name(std::string_view name, std::string_view node, PrincipalId principal) override;
   void release_guest_name(std::string_view name, PrincipalId principal) override;
@@ -102,6 +102,9 @@ class PostgresStore final : public Store, public NodeDirectory {
   // StorageErrors named by context() and noting the storage's faults in health_.
   template <typename Context, typename Fn>
   auto run_write(Context&& context, Fn&& fn) -> decltype(fn(std::declval<PostgresConnection&>()));
+  // On the directory's connection. Its failures do not turn the store's health: they are the directory's.
+  template <typename Context, typename Fn>
+  auto run_directory(Context&& context, Fn&& fn) const -> decltype(fn(std::declval<PostgresConnection&>()));
   // Runs fn(reader) on a pooled connection, reconnecting it first if it was lost.
   template <typename Context, typename Fn>
   auto run_read(Context&& context, Fn&& fn) const -> decltype(fn(std::declval<PostgresConnection&>()));
@@ -112,6 +115,9 @@ class PostgresStore final : public Store, public NodeDirectory {
   std::unique_ptr<PostgresConnection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;
   std::unique_ptr<ConnectionPool<PostgresConnection>> readers_;
+  // The NodeDirectory's, opened at its first use (a server alone never opens it).
+  mutable std::unique_ptr<PostgresConnection> directory_;  // guarded by directory_mutex_
+  mutable std::mutex directory_mutex_;
   StorageHealth health_;
 };
 
