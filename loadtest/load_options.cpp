@@ -33,6 +33,10 @@ std::string format_double(double value) {
 void define(CLI::App& app, LoadOptions& o) {
   app.add_option("--host", o.host, "Server address (127.0.0.x only)")->capture_default_str();
   app.add_option("-p,--port", o.port, "Server port")->required();
+  app.add_option("--also-port", o.also_ports,
+                 "Another node of the same chat (cluster.redis_url) on --host; repeatable. The members' connections "
+                 "go to --port and these in turn, so a room's members are spread over the nodes; setup uses --port")
+      ->type_name("PORT");
   app.add_option("--protocol", o.protocol,
                  "chat: this server's protocol; redis: the same topology on Redis pub/sub (SUBSCRIBE/PUBLISH), "
                  "as a baseline")
@@ -183,6 +187,10 @@ std::vector<std::string> LoadOptions::to_args() const {
   if (quiet) args.emplace_back("--quiet");
   if (worker_index >= 0) args.insert(args.end(), {"--worker", std::to_string(worker_index)});
   if (!run_tag.empty()) args.insert(args.end(), {"--run-tag", run_tag});
+  for (const auto also : also_ports) {
+    args.push_back("--also-port");
+    args.push_back(std::to_string(also));
+  }
   return args;
 }
 
@@ -210,6 +218,12 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
 std::string validate(const LoadOptions& o) {
   if (!is_loopback_24(o.host)) return "--host must be an address in 127.0.0.0/24";
   if (o.port == 0) return "--port must not be 0";
+  for (const auto also : o.also_ports) {
+    if (also == 0) return "--also-port must not be 0";
+  }
+  if (!o.also_ports.empty() && (o.protocol != Protocol::Chat || o.transport != Transport::Tcp)) {
+    return "--also-port is for --protocol chat over --transport tcp";
+  }
   if ((!o.ca_file.empty() || o.insecure) && !o.tls) return "--ca-file and --insecure need --tls";
   if (!o.ca_file.empty() && o.insecure) return "--ca-file and --insecure exclude each other";
   if (o.tls && o.protocol == Protocol::Redis) return "--tls is for the chat protocol only";

@@ -27,6 +27,7 @@ constexpr std::size_t kMaxRunTagChars = 6;
 struct LoadOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  std::vector<std::uint16_t> also_ports;  // other nodes of the same chat on `host`: members connect to each in turn
   Protocol protocol = Protocol::Chat;
   Transport transport = Transport::Tcp;
   std::uint16_t http_port = 0;  // --transport ws: where GET /ws is

@@ -37,7 +37,7 @@ void MemberSession::start(Setup setup) {
   end_reason_.clear();
   framer_ = LineFramer(kMaxLineBytes);
   setup_started_us_ = now_us();
-  connection_.connect(context_.websocket.value_or(context_.server), context_.sources.next());
+  connection_.connect(context_.next_server(), context_.sources.next());
 }
 
 void MemberSession::on_connected() { state_ = State::LoggingIn; }

@@ -4,7 +4,8 @@
 #   loadtest/presets.sh [options] PRESET... [-- extra chat-loadtest flags]
 #   (over TLS: --port <the server's tls_port> PRESET... -- --tls --ca-file CERT)
 #
-# Presets: smoke fanout latency bigroom idle churn all
+# Presets: smoke fanout latency bigroom idle churn all, and cluster (fanout over
+# the nodes of --cluster)
 # Options:
 #   --host H          server address (default 127.0.0.1)
 #   --port P          server port (required unless --start-server)
@@ -28,6 +29,13 @@
 #                     prints each figure's medians per transport and the ratio
 #                     to plain TCP's (ws/tcp, tls/tcp)
 #   --redis-server PATH  redis-server binary (default: the one on PATH)
+#   --cluster N       with --start-server: a PostgreSQL database (initdb in a
+#                     temporary folder, Debian's PostgreSQL 15), a redis-server
+#                     and N chat-server nodes sharing them (cluster.redis_url),
+#                     all on free ports of 127.0.0.1 and stopped afterwards; the
+#                     members' connections go to the nodes in turn. --server-pid
+#                     figures are the first node's. The cluster preset asks for
+#                     3 nodes when --cluster is not given.
 # The presets are meant for a server on loadtest/server-load.json (what
 # --start-server runs): rate limit off, and limits.max_connections and
 # max_connections_per_ip at 19,500. A server whose hello announces a rate
@@ -50,6 +58,7 @@ start_server=0
 out_dir=""
 baseline=""
 redis_bin=""
+cluster=0
 presets=()
 extra=()
 
@@ -65,6 +74,7 @@ while [ $# -gt 0 ]; do
     --out) out_dir="$2"; shift 2 ;;
     --baseline) baseline="$2"; shift 2 ;;
     --redis-server) redis_bin="$2"; shift 2 ;;
+    --cluster) cluster="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "presets.sh: unknown option $1" >&2; usage ;;
@@ -75,6 +85,18 @@ done
 [ -x "$bin" ] || { echo "presets.sh: no executable $bin (build the chat-loadtest target)" >&2; exit 2; }
 
 all_presets=(fanout latency bigroom idle churn)
+for preset in "${presets[@]}"; do
+  if [ "$preset" = cluster ] && [ "$cluster" = 0 ]; then
+    [ "$start_server" = 1 ] || { echo "presets.sh: the cluster preset needs --start-server (it starts the nodes)" >&2; exit 2; }
+    cluster=3
+  fi
+done
+if [ "$cluster" != 0 ]; then
+  [[ "$cluster" =~ ^[0-9]+$ ]] && [ "$cluster" -ge 2 ] && [ "$cluster" -le 8 ] ||
+    { echo "presets.sh: --cluster takes 2 to 8 nodes" >&2; exit 2; }
+  [ "$start_server" = 1 ] || { echo "presets.sh: --cluster needs --start-server" >&2; exit 2; }
+  [ -z "$baseline" ] || { echo "presets.sh: --cluster runs without --baseline" >&2; exit 2; }
+fi
 if [ -n "$baseline" ]; then
   case "$baseline" in
     redis) ;;
@@ -87,7 +109,7 @@ if [ -n "$baseline" ]; then
   expanded=()
   for preset in "${presets[@]}"; do
     case "$preset" in
-      smoke|fanout|latency|bigroom|idle|churn) expanded+=("$preset") ;;
+      smoke|fanout|latency|bigroom|idle|churn|cluster) expanded+=("$preset") ;;
       all) expanded+=("${all_presets[@]}") ;;
       *) echo "presets.sh: unknown preset $preset" >&2; exit 2 ;;
     esac
@@ -95,13 +117,97 @@ if [ -n "$baseline" ]; then
   presets=("${expanded[@]}")
 fi
 
+# --- Redis, for --baseline redis ---------------------------------------------
+redis_port=""
+redis_maxclients=""
+# What idle-19000 needs of it.
+redis_needed_clients=19000
+
+redis_answers_ping() {
+  local reply=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$redis_port"; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 1 reply <&3 || true
+  exec 3<&- 3>&-
+  [ "${reply%$'\r'}" = "+PONG" ]
+}
+
+# Starts redis-server on a free port of 127.0.0.1: no RDB snapshots, no AOF,
+# protected mode off so that the idle preset's 127.0.0.2 and up may connect
+# (loopback only all the same), and as many clients as its open-file limit
+# allows: redis-server keeps 32 descriptors for itself beyond maxclients.
+start_redis() {
+  [ -n "$redis_bin" ] || redis_bin="$(command -v redis-server || true)"
+  if [ -z "$redis_bin" ] || [ ! -x "$redis_bin" ]; then
+    echo "presets.sh: --baseline redis needs redis-server (Debian package redis-server; scripts/setup.sh installs it)" >&2
+    exit 2
+  fi
+  local files
+  files="$(ulimit -Hn)"
+  [ "$files" = unlimited ] && files=1048576
+  redis_maxclients=$((files - 32))
+  redis_dir="$(mktemp -d /tmp/chat-loadtest-redis.XXXXXX)"
+  local attempt
+  for attempt in 1 2 3 4 5; do  # another process may take the free port first
+    redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$redis_bin" --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --protected-mode no \
+      --maxclients "$redis_maxclients" --dir "$redis_dir" --daemonize no >>"$redis_dir/redis.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 100); do
+      redis_answers_ping && break
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    redis_answers_ping && break
+    kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+    redis_pid=""
+  done
+  [ -n "$redis_pid" ] || { echo "presets.sh: redis-server did not start" >&2; cat "$redis_dir/redis.log" >&2; exit 3; }
+  echo "presets.sh: started redis-server pid $redis_pid on port $redis_port, maxclients $redis_maxclients" \
+    "(the open-file limit of $files less the 32 descriptors redis-server keeps for itself)" >&2
+  if [ "$redis_maxclients" -lt "$redis_needed_clients" ]; then
+    echo "presets.sh: idle-19000 needs $redis_needed_clients Redis clients: raise the open-file limit (ulimit -Hn)" >&2
+  fi
+}
+
+# --- PostgreSQL, for --cluster ----------------------------------------------------
+postgres_port=""
+postgres_bin=/usr/lib/postgresql/15/bin
+# PostgreSQL's programs refuse to run as root: as root, they run as the postgres user, which owns the cluster.
+# (A prefix, not a function: a function put in the background is a subshell, and its pid not the server's.)
+as_postgres=()
+[ "$(id -u)" = 0 ] && as_postgres=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+start_postgres() {
+  [ -x "$postgres_bin/initdb" ] && command -v psql >/dev/null ||
+    { echo "presets.sh: --cluster needs PostgreSQL 15 (Debian packages postgresql, postgresql-client)" >&2; exit 2; }
+  postgres_dir="$(mktemp -d /tmp/chat-loadtest-postgres.XXXXXX)"
+  [ "$(id -u)" = 0 ] && chown postgres: "$postgres_dir"
+  ${as_postgres[@]+"${as_postgres[@]}"} "$postgres_bin/initdb" -D "$postgres_dir/data" -U chat -A trust >"$postgres_dir/initdb.log" 2>&1 ||
+    { echo "presets.sh: initdb failed" >&2; cat "$postgres_dir/initdb.log" >&2; exit 3; }
+  postgres_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  ${as_postgres[@]+"${as_postgres[@]}"} "$postgres_bin/postgres" -D "$postgres_dir/data" -p "$postgres_port" -c listen_addresses=127.0.0.1 \
+    -c unix_socket_directories="$postgres_dir" -c fsync=on >"$postgres_dir/postgres.log" 2>&1 &
+  postgres_pid=$!
+  local url="postgresql://chat@127.0.0.1:$postgres_port"
+  for _ in $(seq 100); do psql "$url/postgres" -qAtc 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+  psql "$url/postgres" -qc 'CREATE DATABASE chat' >/dev/null ||
+    { echo "presets.sh: PostgreSQL did not start" >&2; cat "$postgres_dir/postgres.log" >&2; exit 3; }
+  echo "presets.sh: started PostgreSQL pid $postgres_pid on port $postgres_port" >&2
+}
+
 server_dir=""
 tls_port=""   # with --baseline transports
 http_port=""
 redis_pid=""
 redis_dir=""
+postgres_pid=""
+postgres_dir=""
+node_pids=()   # --cluster: the nodes after the first
+node_ports=()  # --cluster: their ports
 results=""  # with --baseline: every run's JSON line, <run>.<chat|redis>.<round>.json
 stop_servers() {
+  local pid
+  for pid in ${node_pids[@]+"${node_pids[@]}"}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   if [ -n "$server_dir" ]; then
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
     rm -rf "$server_dir"
@@ -110,6 +216,12 @@ stop_servers() {
     kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
   fi
   [ -n "$redis_dir" ] && rm -rf "$redis_dir"
+  if [ -n "$postgres_pid" ]; then
+    kill -INT "$postgres_pid" 2>/dev/null || true  # a fast shutdown
+    for _ in $(seq 100); do kill -0 "$postgres_pid" 2>/dev/null || break; sleep 0.1; done
+    wait "$postgres_pid" 2>/dev/null || true
+  fi
+  [ -n "$postgres_dir" ] && { rm -rf "$postgres_dir" || { sleep 1; rm -rf "$postgres_dir"; }; }
   [ -n "$results" ] && rm -rf "$results"
   return 0
 }
@@ -140,13 +252,37 @@ print(json.dumps(config))
 PY
     server_config="$server_dir/config.json"
   fi
-  "$server_bin" --config "$server_config" --db "$server_dir/chat.db" \
-    --ready-file "$server_dir/ready" >"$server_dir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$server_dir/ready" ] && break; sleep 0.1; done
-  [ -s "$server_dir/ready" ] || { echo "presets.sh: the server did not start" >&2; cat "$server_dir/server.log" >&2; exit 3; }
-  port="$(cat "$server_dir/ready")"
+  if [ "$cluster" != 0 ]; then
+    start_redis
+    start_postgres
+    python3 - "$server_config" "postgresql://chat@127.0.0.1:$postgres_port/chat" "redis://127.0.0.1:$redis_port" \
+      >"$server_dir/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["storage"] = {"backend": "postgres", "postgres_url": sys.argv[2]}
+config["cluster"] = {"redis_url": sys.argv[3]}
+print(json.dumps(config))
+PY
+    server_config="$server_dir/config.json"
+  fi
+  start_node() {  # start_node N: node N (0: the server) on the configuration; sets started_pid, started_port
+    "$server_bin" --config "$server_config" --db "$server_dir/chat.db" \
+      --ready-file "$server_dir/ready.$1" >"$server_dir/server.$1.log" 2>&1 &
+    started_pid=$!
+    for _ in $(seq 100); do [ -s "$server_dir/ready.$1" ] && break; sleep 0.1; done
+    [ -s "$server_dir/ready.$1" ] ||
+      { echo "presets.sh: the server did not start" >&2; cat "$server_dir/server.$1.log" >&2; exit 3; }
+    started_port="$(cat "$server_dir/ready.$1")"
+  }
+  start_node 0
+  server_pid="$started_pid" port="$started_port"
   echo "presets.sh: started chat-server pid $server_pid on port $port" >&2
+  for ((node = 1; node < cluster; node++)); do
+    start_node "$node"
+    node_pids+=("$started_pid")
+    node_ports+=("$started_port")
+    echo "presets.sh: started chat-server node pid $started_pid on port $started_port" >&2
+  done
 fi
 [ -n "$port" ] || { echo "presets.sh: --port is required" >&2; exit 2; }
 
@@ -202,58 +338,6 @@ if [ "$sends" = 1 ] && [ -z "$server_dir" ] && [ ${#owner_args[@]} -gt 0 ]; then
     "here), where the server refuses guests' rooms" >&2
 fi
 
-# --- Redis, for --baseline redis ---------------------------------------------
-redis_port=""
-redis_maxclients=""
-# What idle-19000 needs of it.
-redis_needed_clients=19000
-
-redis_answers_ping() {
-  local reply=""
-  { exec 3<>"/dev/tcp/127.0.0.1/$redis_port"; } 2>/dev/null || return 1
-  printf 'PING\r\n' >&3
-  IFS= read -r -t 1 reply <&3 || true
-  exec 3<&- 3>&-
-  [ "${reply%$'\r'}" = "+PONG" ]
-}
-
-# Starts redis-server on a free port of 127.0.0.1: no RDB snapshots, no AOF,
-# protected mode off so that the idle preset's 127.0.0.2 and up may connect
-# (loopback only all the same), and as many clients as its open-file limit
-# allows: redis-server keeps 32 descriptors for itself beyond maxclients.
-start_redis() {
-  [ -n "$redis_bin" ] || redis_bin="$(command -v redis-server || true)"
-  if [ -z "$redis_bin" ] || [ ! -x "$redis_bin" ]; then
-    echo "presets.sh: --baseline redis needs redis-server (Debian package redis-server; scripts/setup.sh installs it)" >&2
-    exit 2
-  fi
-  local files
-  files="$(ulimit -Hn)"
-  [ "$files" = unlimited ] && files=1048576
-  redis_maxclients=$((files - 32))
-  redis_dir="$(mktemp -d /tmp/chat-loadtest-redis.XXXXXX)"
-  local attempt
-  for attempt in 1 2 3 4 5; do  # another process may take the free port first
-    redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    "$redis_bin" --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --protected-mode no \
-      --maxclients "$redis_maxclients" --dir "$redis_dir" --daemonize no >>"$redis_dir/redis.log" 2>&1 &
-    redis_pid=$!
-    for _ in $(seq 100); do
-      redis_answers_ping && break
-      kill -0 "$redis_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    redis_answers_ping && break
-    kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
-    redis_pid=""
-  done
-  [ -n "$redis_pid" ] || { echo "presets.sh: redis-server did not start" >&2; cat "$redis_dir/redis.log" >&2; exit 3; }
-  echo "presets.sh: started redis-server pid $redis_pid on port $redis_port, maxclients $redis_maxclients" \
-    "(the open-file limit of $files less the 32 descriptors redis-server keeps for itself)" >&2
-  if [ "$redis_maxclients" -lt "$redis_needed_clients" ]; then
-    echo "presets.sh: idle-19000 needs $redis_needed_clients Redis clients: raise the open-file limit (ulimit -Hn)" >&2
-  fi
-}
 [ "$baseline" = redis ] && start_redis
 
 # --- Runs ---------------------------------------------------------------------
@@ -297,6 +381,8 @@ run() {  # run NAME FLAGS...
   local name="$1"; shift
   local args=(--host "$target_host" --port "$target_port" ${owner_args[@]+"${owner_args[@]}"} "$@")
   [ "$baseline" = redis ] && args+=(--protocol "$target")
+  local node_port
+  for node_port in ${node_ports[@]+"${node_ports[@]}"}; do args+=(--also-port "$node_port"); done
   args+=(${target_args[@]+"${target_args[@]}"})
   [ -n "$target_pid" ] && args+=(--server-pid "$target_pid")
   if [ -n "$out_dir" ]; then
@@ -331,6 +417,7 @@ churn_rss_tolerance_kb=8192
 run_preset() {  # run_preset PRESET: its runs against the current target
   case "$1" in
     smoke) run smoke --connections 20 --rooms 2 --senders 2 --window 4 --warmup 0.5 --duration 2 ;;
+    cluster) run cluster "${room_topology[@]}" --duration 10 --mode closed --window 16 ;;
     fanout) run fanout "${room_topology[@]}" --duration 10 --mode closed --window 16 ;;
     latency) run latency "${room_topology[@]}" --duration 10 --mode open --rate 2000 ;;
     bigroom) run bigroom --connections 500 --rooms 1 --senders 1 --mode closed --window 16 --warmup 2 --duration 10 ;;

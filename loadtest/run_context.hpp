@@ -50,6 +50,16 @@ struct RunContext {
   SSL_CTX* tls;  // the process's TLS context (--tls), or null
   // --transport ws: members connect here (the server's HTTP port) and speak over GET /ws.
   std::optional<boost::asio::ip::tcp::endpoint> websocket;
+  // --also-port: the chat's other nodes.
+  std::vector<boost::asio::ip::tcp::endpoint> other_nodes{};
+  unsigned next_node = 0;
+
+  // Where a member connects: the WebSocket endpoint, or `server` and each of `other_nodes` in turn.
+  boost::asio::ip::tcp::endpoint next_server() {
+    if (websocket) return *websocket;
+    const auto turn = next_node++ % (other_nodes.size() + 1);
+    return turn == 0 ? server : other_nodes[turn - 1];
+  }
 };
 
 }  // namespace chat::loadtest

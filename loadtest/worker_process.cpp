@@ -53,6 +53,9 @@ WorkerProcess::WorkerProcess(const LoadOptions& options)
       progress_timer_(io_),
       keepalive_timer_(io_),
       watchdog_(io_) {
+  for (const auto port : options.also_ports) {
+    context_.other_nodes.emplace_back(asio::ip::make_address_v4(options.host), port);
+  }
   if (options.tls) {
     tls_context_ = make_tls_context(options.ca_file, options.insecure);
     context_.tls = tls_context_.get();

@@ -97,9 +97,20 @@ TEST_CASE("to_args round-trips, worker fields included") {
   o.protocol = Protocol::Redis;
   CHECK(parse_ok(o.to_args()) == o);
   o.protocol = Protocol::Chat;
+  o.also_ports = {8, 9};
+  CHECK(parse_ok(o.to_args()) == o);
+  o.also_ports.clear();
   o.transport = Transport::Ws;
   o.http_port = 8080;
   CHECK(parse_ok(o.to_args()) == o);
+}
+
+TEST_CASE("--also-port names other nodes of the chat, for the chat protocol over TCP") {
+  CHECK(parse_ok({"--port", "7", "--also-port", "8", "--also-port", "9"}).also_ports ==
+        std::vector<std::uint16_t>{8, 9});
+  CHECK(parse_fails({"--port", "7", "--also-port", "0"}) != 0);
+  CHECK(parse_fails({"--port", "7", "--also-port", "8", "--protocol", "redis"}) != 0);
+  CHECK(parse_fails({"--port", "7", "--also-port", "8", "--transport", "ws", "--http-port", "80"}) != 0);
 }
 
 TEST_CASE("--transport ws needs the HTTP port, and this server's protocol") {

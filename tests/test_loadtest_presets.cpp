@@ -174,6 +174,23 @@ TEST_CASE("presets: churn cannot pass without the server's pid") {
   CHECK(parsed(run.tool_args[0]).max_rss_growth_kb == 0);  // nothing to judge it on
 }
 
+TEST_CASE("presets: the cluster preset and --cluster start their own nodes, two to eight of them") {
+  const StandIn stand_in;
+  auto run = stand_in.run("--port 4242 cluster");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("the cluster preset needs --start-server") != std::string::npos);
+  run = stand_in.run("--port 4242 --cluster 3 fanout");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--cluster needs --start-server") != std::string::npos);
+  run = stand_in.run("--start-server --cluster 1 fanout");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--cluster takes 2 to 8 nodes") != std::string::npos);
+  run = stand_in.run("--start-server --cluster 3 --baseline redis fanout");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--cluster runs without --baseline") != std::string::npos);
+  CHECK(run.tool_args.empty());
+}
+
 TEST_CASE("presets: --baseline takes redis or transports, and checks every preset before starting anything") {
   const StandIn stand_in;
   auto run = stand_in.run("--port 4242 --baseline mysql fanout");

@@ -109,12 +109,13 @@ void ClusterNode::beat() {
                    "claiming its guests' names again",
                    id_, timeout_.count());
     }
-    match_claims();
     for (const auto& node : directory_.expire_nodes(id_, timeout_)) {
       nodes_expired_.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("cluster: node {} sent no heartbeat for {} ms: taken for dead, the names its guests held are free",
                    node, timeout_.count());
     }
+    // Last: it waits for the claims of guests logging in meanwhile.
+    match_claims();
   } catch (const std::exception& e) {
     heartbeat_failures_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("cluster: heartbeat of node {} failed: {}", id_, e.what());

@@ -42,6 +42,8 @@ ClusterRelay::ClusterRelay(boost::asio::io_context& io, const ServerConfig::Clus
       presence_timer_(boost::asio::make_strand(io)) {
   presence_round_subscription_ =
       bus_.subscribe<PresenceRound>([this](const PresenceRound&) { presence_round(); }, Priority::Normal);
+  presence_report_subscription_ = bus_.subscribe<PresenceReport>(
+      [this](const PresenceReport& report) { report_presence(report.room); }, Priority::Normal);
   catch_up_all_subscription_ =
       bus_.subscribe<CatchUpAll>([this](const CatchUpAll& request) { catch_up_all(request.at_once); });
   RedisLink::Options options;
@@ -67,11 +69,19 @@ void ClusterRelay::start() {
 
 void ClusterRelay::stop() {
   if (stopped_.exchange(true)) return;
+  {
+    // The users here go with this node: the others hear it now, not once its reports are old.
+    std::lock_guard lock(reported_mutex_);
+    const std::string none = nlohmann::json{{"node", node_}, {"online", nlohmann::json::array()}}.dump();
+    for (const auto& room : reported_) link_->publish(prefix_ + room, none, /*repaired=*/false);
+    reported_.clear();
+  }
   link_->stop();
   boost::asio::post(repair_timer_.get_executor(), [this] { repair_timer_.cancel(); });
   boost::asio::post(presence_timer_.get_executor(), [this] { presence_timer_.cancel(); });
   catch_up_all_subscription_.unsubscribe();
   presence_round_subscription_.unsubscribe();
+  presence_report_subscription_.unsubscribe();
 }
 
 std::string ClusterRelay::channel_of(std::string_view room) const { return prefix_ + canonical_name(room); }
@@ -95,7 +105,8 @@ void ClusterRelay::publish_change(const RoomChange& change) {
 void ClusterRelay::publish_presence(const Room& room, const std::string& user, bool online) {
   if (stopped_) return;
   const nlohmann::json header = {{"node", node_}, {"presence", {{"user", user}, {"online", online}}}};
-  link_->publish(channel_of(room.name()), header.dump());
+  // Not repaired when lost: the room's next whole report makes it good.
+  link_->publish(channel_of(room.name()), header.dump(), /*repaired=*/false);
 }
 
 void ClusterRelay::publish_direct_message(const DirectMessageInbox::Recipient& to, std::int64_t id,
@@ -115,12 +126,16 @@ void ClusterRelay::on_message(std::string_view channel, std::string_view payload
 void ClusterRelay::on_direct_message(std::string_view user, std::string_view payload) {
   const auto header_end = payload.find('\n');
   nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
-  if (!header.is_object() || !header.contains("node")) {
+  if (!header.is_object() || !header.contains("node") || !header["node"].is_string()) {
     unreadable_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (header["node"] == node_) return;  // ours, pushed here already
-  if (header.value("catch_up", false)) {
+  if (header.contains("catch_up")) {
+    if (header["catch_up"] != true) {
+      unreadable_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     catch_up_notices_.fetch_add(1, std::memory_order_relaxed);
     if (const auto name = canonical_user_name(user, kLongestName)) inbox_.catch_up(*name);
     return;
@@ -212,6 +227,7 @@ void ClusterRelay::on_room_message(std::string_view room_name, std::string_view 
 }
 
 void ClusterRelay::on_subscribed() {
+  subscribed_since_ = Clock::now();
   // Whatever was published while this node was not subscribed is lost to it: read it from the database. The
   // first subscription too: the rooms were loaded at start, and other nodes may have written since.
   if (!bus_.publish(CatchUpAll{true}).ok()) spdlog::warn("cluster: the pool refused the catch-up after subscribing");
@@ -273,20 +289,39 @@ void ClusterRelay::schedule_repair() {
 }
 
 void ClusterRelay::presence_round() {
+  struct Done {
+    std::atomic<bool>& pending;
+    ~Done() { pending = false; }
+  } done{presence_round_pending_};
+  // Each room's report under the room's key, so that it keeps its place among the room's joins and departures
+  // (a report of a set from before a departure, published after it, would bring the user back).
   for (const auto& room : rooms_.list()) {
-    std::set<std::string> here;
-    for (const auto& subscriber : *room->subscribers()) here.insert(subscriber.user);
-    const auto key = canonical_name(room->name());
+    (void)bus_.publish(PresenceReport{room->name()}, PublishOptions{canonical_name(room->name()), Priority::Normal, {}});
+  }
+  // While this node hears nothing, or has only just begun to hear again, the others' reports are not stale:
+  // they did not reach it.
+  const auto since = subscribed_since_.load();
+  if (link_->stats().subscriber_connected && since != Clock::time_point{} && Clock::now() - since >= node_timeout_) {
+    presence_.expire(node_timeout_);
+  }
+}
+
+void ClusterRelay::report_presence(const std::string& name) {
+  const auto room = rooms_.find(name);
+  if (!room || stopped_) return;
+  std::set<std::string> here;
+  for (const auto& subscriber : *room->subscribers()) here.insert(subscriber.user);
+  const auto key = canonical_name(room->name());
+  {
+    std::lock_guard lock(reported_mutex_);
     if (here.empty()) {
-      if (reported_.erase(key) == 0) continue;  // told already that none is here
+      if (reported_.erase(key) == 0) return;  // told already that none is here
     } else {
       reported_.insert(key);
     }
-    const nlohmann::json header = {{"node", node_}, {"online", here}};
-    link_->publish(channel_of(room->name()), header.dump());
   }
-  presence_.expire(node_timeout_);
-  presence_round_pending_ = false;  // last: one round at a time touches reported_
+  const nlohmann::json header = {{"node", node_}, {"online", here}};
+  link_->publish(channel_of(room->name()), header.dump(), /*repaired=*/false);
 }
 
 void ClusterRelay::schedule_presence() {

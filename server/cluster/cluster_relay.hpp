@@ -100,6 +100,10 @@ class ClusterRelay {
     bool at_once = false;  // every room behind now, not only those behind since the previous sweep
   };
   struct PresenceRound {};
+  struct PresenceReport {
+    std::string room;
+  };
+  using Clock = std::chrono::steady_clock;
 
   std::string channel_of(std::string_view room) const;
   void on_message(std::string_view channel, std::string_view payload);
@@ -113,6 +117,8 @@ class ClusterRelay {
   void schedule_repair();
   // On the pool: every room's whole set of users online here out, other nodes' stale reports forgotten.
   void presence_round();
+  // Under the room's key: its whole set of users online here out.
+  void report_presence(const std::string& room);
   void schedule_presence();
 
   const std::string config_prefix_;  // <channel_prefix>: the subscription's pattern is it and *
@@ -136,10 +142,13 @@ class ClusterRelay {
   std::atomic<std::uint64_t> unreadable_{0};
   Subscription catch_up_all_subscription_;
   Subscription presence_round_subscription_;
+  Subscription presence_report_subscription_;
+  std::atomic<Clock::time_point> subscribed_since_{};
   boost::asio::steady_timer repair_timer_;
   boost::asio::steady_timer presence_timer_;
   std::atomic<bool> presence_round_pending_{false};
-  std::unordered_set<std::string> reported_;  // rooms whose last whole report here was not empty; presence_round
+  std::mutex reported_mutex_;
+  std::unordered_set<std::string> reported_;  // rooms (canonical) whose last whole report was not empty
   std::atomic<bool> stopped_{false};
   std::atomic<bool> catch_up_pending_{false};  // a periodic sweep is queued or running
   std::mutex sweep_mutex_;

@@ -81,6 +81,7 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
   struct Item {
     std::string channel;  // empty for a PING
     std::size_t bytes = 0;
+    bool repaired = true;  // reported by Handlers::unpublished when it fails
   };
 
   asio::strand<asio::io_context::executor_type> strand;
@@ -253,16 +254,16 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
                       });
   }
 
-  bool publish(std::string_view channel, std::string_view payload) {
+  bool publish(std::string_view channel, std::string_view payload, bool repaired) {
     std::string command = format_command({"PUBLISH", channel, payload});
     std::lock_guard lock(queue_mutex);
     if (!publisher_up || unanswered_bytes + command.size() > options.max_unanswered_bytes) {
       publish_failures.fetch_add(1, std::memory_order_relaxed);
-      missed.emplace(channel);
+      if (repaired) missed.emplace(channel);
       return false;
     }
     queued += command;
-    queued_items.push_back(Item{std::string(channel), command.size()});
+    queued_items.push_back(Item{std::string(channel), command.size(), repaired});
     unanswered_bytes += command.size();
     schedule_write_locked();
     return true;
@@ -277,7 +278,7 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
     const auto account = [&](Item& item) {
       if (item.channel.empty()) return;
       ++lost;
-      missed.insert(std::move(item.channel));
+      if (item.repaired) missed.insert(std::move(item.channel));
     };
     for (auto& item : in_flight) account(item);
     for (auto& item : queued_items) account(item);
@@ -354,7 +355,7 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
             publish_refusing = true;
             std::lock_guard lock(queue_mutex);
             publish_failures.fetch_add(1, std::memory_order_relaxed);
-            missed.insert(std::move(item.channel));
+            if (item.repaired) missed.insert(std::move(item.channel));
             continue;
           }
           publish_refusing = false;
@@ -374,7 +375,15 @@ struct RedisLink::State : std::enable_shared_from_this<RedisLink::State> {
   asio::awaitable<void> run_subscriber() {
     auto self = shared_from_this();
     Reconnection reconnection{"subscriber", options.reconnect_min};
+    auto refused_delay = options.reconnect_min;  // after a refused PSUBSCRIBE: the connection itself succeeds
     for (;;) {
+      if (subscribe_refused) {
+        co_await wait(refused_delay);
+        refused_delay = std::min(refused_delay * 2, options.reconnect_max);
+        if (stopping) break;
+      } else {
+        refused_delay = options.reconnect_min;
+      }
       const auto connection = co_await next_connection(subscriber, reconnection);
       if (!connection) break;
       try {
@@ -460,8 +469,8 @@ void RedisLink::stop() {
   asio::post(state_->strand, [state = state_] { state->close_all(); });
 }
 
-bool RedisLink::publish(std::string_view channel, std::string_view payload) {
-  return state_->publish(channel, payload);
+bool RedisLink::publish(std::string_view channel, std::string_view payload, bool repaired) {
+  return state_->publish(channel, payload, repaired);
 }
 
 RedisLink::Stats RedisLink::stats() const {

@@ -68,9 +68,10 @@ class RedisLink {
   // Closes both connections; no handler runs once it returns. Idempotent.
   void stop();
 
-  // Publishes `payload` on `channel`. false: not sent (down, or too much unanswered); counted as a failure and
-  // reported by Handlers::unpublished after the next connection.
-  bool publish(std::string_view channel, std::string_view payload);
+  // Publishes `payload` on `channel`. false: not sent (down, or too much unanswered); counted as a failure and,
+  // when `repaired`, reported by Handlers::unpublished after the next connection (a publication that the next
+  // one makes good anyway, such as a periodic report, is not).
+  bool publish(std::string_view channel, std::string_view payload, bool repaired = true);
 
   Stats stats() const;
 

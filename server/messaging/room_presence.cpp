@@ -55,9 +55,15 @@ void RoomPresence::apply(const Report& report) {
   if (!room) return;  // its creation not known here yet: the next whole report comes after it
   const auto now = RemotePresence::Clock::now();
   auto& elsewhere = room->elsewhere();
+  // A report made before a ban reached its node may come after the ban here (Redis orders each node's
+  // messages, not two nodes'): a banned user is online in the room nowhere.
+  std::vector<std::string> users;
+  for (const auto& user : report.users) {
+    if (!room->is_banned(user)) users.push_back(user);
+  }
   if (report.whole) {
-    announce(*room, elsewhere.replace(report.node, report.users, now));
-  } else {
+    announce(*room, elsewhere.replace(report.node, std::move(users), now));
+  } else if (!users.empty() || !report.online) {
     announce(*room, elsewhere.report(report.node, report.users.front(), report.online, now));
   }
 }

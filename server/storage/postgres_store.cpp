@@ -217,13 +217,13 @@ auto PostgresStore::run_write(Context&& context, Fn&& fn) -> decltype(fn(std::de
 }
 
 template <typename Context, typename Fn>
-auto PostgresStore::run_directory(Context&& context, Fn&& fn) const
+auto PostgresStore::run_directory(DirectoryConnection& on, Context&& context, Fn&& fn) const
     -> decltype(fn(std::declval<PostgresConnection&>())) {
-  std::lock_guard lock(directory_mutex_);
+  std::lock_guard lock(on.mutex);
   return with_context(context, [&] {
-    if (!directory_) directory_ = std::make_unique<PostgresConnection>(url_);
-    directory_->reconnect_if_lost();
-    return fn(*directory_);
+    if (!on.connection) on.connection = std::make_unique<PostgresConnection>(url_);
+    on.connection->reconnect_if_lost();
+    return fn(*on.connection);
   });
 }
 
@@ -738,7 +738,7 @@ std::int64_t PostgresStore::discard_undelivered_to_guests() {
 // --- several servers ---
 
 bool PostgresStore::heartbeat(std::string_view node) {
-  return run_directory([&] { return fmt::format("heartbeat of node {}", node); }, [&](PostgresConnection& c) {
+  return run_directory(heartbeats_, [&] { return fmt::format("heartbeat of node {}", node); }, [&](PostgresConnection& c) {
     // xmax is 0 on a row this statement inserted, not on one it updated.
     return !c.query("INSERT INTO nodes (node, seen) VALUES ($1, clock_timestamp())"
                     " ON CONFLICT (node) DO UPDATE SET seen = EXCLUDED.seen RETURNING xmax = 0",
@@ -748,7 +748,7 @@ bool PostgresStore::heartbeat(std::string_view node) {
 }
 
 std::vector<std::string> PostgresStore::expire_nodes(std::string_view self, std::chrono::milliseconds timeout) {
-  return run_directory([] { return std::string("expire_nodes"); }, [&](PostgresConnection& c) {
+  return run_directory(heartbeats_, [] { return std::string("expire_nodes"); }, [&](PostgresConnection& c) {
     PostgresTransaction transaction(c);
     const auto expired = c.query(
         "DELETE FROM nodes WHERE seen < clock_timestamp() - make_interval(secs => $1::BIGINT / 1000.0)"
@@ -767,7 +767,7 @@ std::vector<std::string> PostgresStore::expire_nodes(std::string_view self, std:
 }
 
 void PostgresStore::leave(std::string_view node) {
-  run_directory([&] { return fmt::format("leave of node {}", node); }, [&](PostgresConnection& c) {
+  run_directory(heartbeats_, [&] { return fmt::format("leave of node {}", node); }, [&](PostgresConnection& c) {
     PostgresTransaction transaction(c);
     c.query("DELETE FROM guest_names WHERE node = $1", PostgresParams().add(node));
     c.query("DELETE FROM nodes WHERE node = $1", PostgresParams().add(node));
@@ -776,7 +776,7 @@ void PostgresStore::leave(std::string_view node) {
 }
 
 bool PostgresStore::claim_guest_name(std::string_view name, std::string_view node, PrincipalId principal) {
-  return run_directory([&] { return fmt::format("claim_guest_name '{}'", name); }, [&](PostgresConnection& c) {
+  return run_directory(claims_, [&] { return fmt::format("claim_guest_name '{}'", name); }, [&](PostgresConnection& c) {
     PostgresTransaction transaction(c);
     lock_name(c, name);
     c.query("INSERT INTO nodes (node, seen) VALUES ($1, clock_timestamp()) ON CONFLICT (node) DO NOTHING",
@@ -793,7 +793,7 @@ bool PostgresStore::claim_guest_name(std::string_view name, std::string_view nod
 }
 
 void PostgresStore::release_guest_name(std::string_view name, PrincipalId principal) {
-  run_directory([&] { return fmt::format("release_guest_name '{}'", name); }, [&](PostgresConnection& c) {
+  run_directory(claims_, [&] { return fmt::format("release_guest_name '{}'", name); }, [&](PostgresConnection& c) {
     c.query("DELETE FROM guest_names WHERE name = $1 AND principal = $2", PostgresParams().add(name).add(principal));
   });
 }
@@ -809,7 +809,7 @@ std::optional<PrincipalId> PostgresStore::guest_named(std::string_view name) con
 }
 
 std::vector<std::pair<std::string, PrincipalId>> PostgresStore::guests_of(std::string_view node) const {
-  return run_directory([&] { return fmt::format("guests_of node {}", node); }, [&](PostgresConnection& c) {
+  return run_directory(claims_, [&] { return fmt::format("guests_of node {}", node); }, [&](PostgresConnection& c) {
     const auto result =
         c.query("SELECT name, principal FROM guest_names WHERE node = $1 ORDER BY name", PostgresParams().add(node));
     std::vector<std::pair<std::string, PrincipalId>> guests;

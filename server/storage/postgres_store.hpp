@@ -98,13 +98,19 @@ class PostgresStore final : public Store, public NodeDirectory {
   bool recover() noexcept override;
 
  private:
+  // The NodeDirectory's connections are each one of these (see heartbeats_, claims_).
+  struct DirectoryConnection {
+    std::mutex mutex;
+    std::unique_ptr<PostgresConnection> connection;  // guarded by mutex
+  };
   // Runs fn(writer) holding the writer, reconnecting it first if it was lost, turning failures into
   // StorageErrors named by context() and noting the storage's faults in health_.
   template <typename Context, typename Fn>
   auto run_write(Context&& context, Fn&& fn) -> decltype(fn(std::declval<PostgresConnection&>()));
   // On the directory's connection. Its failures do not turn the store's health: they are the directory's.
   template <typename Context, typename Fn>
-  auto run_directory(Context&& context, Fn&& fn) const -> decltype(fn(std::declval<PostgresConnection&>()));
+  auto run_directory(DirectoryConnection& on, Context&& context, Fn&& fn) const
+      -> decltype(fn(std::declval<PostgresConnection&>()));
   // Runs fn(reader) on a pooled connection, reconnecting it first if it was lost.
   template <typename Context, typename Fn>
   auto run_read(Context&& context, Fn&& fn) const -> decltype(fn(std::declval<PostgresConnection&>()));
@@ -115,9 +121,11 @@ class PostgresStore final : public Store, public NodeDirectory {
   std::unique_ptr<PostgresConnection> writer_;  // guarded by write_mutex_
   mutable std::mutex write_mutex_;
   std::unique_ptr<ConnectionPool<PostgresConnection>> readers_;
-  // The NodeDirectory's, opened at its first use (a server alone never opens it).
-  mutable std::unique_ptr<PostgresConnection> directory_;  // guarded by directory_mutex_
-  mutable std::mutex directory_mutex_;
+  // The NodeDirectory's two, opened at their first use (a server alone never opens them): one for the node's
+  // heartbeat and the expiry of others, one for its guests' claims — so that no flood of guests delays a
+  // heartbeat.
+  mutable DirectoryConnection heartbeats_;
+  mutable DirectoryConnection claims_;
   StorageHealth health_;
 };
 
