@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -93,6 +94,17 @@ void check_in_order(const std::vector<std::int64_t>& seqs, std::int64_t from, st
   CHECK(seqs.back() == to);
   CHECK(seqs.size() == static_cast<std::size_t>(to - from + 1));
   for (std::size_t i = 1; i < seqs.size(); ++i) REQUIRE_MESSAGE(seqs[i] == seqs[i - 1] + 1, "at " << i);
+}
+
+// The first ok reply of `attempt`, tried every 50 ms for up to `patience`: for what another node learns through
+// Redis or the database a moment later. The last reply when none was ok.
+Json until_ok(const std::function<Json()>& attempt, std::chrono::milliseconds patience = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto reply = attempt();
+    if (reply.value("type", "") == "ok" || std::chrono::steady_clock::now() >= deadline) return reply;
+    std::this_thread::sleep_for(50ms);
+  }
 }
 
 // Two nodes on one database and one Redis, both real.
@@ -298,13 +310,7 @@ TEST_CASE("room changes cross nodes: a room made on one is joined on the other, 
 
   // Unbanned on A: B lets bob back in.
   expect_ok(alice.request("unban", {{"room", "club"}, {"user", "bob"}}));
-  Json back;
-  for (int i = 0; i < 100; ++i) {
-    back = bob.request("join", {{"room", "club"}});
-    if (back.value("type", "") == "ok") break;
-    std::this_thread::sleep_for(50ms);
-  }
-  expect_ok(back);
+  expect_ok(until_ok([&] { return bob.request("join", {{"room", "club"}}); }));
 
   // A private room made on A, an invitation sent on A: erin, on B, is told and may join there.
   expect_ok(alice.request("create", {{"room", "vip"}, {"private", true}}));
@@ -382,14 +388,7 @@ TEST_CASE("GuestNameAcrossNodes: a guest name is one guest's on every node: neit
     CHECK(guest.wait_event("dm")["text"] == "for the guest");
   }
   // The guest left A: the name is free on B, for a guest or an account.
-  Json registered;
-  for (int i = 0; i < 100; ++i) {
-    TestClient registrant(b.port());
-    registered = registrant.register_user("carol");
-    if (registered.value("type", "") == "ok") break;
-    std::this_thread::sleep_for(50ms);
-  }
-  expect_ok(registered);
+  expect_ok(until_ok([&] { return TestClient(b.port()).register_user("carol"); }));
   // And an account's name is no guest's on any node.
   TestClient guest(a.port());
   CHECK(guest.guest("carol")["code"] == "conflict");
@@ -406,14 +405,7 @@ TEST_CASE("DeadNodeGuestName: the names a killed node's guests held are free onc
   const auto killed = std::chrono::steady_clock::now();
   TestClient other(b.port());
   CHECK(other.guest("gus")["code"] == "conflict");  // node A is not yet known to be dead
-  Json taken;
-  while (std::chrono::steady_clock::now() - killed < 20s) {
-    TestClient again(b.port());
-    taken = again.guest("gus");
-    if (taken.value("type", "") == "ok") break;
-    std::this_thread::sleep_for(100ms);
-  }
-  expect_ok(taken);
+  expect_ok(until_ok([&] { return TestClient(b.port()).guest("gus"); }, 20s));
   // Not before the timeout (1.5 s; the heartbeat A wrote last may be up to a third of it older than the kill).
   CHECK(std::chrono::steady_clock::now() - killed >= 900ms);
   TestClient root(b.port());
@@ -462,13 +454,7 @@ TEST_CASE("NameLost: a guest whose name another took while its node was taken fo
   // The account may log in on A now (once the guest's departure is through), and a message to the name reaches
   // it there.
   TestClient account(a.port());
-  Json in;
-  for (int i = 0; i < 100; ++i) {
-    in = account.login("gus");
-    if (in.value("type", "") == "ok") break;
-    std::this_thread::sleep_for(50ms);
-  }
-  expect_ok(in);
+  expect_ok(until_ok([&] { return account.login("gus"); }));
   TestClient root(a.port());
   expect_ok(root.login("root"));
   const auto stats = expect_ok(root.request("stats"));
