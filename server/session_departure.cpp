@@ -1,7 +1,5 @@
 #include "server/session_departure.hpp"
 
-#include <algorithm>
-
 #include "server/messaging/event_frames.hpp"
 
 namespace chat {
@@ -32,10 +30,7 @@ void SessionDeparture::depart(const SessionPtr& session, bool final) {
 void SessionDeparture::leave_room(const RoomExit& exit) {
   const auto room = rooms_.find(exit.room);
   if (!room || !room->unsubscribe(exit.session->connection_id())) return;
-  const auto subscribers = room->subscribers();
-  const bool still_online = std::any_of(subscribers->begin(), subscribers->end(),
-                                        [&](const RoomSubscriber& s) { return s.user == exit.user; });
-  if (still_online) return;
+  if (room->is_subscribed_user(exit.user)) return;  // another connection of the user is still in the room
   if (exit.guest) room->remove_member(exit.user);
   presence_.went_offline(*room, exit.user);
 }

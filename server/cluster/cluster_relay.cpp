@@ -119,18 +119,25 @@ void ClusterRelay::publish_direct_message(const DirectMessageInbox::Recipient& t
 }
 
 void ClusterRelay::on_message(std::string_view channel, std::string_view payload) {
-  if (channel.starts_with(prefix_)) return on_room_message(channel.substr(prefix_.size()), payload);
-  if (channel.starts_with(user_prefix_)) return on_direct_message(channel.substr(user_prefix_.size()), payload);
-}
-
-void ClusterRelay::on_direct_message(std::string_view user, std::string_view payload) {
+  const bool room = channel.starts_with(prefix_);
+  if (!room && !channel.starts_with(user_prefix_)) return;
+  // Every message: a JSON header line naming the node that published it, then what the header describes.
   const auto header_end = payload.find('\n');
-  nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
+  const auto header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
   if (!header.is_object() || !header.contains("node") || !header["node"].is_string()) {
     unreadable_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (header["node"] == node_) return;  // ours, pushed here already
+  if (header["node"] == node_) return;  // ours, handled here already
+  const auto body = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
+  if (room) {
+    on_room_message(channel.substr(prefix_.size()), header, body);
+  } else {
+    on_direct_message(channel.substr(user_prefix_.size()), header, body);
+  }
+}
+
+void ClusterRelay::on_direct_message(std::string_view user, const nlohmann::json& header, std::string_view line) {
   if (header.contains("catch_up")) {
     if (header["catch_up"] != true) {
       unreadable_.fetch_add(1, std::memory_order_relaxed);
@@ -142,7 +149,6 @@ void ClusterRelay::on_direct_message(std::string_view user, std::string_view pay
   }
   const auto to_id = header.value("to_id", PrincipalId{0});
   const auto id = header.value("dm_id", std::int64_t{0});
-  const auto line = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
   // One dm event's line, as the sender's node framed it.
   if (to_id == 0 || id < 1 || line.size() > kLargestFrame || line.empty() || line.back() != '\n' ||
       line.find('\n') != line.size() - 1) {
@@ -154,14 +160,7 @@ void ClusterRelay::on_direct_message(std::string_view user, std::string_view pay
                            std::make_shared<const std::string>(line));
 }
 
-void ClusterRelay::on_room_message(std::string_view room_name, std::string_view payload) {
-  const auto header_end = payload.find('\n');
-  nlohmann::json header = nlohmann::json::parse(payload.substr(0, header_end), nullptr, /*allow_exceptions=*/false);
-  if (!header.is_object() || !header.contains("node") || !header["node"].is_string()) {
-    unreadable_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (header["node"] == node_) return;  // ours, delivered here already
+void ClusterRelay::on_room_message(std::string_view room_name, const nlohmann::json& header, std::string_view lines) {
   if (const auto change = header.find("change"); change != header.end()) {
     auto parsed = RoomChange::from_json(*change);
     if (!parsed || canonical_name(parsed->room) != room_name) {
@@ -212,7 +211,6 @@ void ClusterRelay::on_room_message(std::string_view room_name, std::string_view 
   // its header says would stall the room's delivery (a last seq far ahead) or reach clients broken: refused.
   const auto first = header.value("first", std::int64_t{0});
   const auto last = header.value("last", std::int64_t{0});
-  const auto lines = header_end == std::string_view::npos ? std::string_view{} : payload.substr(header_end + 1);
   if (first < 1 || last < first || last - first >= kMostLinesPerFrame || lines.size() > kLargestFrame ||
       lines.empty() || lines.back() != '\n' ||
       std::count(lines.begin(), lines.end(), '\n') != last - first + 1) {
@@ -296,7 +294,13 @@ void ClusterRelay::presence_round() {
   // Each room's report under the room's key, so that it keeps its place among the room's joins and departures
   // (a report of a set from before a departure, published after it, would bring the user back).
   for (const auto& room : rooms_.list()) {
-    (void)bus_.publish(PresenceReport{room->name()}, PublishOptions{canonical_name(room->name()), Priority::Normal, {}});
+    auto key = canonical_name(room->name());
+    if (room->subscribers()->empty()) {
+      // Nobody here, and the others were told so: nothing to report.
+      std::lock_guard lock(reported_mutex_);
+      if (!reported_.contains(key)) continue;
+    }
+    (void)bus_.publish(PresenceReport{room->name()}, PublishOptions{std::move(key), Priority::Normal, {}});
   }
   // While this node hears nothing, or has only just begun to hear again, the others' reports are not stale:
   // they did not reach it.

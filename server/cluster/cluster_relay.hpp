@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
 
 #include "common/latency_histogram.hpp"
 #include "server/cluster/redis_link.hpp"
@@ -107,8 +108,9 @@ class ClusterRelay {
 
   std::string channel_of(std::string_view room) const;
   void on_message(std::string_view channel, std::string_view payload);
-  void on_room_message(std::string_view room, std::string_view payload);
-  void on_direct_message(std::string_view user, std::string_view payload);
+  // After on_message checked the header: what follows it on a room's channel, on a user's.
+  void on_room_message(std::string_view room, const nlohmann::json& header, std::string_view lines);
+  void on_direct_message(std::string_view user, const nlohmann::json& header, std::string_view line);
   void on_subscribed();
   void on_unpublished(const std::vector<std::string>& channels);
   // On the pool: every room whose last seq in the database (at_once: now; else at the previous sweep) is past

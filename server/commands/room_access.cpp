@@ -1,7 +1,5 @@
 #include "server/commands/room_access.hpp"
 
-#include <algorithm>
-
 #include "server/messaging/event_frames.hpp"
 #include "server/messaging/frame_budget.hpp"
 #include "server/server_context.hpp"
@@ -81,9 +79,7 @@ void join_connection(const CommandContext& ctx, const RoomPtr& room, const Ident
                      std::optional<std::int64_t> since) {
   const auto& limits = ctx.server.config.limits;
   const bool joined = ctx.server.messages.while_quiet(room, [&] {
-    const auto subscribers = room->subscribers();
-    const bool was_online = std::any_of(subscribers->begin(), subscribers->end(),
-                                        [&](const RoomSubscriber& s) { return s.user == user.user; });
+    const bool was_online = room->is_subscribed_user(user.user);
     if (!ctx.session->track_room(room->name())) return false;  // the connection closed meanwhile
     room->subscribe(user.user, ctx.session);
 

@@ -54,10 +54,14 @@ StoredDirectMessage DirectMessageInbox::send(const Identity& from, const Recipie
   return stored;
 }
 
-void DirectMessageInbox::push(const Recipient& to, std::int64_t id, const Frame& frame) {
+bool DirectMessageInbox::offer(const Recipient& to, std::int64_t id, const Frame& frame) {
   bool queued = false;
   for (const auto& session : users_.inbox_sessions_of(to.name, to.id, id)) queued = session->deliver(frame) || queued;
-  if (queued) store_.mark_delivered(to.id, std::array{id});
+  return queued;
+}
+
+void DirectMessageInbox::push(const Recipient& to, std::int64_t id, const Frame& frame) {
+  if (offer(to, id, frame)) store_.mark_delivered(to.id, std::array{id});
 }
 
 void DirectMessageInbox::deliver_published(Recipient to, std::int64_t id, Frame frame) {
@@ -115,15 +119,11 @@ void DirectMessageInbox::catch_up_all() {
 void DirectMessageInbox::push_waiting(const CatchUp& catch_up) {
   const auto holder = users_.find(catch_up.user);
   if (!holder) return;
+  const Recipient to{holder->id, catch_up.user};
   try {
     std::vector<std::int64_t> queued;
     for (const auto& message : store_.undelivered_direct_messages(holder->id, kPartRead)) {
-      const auto frame = dm_event(message);
-      bool taken = false;
-      for (const auto& session : users_.inbox_sessions_of(catch_up.user, holder->id, message.id)) {
-        taken = session->deliver(frame) || taken;
-      }
-      if (taken) queued.push_back(message.id);
+      if (offer(to, message.id, dm_event(message))) queued.push_back(message.id);
     }
     store_.mark_delivered(holder->id, queued);
   } catch (const std::exception& e) {

@@ -109,7 +109,10 @@ class DirectMessageInbox {
   void schedule(const PendingDelivery& delivery);
   void deliver_pending(const PendingDelivery& delivery);
   void discard(const GuestGone& gone);
-  // Pushes the frame to the recipient's open inboxes here; marks the message delivered if one took it.
+  // Gives the frame to the recipient's sessions here whose inbox is open (and did not have the message with their
+  // backlog); whether one took it.
+  bool offer(const Recipient& to, std::int64_t id, const Frame& frame);
+  // offer(), and the message marked delivered if one took it.
   void push(const Recipient& to, std::int64_t id, const Frame& frame);
   void push_waiting(const CatchUp& catch_up);
 
